@@ -1,0 +1,130 @@
+package org.konsil.server;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.demo.DemoData;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.organisations.CreateOrganisationRequest;
+
+/**
+ * The command line: {@code java -jar konsil.jar} serves, {@code --demo} serves with demo data,
+ * {@code create-organisation ...} creates an organisation with its first admin and prints the
+ * admin's set-password link.
+ */
+public final class Main {
+
+  private static final String USAGE =
+      String.join(
+          "\n",
+          "usage:",
+          "  java -jar konsil.jar                 start Konsil (settings from KONSIL_* variables)",
+          "  java -jar konsil.jar --demo          start Konsil with two demo organisations",
+          "  java -jar konsil.jar create-organisation --kind KIND --name NAME",
+          "         --admin-email EMAIL --admin-name NAME",
+          "         [--street S] [--postal-code P] [--city C] [--email E] [--fax F]",
+          "      KIND: practice, clinic, rehab, care_service, care_home, pharmacy, therapy,"
+              + " insurer, other");
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    try {
+      int status = run(args);
+      if (status != 0) {
+        System.exit(status);
+      }
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      System.err.println("konsil: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static int run(String[] args) {
+    if (args.length == 0 || (args.length == 1 && args[0].equals("--demo"))) {
+      serve(args.length == 1);
+      return 0;
+    }
+    if (args[0].equals("create-organisation")) {
+      return createOrganisation(options(args));
+    }
+    System.err.println(USAGE);
+    return args[0].equals("help") || args[0].equals("--help") ? 0 : 2;
+  }
+
+  private static void serve(boolean demo) {
+    KonsilConfig config = KonsilConfig.fromEnvironment();
+    KonsilNode node = KonsilNode.start(config, Clock.systemUTC());
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "konsil-shutdown"));
+    System.out.println(
+        "Konsil listens on " + config.publicUrl() + " (health: /health, metrics: /metrics)");
+    if (demo) {
+      try {
+        System.out.println(
+            new DemoData(node.wiring()).seed(config.publicUrl()).await(60, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        System.err.println("konsil: demo data could not be created: " + e.getMessage());
+      }
+    }
+  }
+
+  private static int createOrganisation(Map<String, String> options) {
+    CreateOrganisationRequest request;
+    try {
+      request =
+          new CreateOrganisationRequest(
+              options.get("kind"),
+              options.get("name"),
+              options.get("street"),
+              options.get("postal-code"),
+              options.get("city"),
+              options.get("email"),
+              options.get("fax"),
+              options.get("admin-email"),
+              options.get("admin-name"));
+    } catch (ApiException e) {
+      System.err.println(
+          "konsil: "
+              + e.detail()
+                  .replace("'adminEmail'", "--admin-email")
+                  .replace("'adminName'", "--admin-name")
+                  .replace("'", "--"));
+      System.err.println(USAGE);
+      return 2;
+    }
+    KonsilConfig config = KonsilConfig.fromEnvironment();
+    try (KonsilNode node = KonsilNode.openForCommand(config, Clock.systemUTC())) {
+      var created =
+          node.wiring().organisations().createWithAdmin(request).await(60, TimeUnit.SECONDS);
+      System.out.println(
+          "Created organisation "
+              + created.getJsonObject("organisation").getString("name")
+              + " ("
+              + created.getJsonObject("organisation").getString("id")
+              + ").");
+      System.out.println("The admin sets a password with this one-time link:");
+      System.out.println("  " + created.getString("passwordLink"));
+      return 0;
+    } catch (ApiException e) {
+      System.err.println("konsil: " + e.detail());
+      return 1;
+    } catch (java.util.concurrent.TimeoutException e) {
+      System.err.println("konsil: the database did not answer in time");
+      return 1;
+    }
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException(
+            "expected --option value pairs, got " + args[i] + "\n" + USAGE);
+      }
+      options.put(args[i].substring(2), args[++i]);
+    }
+    return options;
+  }
+}

@@ -1,0 +1,183 @@
+package org.konsil.server;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import org.konsil.server.accounts.AccessTokens;
+import org.konsil.server.accounts.AccountRoutes;
+import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.Authenticator;
+import org.konsil.server.accounts.PasswordHasher;
+import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.HttpVerticle;
+import org.konsil.server.http.Problems;
+import org.konsil.server.http.SecurityHeaders;
+import org.konsil.server.messaging.LiveEvents;
+import org.konsil.server.messaging.MessageRoutes;
+import org.konsil.server.messaging.MessagingService;
+import org.konsil.server.messaging.WebSocketGateway;
+import org.konsil.server.notifications.MailOutbox;
+import org.konsil.server.notifications.MailSender;
+import org.konsil.server.notifications.SmtpMailSender;
+import org.konsil.server.notifications.SpoolMailSender;
+import org.konsil.server.organisations.OrganisationRoutes;
+import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.rooms.RoomRoutes;
+import org.konsil.server.rooms.RoomService;
+
+/** Builds every service with its constructor and deploys the HTTP verticles. */
+public final class Wiring {
+
+  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final KonsilConfig config;
+  private final PrometheusMeterRegistry metrics;
+  private final AccountService accounts;
+  private final OrganisationService organisations;
+  private final RoomService rooms;
+  private final MessagingService messaging;
+  private final MailOutbox mailOutbox;
+  private String deploymentId;
+
+  public Wiring(
+      Vertx vertx,
+      Pool pool,
+      Clock clock,
+      KonsilConfig config,
+      PrometheusMeterRegistry metrics,
+      byte[] tokenSecret) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.config = config;
+    this.metrics = metrics;
+    LiveEvents live = new LiveEvents(vertx.eventBus());
+    MailSender mailSender =
+        config.smtp().isPresent()
+            ? new SmtpMailSender(vertx, config.smtp().get(), config.mailFrom())
+            : new SpoolMailSender(vertx, config.mailSpoolDir(), config.mailFrom(), clock);
+    this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender);
+    this.accounts =
+        new AccountService(
+            vertx,
+            pool,
+            clock,
+            config,
+            new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations()),
+            new AccessTokens(tokenSecret, clock),
+            live);
+    this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live);
+    this.rooms = new RoomService(pool, clock, organisations, live);
+    this.messaging = new MessagingService(vertx, pool, clock, rooms, live);
+  }
+
+  public Future<Void> start() {
+    mailOutbox.start(Duration.ofSeconds(1));
+    return vertx
+        .deployVerticle(
+            () -> new HttpVerticle(config, this::router, this::gateway, messaging),
+            new DeploymentOptions().setInstances(config.eventLoopInstances()))
+        .map(
+            id -> {
+              deploymentId = id;
+              return null;
+            });
+  }
+
+  /** Stops taking work; in-flight messages commit and sockets close with 1001. */
+  public Future<Void> stop() {
+    mailOutbox.stop();
+    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+  }
+
+  public AccountService accounts() {
+    return accounts;
+  }
+
+  public OrganisationService organisations() {
+    return organisations;
+  }
+
+  public RoomService rooms() {
+    return rooms;
+  }
+
+  public MessagingService messaging() {
+    return messaging;
+  }
+
+  public MailOutbox mailOutbox() {
+    return mailOutbox;
+  }
+
+  private WebSocketGateway gateway(Vertx vertx) {
+    return new WebSocketGateway(vertx, accounts, rooms, messaging, config);
+  }
+
+  private Router router(Vertx vertx) {
+    Router root = Router.router(vertx);
+    root.route().handler(SecurityHeaders::apply);
+    HealthChecks checks =
+        HealthChecks.create(vertx)
+            .register(
+                "database",
+                2_000,
+                promise ->
+                    pool.query("SELECT 1")
+                        .execute()
+                        .onComplete(
+                            result ->
+                                promise.complete(result.succeeded() ? Status.OK() : Status.KO())));
+    root.get("/health").handler(HealthCheckHandler.createWithHealthChecks(checks));
+    root.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+
+    Router api = Router.router(vertx);
+    api.route()
+        .handler(
+            BodyHandler.create()
+                .setBodyLimit(config.httpMaxBodyBytes())
+                .setHandleFileUploads(false)
+                .setDeleteUploadedFilesOnEnd(true));
+    api.route().handler(Wiring::requireJsonBody);
+    Authenticator authenticator = new Authenticator(accounts);
+    api.route().handler(authenticator::handle);
+    new AccountRoutes(accounts).mount(api);
+    new OrganisationRoutes(organisations).mount(api);
+    new RoomRoutes(rooms).mount(api);
+    new MessageRoutes(messaging).mount(api);
+    root.route("/api/v1/*").subRouter(api);
+
+    root.route().failureHandler(Problems::handle);
+    api.route().failureHandler(Problems::handle);
+    root.errorHandler(404, Problems::handle);
+    root.errorHandler(405, Problems::handle);
+    return root;
+  }
+
+  private static void requireJsonBody(io.vertx.ext.web.RoutingContext ctx) {
+    if (BODY_METHODS.contains(ctx.request().method().name())
+        && ctx.body() != null
+        && ctx.body().length() > 0) {
+      String type = ctx.request().getHeader("Content-Type");
+      if (type == null || !type.toLowerCase().startsWith("application/json")) {
+        ctx.fail(
+            new ApiException(415, "unsupported_media_type", "Send the body as application/json."));
+        return;
+      }
+    }
+    ctx.next();
+  }
+}

@@ -1,0 +1,61 @@
+package org.konsil.server.accounts;
+
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import org.konsil.server.http.ApiException;
+
+/**
+ * Route handler that lets a request through only with a valid bearer access token of a live
+ * session; a user whose organisation requires a second factor may only enrol one until they have.
+ */
+public final class Authenticator {
+
+  private static final Set<String> ENROLMENT_PATHS =
+      Set.of(
+          "/api/v1/me",
+          "/api/v1/me/second-factor",
+          "/api/v1/me/second-factor/confirm",
+          "/api/v1/auth/logout");
+
+  /** The only API paths that need no access token. */
+  private static final Set<String> PUBLIC_PATHS =
+      Set.of(
+          "/api/v1/auth/login",
+          "/api/v1/auth/second-factor",
+          "/api/v1/auth/refresh",
+          "/api/v1/auth/set-password");
+
+  private final AccountService accounts;
+
+  public Authenticator(AccountService accounts) {
+    this.accounts = accounts;
+  }
+
+  public void handle(RoutingContext ctx) {
+    if (PUBLIC_PATHS.contains(ctx.request().path())) {
+      ctx.next();
+      return;
+    }
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      ctx.fail(
+          ApiException.unauthenticated("Send an access token as 'Authorization: Bearer ...'."));
+      return;
+    }
+    accounts
+        .authenticate(header.substring(7).trim())
+        .onSuccess(
+            user -> {
+              if (user.mustEnrolSecondFactor() && !ENROLMENT_PATHS.contains(ctx.request().path())) {
+                ctx.fail(
+                    ApiException.forbidden(
+                        "second_factor_enrolment_required",
+                        "Your organisation requires a second factor; set it up first."));
+                return;
+              }
+              ctx.put(AuthenticatedUser.CONTEXT_KEY, user);
+              ctx.next();
+            })
+        .onFailure(ctx::fail);
+  }
+}

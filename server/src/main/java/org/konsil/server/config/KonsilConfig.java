@@ -1,0 +1,161 @@
+package org.konsil.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * All settings of a Konsil node, read in one place from environment variables. Every variable is
+ * listed in docs/operations.md; nothing else reads the environment.
+ */
+public record KonsilConfig(
+    Path dataDir,
+    Optional<String> databaseUrl,
+    int embeddedDatabasePort,
+    int databasePoolSize,
+    String httpHost,
+    int httpPort,
+    String publicUrl,
+    Optional<Path> tlsCertFile,
+    Optional<Path> tlsKeyFile,
+    Optional<String> jwtSecret,
+    Duration accessTokenTtl,
+    Duration sessionTtl,
+    Duration passwordLinkTtl,
+    Duration wsTicketTtl,
+    int loginMaxFailures,
+    Duration loginLockDuration,
+    Duration loginDelayStep,
+    int addressMaxFailures,
+    Duration addressWindow,
+    int argon2MemoryKib,
+    int argon2Iterations,
+    Optional<SmtpSettings> smtp,
+    String mailFrom,
+    int httpMaxBodyBytes,
+    int wsMaxFrameBytes,
+    int wsMaxQueuedBytes,
+    Duration wsAuthTimeout,
+    Duration shutdownGrace,
+    int eventLoopInstances) {
+
+  /** How mail leaves when SMTP is configured. */
+  public record SmtpSettings(
+      String host,
+      int port,
+      String security,
+      Optional<String> username,
+      Optional<String> password) {}
+
+  public static KonsilConfig fromEnvironment() {
+    return from(System.getenv());
+  }
+
+  /** Reads the settings from a map of variables; unknown values fail with a message naming them. */
+  public static KonsilConfig from(Map<String, String> env) {
+    Settings s = new Settings(env);
+    int httpPort = s.integer("KONSIL_HTTP_PORT", 8080, 0, 65535);
+    Path dataDir = Path.of(s.text("KONSIL_DATA_DIR", "data")).toAbsolutePath().normalize();
+    Optional<SmtpSettings> smtp =
+        s.optional("KONSIL_SMTP_HOST")
+            .map(
+                host ->
+                    new SmtpSettings(
+                        host,
+                        s.integer("KONSIL_SMTP_PORT", 587, 1, 65535),
+                        s.oneOf("KONSIL_SMTP_SECURITY", "starttls", "starttls", "tls", "none"),
+                        s.optional("KONSIL_SMTP_USERNAME"),
+                        s.optional("KONSIL_SMTP_PASSWORD")));
+    Optional<Path> cert = s.optional("KONSIL_TLS_CERT_FILE").map(Path::of);
+    Optional<Path> key = s.optional("KONSIL_TLS_KEY_FILE").map(Path::of);
+    if (cert.isPresent() != key.isPresent()) {
+      throw new IllegalArgumentException(
+          "KONSIL_TLS_CERT_FILE and KONSIL_TLS_KEY_FILE must be set together");
+    }
+    return new KonsilConfig(
+        dataDir,
+        s.optional("KONSIL_DATABASE_URL"),
+        s.integer("KONSIL_EMBEDDED_DATABASE_PORT", 0, 0, 65535),
+        s.integer("KONSIL_DATABASE_POOL_SIZE", 16, 1, 500),
+        s.text("KONSIL_HTTP_HOST", "127.0.0.1"),
+        httpPort,
+        stripSlash(s.text("KONSIL_PUBLIC_URL", "http://localhost:" + httpPort)),
+        cert,
+        key,
+        s.optional("KONSIL_JWT_SECRET"),
+        Duration.ofSeconds(s.integer("KONSIL_ACCESS_TOKEN_TTL_SECONDS", 300, 10, 3600)),
+        Duration.ofHours(s.integer("KONSIL_SESSION_TTL_HOURS", 12, 1, 24 * 90)),
+        Duration.ofHours(s.integer("KONSIL_PASSWORD_LINK_TTL_HOURS", 72, 1, 24 * 30)),
+        Duration.ofSeconds(s.integer("KONSIL_WS_TICKET_TTL_SECONDS", 30, 5, 600)),
+        s.integer("KONSIL_LOGIN_MAX_FAILURES", 5, 1, 100),
+        Duration.ofMinutes(s.integer("KONSIL_LOGIN_LOCK_MINUTES", 15, 1, 24 * 60)),
+        Duration.ofMillis(s.integer("KONSIL_LOGIN_DELAY_STEP_MS", 500, 0, 10_000)),
+        s.integer("KONSIL_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 10_000),
+        Duration.ofMinutes(s.integer("KONSIL_LOGIN_ADDRESS_WINDOW_MINUTES", 15, 1, 24 * 60)),
+        s.integer("KONSIL_ARGON2_MEMORY_KIB", 19_456, 1024, 1_048_576),
+        s.integer("KONSIL_ARGON2_ITERATIONS", 2, 1, 20),
+        smtp,
+        s.text("KONSIL_MAIL_FROM", "Konsil <konsil@localhost>"),
+        s.integer("KONSIL_HTTP_MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
+        s.integer("KONSIL_WS_MAX_FRAME_BYTES", 65_536, 1024, 1_048_576),
+        s.integer("KONSIL_WS_MAX_QUEUED_BYTES", 1_048_576, 4096, 64 * 1_048_576),
+        Duration.ofSeconds(s.integer("KONSIL_WS_AUTH_TIMEOUT_SECONDS", 10, 1, 300)),
+        Duration.ofSeconds(s.integer("KONSIL_SHUTDOWN_GRACE_SECONDS", 10, 0, 300)),
+        s.integer(
+            "KONSIL_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256));
+  }
+
+  public Path postgresDir() {
+    return dataDir.resolve("postgres");
+  }
+
+  public Path mailSpoolDir() {
+    return dataDir.resolve("mail");
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** Typed access to the variables with the name of the culprit in every error. */
+  private record Settings(Map<String, String> env) {
+
+    Optional<String> optional(String name) {
+      String value = env.get(name);
+      return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    String text(String name, String fallback) {
+      return optional(name).orElse(fallback);
+    }
+
+    int integer(String name, int fallback, int min, int max) {
+      Optional<String> value = optional(name);
+      if (value.isEmpty()) {
+        return fallback;
+      }
+      try {
+        int parsed = Integer.parseInt(value.get());
+        if (parsed < min || parsed > max) {
+          throw new IllegalArgumentException(
+              name + " must be between " + min + " and " + max + ", not " + parsed);
+        }
+        return parsed;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(name + " must be a whole number", e);
+      }
+    }
+
+    String oneOf(String name, String fallback, String... allowed) {
+      String value = text(name, fallback);
+      for (String candidate : allowed) {
+        if (candidate.equals(value)) {
+          return value;
+        }
+      }
+      throw new IllegalArgumentException(
+          name + " must be one of " + String.join(", ", allowed) + ", not " + value);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package org.konsil.server.demo;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import org.konsil.server.Wiring;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.organisations.CreateOrganisationRequest;
+
+/**
+ * Seeds two organisations of different kinds with users and a room, so that a newcomer sees
+ * something real. Runs once; a second start with {@code --demo} finds the data and leaves it.
+ */
+public final class DemoData {
+
+  public static final String PASSWORD = "konsil-demo-2026";
+  static final String PRACTICE_ADMIN = "anna.berger@praxis-am-markt.example";
+  static final String PRACTICE_MEMBER = "jonas.keller@praxis-am-markt.example";
+  static final String CARE_HOME_ADMIN = "maria.schulz@lindenhof.example";
+  static final String CARE_HOME_MEMBER = "tom.weber@lindenhof.example";
+
+  private final Wiring wiring;
+
+  public DemoData(Wiring wiring) {
+    this.wiring = wiring;
+  }
+
+  /** Seeds when missing; answers the text that tells a person how to log in. */
+  public Future<String> seed(String publicUrl) {
+    return wiring
+        .organisations()
+        .directory("Hausarztpraxis am Markt", "practice", 1)
+        .compose(found -> found.isEmpty() ? create() : Future.succeededFuture())
+        .map(done -> instructions(publicUrl));
+  }
+
+  private Future<Void> create() {
+    return wiring
+        .organisations()
+        .createWithAdmin(
+            new CreateOrganisationRequest(
+                "practice",
+                "Hausarztpraxis am Markt",
+                "Marktplatz 3",
+                "20095",
+                "Hamburg",
+                "praxis@praxis-am-markt.example",
+                "040 5379 81542",
+                PRACTICE_ADMIN,
+                "Dr. Anna Berger"))
+        .compose(
+            practice ->
+                wiring
+                    .organisations()
+                    .createWithAdmin(
+                        new CreateOrganisationRequest(
+                            "care_home",
+                            "Pflegeheim Lindenhof",
+                            "Lindenallee 12",
+                            "22301",
+                            "Hamburg",
+                            "pflege@lindenhof.example",
+                            "040 2718 2818",
+                            CARE_HOME_ADMIN,
+                            "Maria Schulz"))
+                    .compose(
+                        careHome ->
+                            setPassword(practice.getString("passwordLink"))
+                                .compose(v -> setPassword(careHome.getString("passwordLink")))
+                                .compose(v -> member(practice, PRACTICE_MEMBER, "Jonas Keller"))
+                                .compose(v -> member(careHome, CARE_HOME_MEMBER, "Tom Weber"))
+                                .compose(v -> room(careHome))));
+  }
+
+  private Future<Void> member(JsonObject created, String email, String name) {
+    UUID organisationId = UUID.fromString(created.getJsonObject("organisation").getString("id"));
+    return wiring
+        .organisations()
+        .addUserWithLink(organisationId, email, name, "member")
+        .compose(this::setPassword);
+  }
+
+  private Future<Void> room(JsonObject careHome) {
+    UUID careHomeId = UUID.fromString(careHome.getJsonObject("organisation").getString("id"));
+    return login(PRACTICE_ADMIN)
+        .compose(
+            anna ->
+                wiring
+                    .rooms()
+                    .createGeneral(anna, "Abstimmung Hausbesuche Lindenhof", List.of(careHomeId))
+                    .compose(
+                        room ->
+                            wiring
+                                .messaging()
+                                .send(
+                                    anna,
+                                    room.id(),
+                                    UUID.randomUUID(),
+                                    "Guten Morgen! Ich komme am Donnerstag gegen 10 Uhr zu den"
+                                        + " Hausbesuchen. Passt das?")
+                                .compose(
+                                    ack ->
+                                        login(CARE_HOME_ADMIN)
+                                            .compose(
+                                                maria ->
+                                                    wiring
+                                                        .messaging()
+                                                        .send(
+                                                            maria,
+                                                            room.id(),
+                                                            UUID.randomUUID(),
+                                                            "Donnerstag 10 Uhr passt gut, wir"
+                                                                + " bereiten alles vor."))))
+                    .mapEmpty());
+  }
+
+  private Future<AuthenticatedUser> login(String email) {
+    return wiring
+        .accounts()
+        .login(email, PASSWORD, "127.0.0.1")
+        .compose(tokens -> wiring.accounts().authenticate(tokens.getString("accessToken")));
+  }
+
+  private Future<Void> setPassword(String link) {
+    String token = link.substring(link.indexOf("#token=") + "#token=".length());
+    return wiring.accounts().setPassword(token, PASSWORD);
+  }
+
+  private static String instructions(String publicUrl) {
+    return String.join(
+        "\n",
+        "Demo data is ready at " + publicUrl + " (password for every demo user: " + PASSWORD + ")",
+        "  " + PRACTICE_ADMIN + "  admin of Hausarztpraxis am Markt (practice)",
+        "  " + PRACTICE_MEMBER + " member of Hausarztpraxis am Markt",
+        "  " + CARE_HOME_ADMIN + "       admin of Pflegeheim Lindenhof (care home)",
+        "  " + CARE_HOME_MEMBER + "          member of Pflegeheim Lindenhof",
+        "Try: curl -s -X POST "
+            + publicUrl
+            + "/api/v1/auth/login -H 'Content-Type: application/json'"
+            + " -d '{\"email\":\""
+            + PRACTICE_ADMIN
+            + "\",\"password\":\""
+            + PASSWORD
+            + "\"}'");
+  }
+}

@@ -1,0 +1,88 @@
+package org.konsil.server.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import java.util.function.Function;
+import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.messaging.MessagingService;
+import org.konsil.server.messaging.WebSocketGateway;
+
+/**
+ * One HTTP server instance on one event loop: the REST router and the WebSocket gateway. Several
+ * instances share the port. On stop it lets messages being stored commit, then says goodbye to
+ * every socket with 1001.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private final KonsilConfig config;
+  private final Function<io.vertx.core.Vertx, Router> routerFactory;
+  private final Function<io.vertx.core.Vertx, WebSocketGateway> gatewayFactory;
+  private final MessagingService messaging;
+  private HttpServer server;
+  private WebSocketGateway gateway;
+
+  public HttpVerticle(
+      KonsilConfig config,
+      Function<io.vertx.core.Vertx, Router> routerFactory,
+      Function<io.vertx.core.Vertx, WebSocketGateway> gatewayFactory,
+      MessagingService messaging) {
+    this.config = config;
+    this.routerFactory = routerFactory;
+    this.gatewayFactory = gatewayFactory;
+    this.messaging = messaging;
+  }
+
+  @Override
+  public Future<?> start() {
+    gateway = gatewayFactory.apply(vertx);
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(config.httpHost())
+            .setPort(config.httpPort())
+            .setCompressionSupported(true)
+            // The application refuses frames above its own limit with an error frame and keeps
+            // the socket; only frames far beyond it are cut off by the protocol layer (1009).
+            .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)
+            .setMaxWebSocketMessageSize(config.wsMaxFrameBytes() * 4);
+    if (config.tlsCertFile().isPresent()) {
+      options
+          .setSsl(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(config.tlsCertFile().get().toString())
+                  .setKeyPath(config.tlsKeyFile().orElseThrow().toString()));
+    }
+    server =
+        vertx
+            .createHttpServer(options)
+            .requestHandler(routerFactory.apply(vertx))
+            .webSocketHandshakeHandler(
+                handshake -> {
+                  if (WebSocketGateway.PATH.equals(handshake.path())) {
+                    handshake.accept();
+                  } else {
+                    handshake.reject(404);
+                  }
+                })
+            .webSocketHandler(gateway::accept);
+    return gateway.start().compose(done -> server.listen());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return messaging
+        .drain(config.shutdownGrace())
+        .compose(done -> gateway.shutdown())
+        // a moment for the close frames to leave before the server closes the connections
+        .compose(done -> vertx.timer(100))
+        .compose(done -> server.close());
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+}

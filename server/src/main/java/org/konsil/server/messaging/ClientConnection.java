@@ -1,0 +1,145 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+
+/**
+ * One client's WebSocket with its own bounded outbound queue. Live frames beyond the bound close
+ * the socket (code 4008) instead of slowing anyone else down; the client reconnects and syncs.
+ * Touched only from the event loop of the gateway that accepted it.
+ */
+final class ClientConnection {
+
+  static final short CLOSE_GOING_AWAY = 1001;
+  static final short CLOSE_INTERNAL_ERROR = 1011;
+  static final short CLOSE_UNAUTHENTICATED = 4001;
+  static final short CLOSE_ENDED = 4003;
+  static final short CLOSE_TOO_SLOW = 4008;
+
+  private final ServerWebSocket ws;
+  private final long maxQueuedBytes;
+  private final ArrayDeque<String> outbound = new ArrayDeque<>();
+  private final List<Promise<Void>> writableWaiters = new ArrayList<>();
+  private long outboundBytes;
+  private boolean closed;
+
+  AuthenticatedUser user;
+  boolean authenticating;
+
+  /** Live events that arrived while the connection was looking up its rooms. */
+  List<io.vertx.core.eventbus.Message<String>> joiningBuffer;
+
+  final Map<UUID, RoomCursor> cursors = new HashMap<>();
+  final Map<UUID, Long> lastTyping = new HashMap<>();
+
+  ClientConnection(ServerWebSocket ws, long maxQueuedBytes) {
+    this.ws = ws;
+    this.maxQueuedBytes = maxQueuedBytes;
+    ws.drainHandler(v -> flush());
+  }
+
+  ServerWebSocket socket() {
+    return ws;
+  }
+
+  boolean isReady() {
+    return user != null && joiningBuffer == null;
+  }
+
+  boolean isClosed() {
+    return closed || ws.isClosed();
+  }
+
+  /** A frame that may be dropped with the connection when the client cannot keep up. */
+  void sendLive(String frame) {
+    enqueue(frame, true);
+  }
+
+  /** A frame of a bounded batch (sync, gap fill) whose sender waits for {@link #writable()}. */
+  void sendBulk(String frame) {
+    enqueue(frame, false);
+  }
+
+  void sendError(String code, String detail, JsonObject context) {
+    JsonObject error =
+        new JsonObject().put("type", "error").put("code", code).put("detail", detail);
+    if (context != null) {
+      error.mergeIn(context);
+    }
+    enqueue(error.encode(), false);
+  }
+
+  /** Completes when the queue has drained into the socket. */
+  Future<Void> writable() {
+    if (closed || (outbound.isEmpty() && !ws.writeQueueFull())) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    writableWaiters.add(promise);
+    return promise.future();
+  }
+
+  void close(short code, String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    outbound.clear();
+    outboundBytes = 0;
+    releaseWaiters();
+    if (!ws.isClosed()) {
+      ws.close(code, reason);
+    }
+  }
+
+  /** The socket closed from the other side or the network. */
+  void markClosed() {
+    closed = true;
+    outbound.clear();
+    releaseWaiters();
+  }
+
+  private void enqueue(String frame, boolean bounded) {
+    if (closed) {
+      return;
+    }
+    if (outbound.isEmpty() && !ws.writeQueueFull()) {
+      ws.writeTextMessage(frame);
+      return;
+    }
+    outbound.addLast(frame);
+    outboundBytes += frame.length();
+    if (bounded && outboundBytes > maxQueuedBytes) {
+      close(CLOSE_TOO_SLOW, "too slow; reconnect and sync");
+    }
+  }
+
+  private void flush() {
+    while (!closed && !outbound.isEmpty() && !ws.writeQueueFull()) {
+      String frame = outbound.pollFirst();
+      outboundBytes -= frame.length();
+      ws.writeTextMessage(frame);
+    }
+    if (outbound.isEmpty()) {
+      releaseWaiters();
+    }
+  }
+
+  private void releaseWaiters() {
+    if (writableWaiters.isEmpty()) {
+      return;
+    }
+    List<Promise<Void>> waiting = new ArrayList<>(writableWaiters);
+    writableWaiters.clear();
+    waiting.forEach(Promise::tryComplete);
+  }
+}

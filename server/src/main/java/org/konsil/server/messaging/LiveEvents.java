@@ -1,0 +1,82 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import java.util.Collection;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * What the WebSocket gateways of every node need to hear about: stored messages, typing, new room
+ * memberships, read markers, and users or sessions whose connections must close. Published on the
+ * (clustered) event bus; the frame text is encoded once by the publisher.
+ */
+public final class LiveEvents {
+
+  static final String ADDRESS = "konsil.live";
+  static final String KIND = "kind";
+  static final String ROOM = "room";
+  static final String SEQ = "seq";
+  static final String USER = "user";
+  static final String SESSION = "session";
+  static final String ORGANISATIONS = "organisations";
+
+  private final EventBus bus;
+
+  public LiveEvents(EventBus bus) {
+    this.bus = bus;
+  }
+
+  void message(UUID room, long seq, String frame) {
+    publish(
+        frame,
+        new DeliveryOptions()
+            .addHeader(KIND, "message")
+            .addHeader(ROOM, room.toString())
+            .addHeader(SEQ, Long.toString(seq)));
+  }
+
+  void typing(UUID room, UUID user, String frame) {
+    publish(
+        frame,
+        new DeliveryOptions()
+            .addHeader(KIND, "typing")
+            .addHeader(ROOM, room.toString())
+            .addHeader(USER, user.toString()));
+  }
+
+  void readMarker(UUID user, String frame) {
+    publish(frame, new DeliveryOptions().addHeader(KIND, "read").addHeader(USER, user.toString()));
+  }
+
+  /** Organisations that joined a room: their users' connections start following it from seq. */
+  public void joined(UUID room, long seq, Collection<UUID> organisations, String frame) {
+    publish(
+        frame,
+        new DeliveryOptions()
+            .addHeader(KIND, "joined")
+            .addHeader(ROOM, room.toString())
+            .addHeader(SEQ, Long.toString(seq))
+            .addHeader(
+                ORGANISATIONS,
+                organisations.stream().map(UUID::toString).collect(Collectors.joining(","))));
+  }
+
+  public void userDisabled(UUID user) {
+    publish(
+        "",
+        new DeliveryOptions().addHeader(KIND, "user-disabled").addHeader(USER, user.toString()));
+  }
+
+  public void sessionRevoked(UUID session) {
+    publish(
+        "",
+        new DeliveryOptions()
+            .addHeader(KIND, "session-revoked")
+            .addHeader(SESSION, session.toString()));
+  }
+
+  private void publish(String frame, DeliveryOptions options) {
+    bus.publish(ADDRESS, frame, options.setLocalOnly(false));
+  }
+}

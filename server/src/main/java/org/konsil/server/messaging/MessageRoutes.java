@@ -1,0 +1,76 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Json;
+import org.konsil.server.rooms.RoomRoutes;
+
+/** REST routes for a room's history, sending without a socket, and the read marker. */
+public final class MessageRoutes {
+
+  private final MessagingService messaging;
+
+  public MessageRoutes(MessagingService messaging) {
+    this.messaging = messaging;
+  }
+
+  /** Adds this feature's routes to the API router (below /api/v1). */
+  public void mount(Router router) {
+    router.get("/rooms/:roomId/messages").respond(this::history);
+    router.post("/rooms/:roomId/messages").respond(this::send);
+    router.put("/rooms/:roomId/read").respond(this::read);
+  }
+
+  private Future<?> history(RoutingContext ctx) {
+    UUID room = RoomRoutes.roomId(ctx);
+    Long after = longParam(ctx, "after");
+    Long before = longParam(ctx, "before");
+    Long limit = longParam(ctx, "limit");
+    if (limit != null && (limit < 1 || limit > MessagingService.MAX_PAGE)) {
+      throw ApiException.validation(
+          "'limit' must be between 1 and " + MessagingService.MAX_PAGE + ".");
+    }
+    return messaging.history(
+        AuthenticatedUser.of(ctx), room, after, before, limit == null ? 50 : limit.intValue());
+  }
+
+  private Future<?> send(RoutingContext ctx) {
+    UUID room = RoomRoutes.roomId(ctx);
+    Json body = Json.body(ctx);
+    UUID clientMsgId = body.requiredUuid("clientMsgId");
+    String content = body.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
+    return messaging
+        .send(AuthenticatedUser.of(ctx), room, clientMsgId, content)
+        .map(
+            ack -> {
+              ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
+              return ack.toJson();
+            });
+  }
+
+  private Future<?> read(RoutingContext ctx) {
+    UUID room = RoomRoutes.roomId(ctx);
+    long seq = Json.body(ctx).requiredLong("seq", 0, Long.MAX_VALUE);
+    return messaging.markRead(AuthenticatedUser.of(ctx), room, seq);
+  }
+
+  private static Long longParam(RoutingContext ctx, String name) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null) {
+      return null;
+    }
+    try {
+      long value = Long.parseLong(raw);
+      if (value < 0) {
+        throw ApiException.validation("'" + name + "' must not be negative.");
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw ApiException.validation("'" + name + "' must be a whole number.");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** SQL for storing messages under the room's lock and reading them back by sequence number. */
+final class MessageStore {
+
+  private static final String MESSAGE_SELECT =
+      "SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at, m.client_msg_id,"
+          + " m.sender_user_id, u.display_name AS sender_name, m.sender_org_id,"
+          + " o.name AS sender_org_name"
+          + " FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id"
+          + " LEFT JOIN organisations o ON o.id = m.sender_org_id";
+
+  /**
+   * Locks the room row for the rest of the transaction, which serialises the room's writers and so
+   * keeps its sequence gap-free; null when the organisation is not a member.
+   */
+  Future<Long> lockRoomForMember(SqlClient tx, UUID room, UUID org) {
+    return SqlTemplate.forQuery(
+            tx,
+            "SELECT r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " AND m.organisation_id = #{org} WHERE r.id = #{room} FOR UPDATE OF r")
+        .execute(Map.of("room", room, "org", org))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("last_seq"));
+  }
+
+  /** The message a sender stored earlier under this client id, or null. */
+  Future<Message> byClientMsgId(SqlClient tx, UUID sender, UUID clientMsgId) {
+    return SqlTemplate.forQuery(
+            tx,
+            MESSAGE_SELECT + " WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}")
+        .mapTo(Message.MAPPER)
+        .execute(Map.of("sender", sender, "cmid", clientMsgId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /** Stores the message and moves the room's sequence in one statement. */
+  Future<Void> insert(SqlClient tx, Message m) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("room", m.room());
+    p.put("seq", m.seq());
+    p.put("id", m.id());
+    p.put("sender", m.senderId());
+    p.put("org", m.senderOrganisationId());
+    p.put("cmid", m.clientMsgId());
+    p.put("kind", m.kind());
+    p.put("content", m.content());
+    p.put("sentAt", m.sentAt());
+    return SqlTemplate.forUpdate(
+            tx,
+            "WITH stored AS (INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id,"
+                + " client_msg_id, kind, content, sent_at) VALUES (#{room}, #{seq}, #{id},"
+                + " #{sender}, #{org}, #{cmid}, #{kind}, #{content}, #{sentAt}))"
+                + " UPDATE rooms SET last_seq = #{seq}, last_message_at = #{sentAt}"
+                + " WHERE id = #{room}")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  /** Messages with after < seq <= upTo, oldest first, at most limit. */
+  Future<List<Message>> range(SqlClient client, UUID room, long after, long upTo, int limit) {
+    return SqlTemplate.forQuery(
+            client,
+            MESSAGE_SELECT
+                + " WHERE m.room_id = #{room} AND m.seq > #{after} AND m.seq <= #{upTo}"
+                + " ORDER BY m.seq LIMIT #{limit}")
+        .mapTo(Message.MAPPER)
+        .execute(Map.of("room", room, "after", after, "upTo", upTo, "limit", limit))
+        .map(MessageStore::list);
+  }
+
+  /** The newest messages with seq < before, newest first, at most limit. */
+  Future<List<Message>> before(SqlClient client, UUID room, long before, int limit) {
+    return SqlTemplate.forQuery(
+            client,
+            MESSAGE_SELECT
+                + " WHERE m.room_id = #{room} AND m.seq < #{before}"
+                + " ORDER BY m.seq DESC LIMIT #{limit}")
+        .mapTo(Message.MAPPER)
+        .execute(Map.of("room", room, "before", before, "limit", limit))
+        .map(MessageStore::list);
+  }
+
+  private static List<Message> list(Iterable<Message> rows) {
+    List<Message> out = new ArrayList<>();
+    rows.forEach(out::add);
+    return out;
+  }
+}

@@ -1,0 +1,219 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Times;
+import org.konsil.server.rooms.RoomService;
+
+/**
+ * Sending and reading messages. A send is acknowledged only after its transaction committed, and a
+ * repeated client message id answers the first acknowledgement without storing anything.
+ */
+public final class MessagingService {
+
+  public static final int MAX_CONTENT_LENGTH = 16_000;
+  public static final int MAX_PAGE = 200;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Clock clock;
+  private final RoomService rooms;
+  private final LiveEvents live;
+  private final MessageStore store = new MessageStore();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean accepting = true;
+
+  public MessagingService(Vertx vertx, Pool pool, Clock clock, RoomService rooms, LiveEvents live) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.clock = clock;
+    this.rooms = rooms;
+    this.live = live;
+  }
+
+  /** The acknowledgement of a stored message. */
+  public record Ack(Message message, boolean duplicate) {
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("clientMsgId", message.clientMsgId().toString())
+          .put("room", message.room().toString())
+          .put("seq", message.seq())
+          .put("id", message.id().toString())
+          .put("sentAt", Times.iso(message.sentAt()))
+          .put("duplicate", duplicate);
+    }
+  }
+
+  public static String checkContent(String content) {
+    if (content == null || content.isBlank()) {
+      throw ApiException.validation("'content' must not be empty.");
+    }
+    if (content.length() > MAX_CONTENT_LENGTH) {
+      throw ApiException.validation(
+          "'content' must be at most " + MAX_CONTENT_LENGTH + " characters long.");
+    }
+    return content;
+  }
+
+  public Future<Ack> send(AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
+    checkContent(content);
+    if (!accepting) {
+      return Future.failedFuture(
+          ApiException.unavailable("The server is shutting down; send again in a moment."));
+    }
+    inFlight.incrementAndGet();
+    return pool.<Ack>withTransaction(
+            tx ->
+                store
+                    .lockRoomForMember(tx, room, user.organisationId())
+                    .compose(
+                        lastSeq -> {
+                          if (lastSeq == null) {
+                            throw ApiException.notAMember();
+                          }
+                          return store
+                              .byClientMsgId(tx, user.userId(), clientMsgId)
+                              .compose(
+                                  earlier -> {
+                                    if (earlier != null) {
+                                      if (!earlier.room().equals(room)) {
+                                        throw reusedClientMsgId();
+                                      }
+                                      return Future.succeededFuture(new Ack(earlier, true));
+                                    }
+                                    Message message =
+                                        new Message(
+                                            room,
+                                            lastSeq + 1,
+                                            UUID.randomUUID(),
+                                            "text",
+                                            content,
+                                            Times.now(clock),
+                                            clientMsgId,
+                                            user.userId(),
+                                            user.displayName(),
+                                            user.organisationId(),
+                                            user.organisationName());
+                                    return store.insert(tx, message).map(new Ack(message, false));
+                                  });
+                        }))
+        .recover(
+            failure ->
+                Future.failedFuture(
+                    failure instanceof PgException pg && "23505".equals(pg.getSqlState())
+                        ? reusedClientMsgId()
+                        : failure))
+        .onSuccess(
+            ack -> {
+              if (!ack.duplicate()) {
+                live.message(room, ack.message().seq(), ack.message().toFrame());
+              }
+            })
+        .onComplete(done -> inFlight.decrementAndGet());
+  }
+
+  private static ApiException reusedClientMsgId() {
+    return ApiException.conflict(
+        "client_msg_id_reused", "This clientMsgId was used for another message; use a new one.");
+  }
+
+  /**
+   * A page of history, oldest first: after a sequence number, before one, or the newest when
+   * neither is given.
+   */
+  public Future<JsonObject> history(
+      AuthenticatedUser user, UUID room, Long after, Long before, int limit) {
+    if (after != null && before != null) {
+      throw ApiException.validation("Give 'after' or 'before', not both.");
+    }
+    return rooms
+        .requireMember(user, room)
+        .compose(
+            lastSeq -> {
+              if (after != null) {
+                return store
+                    .range(pool, room, after, Long.MAX_VALUE, limit + 1)
+                    .map(page -> page(page, limit, false));
+              }
+              long upper = before == null ? Long.MAX_VALUE : before;
+              return store
+                  .before(pool, room, upper, limit + 1)
+                  .map(
+                      page -> {
+                        List<Message> newestFirst = new java.util.ArrayList<>(page);
+                        boolean more = newestFirst.size() > limit;
+                        if (more) {
+                          newestFirst.remove(newestFirst.size() - 1);
+                        }
+                        Collections.reverse(newestFirst);
+                        return page(newestFirst, Integer.MAX_VALUE, more);
+                      });
+            });
+  }
+
+  private static JsonObject page(List<Message> messages, int limit, boolean more) {
+    boolean hasMore = more || messages.size() > limit;
+    List<Message> shown = messages.size() > limit ? messages.subList(0, limit) : messages;
+    return new JsonObject()
+        .put("messages", new JsonArray(shown.stream().map(Message::toJson).toList()))
+        .put("hasMore", hasMore);
+  }
+
+  /** Stored messages of a room with after < seq <= upTo, for the gateway's gap filling. */
+  Future<List<Message>> range(UUID room, long after, long upTo, int limit) {
+    return store.range(pool, room, after, upTo, limit);
+  }
+
+  public Future<JsonObject> markRead(AuthenticatedUser user, UUID room, long seq) {
+    return rooms
+        .markRead(user, room, seq)
+        .onSuccess(
+            marker -> live.readMarker(user.userId(), marker.copy().put("type", "unread").encode()));
+  }
+
+  void typing(AuthenticatedUser user, UUID room) {
+    live.typing(
+        room,
+        user.userId(),
+        new JsonObject()
+            .put("type", "typing")
+            .put("room", room.toString())
+            .put(
+                "sender",
+                new JsonObject()
+                    .put("id", user.userId().toString())
+                    .put("displayName", user.displayName())
+                    .put(
+                        "organisation",
+                        new JsonObject()
+                            .put("id", user.organisationId().toString())
+                            .put("name", user.organisationName())))
+            .encode());
+  }
+
+  /** Stops taking new messages and waits for the ones being stored, up to the grace period. */
+  public Future<Void> drain(Duration grace) {
+    accepting = false;
+    long deadline = System.nanoTime() + grace.toNanos();
+    return waitIdle(deadline);
+  }
+
+  private Future<Void> waitIdle(long deadline) {
+    if (inFlight.get() == 0 || System.nanoTime() > deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(10).compose(t -> waitIdle(deadline));
+  }
+}

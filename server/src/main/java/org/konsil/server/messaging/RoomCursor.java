@@ -1,0 +1,179 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one connection's view of one room in sequence order with no gap and no duplicate. Live
+ * frames may arrive out of order (several writers, several nodes); a frame ahead of a gap is held
+ * while the missing messages are read from the database. A client's {@code sync} replays stored
+ * messages through the same cursor.
+ */
+final class RoomCursor {
+
+  /** Reads stored messages with after < seq <= upTo, oldest first. */
+  interface Fetch {
+    Future<List<Message>> range(UUID room, long after, long upTo, int limit);
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(RoomCursor.class);
+  static final int PAGE = 100;
+  private static final int MAX_HELD = 10_000;
+
+  private final UUID room;
+  private final ClientConnection connection;
+  private final Fetch fetch;
+  private final TreeMap<Long, String> held = new TreeMap<>();
+  private final ArrayDeque<JsonObject> syncRequests = new ArrayDeque<>();
+  private long delivered;
+  private boolean busy;
+
+  RoomCursor(UUID room, ClientConnection connection, Fetch fetch, long delivered) {
+    this.room = room;
+    this.connection = connection;
+    this.fetch = fetch;
+    this.delivered = delivered;
+  }
+
+  long delivered() {
+    return delivered;
+  }
+
+  /** A live message: pushed now if it is next, held if a gap or a fetch is in the way. */
+  void offer(long seq, String frame) {
+    if (seq <= delivered || connection.isClosed()) {
+      return;
+    }
+    if (busy || seq != delivered + 1) {
+      held.put(seq, frame);
+      if (held.size() > MAX_HELD) {
+        connection.close(ClientConnection.CLOSE_TOO_SLOW, "too far behind; reconnect and sync");
+        return;
+      }
+      if (!busy) {
+        fill(held.firstKey() - 1);
+      }
+      return;
+    }
+    connection.sendLive(frame);
+    delivered = seq;
+    release();
+  }
+
+  /**
+   * Replays stored messages after the given sequence number, then answers {@code synced}. The
+   * request's {@code ref} is echoed.
+   */
+  void sync(long after, String ref) {
+    syncRequests.addLast(new JsonObject().put("after", after).put("ref", ref));
+    if (!busy) {
+      nextSync();
+    }
+  }
+
+  private void nextSync() {
+    JsonObject request = syncRequests.pollFirst();
+    if (request == null) {
+      release();
+      return;
+    }
+    busy = true;
+    syncPage(request.getLong("after"), request.getString("ref"));
+  }
+
+  private void syncPage(long after, String ref) {
+    fetch
+        .range(room, after, Long.MAX_VALUE, PAGE)
+        .onSuccess(
+            page -> {
+              if (connection.isClosed()) {
+                return;
+              }
+              long last = after;
+              for (Message message : page) {
+                connection.sendBulk(message.toFrame());
+                last = message.seq();
+              }
+              delivered = Math.max(delivered, last);
+              if (page.size() == PAGE) {
+                long next = last;
+                connection.writable().onSuccess(v -> syncPage(next, ref));
+                return;
+              }
+              JsonObject synced =
+                  new JsonObject()
+                      .put("type", "synced")
+                      .put("room", room.toString())
+                      .put("seq", delivered);
+              if (ref != null) {
+                synced.put("ref", ref);
+              }
+              connection.sendBulk(synced.encode());
+              busy = false;
+              nextSync();
+            })
+        .onFailure(this::fail);
+  }
+
+  /** Reads what is missing between what was delivered and upTo from the database. */
+  private void fill(long upTo) {
+    busy = true;
+    fetch
+        .range(room, delivered, upTo, PAGE)
+        .onSuccess(
+            page -> {
+              if (connection.isClosed()) {
+                return;
+              }
+              if (page.isEmpty() || page.get(0).seq() != delivered + 1) {
+                LOG.warn(
+                    "room {} is missing seq {} in storage; closing the connection",
+                    room,
+                    delivered + 1);
+                connection.close(ClientConnection.CLOSE_INTERNAL_ERROR, "resync required");
+                return;
+              }
+              for (Message message : page) {
+                if (message.seq() == delivered + 1) {
+                  connection.sendBulk(message.toFrame());
+                  delivered = message.seq();
+                }
+              }
+              busy = false;
+              if (!syncRequests.isEmpty()) {
+                nextSync();
+              } else {
+                release();
+              }
+            })
+        .onFailure(this::fail);
+  }
+
+  /** Pushes held frames that are now next; starts a fill when a gap remains. */
+  private void release() {
+    while (!busy && !held.isEmpty()) {
+      Map.Entry<Long, String> first = held.firstEntry();
+      if (first.getKey() <= delivered) {
+        held.pollFirstEntry();
+      } else if (first.getKey() == delivered + 1) {
+        held.pollFirstEntry();
+        connection.sendLive(first.getValue());
+        delivered = first.getKey();
+      } else {
+        fill(first.getKey() - 1);
+      }
+    }
+  }
+
+  private void fail(Throwable failure) {
+    LOG.warn("reading room {} for a connection failed: {}", room, failure.toString());
+    connection.close(ClientConnection.CLOSE_INTERNAL_ERROR, "resync required");
+  }
+}

@@ -1,0 +1,45 @@
+package org.konsil.server.notifications;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.mail.LoginOption;
+import io.vertx.ext.mail.MailClient;
+import io.vertx.ext.mail.MailConfig;
+import io.vertx.ext.mail.StartTLSOptions;
+import org.konsil.server.config.KonsilConfig;
+
+/** Sends mail through an SMTP server with STARTTLS, TLS or (for tests on loopback) neither. */
+public final class SmtpMailSender implements MailSender {
+
+  private final MailClient client;
+  private final String from;
+
+  public SmtpMailSender(Vertx vertx, KonsilConfig.SmtpSettings smtp, String from) {
+    MailConfig config =
+        new MailConfig()
+            .setHostname(smtp.host())
+            .setPort(smtp.port())
+            .setSsl("tls".equals(smtp.security()))
+            .setStarttls(
+                "starttls".equals(smtp.security())
+                    ? StartTLSOptions.REQUIRED
+                    : StartTLSOptions.DISABLED)
+            .setLogin(smtp.username().isPresent() ? LoginOption.REQUIRED : LoginOption.DISABLED);
+    smtp.username().ifPresent(config::setUsername);
+    smtp.password().ifPresent(config::setPassword);
+    this.client = MailClient.createShared(vertx, config, "konsil-smtp");
+    this.from = from;
+  }
+
+  @Override
+  public Future<Void> send(MailMessage mail, String idempotencyKey) {
+    io.vertx.ext.mail.MailMessage message =
+        new io.vertx.ext.mail.MailMessage()
+            .setFrom(from)
+            .setTo(mail.to())
+            .setSubject(mail.subject())
+            .setText(mail.text());
+    message.addHeader("Message-ID", "<" + idempotencyKey + "@konsil>");
+    return client.sendMail(message).mapEmpty();
+  }
+}

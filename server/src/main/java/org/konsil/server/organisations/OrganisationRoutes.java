@@ -1,0 +1,88 @@
+package org.konsil.server.organisations;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Json;
+
+/** REST routes: the directory, one's own organisation, and its user management. */
+public final class OrganisationRoutes {
+
+  private final OrganisationService organisations;
+
+  public OrganisationRoutes(OrganisationService organisations) {
+    this.organisations = organisations;
+  }
+
+  /** Adds this feature's routes to the API router (below /api/v1). */
+  public void mount(Router router) {
+    router.get("/organisations").respond(this::directory);
+    router
+        .get("/organisation")
+        .respond(ctx -> organisations.view(AuthenticatedUser.of(ctx)).map(Organisation::toJson));
+    router.patch("/organisation").respond(this::updateSettings);
+    router
+        .get("/organisation/users")
+        .respond(ctx -> organisations.members(AuthenticatedUser.of(ctx)));
+    router.post("/organisation/users").respond(this::addUser);
+    router
+        .post("/organisation/users/:userId/disable")
+        .respond(
+            ctx ->
+                organisations
+                    .disableUser(AuthenticatedUser.of(ctx), pathId(ctx))
+                    .map(Member::toJson));
+    router
+        .post("/organisation/users/:userId/enable")
+        .respond(
+            ctx ->
+                organisations
+                    .enableUser(AuthenticatedUser.of(ctx), pathId(ctx))
+                    .map(Member::toJson));
+  }
+
+  private Future<?> directory(RoutingContext ctx) {
+    String query = ctx.queryParams().get("query");
+    if (query != null && query.length() > 200) {
+      throw ApiException.validation("'query' must be at most 200 characters long.");
+    }
+    return organisations.directory(query, ctx.queryParams().get("kind"), 50);
+  }
+
+  private Future<?> updateSettings(RoutingContext ctx) {
+    AuthenticatedUser admin = AuthenticatedUser.of(ctx).requireAdmin();
+    Boolean required = Json.body(ctx).optionalBoolean("requireSecondFactor");
+    return organisations.updateSettings(admin, required).map(Organisation::toJson);
+  }
+
+  private Future<?> addUser(RoutingContext ctx) {
+    AuthenticatedUser admin = AuthenticatedUser.of(ctx).requireAdmin();
+    Json body = Json.body(ctx);
+    String email = body.requiredEmail("email");
+    String displayName = body.requiredText("displayName", 200).trim();
+    String role = body.optionalText("role", 20);
+    if (role == null) {
+      role = "member";
+    }
+    if (!role.equals("member") && !role.equals("admin")) {
+      throw ApiException.validation("'role' must be member or admin.");
+    }
+    ctx.response().setStatusCode(201);
+    return organisations.addUser(admin, email, displayName, role).map(Member::toJson);
+  }
+
+  static UUID pathId(RoutingContext ctx) {
+    String raw = ctx.pathParam("userId");
+    try {
+      if (raw != null && raw.length() == 36) {
+        return UUID.fromString(raw);
+      }
+    } catch (IllegalArgumentException e) {
+      // refused below
+    }
+    throw ApiException.notFound("No such user in your organisation.");
+  }
+}

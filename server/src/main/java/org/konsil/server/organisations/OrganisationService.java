@@ -1,0 +1,231 @@
+package org.konsil.server.organisations;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Times;
+import org.konsil.server.messaging.LiveEvents;
+import org.konsil.server.notifications.MailMessage;
+import org.konsil.server.notifications.MailOutbox;
+
+/** The directory of organisations and each organisation's management of its own users. */
+public final class OrganisationService {
+
+  private final Pool pool;
+  private final Clock clock;
+  private final AccountService accounts;
+  private final MailOutbox mail;
+  private final LiveEvents live;
+  private final OrganisationStore store = new OrganisationStore();
+
+  public OrganisationService(
+      Pool pool, Clock clock, AccountService accounts, MailOutbox mail, LiveEvents live) {
+    this.pool = pool;
+    this.clock = clock;
+    this.accounts = accounts;
+    this.mail = mail;
+    this.live = live;
+  }
+
+  /** An operator's act: an active organisation, its first admin, and that admin's password link. */
+  public Future<JsonObject> createWithAdmin(CreateOrganisationRequest request) {
+    Organisation organisation =
+        new Organisation(
+            UUID.randomUUID(),
+            request.kind(),
+            request.name(),
+            blankToNull(request.street()),
+            blankToNull(request.postalCode()),
+            blankToNull(request.city()),
+            blankToNull(request.email()),
+            blankToNull(request.fax()),
+            "active",
+            false);
+    UUID adminId = UUID.randomUUID();
+    OffsetDateTime now = Times.now(clock);
+    return pool.withTransaction(
+        tx ->
+            store
+                .emailTaken(tx, request.adminEmail())
+                .compose(
+                    taken -> {
+                      if (taken) {
+                        throw ApiException.conflict(
+                            "email_taken", "A user with this e-mail address exists already.");
+                      }
+                      return store.insertOrganisation(tx, organisation, now);
+                    })
+                .compose(
+                    done ->
+                        store.insertUser(
+                            tx,
+                            adminId,
+                            organisation.id(),
+                            request.adminEmail(),
+                            request.adminName(),
+                            "admin",
+                            now))
+                .compose(done -> accounts.issuePasswordLink(tx, adminId))
+                .map(
+                    link ->
+                        new JsonObject()
+                            .put("organisation", organisation.toJson())
+                            .put("adminId", adminId.toString())
+                            .put("passwordLink", link)));
+  }
+
+  public Future<Organisation> view(AuthenticatedUser user) {
+    return store.byId(pool, user.organisationId());
+  }
+
+  public Future<Organisation> updateSettings(AuthenticatedUser admin, Boolean requireSecondFactor) {
+    admin.requireAdmin();
+    Future<Void> change =
+        requireSecondFactor == null
+            ? Future.succeededFuture()
+            : store.setRequireSecondFactor(pool, admin.organisationId(), requireSecondFactor);
+    return change.compose(done -> store.byId(pool, admin.organisationId()));
+  }
+
+  /** Active organisations by name or city, and kind; what a user picks partners from. */
+  public Future<JsonArray> directory(String query, String kind, int limit) {
+    if (kind != null && !Organisation.KINDS.contains(kind)) {
+      throw ApiException.validation(
+          "'kind' must be one of " + String.join(", ", Organisation.KINDS) + ".");
+    }
+    String trimmed = query == null || query.isBlank() ? null : query.trim();
+    return store
+        .searchActive(pool, trimmed, kind, limit)
+        .map(list -> new JsonArray(list.stream().map(Organisation::toDirectoryJson).toList()));
+  }
+
+  public Future<List<Organisation>> activeOrganisations(List<UUID> ids) {
+    return store.activeByIds(pool, ids);
+  }
+
+  public Future<JsonArray> members(AuthenticatedUser admin) {
+    admin.requireAdmin();
+    return store
+        .members(pool, admin.organisationId())
+        .map(list -> new JsonArray(list.stream().map(Member::toJson).toList()));
+  }
+
+  /** Adds a user and mails them a set-password link, through the outbox in the same transaction. */
+  public Future<Member> addUser(
+      AuthenticatedUser admin, String email, String displayName, String role) {
+    admin.requireAdmin();
+    UUID userId = UUID.randomUUID();
+    OffsetDateTime now = Times.now(clock);
+    return pool.withTransaction(
+        tx ->
+            store
+                .emailTaken(tx, email)
+                .compose(
+                    taken -> {
+                      if (taken) {
+                        throw ApiException.conflict(
+                            "email_taken", "A user with this e-mail address exists already.");
+                      }
+                      return store.insertUser(
+                          tx, userId, admin.organisationId(), email, displayName, role, now);
+                    })
+                .compose(done -> accounts.issuePasswordLink(tx, userId))
+                .compose(
+                    link -> mail.enqueue(tx, welcomeMail(email, admin.organisationName(), link)))
+                .compose(done -> store.member(tx, admin.organisationId(), userId)));
+  }
+
+  /**
+   * For operator commands and demo data: adds a user and hands the set-password link back instead
+   * of mailing it.
+   */
+  public Future<String> addUserWithLink(
+      UUID organisationId, String email, String displayName, String role) {
+    UUID userId = UUID.randomUUID();
+    OffsetDateTime now = Times.now(clock);
+    return pool.withTransaction(
+        tx ->
+            store
+                .emailTaken(tx, email)
+                .compose(
+                    taken -> {
+                      if (taken) {
+                        throw ApiException.conflict(
+                            "email_taken", "A user with this e-mail address exists already.");
+                      }
+                      return store.insertUser(
+                          tx, userId, organisationId, email, displayName, role, now);
+                    })
+                .compose(done -> accounts.issuePasswordLink(tx, userId)));
+  }
+
+  /** Disables a user of the admin's organisation: sessions end and open sockets close at once. */
+  public Future<Member> disableUser(AuthenticatedUser admin, UUID userId) {
+    admin.requireAdmin();
+    if (admin.userId().equals(userId)) {
+      throw ApiException.conflict("cannot_disable_self", "You cannot disable your own account.");
+    }
+    OffsetDateTime now = Times.now(clock);
+    return pool.withTransaction(
+            tx ->
+                ownMember(tx, admin, userId)
+                    .compose(member -> store.setUserStatus(tx, userId, "disabled"))
+                    .compose(done -> store.revokeSessions(tx, userId, now))
+                    .compose(done -> store.member(tx, admin.organisationId(), userId)))
+        .onSuccess(member -> live.userDisabled(userId));
+  }
+
+  /** Enables a disabled user again; one who never set a password stays pending. */
+  public Future<Member> enableUser(AuthenticatedUser admin, UUID userId) {
+    admin.requireAdmin();
+    return pool.withTransaction(
+        tx ->
+            ownMember(tx, admin, userId)
+                .compose(
+                    member ->
+                        "disabled".equals(member.status())
+                            ? store.setUserStatus(tx, userId, "active")
+                            : Future.<Void>succeededFuture())
+                .compose(done -> store.member(tx, admin.organisationId(), userId)));
+  }
+
+  private Future<Member> ownMember(
+      io.vertx.sqlclient.SqlClient tx, AuthenticatedUser admin, UUID userId) {
+    return store
+        .member(tx, admin.organisationId(), userId)
+        .map(
+            member -> {
+              if (member == null) {
+                throw ApiException.notFound("No such user in your organisation.");
+              }
+              return member;
+            });
+  }
+
+  private static MailMessage welcomeMail(String to, String organisationName, String link) {
+    String text =
+        "Guten Tag,\n\n"
+            + organisationName
+            + " hat für Sie einen Zugang zu Konsil eingerichtet. Bitte legen Sie Ihr Passwort"
+            + " über diesen Link fest:\n\n"
+            + link
+            + "\n\nDer Link gilt einmal und läuft ab.\n\n---\n\nHello,\n\n"
+            + organisationName
+            + " has set up a Konsil account for you. Please choose your password here:\n\n"
+            + link
+            + "\n\nThe link works once and expires.\n";
+    return new MailMessage(to, "Konsil: Zugang einrichten / Set up your account", text);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+}

@@ -1,0 +1,49 @@
+package org.konsil.server.rooms;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.templates.RowMapper;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.konsil.server.http.Times;
+
+/** A room as one user sees it: its member organisations and that user's unread count. */
+public record Room(
+    UUID id,
+    String kind,
+    String title,
+    OffsetDateTime createdAt,
+    JsonArray organisations,
+    long lastSeq,
+    OffsetDateTime lastMessageAt,
+    long readSeq,
+    long unread) {
+
+  static final RowMapper<Room> MAPPER =
+      row -> {
+        Object organisations = row.getValue("organisations");
+        return new Room(
+            row.getUUID("id"),
+            row.getString("kind"),
+            row.getString("title"),
+            row.getOffsetDateTime("created_at"),
+            organisations instanceof JsonArray array ? array : new JsonArray(),
+            row.getLong("last_seq"),
+            row.getOffsetDateTime("last_message_at"),
+            row.getLong("read_seq"),
+            row.getLong("unread"));
+      };
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id.toString())
+        .put("kind", kind)
+        .put("title", title)
+        .put("createdAt", Times.iso(createdAt))
+        .put("organisations", organisations)
+        .put("lastSeq", lastSeq)
+        .put("lastMessageAt", Times.iso(lastMessageAt))
+        .put("readSeq", readSeq)
+        .put("unread", unread);
+  }
+}

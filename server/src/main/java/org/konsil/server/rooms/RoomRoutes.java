@@ -1,0 +1,55 @@
+package org.konsil.server.rooms;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Json;
+
+/** REST routes for creating, listing and opening rooms. */
+public final class RoomRoutes {
+
+  private final RoomService rooms;
+
+  public RoomRoutes(RoomService rooms) {
+    this.rooms = rooms;
+  }
+
+  /** Adds this feature's routes to the API router (below /api/v1). */
+  public void mount(Router router) {
+    router.post("/rooms").respond(this::create);
+    router.get("/rooms").respond(ctx -> rooms.list(AuthenticatedUser.of(ctx)));
+    router
+        .get("/rooms/:roomId")
+        .respond(ctx -> rooms.view(AuthenticatedUser.of(ctx), roomId(ctx)).map(Room::toJson));
+  }
+
+  private Future<?> create(RoutingContext ctx) {
+    AuthenticatedUser user = AuthenticatedUser.of(ctx);
+    Json body = Json.body(ctx);
+    String kind = body.optionalText("kind", 20);
+    if (kind != null && !kind.equals("general")) {
+      throw ApiException.validation("'kind' must be general; patient rooms are not available yet.");
+    }
+    String title = body.requiredText("title", 200).trim();
+    List<UUID> partners = body.uuidList("partnerOrganisationIds", RoomService.MAX_PARTNERS);
+    ctx.response().setStatusCode(201);
+    return rooms.createGeneral(user, title, partners).map(Room::toJson);
+  }
+
+  /** The room id from the path; a malformed one is refused like a room one is not a member of. */
+  public static UUID roomId(RoutingContext ctx) {
+    String raw = ctx.pathParam("roomId");
+    try {
+      if (raw != null && raw.length() == 36) {
+        return UUID.fromString(raw);
+      }
+    } catch (IllegalArgumentException e) {
+      // refused below
+    }
+    throw ApiException.notAMember();
+  }
+}

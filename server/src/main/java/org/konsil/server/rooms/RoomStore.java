@@ -1,0 +1,122 @@
+package org.konsil.server.rooms;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** SQL for rooms, their member organisations and users' read markers. */
+final class RoomStore {
+
+  private static final String ROOM_SELECT =
+      "SELECT r.id, r.kind, r.title, r.created_at, r.last_seq, r.last_message_at,"
+          + " coalesce(rm.seq, 0) AS read_seq,"
+          + " (SELECT count(*) FROM messages m WHERE m.room_id = r.id"
+          + "  AND m.seq > coalesce(rm.seq, 0) AND m.sender_user_id IS DISTINCT FROM #{user})"
+          + "  AS unread,"
+          + " (SELECT json_agg(json_build_object('id', o.id, 'name', o.name, 'kind', o.kind)"
+          + "  ORDER BY o.name) FROM room_members x JOIN organisations o"
+          + "  ON o.id = x.organisation_id WHERE x.room_id = r.id) AS organisations"
+          + " FROM rooms r JOIN room_members me ON me.room_id = r.id AND me.organisation_id = #{org}"
+          + " LEFT JOIN read_markers rm ON rm.room_id = r.id AND rm.user_id = #{user}";
+
+  Future<Void> insertRoom(
+      SqlClient client,
+      UUID id,
+      String kind,
+      String title,
+      UUID org,
+      UUID user,
+      OffsetDateTime now) {
+    return SqlTemplate.forUpdate(
+            client,
+            "INSERT INTO rooms (id, kind, title, created_by_org, created_by_user, created_at)"
+                + " VALUES (#{id}, #{kind}, #{title}, #{org}, #{user}, #{now})")
+        .execute(
+            Map.of("id", id, "kind", kind, "title", title, "org", org, "user", user, "now", now))
+        .mapEmpty();
+  }
+
+  Future<Void> insertMembers(
+      SqlClient client, UUID roomId, List<UUID> organisations, OffsetDateTime now) {
+    List<Map<String, Object>> batch = new ArrayList<>();
+    for (UUID org : organisations) {
+      batch.add(Map.of("room", roomId, "org", org, "now", now));
+    }
+    return SqlTemplate.forUpdate(
+            client,
+            "INSERT INTO room_members (room_id, organisation_id, joined_at)"
+                + " VALUES (#{room}, #{org}, #{now})")
+        .executeBatch(batch)
+        .mapEmpty();
+  }
+
+  Future<List<Room>> listFor(SqlClient client, UUID org, UUID user) {
+    return SqlTemplate.forQuery(
+            client, ROOM_SELECT + " ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id")
+        .mapTo(Room.MAPPER)
+        .execute(Map.of("org", org, "user", user))
+        .map(
+            rows -> {
+              List<Room> list = new ArrayList<>();
+              rows.forEach(list::add);
+              return list;
+            });
+  }
+
+  /** The room if the organisation is a member of it, else null (also for unknown ids). */
+  Future<Room> viewFor(SqlClient client, UUID roomId, UUID org, UUID user) {
+    return SqlTemplate.forQuery(client, ROOM_SELECT + " WHERE r.id = #{room}")
+        .mapTo(Room.MAPPER)
+        .execute(Map.of("org", org, "user", user, "room", roomId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /** The room's last sequence number if the organisation is a member, else null. */
+  Future<Long> lastSeqIfMember(SqlClient client, UUID roomId, UUID org) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " WHERE r.id = #{room} AND m.organisation_id = #{org}")
+        .execute(Map.of("room", roomId, "org", org))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("last_seq"));
+  }
+
+  /** Every room of an organisation with its last sequence number. */
+  Future<Map<UUID, Long>> lastSeqsOf(SqlClient client, UUID org) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT r.id, r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " WHERE m.organisation_id = #{org}")
+        .execute(Map.of("org", org))
+        .map(
+            rows -> {
+              Map<UUID, Long> seqs = new HashMap<>();
+              for (Row row : rows) {
+                seqs.put(row.getUUID("id"), row.getLong("last_seq"));
+              }
+              return seqs;
+            });
+  }
+
+  /** Moves the marker forward (never back, never past the last message); returns it. */
+  Future<Long> advanceReadMarker(
+      SqlClient client, UUID user, UUID roomId, long seq, OffsetDateTime now) {
+    return SqlTemplate.forQuery(
+            client,
+            "INSERT INTO read_markers (user_id, room_id, seq, updated_at)"
+                + " SELECT #{user}, r.id, LEAST(#{seq}, r.last_seq), #{now} FROM rooms r"
+                + " WHERE r.id = #{room}"
+                + " ON CONFLICT (user_id, room_id) DO UPDATE"
+                + " SET seq = GREATEST(read_markers.seq, EXCLUDED.seq), updated_at = EXCLUDED.updated_at"
+                + " RETURNING seq")
+        .execute(Map.of("user", user, "room", roomId, "seq", seq, "now", now))
+        .map(rows -> rows.iterator().next().getLong("seq"));
+  }
+}
