@@ -35,6 +35,9 @@ final class ClientConnection {
   AuthenticatedUser user;
   boolean authenticating;
 
+  /** The end of this connection's chain of sends, which keeps them in the order they came. */
+  Future<Void> sendChain = Future.succeededFuture();
+
   /** Live events that arrived while the connection was looking up its rooms. */
   List<io.vertx.core.eventbus.Message<String>> joiningBuffer;
 

@@ -243,14 +243,23 @@ public final class WebSocketGateway {
     UUID room = frame.requiredUuid("room");
     UUID clientMsgId = frame.requiredUuid("clientMsgId");
     String content = frame.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
-    messaging
-        .send(connection.user, room, clientMsgId, content)
-        .onSuccess(ack -> connection.sendLive(ack.toJson().put("type", "ack").encode()))
-        .onFailure(
-            failure -> {
-              ApiException problem = Problems.unexpected(failure);
-              connection.sendError(problem.code(), problem.detail(), context);
-            });
+    // One connection's sends are stored in the order it sent them.
+    connection.sendChain =
+        connection
+            .sendChain
+            .transform(
+                previous ->
+                    messaging
+                        .send(connection.user, room, clientMsgId, content)
+                        .onSuccess(
+                            ack -> connection.sendLive(ack.toJson().put("type", "ack").encode()))
+                        .onFailure(
+                            failure -> {
+                              ApiException problem = Problems.unexpected(failure);
+                              connection.sendError(problem.code(), problem.detail(), context);
+                            }))
+            .<Void>mapEmpty()
+            .otherwiseEmpty();
   }
 
   private void sync(ClientConnection connection, Json frame) {
