@@ -1,0 +1,271 @@
+package org.konsil.server.rooms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.Session;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+
+/** General rooms over REST: who creates them with whom, who sees them, history pages, markers. */
+class RoomTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static TestOrg practice;
+  static TestOrg careHome;
+  static TestOrg outsider;
+  static Session anna;
+  static Session tom;
+  static Session eve;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+    careHome = server.organisation("care_home");
+    outsider = server.organisation("therapy");
+    anna = server.login(practice.admin());
+    tom = server.login(server.user(careHome));
+    eve = server.login(outsider.admin());
+  }
+
+  static Api.Response create(Session session, JsonObject body) {
+    return server.api().post("/api/v1/rooms", body, session.accessToken());
+  }
+
+  static List<String> roomIds(Session session) {
+    return server.api().get("/api/v1/rooms", session.accessToken()).array().stream()
+        .map(r -> ((JsonObject) r).getString("id"))
+        .toList();
+  }
+
+  @Test
+  void roomWithAPartnerIsSeenByBothAndNobodyElse() {
+    Api.Response created =
+        create(
+            anna,
+            new JsonObject()
+                .put("title", "Wundversorgung Station 2")
+                .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())));
+    assertEquals(201, created.status(), created.body());
+    JsonObject room = created.json();
+    assertEquals("general", room.getString("kind"));
+    assertEquals(0, room.getLong("lastSeq"));
+    List<String> members =
+        room.getJsonArray("organisations").stream()
+            .map(o -> ((JsonObject) o).getString("id"))
+            .toList();
+    assertTrue(members.containsAll(List.of(practice.id().toString(), careHome.id().toString())));
+    assertEquals(2, members.size());
+
+    String id = room.getString("id");
+    assertTrue(roomIds(anna).contains(id));
+    assertTrue(roomIds(tom).contains(id));
+    assertFalse(roomIds(eve).contains(id));
+    assertEquals(200, server.api().get("/api/v1/rooms/" + id, tom.accessToken()).status());
+  }
+
+  @Test
+  void anotherOrganisationCannotOpenReadWriteOrMarkARoom() {
+    UUID room = server.room(anna, careHome.id());
+    server.sendRest(anna, room, "Patientin stabil");
+    String base = "/api/v1/rooms/" + room;
+    for (Api.Response refused :
+        List.of(
+            server.api().get(base, eve.accessToken()),
+            server.api().get(base + "/messages", eve.accessToken()),
+            server
+                .api()
+                .post(
+                    base + "/messages",
+                    new JsonObject()
+                        .put("clientMsgId", UUID.randomUUID().toString())
+                        .put("content", "hallo"),
+                    eve.accessToken()),
+            server.api().put(base + "/read", new JsonObject().put("seq", 1), eve.accessToken()))) {
+      assertEquals(403, refused.status(), refused.body());
+      assertEquals("not_a_member", refused.code());
+      assertFalse(refused.body().contains("Patientin"));
+    }
+    assertEquals(1, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+    assertEquals(
+        0, server.count("SELECT count(*) FROM read_markers WHERE room_id = '" + room + "'"));
+  }
+
+  @Test
+  void unknownAndMalformedRoomIdsAnswerLikeForeignRooms() {
+    assertEquals(
+        "not_a_member",
+        server.api().get("/api/v1/rooms/" + UUID.randomUUID(), anna.accessToken()).code());
+    assertEquals(
+        "not_a_member",
+        server.api().get("/api/v1/rooms/12345/messages", anna.accessToken()).code());
+  }
+
+  @Test
+  void partnersMustBeKnownAndActive() {
+    long before = server.count("SELECT count(*) FROM rooms");
+    Api.Response unknown =
+        create(
+            anna,
+            new JsonObject()
+                .put("title", "X")
+                .put("partnerOrganisationIds", new JsonArray().add(UUID.randomUUID().toString())));
+    assertEquals(422, unknown.status());
+    assertEquals("organisation_not_active", unknown.code());
+    assertEquals(before, server.count("SELECT count(*) FROM rooms"));
+  }
+
+  @Test
+  void badRoomRequestsAreRefused() {
+    assertEquals("validation_failed", create(anna, new JsonObject()).code());
+    assertEquals("validation_failed", create(anna, new JsonObject().put("title", "  ")).code());
+    assertEquals(
+        "validation_failed", create(anna, new JsonObject().put("title", "x".repeat(201))).code());
+    assertEquals(
+        "validation_failed",
+        create(anna, new JsonObject().put("title", "X").put("kind", "patient")).code());
+    assertEquals(
+        "validation_failed",
+        create(anna, new JsonObject().put("title", "X").put("partnerOrganisationIds", "all"))
+            .code());
+    assertEquals(
+        "validation_failed",
+        create(
+                anna,
+                new JsonObject()
+                    .put("title", "X")
+                    .put("partnerOrganisationIds", new JsonArray().add("nope")))
+            .code());
+  }
+
+  @Test
+  void roomOfOneOrganisationAloneIsAllowed() {
+    Api.Response created = create(anna, new JsonObject().put("title", "Praxisteam"));
+    assertEquals(201, created.status());
+    assertEquals(1, created.json().getJsonArray("organisations").size());
+  }
+
+  @Test
+  void historyIsReadPageByPageBySequenceNumber() {
+    UUID room = server.room(anna, careHome.id());
+    for (int i = 1; i <= 120; i++) {
+      server.sendRest(i % 2 == 0 ? anna : tom, room, "m" + i);
+    }
+    String path = "/api/v1/rooms/" + room + "/messages";
+    JsonObject newest = server.api().get(path + "?limit=50", tom.accessToken()).json();
+    assertEquals(seqs(71, 120), seqsOf(newest));
+    assertTrue(newest.getBoolean("hasMore"));
+    JsonObject older = server.api().get(path + "?limit=50&before=71", tom.accessToken()).json();
+    assertEquals(seqs(21, 70), seqsOf(older));
+    JsonObject oldest = server.api().get(path + "?limit=50&before=21", tom.accessToken()).json();
+    assertEquals(seqs(1, 20), seqsOf(oldest));
+    assertFalse(oldest.getBoolean("hasMore"));
+    JsonObject after = server.api().get(path + "?after=100&limit=10", tom.accessToken()).json();
+    assertEquals(seqs(101, 110), seqsOf(after));
+    assertTrue(after.getBoolean("hasMore"));
+    JsonObject tail = server.api().get(path + "?after=115", tom.accessToken()).json();
+    assertEquals(seqs(116, 120), seqsOf(tail));
+    assertFalse(tail.getBoolean("hasMore"));
+    JsonObject first = oldest.getJsonArray("messages").getJsonObject(0);
+    assertEquals("m1", first.getString("content"));
+    assertEquals(tom.userId().toString(), first.getJsonObject("sender").getString("id"));
+    assertEquals(
+        careHome.id().toString(),
+        first.getJsonObject("sender").getJsonObject("organisation").getString("id"));
+
+    for (String bad :
+        List.of("?limit=0", "?limit=201", "?after=1&before=5", "?after=-1", "?before=abc")) {
+      Api.Response refused = server.api().get(path + bad, tom.accessToken());
+      assertEquals(422, refused.status(), bad);
+      assertEquals("validation_failed", refused.code(), bad);
+    }
+  }
+
+  @Test
+  void restSendIsIdempotentPerClientMsgId() {
+    UUID room = server.room(anna, careHome.id());
+    JsonObject body =
+        new JsonObject().put("clientMsgId", UUID.randomUUID().toString()).put("content", "einmal");
+    Api.Response first =
+        server.api().post("/api/v1/rooms/" + room + "/messages", body, anna.accessToken());
+    Api.Response again =
+        server.api().post("/api/v1/rooms/" + room + "/messages", body, anna.accessToken());
+    assertEquals(201, first.status());
+    assertEquals(200, again.status());
+    assertTrue(again.json().getBoolean("duplicate"));
+    assertEquals(first.json().getLong("seq"), again.json().getLong("seq"));
+    assertEquals(1, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+    Api.Response tooLong =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms/" + room + "/messages",
+                new JsonObject()
+                    .put("clientMsgId", UUID.randomUUID().toString())
+                    .put("content", "x".repeat(16_001)),
+                anna.accessToken());
+    assertEquals("validation_failed", tooLong.code());
+    Api.Response noId =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms/" + room + "/messages",
+                new JsonObject().put("content", "x"),
+                anna.accessToken());
+    assertEquals("validation_failed", noId.code());
+    assertEquals(1, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+  }
+
+  @Test
+  void roomsAreListedNewestActivityFirstWithUnreadCounts() {
+    UUID quiet = server.room(anna, careHome.id());
+    UUID busy = server.room(anna, careHome.id());
+    // Rooms of other tests were active at the clock's start; these two come later.
+    server.clock.advance(java.time.Duration.ofSeconds(1));
+    server.sendRest(anna, busy, "neu");
+    server.clock.advance(java.time.Duration.ofSeconds(1));
+    server.sendRest(anna, quiet, "noch neuer");
+    JsonArray rooms = server.api().get("/api/v1/rooms", tom.accessToken()).array();
+    assertEquals(quiet.toString(), rooms.getJsonObject(0).getString("id"));
+    assertEquals(busy.toString(), rooms.getJsonObject(1).getString("id"));
+    assertEquals(1, rooms.getJsonObject(0).getLong("unread"));
+    Api.Response marked =
+        server
+            .api()
+            .put(
+                "/api/v1/rooms/" + quiet + "/read",
+                new JsonObject().put("seq", 1),
+                tom.accessToken());
+    assertEquals(200, marked.status());
+    assertEquals(0, marked.json().getLong("unread"));
+    assertEquals(
+        "validation_failed",
+        server
+            .api()
+            .put(
+                "/api/v1/rooms/" + quiet + "/read",
+                new JsonObject().put("seq", "1"),
+                tom.accessToken())
+            .code());
+  }
+
+  static List<Long> seqs(long from, long to) {
+    return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  static List<Long> seqsOf(JsonObject page) {
+    return page.getJsonArray("messages").stream()
+        .map(m -> ((JsonObject) m).getLong("seq"))
+        .toList();
+  }
+}
