@@ -82,6 +82,11 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
+  /** The value of a KONSIL_* variable this server was started with. */
+  public String env(String name) {
+    return env.get(name);
+  }
+
   public Api api() {
     return api;
   }

@@ -158,6 +158,14 @@ public final class TestSocket implements AutoCloseable {
     }
   }
 
+  /** Every frame received and not yet read, without waiting. */
+  public List<JsonObject> remaining() {
+    List<JsonObject> rest = new ArrayList<>(stash);
+    stash.clear();
+    frames.drainTo(rest);
+    return rest;
+  }
+
   public boolean isClosed() {
     return closed.isDone();
   }

@@ -1,0 +1,166 @@
+package org.konsil.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.KonsilProcess;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.KonsilServer.TestUser;
+import org.konsil.server.testkit.TestDatabase;
+import org.konsil.server.testkit.TestSocket;
+
+/**
+ * A message that was acknowledged is in the database after any stop of the server: SIGTERM (which
+ * also lets in-flight messages commit and says 1001 to every socket) and kill -9. The server runs
+ * as a separate process on the test database.
+ */
+class DurabilityTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static TestOrg practice;
+  static TestOrg careHome;
+  static TestUser anna;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+    careHome = server.organisation("care_home");
+    anna = practice.admin();
+  }
+
+  record Node(KonsilProcess process, int port, Api api) {}
+
+  static Node startNode() throws IOException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Map<String, String> env = new HashMap<>();
+    env.put("KONSIL_DATABASE_URL", TestDatabase.url(server.database()));
+    env.put("KONSIL_HTTP_PORT", Integer.toString(port));
+    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-node").toString());
+    env.put("KONSIL_JWT_SECRET", server.env("KONSIL_JWT_SECRET"));
+    env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");
+    env.put("KONSIL_ARGON2_ITERATIONS", "1");
+    env.put("KONSIL_SHUTDOWN_GRACE_SECONDS", "5");
+    KonsilProcess process = KonsilProcess.start(env, Files.createTempDirectory("konsil-work"));
+    process.awaitLine("Konsil listens on", 90);
+    return new Node(process, port, new Api(server.clientVertx(), port));
+  }
+
+  /** Sends messages until at least the given number are acked; answers the socket. */
+  static TestSocket sendUntilAcked(Node node, UUID room, int acked) {
+    String access =
+        node.api()
+            .post(
+                "/api/v1/auth/login",
+                new JsonObject().put("email", anna.email()).put("password", anna.password()),
+                null)
+            .json()
+            .getString("accessToken");
+    String ticket = node.api().post("/api/v1/ws-tickets", null, access).json().getString("ticket");
+    TestSocket socket =
+        TestSocket.connect(server.clientVertx(), node.port(), "/api/v1/ws?ticket=" + ticket);
+    socket.next("ready");
+    for (int i = 0; i < 2_000; i++) {
+      socket.send(
+          new JsonObject()
+              .put("type", "send")
+              .put("room", room.toString())
+              .put("clientMsgId", UUID.randomUUID().toString())
+              .put("content", "Nachricht " + i));
+    }
+    for (int i = 0; i < acked; i++) {
+      socket.next("ack");
+    }
+    return socket;
+  }
+
+  static List<String> ackedIds(List<JsonObject> frames) {
+    List<String> ids = new ArrayList<>();
+    for (JsonObject frame : frames) {
+      if ("ack".equals(frame.getString("type"))) {
+        ids.add(frame.getString("clientMsgId"));
+      }
+    }
+    return ids;
+  }
+
+  static void assertAllStored(List<String> acked) {
+    for (String clientMsgId : acked) {
+      assertEquals(
+          1,
+          server.count("SELECT count(*) FROM messages WHERE client_msg_id = '" + clientMsgId + "'"),
+          "acked message " + clientMsgId + " is stored");
+    }
+  }
+
+  @Test
+  void ackedMessagesSurviveKillNine() throws Exception {
+    UUID room = server.room(server.login(anna), careHome.id());
+    Node node = startNode();
+    try (TestSocket socket = sendUntilAcked(node, room, 50)) {
+      node.process().kill();
+      socket.awaitClose();
+      List<String> acked = new ArrayList<>(ackedIdsSeenSoFar(socket));
+      assertTrue(acked.size() >= 0);
+      // the 50 read before the kill plus whatever arrived after
+      long stored = server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'");
+      assertTrue(stored >= 50 + acked.size(), "stored " + stored + " acked " + (50 + acked.size()));
+      assertAllStored(acked);
+      assertSequenceHasNoGap(room, stored);
+    } finally {
+      node.process().close();
+    }
+  }
+
+  @Test
+  void sigtermLetsInFlightMessagesCommitAndClosesSocketsWith1001() throws Exception {
+    UUID room = server.room(server.login(anna), careHome.id());
+    Node node = startNode();
+    try (TestSocket socket = sendUntilAcked(node, room, 50)) {
+      node.process().terminate();
+      assertEquals(1001, socket.awaitClose());
+      List<JsonObject> rest = socket.remaining();
+      List<String> acked = ackedIds(rest);
+      assertAllStored(acked);
+      long stored = server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'");
+      assertEquals(50 + acked.size(), stored, "every stored message was acked before the goodbye");
+      for (JsonObject frame : rest) {
+        if ("error".equals(frame.getString("type"))) {
+          assertEquals("unavailable", frame.getString("code"), frame.encode());
+        }
+      }
+      int exit = node.process().awaitExit(30);
+      assertTrue(exit == 0 || exit == 143, "exit code " + exit);
+    } finally {
+      node.process().close();
+    }
+  }
+
+  static List<String> ackedIdsSeenSoFar(TestSocket socket) {
+    return ackedIds(socket.remaining());
+  }
+
+  static void assertSequenceHasNoGap(UUID room, long stored) {
+    assertEquals(
+        stored,
+        server.count("SELECT coalesce(max(seq), 0) FROM messages WHERE room_id = '" + room + "'"),
+        "seq runs 1.." + stored + " without a gap");
+  }
+}
