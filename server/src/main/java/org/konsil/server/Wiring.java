@@ -45,6 +45,7 @@ public final class Wiring {
   private final Vertx vertx;
   private final Pool pool;
   private final KonsilConfig config;
+  private final Clock clock;
   private final PrometheusMeterRegistry metrics;
   private final AccountService accounts;
   private final OrganisationService organisations;
@@ -63,6 +64,7 @@ public final class Wiring {
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
+    this.clock = clock;
     this.metrics = metrics;
     LiveEvents live = new LiveEvents(vertx.eventBus());
     MailSender mailSender =
@@ -124,7 +126,7 @@ public final class Wiring {
   }
 
   private WebSocketGateway gateway(Vertx vertx) {
-    return new WebSocketGateway(vertx, accounts, rooms, messaging, config);
+    return new WebSocketGateway(vertx, accounts, rooms, messaging, config, clock);
   }
 
   private Router router(Vertx vertx) {
@@ -172,7 +174,7 @@ public final class Wiring {
         && ctx.body() != null
         && ctx.body().length() > 0) {
       String type = ctx.request().getHeader("Content-Type");
-      if (type == null || !type.toLowerCase().startsWith("application/json")) {
+      if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
         ctx.fail(
             new ApiException(415, "unsupported_media_type", "Send the body as application/json."));
         return;

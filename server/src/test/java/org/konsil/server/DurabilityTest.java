@@ -77,7 +77,7 @@ class DurabilityTest {
     TestSocket socket =
         TestSocket.connect(server.clientVertx(), node.port(), "/api/v1/ws?ticket=" + ticket);
     socket.next("ready");
-    for (int i = 0; i < 2_000; i++) {
+    for (int i = 0; i < 800; i++) {
       socket.send(
           new JsonObject()
               .put("type", "send")

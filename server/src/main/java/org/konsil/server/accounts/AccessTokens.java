@@ -54,7 +54,7 @@ public final class AccessTokens {
             .put("iss", "konsil")
             .put("sub", claims.userId().toString())
             .put("org", claims.organisationId().toString())
-            .put("pur", claims.purpose().name().toLowerCase())
+            .put("pur", claims.purpose().name().toLowerCase(java.util.Locale.ROOT))
             .put("iat", now)
             .put("exp", now + ttl.toSeconds());
     if (claims.sessionId() != null) {
@@ -84,7 +84,7 @@ public final class AccessTokens {
       if (clock.instant().getEpochSecond() >= exp) {
         return null;
       }
-      if (!purpose.name().toLowerCase().equals(payload.getString("pur"))) {
+      if (!purpose.name().toLowerCase(java.util.Locale.ROOT).equals(payload.getString("pur"))) {
         return null;
       }
       String sid = payload.getString("sid");

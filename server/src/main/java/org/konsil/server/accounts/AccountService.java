@@ -38,6 +38,7 @@ public final class AccountService {
   private final AccessTokens tokens;
   private final Totp totp;
   private final LoginThrottle throttle;
+  private final LoginThrottle unknownAccounts;
   private final LiveEvents live;
   private final AccountStore store = new AccountStore();
 
@@ -57,6 +58,8 @@ public final class AccountService {
     this.tokens = tokens;
     this.totp = new Totp(clock);
     this.throttle = new LoginThrottle(clock, config.addressMaxFailures(), config.addressWindow());
+    this.unknownAccounts =
+        new LoginThrottle(clock, config.loginMaxFailures(), config.loginLockDuration());
     this.live = live;
   }
 
@@ -68,13 +71,21 @@ public final class AccountService {
         .compose(
             user -> {
               if (user == null || user.passwordHash() == null) {
+                String key = email.toLowerCase(Locale.ROOT);
+                long locked = unknownAccounts.retryAfterSeconds(key);
+                if (locked > 0) {
+                  throw accountLocked(locked);
+                }
                 return vertx
                     .executeBlocking(
                         () -> {
                           hasher.burnTime(password);
                           return null;
                         })
-                    .compose(nothing -> failLogin(null, address));
+                    .compose(
+                        nothing ->
+                            answerLate(
+                                unknownAccounts.recordFailure(key), invalidCredentials(), address));
               }
               refuseLocked(user);
               return vertx
@@ -202,6 +213,7 @@ public final class AccountService {
                                 user.organisationId(),
                                 row.sessionId(),
                                 outcome.nextToken())
+                            .put("status", "authenticated")
                             .put("user", user.toJson());
                       });
             });
@@ -290,27 +302,43 @@ public final class AccountService {
   public Future<Void> setPassword(String token, String password) {
     checkPasswordRules(password);
     OffsetDateTime now = Times.now(clock);
-    return vertx
-        .executeBlocking(() -> hasher.hash(password))
+    byte[] tokenHash = Secrets.hash(token);
+    // The token is checked before the expensive hash, so that made-up tokens cost the public route
+    // little; it is used up atomically in the transaction below.
+    return store
+        .passwordTokenUsable(pool, tokenHash, now)
+        .compose(
+            usable -> {
+              if (!usable) {
+                throw invalidPasswordToken();
+              }
+              return vertx.executeBlocking(() -> hasher.hash(password));
+            })
         .compose(
             hash ->
                 pool.withTransaction(
                     tx ->
                         store
-                            .consumePasswordToken(tx, Secrets.hash(token), now)
+                            .consumePasswordToken(tx, tokenHash, now)
                             .compose(
                                 userId -> {
                                   if (userId == null) {
-                                    throw new ApiException(
-                                        410,
-                                        "invalid_password_token",
-                                        "The link is unknown, used or expired. Ask your"
-                                            + " administrator for a new one.");
+                                    throw invalidPasswordToken();
                                   }
                                   return store
                                       .setPassword(tx, userId, hash)
-                                      .compose(done -> store.revokeAllSessions(tx, userId, now));
-                                })));
+                                      .compose(done -> store.revokeAllSessions(tx, userId, now))
+                                      .map(userId);
+                                })))
+        .onSuccess(live::userSessionsEnded)
+        .mapEmpty();
+  }
+
+  private static ApiException invalidPasswordToken() {
+    return new ApiException(
+        410,
+        "invalid_password_token",
+        "The link is unknown, used or expired. Ask your administrator for a new one.");
   }
 
   /** Starts enrolling an authenticator app: a new secret, shown once as text and as a URI. */
@@ -439,10 +467,17 @@ public final class AccountService {
   private void refuseLocked(AccountStore.Credentials user) {
     OffsetDateTime lockedUntil = user.lockedUntil();
     if (lockedUntil != null && lockedUntil.toInstant().isAfter(clock.instant())) {
-      long seconds = Duration.between(clock.instant(), lockedUntil.toInstant()).toSeconds();
-      throw ApiException.rateLimited(
-          "account_locked", "Too many failed logins; the account is locked for a while.", seconds);
+      throw accountLocked(Duration.between(clock.instant(), lockedUntil.toInstant()).toSeconds());
     }
+  }
+
+  private static ApiException accountLocked(long seconds) {
+    return ApiException.rateLimited(
+        "account_locked", "Too many failed logins; the account is locked for a while.", seconds);
+  }
+
+  private static ApiException invalidCredentials() {
+    return new ApiException(401, "invalid_credentials", "E-mail address or password is wrong.");
   }
 
   private static void refuseInactive(AccountStore.Credentials user) {
@@ -453,30 +488,30 @@ public final class AccountService {
   }
 
   private <T> Future<T> failLogin(AccountStore.Credentials user, String address) {
-    return failLogin(
-        user,
-        address,
-        new ApiException(401, "invalid_credentials", "E-mail address or password is wrong."));
+    return failLogin(user, address, invalidCredentials());
   }
 
-  /** Counts the failure against address and account, then answers late: slowing guessers down. */
+  /** Counts the failure against the account (locking it at the limit), then answers late. */
   private <T> Future<T> failLogin(
       AccountStore.Credentials user, String address, ApiException refusal) {
-    throttle.recordFailure(address);
     if (user == null) {
+      throttle.recordFailure(address);
       return Future.failedFuture(refusal);
     }
     OffsetDateTime lockUntil = Times.at(clock.instant().plus(config.loginLockDuration()));
     return store
         .recordFailure(pool, user.id(), config.loginMaxFailures(), lockUntil)
-        .compose(
-            failures -> {
-              long delay = config.loginDelayStep().toMillis() * Math.max(0, failures - 1);
-              if (delay <= 0) {
-                return Future.failedFuture(refusal);
-              }
-              return vertx.timer(Math.min(delay, 5_000)).compose(t -> Future.failedFuture(refusal));
-            });
+        .compose(failures -> answerLate(failures, refusal, address));
+  }
+
+  /** Counts the failure against the address and answers later the more failures there were. */
+  private <T> Future<T> answerLate(int failures, ApiException refusal, String address) {
+    throttle.recordFailure(address);
+    long delay = config.loginDelayStep().toMillis() * Math.max(0, failures - 1);
+    if (delay <= 0) {
+      return Future.failedFuture(refusal);
+    }
+    return vertx.timer(Math.min(delay, 5_000)).compose(t -> Future.failedFuture(refusal));
   }
 
   private static String newRecoveryCode() {

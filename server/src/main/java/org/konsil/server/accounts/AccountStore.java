@@ -62,7 +62,8 @@ final class AccountStore {
               row.getString("display_name"),
               row.getString("role"),
               row.getBoolean("totp_enabled"),
-              row.getBoolean("require_second_factor"));
+              row.getBoolean("require_second_factor"),
+              row.getOffsetDateTime("session_expires_at"));
 
   private static final String CREDENTIALS_SELECT =
       "SELECT u.id, u.organisation_id, u.status, o.status AS organisation_status, u.password_hash,"
@@ -178,7 +179,8 @@ final class AccountStore {
     return SqlTemplate.forQuery(
             client,
             "SELECT u.id, s.id AS session_id, u.organisation_id, o.name AS organisation_name,"
-                + " u.email, u.display_name, u.role, u.totp_enabled, o.require_second_factor"
+                + " u.email, u.display_name, u.role, u.totp_enabled, o.require_second_factor,"
+                + " s.expires_at AS session_expires_at"
                 + " FROM users u JOIN organisations o ON o.id = u.organisation_id"
                 + " JOIN sessions s ON s.user_id = u.id"
                 + " WHERE u.id = #{userId} AND s.id = #{sessionId} AND u.status = 'active'"
@@ -196,6 +198,15 @@ final class AccountStore {
                 + " VALUES (#{hash}, #{userId}, #{expiresAt})")
         .execute(Map.of("hash", Buffer.buffer(hash), "userId", userId, "expiresAt", expiresAt))
         .mapEmpty();
+  }
+
+  Future<Boolean> passwordTokenUsable(SqlClient client, byte[] hash, OffsetDateTime now) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT 1 FROM password_tokens"
+                + " WHERE token_hash = #{hash} AND used_at IS NULL AND expires_at > #{now}")
+        .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
+        .map(rows -> rows.size() > 0);
   }
 
   /** Uses up a password token; the user it was for, or null when unknown, used or expired. */

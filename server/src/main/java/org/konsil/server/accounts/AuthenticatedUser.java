@@ -15,7 +15,8 @@ public record AuthenticatedUser(
     String displayName,
     String role,
     boolean secondFactorEnabled,
-    boolean secondFactorRequired) {
+    boolean secondFactorRequired,
+    java.time.OffsetDateTime sessionExpiresAt) {
 
   static final String CONTEXT_KEY = "konsil.user";
 

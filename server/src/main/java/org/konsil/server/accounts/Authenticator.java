@@ -32,7 +32,8 @@ public final class Authenticator {
   }
 
   public void handle(RoutingContext ctx) {
-    if (PUBLIC_PATHS.contains(ctx.request().path())) {
+    String path = withoutTrailingSlash(ctx.request().path());
+    if (PUBLIC_PATHS.contains(path)) {
       ctx.next();
       return;
     }
@@ -46,7 +47,7 @@ public final class Authenticator {
         .authenticate(header.substring(7).trim())
         .onSuccess(
             user -> {
-              if (user.mustEnrolSecondFactor() && !ENROLMENT_PATHS.contains(ctx.request().path())) {
+              if (user.mustEnrolSecondFactor() && !ENROLMENT_PATHS.contains(path)) {
                 ctx.fail(
                     ApiException.forbidden(
                         "second_factor_enrolment_required",
@@ -57,5 +58,9 @@ public final class Authenticator {
               ctx.next();
             })
         .onFailure(ctx::fail);
+  }
+
+  private static String withoutTrailingSlash(String path) {
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 }

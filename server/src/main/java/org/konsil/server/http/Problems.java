@@ -56,7 +56,7 @@ public final class Problems {
     if (failure instanceof HttpException http) {
       return fromStatus(http.getStatusCode());
     }
-    if (failure == null) {
+    if (failure == null || (ctx.statusCode() >= 400 && ctx.statusCode() < 500)) {
       return fromStatus(ctx.statusCode());
     }
     return unexpected(failure);
@@ -94,6 +94,7 @@ public final class Problems {
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
       case 409 -> "Conflict";
+      case 410 -> "Gone";
       case 413 -> "Content Too Large";
       case 415 -> "Unsupported Media Type";
       case 422 -> "Unprocessable Content";

@@ -34,6 +34,8 @@ final class ClientConnection {
 
   AuthenticatedUser user;
   boolean authenticating;
+  long expiryTimer = -1;
+  int pendingSends;
 
   /** The end of this connection's chain of sends, which keeps them in the order they came. */
   Future<Void> sendChain = Future.succeededFuture();
@@ -78,7 +80,7 @@ final class ClientConnection {
     if (context != null) {
       error.mergeIn(context);
     }
-    enqueue(error.encode(), false);
+    enqueue(error.encode(), true);
   }
 
   /** Completes when the queue has drained into the socket. */

@@ -65,6 +65,12 @@ final class MessageStore {
         .mapEmpty();
   }
 
+  Future<Long> lastSeq(SqlClient client, UUID room) {
+    return SqlTemplate.forQuery(client, "SELECT last_seq FROM rooms WHERE id = #{room}")
+        .execute(Map.of("room", room))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("last_seq"));
+  }
+
   /** Messages with after < seq <= upTo, oldest first, at most limit. */
   Future<List<Message>> range(SqlClient client, UUID room, long after, long upTo, int limit) {
     return SqlTemplate.forQuery(

@@ -21,7 +21,7 @@ import org.konsil.server.rooms.RoomService;
  * Sending and reading messages. A send is acknowledged only after its transaction committed, and a
  * repeated client message id answers the first acknowledgement without storing anything.
  */
-public final class MessagingService {
+public final class MessagingService implements RoomCursor.Fetch {
 
   public static final int MAX_CONTENT_LENGTH = 16_000;
   public static final int MAX_PAGE = 200;
@@ -172,8 +172,14 @@ public final class MessagingService {
   }
 
   /** Stored messages of a room with after < seq <= upTo, for the gateway's gap filling. */
-  Future<List<Message>> range(UUID room, long after, long upTo, int limit) {
+  @Override
+  public Future<List<Message>> range(UUID room, long after, long upTo, int limit) {
     return store.range(pool, room, after, upTo, limit);
+  }
+
+  @Override
+  public Future<Long> lastSeq(UUID room) {
+    return store.lastSeq(pool, room);
   }
 
   public Future<JsonObject> markRead(AuthenticatedUser user, UUID room, long seq) {

@@ -21,6 +21,9 @@ final class RoomCursor {
   /** Reads stored messages with after < seq <= upTo, oldest first. */
   interface Fetch {
     Future<List<Message>> range(UUID room, long after, long upTo, int limit);
+
+    /** The room's last stored sequence number. */
+    Future<Long> lastSeq(UUID room);
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(RoomCursor.class);
@@ -85,10 +88,11 @@ final class RoomCursor {
       return;
     }
     busy = true;
-    syncPage(request.getLong("after"), request.getString("ref"));
+    long after = request.getLong("after");
+    syncPage(after, after, request.getString("ref"));
   }
 
-  private void syncPage(long after, String ref) {
+  private void syncPage(long requested, long after, String ref) {
     fetch
         .range(room, after, Long.MAX_VALUE, PAGE)
         .onSuccess(
@@ -101,12 +105,35 @@ final class RoomCursor {
                 connection.sendBulk(message.toFrame());
                 last = message.seq();
               }
-              delivered = Math.max(delivered, last);
+              if (!page.isEmpty()) {
+                delivered = Math.max(delivered, last);
+              }
               if (page.size() == PAGE) {
                 long next = last;
-                connection.writable().onSuccess(v -> syncPage(next, ref));
+                connection.writable().onSuccess(v -> syncPage(requested, next, ref));
                 return;
               }
+              finishSync(requested, ref);
+            })
+        .onFailure(this::fail);
+  }
+
+  /**
+   * What the client says it has counts as delivered too, so live pushes do not repeat it; but only
+   * as far as the room really goes, or later messages would be held back.
+   */
+  private void finishSync(long requested, String ref) {
+    Future<Long> confirmed =
+        requested > delivered
+            ? fetch.lastSeq(room).map(last -> Math.min(requested, last))
+            : Future.succeededFuture(delivered);
+    confirmed
+        .onSuccess(
+            seq -> {
+              if (connection.isClosed()) {
+                return;
+              }
+              delivered = Math.max(delivered, seq);
               JsonObject synced =
                   new JsonObject()
                       .put("type", "synced")

@@ -9,6 +9,8 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,12 +36,14 @@ public final class WebSocketGateway {
 
   public static final String PATH = "/api/v1/ws";
   private static final long TYPING_INTERVAL_MS = 2_000;
+  private static final int MAX_PENDING_SENDS = 1_000;
 
   private final Vertx vertx;
   private final AccountService accounts;
   private final RoomService rooms;
   private final MessagingService messaging;
   private final KonsilConfig config;
+  private final Clock clock;
   private final Set<ClientConnection> joining = new HashSet<>();
   private final Map<UUID, Set<ClientConnection>> byRoom = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
@@ -53,7 +57,9 @@ public final class WebSocketGateway {
       AccountService accounts,
       RoomService rooms,
       MessagingService messaging,
-      KonsilConfig config) {
+      KonsilConfig config,
+      Clock clock) {
+    this.clock = clock;
     this.vertx = vertx;
     this.accounts = accounts;
     this.rooms = rooms;
@@ -104,7 +110,7 @@ public final class WebSocketGateway {
       vertx.setTimer(
           config.wsAuthTimeout().toMillis(),
           id -> {
-            if (connection.user == null && !connection.isClosed()) {
+            if (connection.user == null && !connection.authenticating && !connection.isClosed()) {
               connection.sendError("unauthenticated", "Authenticate within the time limit.", null);
               connection.close(ClientConnection.CLOSE_UNAUTHENTICATED, "authentication timeout");
             }
@@ -151,7 +157,7 @@ public final class WebSocketGateway {
       }
       switch (typeName) {
         case "send" -> send(connection, Json.of(frame), context);
-        case "sync" -> sync(connection, Json.of(frame));
+        case "sync" -> sync(connection, Json.of(frame), context);
         case "read" -> read(connection, Json.of(frame), context);
         case "typing" -> typing(connection, Json.of(frame));
         case "ping" ->
@@ -182,7 +188,11 @@ public final class WebSocketGateway {
   private void refuse(ClientConnection connection, Throwable failure) {
     ApiException problem = Problems.unexpected(failure);
     connection.sendError(problem.code(), problem.detail(), null);
-    connection.close(ClientConnection.CLOSE_UNAUTHENTICATED, problem.code());
+    connection.close(
+        problem.status() >= 500
+            ? ClientConnection.CLOSE_INTERNAL_ERROR
+            : ClientConnection.CLOSE_UNAUTHENTICATED,
+        problem.code());
   }
 
   /** Looks up the user's rooms, then starts pushing; live events meanwhile are buffered. */
@@ -199,6 +209,15 @@ public final class WebSocketGateway {
       return;
     }
     connection.user = user;
+    long untilExpiry =
+        Duration.between(clock.instant(), user.sessionExpiresAt().toInstant()).toMillis();
+    connection.expiryTimer =
+        vertx.setTimer(
+            Math.max(1, untilExpiry),
+            id -> {
+              connection.sendError("session_ended", "Your session has ended.", null);
+              connection.close(ClientConnection.CLOSE_ENDED, "session ended");
+            });
     connection.joiningBuffer = new ArrayList<>();
     joining.add(connection);
     byUser.computeIfAbsent(user.userId(), k -> new HashSet<>()).add(connection);
@@ -235,7 +254,7 @@ public final class WebSocketGateway {
   }
 
   private void follow(ClientConnection connection, UUID room, long seq) {
-    connection.cursors.put(room, new RoomCursor(room, connection, messaging::range, seq));
+    connection.cursors.put(room, new RoomCursor(room, connection, messaging, seq));
     byRoom.computeIfAbsent(room, k -> new HashSet<>()).add(connection);
   }
 
@@ -243,6 +262,11 @@ public final class WebSocketGateway {
     UUID room = frame.requiredUuid("room");
     UUID clientMsgId = frame.requiredUuid("clientMsgId");
     String content = frame.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
+    if (connection.pendingSends >= MAX_PENDING_SENDS) {
+      throw ApiException.rateLimited(
+          "rate_limited", "Too many messages waiting to be stored; wait for their acks.", 1);
+    }
+    connection.pendingSends++;
     // One connection's sends are stored in the order it sent them.
     connection.sendChain =
         connection
@@ -252,24 +276,27 @@ public final class WebSocketGateway {
                     messaging
                         .send(connection.user, room, clientMsgId, content)
                         .onSuccess(
-                            ack -> connection.sendLive(ack.toJson().put("type", "ack").encode()))
+                            ack ->
+                                connection.sendLive(
+                                    ack.toJson().put("type", "ack").mergeIn(context).encode()))
                         .onFailure(
                             failure -> {
                               ApiException problem = Problems.unexpected(failure);
                               connection.sendError(problem.code(), problem.detail(), context);
                             }))
             .<Void>mapEmpty()
-            .otherwiseEmpty();
+            .otherwiseEmpty()
+            .onComplete(done -> connection.pendingSends--);
   }
 
-  private void sync(ClientConnection connection, Json frame) {
+  private void sync(ClientConnection connection, Json frame, JsonObject context) {
     UUID room = frame.requiredUuid("room");
     long after = frame.requiredLong("after", 0, Long.MAX_VALUE);
     RoomCursor cursor = connection.cursors.get(room);
     if (cursor == null) {
       throw ApiException.notAMember();
     }
-    cursor.sync(after, frame.optionalText("ref", 64));
+    cursor.sync(after, context.getString("ref"));
   }
 
   private void read(ClientConnection connection, Json frame, JsonObject context) {
@@ -345,6 +372,12 @@ public final class WebSocketGateway {
           connection.close(ClientConnection.CLOSE_ENDED, "account disabled");
         }
       }
+      case "user-sessions-ended" -> {
+        for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
+          connection.sendError("session_ended", "Your session has ended.", null);
+          connection.close(ClientConnection.CLOSE_ENDED, "session ended");
+        }
+      }
       case "session-revoked" -> {
         UUID session = UUID.fromString(headers.get(LiveEvents.SESSION));
         for (ClientConnection connection : connectionsOf(bySession, session)) {
@@ -386,6 +419,9 @@ public final class WebSocketGateway {
 
   private void forget(ClientConnection connection) {
     connection.markClosed();
+    if (connection.expiryTimer >= 0) {
+      vertx.cancelTimer(connection.expiryTimer);
+    }
     all.remove(connection);
     joining.remove(connection);
     if (connection.user == null) {

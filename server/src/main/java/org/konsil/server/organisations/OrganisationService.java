@@ -3,7 +3,9 @@ package org.konsil.server.organisations;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -54,18 +56,10 @@ public final class OrganisationService {
     return pool.withTransaction(
         tx ->
             store
-                .emailTaken(tx, request.adminEmail())
-                .compose(
-                    taken -> {
-                      if (taken) {
-                        throw ApiException.conflict(
-                            "email_taken", "A user with this e-mail address exists already.");
-                      }
-                      return store.insertOrganisation(tx, organisation, now);
-                    })
+                .insertOrganisation(tx, organisation, now)
                 .compose(
                     done ->
-                        store.insertUser(
+                        insertNewUser(
                             tx,
                             adminId,
                             organisation.id(),
@@ -126,17 +120,7 @@ public final class OrganisationService {
     OffsetDateTime now = Times.now(clock);
     return pool.withTransaction(
         tx ->
-            store
-                .emailTaken(tx, email)
-                .compose(
-                    taken -> {
-                      if (taken) {
-                        throw ApiException.conflict(
-                            "email_taken", "A user with this e-mail address exists already.");
-                      }
-                      return store.insertUser(
-                          tx, userId, admin.organisationId(), email, displayName, role, now);
-                    })
+            insertNewUser(tx, userId, admin.organisationId(), email, displayName, role, now)
                 .compose(done -> accounts.issuePasswordLink(tx, userId))
                 .compose(
                     link -> mail.enqueue(tx, welcomeMail(email, admin.organisationName(), link)))
@@ -153,17 +137,7 @@ public final class OrganisationService {
     OffsetDateTime now = Times.now(clock);
     return pool.withTransaction(
         tx ->
-            store
-                .emailTaken(tx, email)
-                .compose(
-                    taken -> {
-                      if (taken) {
-                        throw ApiException.conflict(
-                            "email_taken", "A user with this e-mail address exists already.");
-                      }
-                      return store.insertUser(
-                          tx, userId, organisationId, email, displayName, role, now);
-                    })
+            insertNewUser(tx, userId, organisationId, email, displayName, role, now)
                 .compose(done -> accounts.issuePasswordLink(tx, userId)));
   }
 
@@ -189,16 +163,11 @@ public final class OrganisationService {
     return pool.withTransaction(
         tx ->
             ownMember(tx, admin, userId)
-                .compose(
-                    member ->
-                        "disabled".equals(member.status())
-                            ? store.setUserStatus(tx, userId, "active")
-                            : Future.<Void>succeededFuture())
+                .compose(member -> store.enableUser(tx, userId))
                 .compose(done -> store.member(tx, admin.organisationId(), userId)));
   }
 
-  private Future<Member> ownMember(
-      io.vertx.sqlclient.SqlClient tx, AuthenticatedUser admin, UUID userId) {
+  private Future<Member> ownMember(SqlClient tx, AuthenticatedUser admin, UUID userId) {
     return store
         .member(tx, admin.organisationId(), userId)
         .map(
@@ -208,6 +177,42 @@ public final class OrganisationService {
               }
               return member;
             });
+  }
+
+  /** A new user; an address taken already (also by a concurrent request) is a conflict. */
+  private Future<Void> insertNewUser(
+      SqlClient tx,
+      UUID userId,
+      UUID organisationId,
+      String email,
+      String displayName,
+      String role,
+      OffsetDateTime now) {
+    return requireFreeEmail(tx, email)
+        .compose(
+            free -> store.insertUser(tx, userId, organisationId, email, displayName, role, now))
+        .recover(
+            failure ->
+                Future.failedFuture(
+                    failure instanceof PgException pg && "23505".equals(pg.getSqlState())
+                        ? emailTaken()
+                        : failure));
+  }
+
+  private Future<Void> requireFreeEmail(SqlClient tx, String email) {
+    return store
+        .emailTaken(tx, email)
+        .map(
+            taken -> {
+              if (taken) {
+                throw emailTaken();
+              }
+              return null;
+            });
+  }
+
+  private static ApiException emailTaken() {
+    return ApiException.conflict("email_taken", "A user with this e-mail address exists already.");
   }
 
   private static MailMessage welcomeMail(String to, String organisationName, String link) {

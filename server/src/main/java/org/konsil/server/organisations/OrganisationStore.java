@@ -85,7 +85,9 @@ final class OrganisationStore {
 
   Future<List<Organisation>> searchActive(SqlClient client, String query, String kind, int limit) {
     Map<String, Object> p = new HashMap<>();
-    p.put("pattern", query == null ? null : "%" + escapeLike(query.toLowerCase()) + "%");
+    p.put(
+        "pattern",
+        query == null ? null : "%" + escapeLike(query.toLowerCase(java.util.Locale.ROOT)) + "%");
     p.put("kind", kind);
     p.put("limit", limit);
     return SqlTemplate.forQuery(
@@ -126,6 +128,16 @@ final class OrganisationStore {
         .mapTo(Member.MAPPER)
         .execute(Map.of("org", organisationId, "id", userId))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /** A disabled user becomes active again, or pending if they never set a password. */
+  Future<Void> enableUser(SqlClient client, UUID userId) {
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE users SET status = CASE WHEN password_hash IS NULL THEN 'pending'"
+                + " ELSE 'active' END WHERE id = #{id} AND status = 'disabled'")
+        .execute(Map.of("id", userId))
+        .mapEmpty();
   }
 
   Future<Void> setUserStatus(SqlClient client, UUID userId, String status) {

@@ -113,6 +113,35 @@ class LoginTest {
   }
 
   @Test
+  void unknownAddressLocksLikeAKnownOneSoALockRevealsNoAccount() {
+    server.clock.advance(Duration.ofHours(2));
+    try {
+      for (int i = 0; i < 3; i++) {
+        assertEquals(
+            "invalid_credentials", login("ghost@nowhere.test", "wrong password " + i).code());
+      }
+      Api.Response locked = login("ghost@nowhere.test", "wrong password");
+      assertEquals(429, locked.status());
+      assertEquals("account_locked", locked.code());
+    } finally {
+      server.clock.advance(Duration.ofHours(-2));
+    }
+  }
+
+  @Test
+  void publicRoutesAcceptATrailingSlash() {
+    TestUser user = server.user(practice);
+    Api.Response response =
+        server
+            .api()
+            .post(
+                "/api/v1/auth/login/",
+                new JsonObject().put("email", user.email()).put("password", user.password()),
+                null);
+    assertEquals(200, response.status(), response.body());
+  }
+
+  @Test
   void userWithoutPasswordYetCannotLogIn() throws Exception {
     String email = "pending@" + practice.admin().email().split("@")[1];
     KonsilServer.await(

@@ -172,6 +172,27 @@ class WebSocketMessagingTest {
   }
 
   @Test
+  void syncBeyondTheLastMessageDoesNotHoldBackLaterOnes() {
+    UUID room = server.room(anna, careHome.id());
+    server.sendRest(anna, room, "eins");
+    try (TestSocket t = server.socket(tom)) {
+      t.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 50));
+      assertEquals(1, t.next("synced").getLong("seq"));
+      server.sendRest(anna, room, "zwei");
+      assertEquals(2, t.next("message").getLong("seq"));
+    }
+  }
+
+  @Test
+  void ackRepeatsTheFramesRef() {
+    UUID room = server.room(anna, careHome.id());
+    try (TestSocket a = server.socket(anna)) {
+      a.send(send(room, UUID.randomUUID(), "mit ref").put("ref", "my-ref-7"));
+      assertEquals("my-ref-7", a.next("ack").getString("ref"));
+    }
+  }
+
+  @Test
   void syncOfALongHistoryArrivesCompleteInPages() {
     UUID room = server.room(anna, careHome.id());
     for (int i = 1; i <= 230; i++) {

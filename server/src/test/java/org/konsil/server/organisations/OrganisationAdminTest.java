@@ -260,6 +260,30 @@ class OrganisationAdminTest {
   }
 
   @Test
+  void enablingADisabledUserWhoNeverSetAPasswordLeavesThemPending() {
+    Api.Response added =
+        addUser(
+            practiceAdmin,
+            new JsonObject().put("email", "never@practice.test").put("displayName", "Never"));
+    String id = added.json().getString("id");
+    assertEquals(
+        "disabled",
+        server
+            .api()
+            .post(
+                "/api/v1/organisation/users/" + id + "/disable", null, practiceAdmin.accessToken())
+            .json()
+            .getString("status"));
+    assertEquals(
+        "pending",
+        server
+            .api()
+            .post("/api/v1/organisation/users/" + id + "/enable", null, practiceAdmin.accessToken())
+            .json()
+            .getString("status"));
+  }
+
+  @Test
   void anotherOrganisationsAdminCannotTouchOurUsers() {
     Session nurse = server.login(server.user(practice));
     String path = "/api/v1/organisation/users/" + nurse.userId() + "/disable";
