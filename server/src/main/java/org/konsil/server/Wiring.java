@@ -14,6 +14,7 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AccessTokens;
 import org.konsil.server.accounts.AccountRoutes;
 import org.konsil.server.accounts.AccountService;
@@ -52,6 +53,7 @@ public final class Wiring {
   private final RoomService rooms;
   private final MessagingService messaging;
   private final MailOutbox mailOutbox;
+  private final AtomicInteger openSockets;
   private String deploymentId;
 
   public Wiring(
@@ -83,7 +85,8 @@ public final class Wiring {
             live);
     this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live);
     this.rooms = new RoomService(pool, clock, organisations, live);
-    this.messaging = new MessagingService(vertx, pool, clock, rooms, live);
+    this.messaging = new MessagingService(vertx, pool, clock, rooms, live, metrics);
+    this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
   }
 
   public Future<Void> start() {
@@ -126,7 +129,7 @@ public final class Wiring {
   }
 
   private WebSocketGateway gateway(Vertx vertx) {
-    return new WebSocketGateway(vertx, accounts, rooms, messaging, config, clock);
+    return new WebSocketGateway(vertx, accounts, rooms, messaging, config, clock, openSockets);
   }
 
   private Router router(Vertx vertx) {
@@ -145,6 +148,11 @@ public final class Wiring {
                                 promise.complete(result.succeeded() ? Status.OK() : Status.KO())));
     root.get("/health").handler(HealthCheckHandler.createWithHealthChecks(checks));
     root.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+    String landing = landingPage();
+    root.get("/")
+        .handler(
+            ctx ->
+                ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(landing));
 
     Router api = Router.router(vertx);
     api.route()
@@ -167,6 +175,15 @@ public final class Wiring {
     root.errorHandler(404, Problems::handle);
     root.errorHandler(405, Problems::handle);
     return root;
+  }
+
+  /** The page at / until the web client is served there. */
+  private static String landingPage() {
+    try (var in = Wiring.class.getResourceAsStream("landing.html")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("landing.html is missing from the jar", e);
+    }
   }
 
   private static void requireJsonBody(io.vertx.ext.web.RoutingContext ctx) {

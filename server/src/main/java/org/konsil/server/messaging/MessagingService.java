@@ -1,5 +1,7 @@
 package org.konsil.server.messaging;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -34,8 +36,24 @@ public final class MessagingService implements RoomCursor.Fetch {
   private final MessageStore store = new MessageStore();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
+  private final Counter stored;
+  private final Counter duplicates;
 
-  public MessagingService(Vertx vertx, Pool pool, Clock clock, RoomService rooms, LiveEvents live) {
+  public MessagingService(
+      Vertx vertx,
+      Pool pool,
+      Clock clock,
+      RoomService rooms,
+      LiveEvents live,
+      MeterRegistry metrics) {
+    this.stored =
+        Counter.builder("konsil.messages.stored")
+            .description("Messages committed to the database")
+            .register(metrics);
+    this.duplicates =
+        Counter.builder("konsil.messages.duplicates")
+            .description("Sends answered with an earlier ack because the clientMsgId was known")
+            .register(metrics);
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
@@ -117,7 +135,10 @@ public final class MessagingService implements RoomCursor.Fetch {
                         : failure))
         .onSuccess(
             ack -> {
-              if (!ack.duplicate()) {
+              if (ack.duplicate()) {
+                duplicates.increment();
+              } else {
+                stored.increment();
                 live.message(room, ack.message().seq(), ack.message().toFrame());
               }
             })

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AccountService;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.config.KonsilConfig;
@@ -44,6 +45,7 @@ public final class WebSocketGateway {
   private final MessagingService messaging;
   private final KonsilConfig config;
   private final Clock clock;
+  private final AtomicInteger openSockets;
   private final Set<ClientConnection> joining = new HashSet<>();
   private final Map<UUID, Set<ClientConnection>> byRoom = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
@@ -58,8 +60,10 @@ public final class WebSocketGateway {
       RoomService rooms,
       MessagingService messaging,
       KonsilConfig config,
-      Clock clock) {
+      Clock clock,
+      AtomicInteger openSockets) {
     this.clock = clock;
+    this.openSockets = openSockets;
     this.vertx = vertx;
     this.accounts = accounts;
     this.rooms = rooms;
@@ -93,6 +97,7 @@ public final class WebSocketGateway {
       return;
     }
     all.add(connection);
+    openSockets.incrementAndGet();
     ws.setWriteQueueMaxSize(64 * 1024);
     ws.textMessageHandler(text -> onText(connection, text));
     ws.binaryMessageHandler(
@@ -419,6 +424,9 @@ public final class WebSocketGateway {
 
   private void forget(ClientConnection connection) {
     connection.markClosed();
+    if (all.contains(connection)) {
+      openSockets.decrementAndGet();
+    }
     if (connection.expiryTimer >= 0) {
       vertx.cancelTimer(connection.expiryTimer);
     }

@@ -36,6 +36,13 @@ public final class OrganisationRoutes {
                     .disableUser(AuthenticatedUser.of(ctx), pathId(ctx))
                     .map(Member::toJson));
     router
+        .post("/organisation/users/:userId/password-link")
+        .respond(
+            ctx ->
+                organisations
+                    .sendPasswordLink(AuthenticatedUser.of(ctx), pathId(ctx))
+                    .map(Member::toJson));
+    router
         .post("/organisation/users/:userId/enable")
         .respond(
             ctx ->

@@ -157,6 +157,32 @@ public final class OrganisationService {
         .onSuccess(member -> live.userDisabled(userId));
   }
 
+  /**
+   * Mails a user of the admin's organisation a new set-password link (a forgotten password, or a
+   * first link that expired). Their current sessions go on until the new password is set.
+   */
+  public Future<Member> sendPasswordLink(AuthenticatedUser admin, UUID userId) {
+    admin.requireAdmin();
+    return pool.withTransaction(
+        tx ->
+            ownMember(tx, admin, userId)
+                .compose(
+                    member -> {
+                      if ("disabled".equals(member.status())) {
+                        throw ApiException.conflict(
+                            "user_disabled", "Enable the user before sending a new link.");
+                      }
+                      return accounts
+                          .issuePasswordLink(tx, userId)
+                          .compose(
+                              link ->
+                                  mail.enqueue(
+                                      tx,
+                                      welcomeMail(member.email(), admin.organisationName(), link)))
+                          .map(member);
+                    }));
+  }
+
   /** Enables a disabled user again; one who never set a password stays pending. */
   public Future<Member> enableUser(AuthenticatedUser admin, UUID userId) {
     admin.requireAdmin();

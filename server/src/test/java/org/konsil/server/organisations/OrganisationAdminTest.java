@@ -154,6 +154,57 @@ class OrganisationAdminTest {
   }
 
   @Test
+  void newPasswordLinkLetsAUserBackInAndEndsTheirOldSessions() throws Exception {
+    KonsilServer.TestUser forgetful = server.user(practice);
+    Session old = server.login(forgetful);
+    try (org.konsil.server.testkit.TestSocket socket = server.socket(old)) {
+      Api.Response sent =
+          server
+              .api()
+              .post(
+                  "/api/v1/organisation/users/" + old.userId() + "/password-link",
+                  null,
+                  practiceAdmin.accessToken());
+      assertEquals(200, sent.status(), sent.body());
+      MimeMessage message = awaitMailTo(forgetful.email());
+      String token =
+          tokenIn(GreenMailUtil.getBody(message).replace("=\r\n", "").replace("=3D", "="));
+      assertEquals(
+          204,
+          server
+              .api()
+              .post(
+                  "/api/v1/auth/set-password",
+                  new JsonObject().put("token", token).put("password", "a brand new password"),
+                  null)
+              .status());
+      assertEquals("session_ended", socket.next("error").getString("code"));
+      assertEquals(4003, socket.awaitClose());
+    }
+    assertEquals(401, server.api().get("/api/v1/rooms", old.accessToken()).status());
+    assertEquals(
+        200,
+        server
+            .api()
+            .post(
+                "/api/v1/auth/login",
+                new JsonObject()
+                    .put("email", forgetful.email())
+                    .put("password", "a brand new password"),
+                null)
+            .status());
+    assertEquals(
+        "not_found",
+        server
+            .api()
+            .post(
+                "/api/v1/organisation/users/" + old.userId() + "/password-link",
+                null,
+                careHomeAdmin.accessToken())
+            .code());
+  }
+
+  @Test
   void onlyAdminsManageUsers() {
     Session member = server.login(server.user(practice));
     Api.Response add =

@@ -1,0 +1,69 @@
+package org.konsil.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Settings come from KONSIL_* variables with safe defaults, and wrong values are named. */
+class KonsilConfigTest {
+
+  @Test
+  void defaultsNeedNothingConfigured() {
+    KonsilConfig config = KonsilConfig.from(Map.of());
+    assertEquals(8080, config.httpPort());
+    assertEquals("127.0.0.1", config.httpHost());
+    assertEquals("http://localhost:8080", config.publicUrl());
+    assertTrue(config.databaseUrl().isEmpty(), "embedded database by default");
+    assertTrue(config.smtp().isEmpty(), "mail to the spool folder by default");
+    assertTrue(config.dataDir().endsWith("data"));
+    assertEquals(config.dataDir().resolve("mail"), config.mailSpoolDir());
+    assertEquals(Duration.ofMinutes(5), config.accessTokenTtl());
+  }
+
+  @Test
+  void variablesOverrideTheDefaults() {
+    KonsilConfig config =
+        KonsilConfig.from(
+            Map.of(
+                "KONSIL_HTTP_PORT", "9090",
+                "KONSIL_PUBLIC_URL", "https://konsil.example.org/",
+                "KONSIL_SMTP_HOST", "mail.example.org",
+                "KONSIL_SMTP_SECURITY", "tls",
+                "KONSIL_DATABASE_URL", "postgresql://konsil:secret@db:5432/konsil"));
+    assertEquals(9090, config.httpPort());
+    assertEquals("https://konsil.example.org", config.publicUrl());
+    assertEquals("tls", config.smtp().orElseThrow().security());
+    assertEquals(587, config.smtp().orElseThrow().port());
+    assertEquals("postgresql://konsil:secret@db:5432/konsil", config.databaseUrl().orElseThrow());
+  }
+
+  @Test
+  void wrongValuesAreRefusedWithTheVariablesName() {
+    IllegalArgumentException port =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KonsilConfig.from(Map.of("KONSIL_HTTP_PORT", "eighty")));
+    assertTrue(port.getMessage().contains("KONSIL_HTTP_PORT"));
+    IllegalArgumentException range =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KonsilConfig.from(Map.of("KONSIL_HTTP_PORT", "70000")));
+    assertTrue(range.getMessage().contains("65535"));
+    IllegalArgumentException security =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KonsilConfig.from(
+                    Map.of("KONSIL_SMTP_HOST", "x", "KONSIL_SMTP_SECURITY", "maybe")));
+    assertTrue(security.getMessage().contains("KONSIL_SMTP_SECURITY"));
+    IllegalArgumentException tls =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KonsilConfig.from(Map.of("KONSIL_TLS_CERT_FILE", "/x.pem")));
+    assertTrue(tls.getMessage().contains("KONSIL_TLS_KEY_FILE"));
+  }
+}
