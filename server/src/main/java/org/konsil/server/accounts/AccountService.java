@@ -298,6 +298,11 @@ public final class AccountService {
         .map(done -> config.publicUrl() + "/set-password#token=" + token);
   }
 
+  /** Ends every session of a user inside the caller's transaction. */
+  public Future<Void> endAllSessions(SqlClient tx, UUID userId) {
+    return store.revokeAllSessions(tx, userId, Times.now(clock));
+  }
+
   /** Sets a password with a link's token; every earlier session of the user ends. */
   public Future<Void> setPassword(String token, String password) {
     checkPasswordRules(password);

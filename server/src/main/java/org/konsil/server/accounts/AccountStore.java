@@ -3,7 +3,6 @@ package org.konsil.server.accounts;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.RowMapper;
 import io.vertx.sqlclient.templates.SqlTemplate;
@@ -11,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.konsil.server.http.Rows;
 
 /** SQL for users' credentials, sessions, refresh tokens, tickets and recovery codes. */
 final class AccountStore {
@@ -75,7 +75,7 @@ final class AccountStore {
             client, CREDENTIALS_SELECT + " WHERE lower(u.email) = lower(#{email})")
         .mapTo(CREDENTIALS)
         .execute(Map.of("email", email))
-        .map(AccountStore::firstOrNull);
+        .map(Rows::firstOrNull);
   }
 
   Future<Credentials> credentialsById(SqlClient client, UUID userId, boolean forUpdate) {
@@ -84,7 +84,7 @@ final class AccountStore {
             CREDENTIALS_SELECT + " WHERE u.id = #{id}" + (forUpdate ? " FOR UPDATE OF u" : ""))
         .mapTo(CREDENTIALS)
         .execute(Map.of("id", userId))
-        .map(AccountStore::firstOrNull);
+        .map(Rows::firstOrNull);
   }
 
   /** Counts a failure; at the limit the account is locked and the counter starts again. */
@@ -147,7 +147,7 @@ final class AccountStore {
                     row.getOffsetDateTime("session_expires_at"),
                     row.getOffsetDateTime("session_revoked_at")))
         .execute(Map.of("hash", Buffer.buffer(hash)))
-        .map(AccountStore::firstOrNull);
+        .map(Rows::firstOrNull);
   }
 
   Future<Void> markRefreshTokenUsed(SqlClient client, byte[] hash, OffsetDateTime now) {
@@ -187,7 +187,7 @@ final class AccountStore {
                 + " AND o.status = 'active' AND s.revoked_at IS NULL AND s.expires_at > #{now}")
         .mapTo(AUTHENTICATED)
         .execute(Map.of("userId", userId, "sessionId", sessionId, "now", now))
-        .map(AccountStore::firstOrNull);
+        .map(Rows::firstOrNull);
   }
 
   Future<Void> insertPasswordToken(
@@ -258,7 +258,7 @@ final class AccountStore {
                 + " DELETE FROM ws_tickets WHERE ticket_hash = #{hash} AND expires_at > #{now}"
                 + " RETURNING user_id, session_id")
         .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
-        .map(AccountStore::firstOrNull);
+        .map(Rows::firstOrNull);
   }
 
   Future<Void> startTotpEnrolment(SqlClient client, UUID userId, String secret) {
@@ -311,9 +311,5 @@ final class AccountStore {
                 + " WHERE user_id = #{id} AND code_hash = #{hash} AND used_at IS NULL")
         .execute(Map.of("id", userId, "hash", Buffer.buffer(hash), "now", now))
         .map(rows -> rows.rowCount() == 1);
-  }
-
-  static <T> T firstOrNull(RowSet<T> rows) {
-    return rows.size() == 0 ? null : rows.iterator().next();
   }
 }

@@ -3,11 +3,11 @@ package org.konsil.server.messaging;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.konsil.server.http.Rows;
 
 /** SQL for storing messages under the room's lock and reading them back by sequence number. */
 final class MessageStore {
@@ -39,7 +39,7 @@ final class MessageStore {
             MESSAGE_SELECT + " WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}")
         .mapTo(Message.MAPPER)
         .execute(Map.of("sender", sender, "cmid", clientMsgId))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+        .map(Rows::firstOrNull);
   }
 
   /** Stores the message and moves the room's sequence in one statement. */
@@ -80,7 +80,7 @@ final class MessageStore {
                 + " ORDER BY m.seq LIMIT #{limit}")
         .mapTo(Message.MAPPER)
         .execute(Map.of("room", room, "after", after, "upTo", upTo, "limit", limit))
-        .map(MessageStore::list);
+        .map(Rows::list);
   }
 
   /** The newest messages with seq < before, newest first, at most limit. */
@@ -92,12 +92,6 @@ final class MessageStore {
                 + " ORDER BY m.seq DESC LIMIT #{limit}")
         .mapTo(Message.MAPPER)
         .execute(Map.of("room", room, "before", before, "limit", limit))
-        .map(MessageStore::list);
-  }
-
-  private static List<Message> list(Iterable<Message> rows) {
-    List<Message> out = new ArrayList<>();
-    rows.forEach(out::add);
-    return out;
+        .map(Rows::list);
   }
 }

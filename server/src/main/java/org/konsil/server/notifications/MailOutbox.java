@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.konsil.server.http.Rows;
 import org.konsil.server.http.Times;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,12 +98,7 @@ public final class MailOutbox {
                 Times.at(clock.instant().plus(CLAIM)),
                 "batch",
                 BATCH))
-        .map(
-            rows -> {
-              List<Row> list = new java.util.ArrayList<>();
-              rows.forEach(list::add);
-              return list;
-            });
+        .map(Rows::list);
   }
 
   private Future<Void> deliver(Row row) {

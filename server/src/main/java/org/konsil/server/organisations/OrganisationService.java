@@ -147,12 +147,11 @@ public final class OrganisationService {
     if (admin.userId().equals(userId)) {
       throw ApiException.conflict("cannot_disable_self", "You cannot disable your own account.");
     }
-    OffsetDateTime now = Times.now(clock);
     return pool.withTransaction(
             tx ->
                 ownMember(tx, admin, userId)
                     .compose(member -> store.setUserStatus(tx, userId, "disabled"))
-                    .compose(done -> store.revokeSessions(tx, userId, now))
+                    .compose(done -> accounts.endAllSessions(tx, userId))
                     .compose(done -> store.member(tx, admin.organisationId(), userId)))
         .onSuccess(member -> live.userDisabled(userId));
   }

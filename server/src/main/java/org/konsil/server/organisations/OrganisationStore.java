@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.konsil.server.http.Rows;
 
 /** SQL for organisations and their users. */
 final class OrganisationStore {
@@ -72,7 +73,7 @@ final class OrganisationStore {
     return SqlTemplate.forQuery(client, "SELECT * FROM organisations WHERE id = #{id}")
         .mapTo(Organisation.MAPPER)
         .execute(Map.of("id", id))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+        .map(Rows::firstOrNull);
   }
 
   Future<List<Organisation>> activeByIds(SqlClient client, List<UUID> ids) {
@@ -80,7 +81,7 @@ final class OrganisationStore {
             client, "SELECT * FROM organisations WHERE id = ANY(#{ids}) AND status = 'active'")
         .mapTo(Organisation.MAPPER)
         .execute(Map.of("ids", ids.toArray(new UUID[0])))
-        .map(OrganisationStore::list);
+        .map(Rows::list);
   }
 
   Future<List<Organisation>> searchActive(SqlClient client, String query, String kind, int limit) {
@@ -99,7 +100,7 @@ final class OrganisationStore {
                 + " ORDER BY lower(name) LIMIT #{limit}")
         .mapTo(Organisation.MAPPER)
         .execute(p)
-        .map(OrganisationStore::list);
+        .map(Rows::list);
   }
 
   Future<Void> setRequireSecondFactor(SqlClient client, UUID organisationId, boolean required) {
@@ -116,7 +117,7 @@ final class OrganisationStore {
                 + " WHERE organisation_id = #{org} ORDER BY lower(display_name), id")
         .mapTo(Member.MAPPER)
         .execute(Map.of("org", organisationId))
-        .map(OrganisationStore::list);
+        .map(Rows::list);
   }
 
   /** A user of this organisation only; null for anyone else's. */
@@ -127,7 +128,7 @@ final class OrganisationStore {
                 + " WHERE organisation_id = #{org} AND id = #{id}")
         .mapTo(Member.MAPPER)
         .execute(Map.of("org", organisationId, "id", userId))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+        .map(Rows::firstOrNull);
   }
 
   /** A disabled user becomes active again, or pending if they never set a password. */
@@ -144,20 +145,6 @@ final class OrganisationStore {
     return SqlTemplate.forUpdate(client, "UPDATE users SET status = #{status} WHERE id = #{id}")
         .execute(Map.of("id", userId, "status", status))
         .mapEmpty();
-  }
-
-  Future<Void> revokeSessions(SqlClient client, UUID userId, OffsetDateTime now) {
-    return SqlTemplate.forUpdate(
-            client,
-            "UPDATE sessions SET revoked_at = #{now} WHERE user_id = #{id} AND revoked_at IS NULL")
-        .execute(Map.of("id", userId, "now", now))
-        .mapEmpty();
-  }
-
-  private static <T> List<T> list(Iterable<T> rows) {
-    List<T> out = new java.util.ArrayList<>();
-    rows.forEach(out::add);
-    return out;
   }
 
   private static String escapeLike(String s) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.konsil.server.http.Rows;
 
 /** SQL for rooms, their member organisations and users' read markers. */
 final class RoomStore {
@@ -62,12 +63,7 @@ final class RoomStore {
             client, ROOM_SELECT + " ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id")
         .mapTo(Room.MAPPER)
         .execute(Map.of("org", org, "user", user))
-        .map(
-            rows -> {
-              List<Room> list = new ArrayList<>();
-              rows.forEach(list::add);
-              return list;
-            });
+        .map(Rows::list);
   }
 
   /** The room if the organisation is a member of it, else null (also for unknown ids). */
@@ -75,7 +71,7 @@ final class RoomStore {
     return SqlTemplate.forQuery(client, ROOM_SELECT + " WHERE r.id = #{room}")
         .mapTo(Room.MAPPER)
         .execute(Map.of("org", org, "user", user, "room", roomId))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+        .map(Rows::firstOrNull);
   }
 
   /** The room's last sequence number if the organisation is a member, else null. */
