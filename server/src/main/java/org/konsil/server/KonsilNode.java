@@ -159,6 +159,7 @@ public final class KonsilNode implements AutoCloseable {
   /** Stops in order: no new work, in-flight messages commit, sockets close, then the database. */
   @Override
   public void close() {
+    LOG.info("stopping Konsil");
     try {
       if (serving) {
         wiring.stop().await(config.shutdownGrace().toSeconds() + 10, TimeUnit.SECONDS);

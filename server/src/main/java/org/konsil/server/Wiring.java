@@ -13,7 +13,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AccessTokens;
 import org.konsil.server.accounts.AccountRoutes;
@@ -41,6 +43,8 @@ import org.konsil.server.rooms.RoomService;
 /** Builds every service with its constructor and deploys the HTTP verticles. */
 public final class Wiring {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Wiring.class);
+
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
   private final Vertx vertx;
@@ -54,6 +58,7 @@ public final class Wiring {
   private final MessagingService messaging;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
+  private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
   public Wiring(
@@ -93,7 +98,11 @@ public final class Wiring {
     mailOutbox.start(Duration.ofSeconds(1));
     return vertx
         .deployVerticle(
-            () -> new HttpVerticle(config, this::router, this::gateway, messaging),
+            () -> {
+              HttpVerticle verticle = new HttpVerticle(config, this::router, this::gateway);
+              verticles.add(verticle);
+              return verticle;
+            },
             new DeploymentOptions().setInstances(config.eventLoopInstances()))
         .map(
             id -> {
@@ -102,10 +111,24 @@ public final class Wiring {
             });
   }
 
-  /** Stops taking work; in-flight messages commit and sockets close with 1001. */
+  /**
+   * Stops in order: no new messages, the ones being stored commit, every socket is closed with 1001
+   * after its last acks, and only then the servers close.
+   */
   public Future<Void> stop() {
     mailOutbox.stop();
-    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    if (deploymentId == null) {
+      return Future.succeededFuture();
+    }
+    return messaging
+        .drain(config.shutdownGrace())
+        .compose(
+            drained -> Future.join(verticles.stream().map(HttpVerticle::closeSockets).toList()))
+        .transform(
+            closed -> {
+              LOG.info("sockets closed; stopping the servers");
+              return vertx.undeploy(deploymentId);
+            });
   }
 
   public AccountService accounts() {

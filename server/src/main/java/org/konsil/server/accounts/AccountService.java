@@ -38,7 +38,7 @@ public final class AccountService {
   private final AccessTokens tokens;
   private final Totp totp;
   private final LoginThrottle throttle;
-  private final LoginThrottle unknownAccounts;
+  private final UnknownAccountLocks unknownAccounts;
   private final LiveEvents live;
   private final AccountStore store = new AccountStore();
 
@@ -59,7 +59,7 @@ public final class AccountService {
     this.totp = new Totp(clock);
     this.throttle = new LoginThrottle(clock, config.addressMaxFailures(), config.addressWindow());
     this.unknownAccounts =
-        new LoginThrottle(clock, config.loginMaxFailures(), config.loginLockDuration());
+        new UnknownAccountLocks(clock, config.loginMaxFailures(), config.loginLockDuration());
     this.live = live;
   }
 
@@ -288,19 +288,20 @@ public final class AccountService {
 
   /**
    * Creates a set-password token for a user inside the caller's transaction and returns the link
-   * that carries it.
+   * that carries it. Earlier links of the user stop working.
    */
   public Future<String> issuePasswordLink(SqlClient tx, UUID userId) {
     String token = Secrets.newToken();
     OffsetDateTime expiresAt = Times.at(clock.instant().plus(config.passwordLinkTtl()));
     return store
-        .insertPasswordToken(tx, Secrets.hash(token), userId, expiresAt)
+        .retirePasswordTokens(tx, userId, Times.now(clock))
+        .compose(done -> store.insertPasswordToken(tx, Secrets.hash(token), userId, expiresAt))
         .map(done -> config.publicUrl() + "/set-password#token=" + token);
   }
 
   /** Ends every session of a user inside the caller's transaction. */
   public Future<Void> endAllSessions(SqlClient tx, UUID userId) {
-    return store.revokeAllSessions(tx, userId, Times.now(clock));
+    return store.revokeAllSessions(tx, userId, Times.now(clock)).mapEmpty();
   }
 
   /** Sets a password with a link's token; every earlier session of the user ends. */
@@ -332,10 +333,11 @@ public final class AccountService {
                                   }
                                   return store
                                       .setPassword(tx, userId, hash)
-                                      .compose(done -> store.revokeAllSessions(tx, userId, now))
-                                      .map(userId);
+                                      .compose(done -> store.retirePasswordTokens(tx, userId, now))
+                                      .compose(done -> store.revokeAllSessions(tx, userId, now));
                                 })))
-        .onSuccess(live::userSessionsEnded)
+        // Only the sessions ended here close their sockets, not one opened a moment later.
+        .onSuccess(sessions -> sessions.forEach(live::sessionRevoked))
         .mapEmpty();
   }
 

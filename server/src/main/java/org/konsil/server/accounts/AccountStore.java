@@ -87,7 +87,10 @@ final class AccountStore {
         .map(Rows::firstOrNull);
   }
 
-  /** Counts a failure; at the limit the account is locked and the counter starts again. */
+  /**
+   * Counts a failure; at the limit the account is locked and the counter starts again. Answers the
+   * failures counted, the one that locked included.
+   */
   Future<Integer> recordFailure(
       SqlClient client, UUID userId, int maxFailures, OffsetDateTime lockUntil) {
     return SqlTemplate.forQuery(
@@ -97,9 +100,11 @@ final class AccountStore {
                 + " ELSE locked_until END,"
                 + " failed_logins = CASE WHEN failed_logins + 1 >= #{max} THEN 0"
                 + " ELSE failed_logins + 1 END"
-                + " WHERE id = #{id} RETURNING failed_logins, locked_until")
+                + " WHERE id = #{id}"
+                + " RETURNING CASE WHEN failed_logins = 0 AND locked_until = #{lockUntil}"
+                + " THEN #{max} ELSE failed_logins END AS failures")
         .execute(Map.of("id", userId, "max", maxFailures, "lockUntil", lockUntil))
-        .map(rows -> rows.iterator().next().getInteger("failed_logins"));
+        .map(rows -> rows.iterator().next().getInteger("failures"));
   }
 
   Future<Void> clearFailures(SqlClient client, UUID userId) {
@@ -165,10 +170,21 @@ final class AccountStore {
         .mapEmpty();
   }
 
-  Future<Void> revokeAllSessions(SqlClient client, UUID userId, OffsetDateTime now) {
+  /** Ends the user's live sessions; answers their ids. */
+  Future<List<UUID>> revokeAllSessions(SqlClient client, UUID userId, OffsetDateTime now) {
+    return SqlTemplate.forQuery(
+            client,
+            "UPDATE sessions SET revoked_at = #{now} WHERE user_id = #{userId} AND revoked_at IS NULL"
+                + " RETURNING id")
+        .execute(Map.of("userId", userId, "now", now))
+        .map(rows -> Rows.list(rows).stream().map(row -> row.getUUID("id")).toList());
+  }
+
+  /** Earlier links stop working when a new one is made or a password is set. */
+  Future<Void> retirePasswordTokens(SqlClient client, UUID userId, OffsetDateTime now) {
     return SqlTemplate.forUpdate(
             client,
-            "UPDATE sessions SET revoked_at = #{now} WHERE user_id = #{userId} AND revoked_at IS NULL")
+            "UPDATE password_tokens SET used_at = #{now} WHERE user_id = #{userId} AND used_at IS NULL")
         .execute(Map.of("userId", userId, "now", now))
         .mapEmpty();
   }

@@ -9,11 +9,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts failed logins per key in a sliding window and refuses a key that failed too often. Keys
- * are network addresses, and e-mail addresses without an account (which then lock like real ones,
- * so that a lock does not tell which addresses have accounts). The per-account lock lives in the
- * database; these are per node, which is enough to stop a guessing script without letting it lock
- * out a whole ward behind one address for long.
+ * Counts failed logins per network address in a sliding window and refuses an address that failed
+ * too often. The per-account lock lives in the database; this one is per node, which is enough to
+ * stop a guessing script without letting it lock out a whole ward behind one address for long.
  */
 public final class LoginThrottle {
 
@@ -50,6 +48,10 @@ public final class LoginThrottle {
   public int recordFailure(String address) {
     if (failures.size() >= MAX_TRACKED_ADDRESSES) {
       failures.entrySet().removeIf(entry -> isStale(entry.getValue()));
+      if (failures.size() >= MAX_TRACKED_ADDRESSES) {
+        // Bounded memory comes first; the per-account locks in the database still hold.
+        failures.clear();
+      }
     }
     Deque<Instant> recent = failures.computeIfAbsent(address, key -> new ArrayDeque<>());
     synchronized (recent) {

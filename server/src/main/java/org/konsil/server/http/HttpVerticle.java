@@ -1,6 +1,7 @@
 package org.konsil.server.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -8,32 +9,26 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.util.function.Function;
 import org.konsil.server.config.KonsilConfig;
-import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.WebSocketGateway;
 
-/**
- * One HTTP server instance on one event loop: the REST router and the WebSocket gateway. Several
- * instances share the port. On stop it lets messages being stored commit, then says goodbye to
- * every socket with 1001.
- */
+/** One HTTP server instance on one event loop: the REST router and the WebSocket gateway. */
 public final class HttpVerticle extends VerticleBase {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpVerticle.class);
 
   private final KonsilConfig config;
   private final Function<io.vertx.core.Vertx, Router> routerFactory;
   private final Function<io.vertx.core.Vertx, WebSocketGateway> gatewayFactory;
-  private final MessagingService messaging;
   private HttpServer server;
   private WebSocketGateway gateway;
 
   public HttpVerticle(
       KonsilConfig config,
       Function<io.vertx.core.Vertx, Router> routerFactory,
-      Function<io.vertx.core.Vertx, WebSocketGateway> gatewayFactory,
-      MessagingService messaging) {
+      Function<io.vertx.core.Vertx, WebSocketGateway> gatewayFactory) {
     this.config = config;
     this.routerFactory = routerFactory;
     this.gatewayFactory = gatewayFactory;
-    this.messaging = messaging;
   }
 
   @Override
@@ -62,7 +57,8 @@ public final class HttpVerticle extends VerticleBase {
             .requestHandler(routerFactory.apply(vertx))
             .webSocketHandshakeHandler(
                 handshake -> {
-                  if (WebSocketGateway.PATH.equals(handshake.path())) {
+                  if (WebSocketGateway.PATH.equals(handshake.path())
+                      || (WebSocketGateway.PATH + "/").equals(handshake.path())) {
                     handshake.accept();
                   } else {
                     handshake.reject(404);
@@ -72,14 +68,24 @@ public final class HttpVerticle extends VerticleBase {
     return gateway.start().compose(done -> server.listen());
   }
 
+  /**
+   * Says goodbye (1001) to this instance's sockets, on its own event loop. All instances do this
+   * before any closes its server: closing one instance of a shared server cuts the connections of
+   * the others.
+   */
+  public Future<Void> closeSockets() {
+    Promise<Void> closed = Promise.promise();
+    context.runOnContext(
+        v -> {
+          LOG.info("closing {} sockets", gateway.connectionCount());
+          gateway.shutdown().onComplete(closed);
+        });
+    return closed.future();
+  }
+
   @Override
   public Future<?> stop() {
-    return messaging
-        .drain(config.shutdownGrace())
-        .compose(done -> gateway.shutdown())
-        // a moment for the close frames to leave before the server closes the connections
-        .compose(done -> vertx.timer(100))
-        .compose(done -> server.close());
+    return gateway.shutdown().compose(done -> server.close());
   }
 
   public int actualPort() {

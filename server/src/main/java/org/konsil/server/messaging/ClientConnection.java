@@ -29,6 +29,7 @@ final class ClientConnection {
   private final long maxQueuedBytes;
   private final ArrayDeque<String> outbound = new ArrayDeque<>();
   private final List<Promise<Void>> writableWaiters = new ArrayList<>();
+  private final Promise<Void> gone = Promise.promise();
   private long outboundBytes;
   private boolean closed;
 
@@ -83,6 +84,23 @@ final class ClientConnection {
     enqueue(error.encode(), true);
   }
 
+  /**
+   * A last error frame, then the close. Frames still waiting are dropped and this one is written
+   * whatever the bound, so that even a slow reader learns why its socket closed.
+   */
+  void endWithError(String code, String detail, short closeCode, String reason) {
+    if (closed) {
+      return;
+    }
+    outbound.clear();
+    outboundBytes = 0;
+    if (!ws.isClosed()) {
+      ws.writeTextMessage(
+          new JsonObject().put("type", "error").put("code", code).put("detail", detail).encode());
+    }
+    close(closeCode, reason);
+  }
+
   /** Completes when the queue has drained into the socket. */
   Future<Void> writable() {
     if (closed || (outbound.isEmpty() && !ws.writeQueueFull())) {
@@ -93,21 +111,29 @@ final class ClientConnection {
     return promise.future();
   }
 
-  void close(short code, String reason) {
+  /** Closes now; frames still waiting are dropped. */
+  Future<Void> close(short code, String reason) {
     if (closed) {
-      return;
+      return Future.succeededFuture();
     }
     closed = true;
     outbound.clear();
     outboundBytes = 0;
     releaseWaiters();
-    if (!ws.isClosed()) {
-      ws.close(code, reason);
-    }
+    return ws.isClosed() ? Future.succeededFuture() : ws.close(code, reason);
+  }
+
+  /**
+   * Closes once the frames waiting (acks above all) have been written, and completes when the
+   * client has answered the close: cutting the connection earlier could lose the last frames.
+   */
+  Future<Void> closeAfterFlush(short code, String reason) {
+    return writable().transform(flushed -> close(code, reason)).transform(sent -> gone.future());
   }
 
   /** The socket closed from the other side or the network. */
   void markClosed() {
+    gone.tryComplete();
     closed = true;
     outbound.clear();
     releaseWaiters();

@@ -68,15 +68,6 @@ public final class LiveEvents {
         new DeliveryOptions().addHeader(KIND, "user-disabled").addHeader(USER, user.toString()));
   }
 
-  /** Every session of the user ended (a new password): their sockets close. */
-  public void userSessionsEnded(UUID user) {
-    publish(
-        "",
-        new DeliveryOptions()
-            .addHeader(KIND, "user-sessions-ended")
-            .addHeader(USER, user.toString()));
-  }
-
   public void sessionRevoked(UUID session) {
     publish(
         "",

@@ -89,10 +89,25 @@ final class RoomCursor {
     }
     busy = true;
     long after = request.getLong("after");
-    syncPage(after, after, request.getString("ref"));
+    String ref = request.getString("ref");
+    // What the client says it has counts as delivered, so live pushes do not repeat it; but only as
+    // far as the room went when the sync began, or a message committed meanwhile could be skipped.
+    Future<Long> start =
+        after > delivered
+            ? fetch.lastSeq(room).map(last -> Math.min(after, last))
+            : Future.succeededFuture(after);
+    start
+        .onSuccess(
+            from -> {
+              if (from > delivered) {
+                delivered = from;
+              }
+              syncPage(from, ref);
+            })
+        .onFailure(this::fail);
   }
 
-  private void syncPage(long requested, long after, String ref) {
+  private void syncPage(long after, String ref) {
     fetch
         .range(room, after, Long.MAX_VALUE, PAGE)
         .onSuccess(
@@ -105,35 +120,12 @@ final class RoomCursor {
                 connection.sendBulk(message.toFrame());
                 last = message.seq();
               }
-              if (!page.isEmpty()) {
-                delivered = Math.max(delivered, last);
-              }
+              delivered = Math.max(delivered, last);
               if (page.size() == PAGE) {
                 long next = last;
-                connection.writable().onSuccess(v -> syncPage(requested, next, ref));
+                connection.writable().onSuccess(v -> syncPage(next, ref));
                 return;
               }
-              finishSync(requested, ref);
-            })
-        .onFailure(this::fail);
-  }
-
-  /**
-   * What the client says it has counts as delivered too, so live pushes do not repeat it; but only
-   * as far as the room really goes, or later messages would be held back.
-   */
-  private void finishSync(long requested, String ref) {
-    Future<Long> confirmed =
-        requested > delivered
-            ? fetch.lastSeq(room).map(last -> Math.min(requested, last))
-            : Future.succeededFuture(delivered);
-    confirmed
-        .onSuccess(
-            seq -> {
-              if (connection.isClosed()) {
-                return;
-              }
-              delivered = Math.max(delivered, seq);
               JsonObject synced =
                   new JsonObject()
                       .put("type", "synced")

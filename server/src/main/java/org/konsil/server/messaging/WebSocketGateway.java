@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AccountService;
 import org.konsil.server.accounts.AuthenticatedUser;
@@ -35,9 +36,13 @@ import org.konsil.server.rooms.RoomService;
  */
 public final class WebSocketGateway {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(WebSocketGateway.class);
+
   public static final String PATH = "/api/v1/ws";
   private static final long TYPING_INTERVAL_MS = 2_000;
   private static final int MAX_PENDING_SENDS = 1_000;
+  private static final long SHUTDOWN_FLUSH_MS = 3_000;
 
   private final Vertx vertx;
   private final AccountService accounts;
@@ -53,6 +58,7 @@ public final class WebSocketGateway {
   private final Set<ClientConnection> all = new HashSet<>();
   private MessageConsumer<String> consumer;
   private boolean accepting = true;
+  private Future<Void> shutdown;
 
   public WebSocketGateway(
       Vertx vertx,
@@ -79,11 +85,25 @@ public final class WebSocketGateway {
 
   /** Refuses new sockets and closes the open ones with 1001 (going away). */
   public Future<Void> shutdown() {
-    accepting = false;
-    for (ClientConnection connection : new ArrayList<>(all)) {
-      connection.close(ClientConnection.CLOSE_GOING_AWAY, "server shutting down");
+    if (shutdown != null) {
+      return shutdown;
     }
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    accepting = false;
+    List<Future<Void>> closing = new ArrayList<>();
+    for (ClientConnection connection : new ArrayList<>(all)) {
+      closing.add(
+          connection.closeAfterFlush(ClientConnection.CLOSE_GOING_AWAY, "server shutting down"));
+    }
+    // A client that does not read gets no longer than this; the server then cuts it off.
+    Future<Void> closed =
+        Future.join(closing)
+            .onComplete(done -> LOG.info("{} sockets said goodbye", closing.size()))
+            .<Void>mapEmpty()
+            .timeout(SHUTDOWN_FLUSH_MS, TimeUnit.MILLISECONDS)
+            .otherwiseEmpty();
+    shutdown =
+        closed.compose(done -> consumer == null ? Future.succeededFuture() : consumer.unregister());
+    return shutdown;
   }
 
   public int connectionCount() {
@@ -116,8 +136,11 @@ public final class WebSocketGateway {
           config.wsAuthTimeout().toMillis(),
           id -> {
             if (connection.user == null && !connection.authenticating && !connection.isClosed()) {
-              connection.sendError("unauthenticated", "Authenticate within the time limit.", null);
-              connection.close(ClientConnection.CLOSE_UNAUTHENTICATED, "authentication timeout");
+              connection.endWithError(
+                  "unauthenticated",
+                  "Authenticate within the time limit.",
+                  ClientConnection.CLOSE_UNAUTHENTICATED,
+                  "authentication timeout");
             }
           });
     }
@@ -192,8 +215,9 @@ public final class WebSocketGateway {
 
   private void refuse(ClientConnection connection, Throwable failure) {
     ApiException problem = Problems.unexpected(failure);
-    connection.sendError(problem.code(), problem.detail(), null);
-    connection.close(
+    connection.endWithError(
+        problem.code(),
+        problem.detail(),
         problem.status() >= 500
             ? ClientConnection.CLOSE_INTERNAL_ERROR
             : ClientConnection.CLOSE_UNAUTHENTICATED,
@@ -206,11 +230,11 @@ public final class WebSocketGateway {
       return;
     }
     if (user.mustEnrolSecondFactor()) {
-      connection.sendError(
+      connection.endWithError(
           "second_factor_enrolment_required",
           "Your organisation requires a second factor; set it up first.",
-          null);
-      connection.close(ClientConnection.CLOSE_ENDED, "second factor required");
+          ClientConnection.CLOSE_ENDED,
+          "second factor required");
       return;
     }
     connection.user = user;
@@ -220,8 +244,11 @@ public final class WebSocketGateway {
         vertx.setTimer(
             Math.max(1, untilExpiry),
             id -> {
-              connection.sendError("session_ended", "Your session has ended.", null);
-              connection.close(ClientConnection.CLOSE_ENDED, "session ended");
+              connection.endWithError(
+                  "session_ended",
+                  "Your session has ended.",
+                  ClientConnection.CLOSE_ENDED,
+                  "session ended");
             });
     connection.joiningBuffer = new ArrayList<>();
     joining.add(connection);
@@ -283,10 +310,19 @@ public final class WebSocketGateway {
                         .onSuccess(
                             ack ->
                                 connection.sendLive(
-                                    ack.toJson().put("type", "ack").mergeIn(context).encode()))
+                                    new JsonObject()
+                                        .mergeIn(context)
+                                        .mergeIn(ack.toJson())
+                                        .put("type", "ack")
+                                        .encode()))
                         .onFailure(
                             failure -> {
                               ApiException problem = Problems.unexpected(failure);
+                              if (problem.status() == 503) {
+                                // The server is stopping: the close (1001) that follows tells the
+                                // client to send again, after reconnecting, what has no ack.
+                                return;
+                              }
                               connection.sendError(problem.code(), problem.detail(), context);
                             }))
             .<Void>mapEmpty()
@@ -373,21 +409,21 @@ public final class WebSocketGateway {
       }
       case "user-disabled" -> {
         for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
-          connection.sendError("account_disabled", "Your account has been disabled.", null);
-          connection.close(ClientConnection.CLOSE_ENDED, "account disabled");
-        }
-      }
-      case "user-sessions-ended" -> {
-        for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
-          connection.sendError("session_ended", "Your session has ended.", null);
-          connection.close(ClientConnection.CLOSE_ENDED, "session ended");
+          connection.endWithError(
+              "account_disabled",
+              "Your account has been disabled.",
+              ClientConnection.CLOSE_ENDED,
+              "account disabled");
         }
       }
       case "session-revoked" -> {
         UUID session = UUID.fromString(headers.get(LiveEvents.SESSION));
         for (ClientConnection connection : connectionsOf(bySession, session)) {
-          connection.sendError("session_ended", "Your session has ended.", null);
-          connection.close(ClientConnection.CLOSE_ENDED, "session ended");
+          connection.endWithError(
+              "session_ended",
+              "Your session has ended.",
+              ClientConnection.CLOSE_ENDED,
+              "session ended");
         }
       }
       default -> {

@@ -173,11 +173,7 @@ public final class OrganisationService {
                       }
                       return accounts
                           .issuePasswordLink(tx, userId)
-                          .compose(
-                              link ->
-                                  mail.enqueue(
-                                      tx,
-                                      welcomeMail(member.email(), admin.organisationName(), link)))
+                          .compose(link -> mail.enqueue(tx, passwordLinkMail(member.email(), link)))
                           .map(member);
                     }));
   }
@@ -253,6 +249,19 @@ public final class OrganisationService {
             + link
             + "\n\nThe link works once and expires.\n";
     return new MailMessage(to, "Konsil: Zugang einrichten / Set up your account", text);
+  }
+
+  private static MailMessage passwordLinkMail(String to, String link) {
+    String text =
+        "Guten Tag,\n\nüber diesen Link legen Sie ein neues Passwort für Konsil fest:\n\n"
+            + link
+            + "\n\nDer Link gilt einmal und läuft ab; frühere Links gelten nicht mehr. Wenn Sie"
+            + " kein neues Passwort wollten, wenden Sie sich an Ihre Administration.\n\n---\n\n"
+            + "Hello,\n\nchoose a new Konsil password here:\n\n"
+            + link
+            + "\n\nThe link works once and expires; earlier links no longer work. If you did not"
+            + " ask for a new password, tell your administrator.\n";
+    return new MailMessage(to, "Konsil: Neues Passwort / New password", text);
   }
 
   private static String blankToNull(String s) {

@@ -1,0 +1,67 @@
+package org.konsil.server.accounts;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Failed logins for e-mail addresses that have no account, counted and locked exactly as the
+ * database does it for real accounts (the failure that reaches the limit locks for the lock
+ * duration and starts the count again), so that neither the answer nor its timing tells which
+ * addresses have accounts. Kept per node, in memory.
+ */
+final class UnknownAccountLocks {
+
+  private static final int MAX_TRACKED = 100_000;
+
+  private record State(int failures, Instant lockedUntil) {}
+
+  private final Clock clock;
+  private final int maxFailures;
+  private final Duration lockDuration;
+  private final Map<String, State> states = new ConcurrentHashMap<>();
+
+  UnknownAccountLocks(Clock clock, int maxFailures, Duration lockDuration) {
+    this.clock = clock;
+    this.maxFailures = maxFailures;
+    this.lockDuration = lockDuration;
+  }
+
+  /** Seconds the address stays locked, or 0. */
+  long retryAfterSeconds(String email) {
+    State state = states.get(email);
+    if (state == null || state.lockedUntil() == null) {
+      return 0;
+    }
+    Duration left = Duration.between(clock.instant(), state.lockedUntil());
+    return left.isNegative() || left.isZero() ? 0 : Math.max(1, left.toSeconds());
+  }
+
+  /** Counts a failure; answers the failures counted, the one that locked included. */
+  int recordFailure(String email) {
+    if (states.size() >= MAX_TRACKED) {
+      states
+          .values()
+          .removeIf(
+              state ->
+                  state.lockedUntil() == null || !state.lockedUntil().isAfter(clock.instant()));
+      if (states.size() >= MAX_TRACKED) {
+        // Memory matters more than locking made-up addresses; the per-address limit still holds.
+        states.clear();
+      }
+    }
+    State next =
+        states.compute(
+            email,
+            (key, state) -> {
+              int failures = state == null ? 1 : state.failures() + 1;
+              Instant lockedUntil = state == null ? null : state.lockedUntil();
+              return failures >= maxFailures
+                  ? new State(0, clock.instant().plus(lockDuration))
+                  : new State(failures, lockedUntil);
+            });
+    return next.failures() == 0 ? maxFailures : next.failures();
+  }
+}
