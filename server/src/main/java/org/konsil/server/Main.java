@@ -22,6 +22,7 @@ public final class Main {
           "usage:",
           "  java -jar konsil.jar                 start Konsil (settings from KONSIL_* variables)",
           "  java -jar konsil.jar --demo          start Konsil with two demo organisations",
+          "  java -jar konsil.jar verify-audit     check the audit trail's hash chain",
           "  java -jar konsil.jar create-organisation --kind KIND --name NAME",
           "         --admin-email EMAIL --admin-name NAME",
           "         [--street S] [--postal-code P] [--city C] [--email E] [--fax F]",
@@ -49,6 +50,9 @@ public final class Main {
     }
     if (args[0].equals("create-organisation")) {
       return createOrganisation(options(args));
+    }
+    if (args.length == 1 && args[0].equals("verify-audit")) {
+      return verifyAudit();
     }
     System.err.println(USAGE);
     return args[0].equals("help") || args[0].equals("--help") ? 0 : 2;
@@ -109,6 +113,30 @@ public final class Main {
       return 0;
     } catch (ApiException e) {
       System.err.println("konsil: " + e.detail());
+      return 1;
+    } catch (java.util.concurrent.TimeoutException e) {
+      System.err.println("konsil: the database did not answer in time");
+      return 1;
+    }
+  }
+
+  /** Walks the audit chain; exit 0 when intact, 1 naming the first broken event otherwise. */
+  private static int verifyAudit() {
+    KonsilConfig config = KonsilConfig.fromEnvironment();
+    try (KonsilNode node = KonsilNode.openForCommand(config, Clock.systemUTC())) {
+      var result = node.wiring().audit().verify().await(600, TimeUnit.SECONDS);
+      if (result.intact()) {
+        System.out.println("The audit trail is intact: " + result.checked() + " events checked.");
+        return 0;
+      }
+      System.out.println(
+          "The audit trail is broken at event "
+              + result.firstBrokenId()
+              + ": "
+              + result.problem()
+              + " ("
+              + result.checked()
+              + " events before it are intact).");
       return 1;
     } catch (java.util.concurrent.TimeoutException e) {
       System.err.println("konsil: the database did not answer in time");

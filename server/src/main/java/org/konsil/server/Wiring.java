@@ -22,7 +22,12 @@ import org.konsil.server.accounts.AccountRoutes;
 import org.konsil.server.accounts.AccountService;
 import org.konsil.server.accounts.Authenticator;
 import org.konsil.server.accounts.PasswordHasher;
+import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.consent.ConsentRoutes;
+import org.konsil.server.consent.ConsentService;
+import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.HttpVerticle;
 import org.konsil.server.http.Problems;
@@ -30,6 +35,7 @@ import org.konsil.server.http.SecurityHeaders;
 import org.konsil.server.messaging.LiveEvents;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.messaging.MessagingService;
+import org.konsil.server.messaging.SystemNotices;
 import org.konsil.server.messaging.WebSocketGateway;
 import org.konsil.server.notifications.MailOutbox;
 import org.konsil.server.notifications.MailSender;
@@ -37,6 +43,8 @@ import org.konsil.server.notifications.SmtpMailSender;
 import org.konsil.server.notifications.SpoolMailSender;
 import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.patients.PatientRoutes;
+import org.konsil.server.patients.PatientService;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 
@@ -55,6 +63,10 @@ public final class Wiring {
   private final AccountService accounts;
   private final OrganisationService organisations;
   private final RoomService rooms;
+  private final AuditLog audit;
+  private final PatientService patients;
+  private final FileStore files;
+  private final ConsentService consents;
   private final MessagingService messaging;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
@@ -88,8 +100,13 @@ public final class Wiring {
             new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations()),
             new AccessTokens(tokenSecret, clock),
             live);
+    this.audit = new AuditLog(pool, clock);
     this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live);
-    this.rooms = new RoomService(pool, clock, organisations, live);
+    this.patients = new PatientService(pool, clock, audit);
+    this.files = new FileStore(vertx, config.dataDir().resolve("files"));
+    this.consents =
+        new ConsentService(pool, clock, patients, files, audit, new SystemNotices(live));
+    this.rooms = new RoomService(pool, clock, organisations, patients, consents, audit, live);
     this.messaging = new MessagingService(vertx, pool, clock, rooms, live, metrics);
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
   }
@@ -147,6 +164,18 @@ public final class Wiring {
     return messaging;
   }
 
+  public AuditLog audit() {
+    return audit;
+  }
+
+  public PatientService patients() {
+    return patients;
+  }
+
+  public ConsentService consents() {
+    return consents;
+  }
+
   public MailOutbox mailOutbox() {
     return mailOutbox;
   }
@@ -178,12 +207,21 @@ public final class Wiring {
                 ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(landing));
 
     Router api = Router.router(vertx);
+    BodyHandler bodies =
+        BodyHandler.create()
+            .setBodyLimit(config.httpMaxBodyBytes())
+            .setHandleFileUploads(false)
+            .setDeleteUploadedFilesOnEnd(true);
+    // Documents are streamed to the file store by their routes, never held in memory here.
     api.route()
         .handler(
-            BodyHandler.create()
-                .setBodyLimit(config.httpMaxBodyBytes())
-                .setHandleFileUploads(false)
-                .setDeleteUploadedFilesOnEnd(true));
+            ctx -> {
+              if (ConsentRoutes.streamsBody(ctx.request().method().name(), ctx.request().path())) {
+                ctx.next();
+              } else {
+                bodies.handle(ctx);
+              }
+            });
     api.route().handler(Wiring::requireJsonBody);
     Authenticator authenticator = new Authenticator(accounts);
     api.route().handler(authenticator::handle);
@@ -191,6 +229,9 @@ public final class Wiring {
     new OrganisationRoutes(organisations).mount(api);
     new RoomRoutes(rooms).mount(api);
     new MessageRoutes(messaging).mount(api);
+    new PatientRoutes(patients).mount(api);
+    new ConsentRoutes(consents).mount(api);
+    new AuditRoutes(audit).mount(api);
     root.route("/api/v1/*").subRouter(api);
 
     root.route().failureHandler(Problems::handle);

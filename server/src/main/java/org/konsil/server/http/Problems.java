@@ -22,6 +22,10 @@ public final class Problems {
       response.reset();
       return;
     }
+    if (!ctx.request().isEnded()) {
+      // a body the refusal did not read (an upload refused early): do not wait for the rest
+      response.putHeader("Connection", "close");
+    }
     if (problem.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", Long.toString(problem.retryAfterSeconds()));
     }

@@ -62,6 +62,12 @@ public final class LiveEvents {
                 organisations.stream().map(UUID::toString).collect(Collectors.joining(","))));
   }
 
+  /** A room whose patient revoked consent: its messages are shown masked from now on. */
+  void roomMasked(UUID room, String frame) {
+    publish(
+        frame, new DeliveryOptions().addHeader(KIND, "masked").addHeader(ROOM, room.toString()));
+  }
+
   public void userDisabled(UUID user) {
     publish(
         "",

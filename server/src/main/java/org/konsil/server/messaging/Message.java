@@ -18,7 +18,8 @@ public record Message(
     UUID senderId,
     String senderName,
     UUID senderOrganisationId,
-    String senderOrganisationName) {
+    String senderOrganisationName,
+    boolean masked) {
 
   static final RowMapper<Message> MAPPER =
       row ->
@@ -33,7 +34,8 @@ public record Message(
               row.getUUID("sender_user_id"),
               row.getString("sender_name"),
               row.getUUID("sender_org_id"),
-              row.getString("sender_org_name"));
+              row.getString("sender_org_name"),
+              Boolean.TRUE.equals(row.getBoolean("masked")));
 
   public JsonObject toJson() {
     JsonObject sender = null;
@@ -53,10 +55,23 @@ public record Message(
         .put("seq", seq)
         .put("id", id.toString())
         .put("kind", kind)
-        .put("content", content)
+        .put("content", masked ? null : content)
+        .put("masked", masked)
         .put("sentAt", Times.iso(sentAt))
         .put("clientMsgId", clientMsgId == null ? null : clientMsgId.toString())
         .put("sender", sender);
+  }
+
+  /**
+   * A pushed frame with its content withheld: what members see once the patient revoked consent.
+   * System notices stay readable.
+   */
+  static String maskFrame(String frame) {
+    JsonObject message = new JsonObject(frame);
+    if ("system".equals(message.getString("kind"))) {
+      return frame;
+    }
+    return message.put("content", null).put("masked", true).encode();
   }
 
   /** The pushed WebSocket frame: the message with {@code "type": "message"}. */

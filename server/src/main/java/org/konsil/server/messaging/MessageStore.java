@@ -15,21 +15,43 @@ final class MessageStore {
   private static final String MESSAGE_SELECT =
       "SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at, m.client_msg_id,"
           + " m.sender_user_id, u.display_name AS sender_name, m.sender_org_id,"
-          + " o.name AS sender_org_name"
+          + " o.name AS sender_org_name,"
+          + " (pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system') AS masked"
           + " FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id"
-          + " LEFT JOIN organisations o ON o.id = m.sender_org_id";
+          + " LEFT JOIN organisations o ON o.id = m.sender_org_id"
+          + " JOIN rooms r ON r.id = m.room_id LEFT JOIN patients pt ON pt.id = r.patient_id";
 
   /**
    * Locks the room row for the rest of the transaction, which serialises the room's writers and so
    * keeps its sequence gap-free; null when the organisation is not a member.
    */
-  Future<Long> lockRoomForMember(SqlClient tx, UUID room, UUID org) {
+  Future<LockedRoom> lockRoomForMember(SqlClient tx, UUID room, UUID org) {
     return SqlTemplate.forQuery(
             tx,
-            "SELECT r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
+            "SELECT r.last_seq, r.patient_id FROM rooms r JOIN room_members m ON m.room_id = r.id"
                 + " AND m.organisation_id = #{org} WHERE r.id = #{room} FOR UPDATE OF r")
         .execute(Map.of("room", room, "org", org))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("last_seq"));
+        .map(
+            rows ->
+                rows.size() == 0
+                    ? null
+                    : new LockedRoom(
+                        rows.iterator().next().getLong("last_seq"),
+                        rows.iterator().next().getUUID("patient_id")));
+  }
+
+  /** A room whose row this transaction holds. */
+  record LockedRoom(long lastSeq, java.util.UUID patientId) {}
+
+  /**
+   * Whether the patient revoked their consent. Read in its own statement after the room lock, so
+   * that a revocation committed while the lock was awaited is seen.
+   */
+  Future<Boolean> consentRevoked(SqlClient tx, UUID patientId) {
+    return SqlTemplate.forQuery(
+            tx, "SELECT consent_revoked_at IS NOT NULL AS revoked FROM patients WHERE id = #{id}")
+        .execute(Map.of("id", patientId))
+        .map(rows -> rows.iterator().next().getBoolean("revoked"));
   }
 
   /** The message a sender stored earlier under this client id, or null. */

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -97,8 +98,8 @@ public final class MessagingService implements RoomCursor.Fetch {
                 store
                     .lockRoomForMember(tx, room, user.organisationId())
                     .compose(
-                        lastSeq -> {
-                          if (lastSeq == null) {
+                        locked -> {
+                          if (locked == null) {
                             throw ApiException.notAMember();
                           }
                           return store
@@ -111,20 +112,27 @@ public final class MessagingService implements RoomCursor.Fetch {
                                       }
                                       return Future.succeededFuture(new Ack(earlier, true));
                                     }
-                                    Message message =
-                                        new Message(
-                                            room,
-                                            lastSeq + 1,
-                                            UUID.randomUUID(),
-                                            "text",
-                                            content,
-                                            Times.now(clock),
-                                            clientMsgId,
-                                            user.userId(),
-                                            user.displayName(),
-                                            user.organisationId(),
-                                            user.organisationName());
-                                    return store.insert(tx, message).map(new Ack(message, false));
+                                    return refuseIfRevoked(tx, locked)
+                                        .compose(
+                                            open -> {
+                                              Message message =
+                                                  new Message(
+                                                      room,
+                                                      locked.lastSeq() + 1,
+                                                      UUID.randomUUID(),
+                                                      "text",
+                                                      content,
+                                                      Times.now(clock),
+                                                      clientMsgId,
+                                                      user.userId(),
+                                                      user.displayName(),
+                                                      user.organisationId(),
+                                                      user.organisationName(),
+                                                      false);
+                                              return store
+                                                  .insert(tx, message)
+                                                  .map(new Ack(message, false));
+                                            });
                                   });
                         }))
         .recover(
@@ -143,6 +151,27 @@ public final class MessagingService implements RoomCursor.Fetch {
               }
             })
         .onComplete(done -> inFlight.decrementAndGet());
+  }
+
+  private Future<Void> refuseIfRevoked(SqlClient tx, MessageStore.LockedRoom locked) {
+    if (locked.patientId() == null) {
+      return Future.succeededFuture();
+    }
+    return store
+        .consentRevoked(tx, locked.patientId())
+        .map(
+            revoked -> {
+              if (revoked) {
+                throw consentRevoked();
+              }
+              return null;
+            });
+  }
+
+  public static ApiException consentRevoked() {
+    return ApiException.conflict(
+        "consent_revoked",
+        "The patient has revoked their consent; this room takes no new messages.");
   }
 
   private static ApiException reusedClientMsgId() {

@@ -56,6 +56,10 @@ public final class WebSocketGateway {
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> bySession = new HashMap<>();
   private final Set<ClientConnection> all = new HashSet<>();
+
+  /** Rooms whose patient revoked consent while this gateway ran; pushes for them are masked. */
+  private final Set<UUID> maskedRooms = new HashSet<>();
+
   private MessageConsumer<String> consumer;
   private boolean accepting = true;
   private Future<Void> shutdown;
@@ -378,9 +382,22 @@ public final class WebSocketGateway {
       case "message" -> {
         UUID room = UUID.fromString(headers.get(LiveEvents.ROOM));
         long seq = Long.parseLong(headers.get(LiveEvents.SEQ));
+        String frame =
+            maskedRooms.contains(room)
+                ? org.konsil.server.messaging.Message.maskFrame(event.body())
+                : event.body();
         for (ClientConnection connection : connectionsOf(byRoom, room)) {
           if (connection.isReady()) {
-            connection.cursors.get(room).offer(seq, event.body());
+            connection.cursors.get(room).offer(seq, frame);
+          }
+        }
+      }
+      case "masked" -> {
+        UUID room = UUID.fromString(headers.get(LiveEvents.ROOM));
+        maskedRooms.add(room);
+        for (ClientConnection connection : connectionsOf(byRoom, room)) {
+          if (connection.isReady()) {
+            connection.sendLive(event.body());
           }
         }
       }
@@ -437,9 +454,14 @@ public final class WebSocketGateway {
     MultiMap headers = event.headers();
     String kind = headers.get(LiveEvents.KIND);
     if ("message".equals(kind)) {
-      RoomCursor cursor = connection.cursors.get(UUID.fromString(headers.get(LiveEvents.ROOM)));
+      UUID room = UUID.fromString(headers.get(LiveEvents.ROOM));
+      RoomCursor cursor = connection.cursors.get(room);
       if (cursor != null) {
-        cursor.offer(Long.parseLong(headers.get(LiveEvents.SEQ)), event.body());
+        String frame =
+            maskedRooms.contains(room)
+                ? org.konsil.server.messaging.Message.maskFrame(event.body())
+                : event.body();
+        cursor.offer(Long.parseLong(headers.get(LiveEvents.SEQ)), frame);
       }
     } else if ("joined".equals(kind)) {
       deliverJoined(event, connection);

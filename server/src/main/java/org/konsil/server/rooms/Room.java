@@ -17,7 +17,10 @@ public record Room(
     long lastSeq,
     OffsetDateTime lastMessageAt,
     long readSeq,
-    long unread) {
+    long unread,
+    JsonObject patient,
+    OffsetDateTime consentRevokedAt,
+    JsonObject consent) {
 
   static final RowMapper<Room> MAPPER =
       row -> {
@@ -31,7 +34,10 @@ public record Room(
             row.getLong("last_seq"),
             row.getOffsetDateTime("last_message_at"),
             row.getLong("read_seq"),
-            row.getLong("unread"));
+            row.getLong("unread"),
+            row.getValue("patient") instanceof JsonObject patient ? patient : null,
+            row.getOffsetDateTime("consent_revoked_at"),
+            row.getValue("consent") instanceof JsonObject consent ? consent : null);
       };
 
   public JsonObject toJson() {
@@ -44,6 +50,9 @@ public record Room(
         .put("lastSeq", lastSeq)
         .put("lastMessageAt", Times.iso(lastMessageAt))
         .put("readSeq", readSeq)
-        .put("unread", unread);
+        .put("unread", unread)
+        .put("patient", patient)
+        .put("consent", consent)
+        .put("consentRevokedAt", Times.iso(consentRevokedAt));
   }
 }

@@ -25,17 +25,41 @@ public final class RoomRoutes {
     router
         .get("/rooms/:roomId")
         .respond(ctx -> rooms.view(AuthenticatedUser.of(ctx), roomId(ctx)).map(Room::toJson));
+    router
+        .post("/rooms/:roomId/organisations")
+        .respond(
+            ctx -> {
+              UUID room = roomId(ctx);
+              UUID organisation = Json.body(ctx).requiredUuid("organisationId");
+              return rooms
+                  .addOrganisation(AuthenticatedUser.of(ctx), room, organisation)
+                  .map(Room::toJson);
+            });
   }
 
   private Future<?> create(RoutingContext ctx) {
     AuthenticatedUser user = AuthenticatedUser.of(ctx);
     Json body = Json.body(ctx);
     String kind = body.optionalText("kind", 20);
-    if (kind != null && !kind.equals("general")) {
-      throw ApiException.validation("'kind' must be general; patient rooms are not available yet.");
+    if (kind == null) {
+      kind = "general";
+    }
+    if (!kind.equals("general") && !kind.equals("patient")) {
+      throw ApiException.validation("'kind' must be general or patient.");
     }
     String title = body.requiredText("title", 200).trim();
+    if (title.isEmpty()) {
+      throw ApiException.validation("'title' is required.");
+    }
     List<UUID> partners = body.uuidList("partnerOrganisationIds", RoomService.MAX_PARTNERS);
+    if (kind.equals("patient")) {
+      UUID patientId = body.requiredUuid("patientId");
+      ctx.response().setStatusCode(201);
+      return rooms.createForPatient(user, patientId, title, partners).map(Room::toJson);
+    }
+    if (body.raw().containsKey("patientId")) {
+      throw ApiException.validation("A general room has no 'patientId'.");
+    }
     ctx.response().setStatusCode(201);
     return rooms.createGeneral(user, title, partners).map(Room::toJson);
   }

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -11,13 +12,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
+import org.konsil.server.consent.ConsentService;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
 import org.konsil.server.messaging.LiveEvents;
 import org.konsil.server.organisations.Organisation;
 import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.patients.Patient;
+import org.konsil.server.patients.PatientService;
 
-/** Rooms: who may create them with whom, who sees them, and users' read markers. */
+/**
+ * Rooms: who may create them with whom, who sees them, and users' read markers. A patient room
+ * exists only while an active consent covers every organisation in it.
+ */
 public final class RoomService {
 
   public static final int MAX_PARTNERS = 50;
@@ -25,61 +34,185 @@ public final class RoomService {
   private final Pool pool;
   private final Clock clock;
   private final OrganisationService organisations;
+  private final PatientService patients;
+  private final ConsentService consents;
+  private final AuditLog audit;
   private final LiveEvents live;
   private final RoomStore store = new RoomStore();
 
-  public RoomService(Pool pool, Clock clock, OrganisationService organisations, LiveEvents live) {
+  public RoomService(
+      Pool pool,
+      Clock clock,
+      OrganisationService organisations,
+      PatientService patients,
+      ConsentService consents,
+      AuditLog audit,
+      LiveEvents live) {
     this.pool = pool;
     this.clock = clock;
     this.organisations = organisations;
+    this.patients = patients;
+    this.consents = consents;
+    this.audit = audit;
     this.live = live;
   }
 
   /** A general room of the user's organisation with active partner organisations. */
   public Future<Room> createGeneral(AuthenticatedUser user, String title, List<UUID> partners) {
+    return create(user, title, partners, null);
+  }
+
+  /**
+   * A room about one of the organisation's patients; refused with {@code consent_required} unless
+   * an active consent covers every partner, {@code consent_revoked} after a revocation.
+   */
+  public Future<Room> createForPatient(
+      AuthenticatedUser user, UUID patientId, String title, List<UUID> partners) {
+    return patients
+        .ownPatient(user, patientId)
+        .compose(patient -> create(user, title, partners, patient));
+  }
+
+  private Future<Room> create(
+      AuthenticatedUser user, String title, List<UUID> partners, Patient patient) {
     List<UUID> others = partners.stream().filter(id -> !id.equals(user.organisationId())).toList();
     UUID roomId = UUID.randomUUID();
     OffsetDateTime now = Times.now(clock);
-    return organisations
-        .activeOrganisations(others)
+    List<UUID> members = new ArrayList<>();
+    members.add(user.organisationId());
+    members.addAll(others);
+    return requireActive(others)
         .compose(
+            active ->
+                pool.withTransaction(
+                    tx ->
+                        coverage(tx, patient, others)
+                            .compose(
+                                covered ->
+                                    store.insertRoom(
+                                        tx,
+                                        roomId,
+                                        patient == null ? "general" : "patient",
+                                        title,
+                                        user.organisationId(),
+                                        user.userId(),
+                                        patient == null ? null : patient.id(),
+                                        now))
+                            .compose(done -> store.insertMembers(tx, roomId, members, now))
+                            .compose(
+                                done ->
+                                    audit.record(
+                                        tx,
+                                        AuditEvent.by(user)
+                                            .on("room", roomId)
+                                            .with("kind", patient == null ? "general" : "patient")
+                                            .with("patient", patient == null ? null : patient.id())
+                                            .with("organisations", members.size())
+                                            .success("room.created")))))
+        .compose(done -> store.viewFor(pool, roomId, user.organisationId(), user.userId()))
+        .onSuccess(room -> announceJoined(room, 0, members));
+  }
+
+  /**
+   * Adds a partner organisation to a room; for a patient room, an active consent must cover it. The
+   * new members see the whole history.
+   */
+  public Future<Room> addOrganisation(AuthenticatedUser user, UUID roomId, UUID organisationId) {
+    OffsetDateTime now = Times.now(clock);
+    return requireActive(List.of(organisationId))
+        .compose(
+            active ->
+                pool.withTransaction(
+                    tx ->
+                        // The patient row is locked before the room row, in the same order as a
+                        // revocation takes them, so the two cannot deadlock.
+                        store
+                            .lockIfMember(tx, roomId, user.organisationId(), false)
+                            .compose(
+                                unlocked -> {
+                                  if (unlocked == null) {
+                                    throw ApiException.notAMember();
+                                  }
+                                  UUID patientId = unlocked.getUUID("patient_id");
+                                  Future<Patient> patient =
+                                      patientId == null
+                                          ? Future.succeededFuture(null)
+                                          : patients.lock(tx, patientId);
+                                  return patient.compose(
+                                      p ->
+                                          store
+                                              .lockIfMember(tx, roomId, user.organisationId(), true)
+                                              .map(row -> new Object[] {p, row}));
+                                })
+                            .compose(
+                                pair -> {
+                                  Patient p = (Patient) pair[0];
+                                  io.vertx.sqlclient.Row row = (io.vertx.sqlclient.Row) pair[1];
+                                  return coverage(tx, p, List.of(organisationId))
+                                      .compose(done -> store.isMember(tx, roomId, organisationId))
+                                      .compose(
+                                          already -> {
+                                            if (already) {
+                                              throw ApiException.conflict(
+                                                  "already_a_member",
+                                                  "The organisation is in the room already.");
+                                            }
+                                            return store.insertMembers(
+                                                tx, roomId, List.of(organisationId), now);
+                                          })
+                                      .compose(
+                                          done ->
+                                              audit.record(
+                                                  tx,
+                                                  AuditEvent.by(user)
+                                                      .on("room", roomId)
+                                                      .with("organisation", organisationId)
+                                                      .success("room.organisation_added")))
+                                      .map(row.getLong("last_seq"));
+                                })))
+        .compose(
+            lastSeq ->
+                store
+                    .viewFor(pool, roomId, user.organisationId(), user.userId())
+                    .onSuccess(room -> announceJoined(room, lastSeq, List.of(organisationId))));
+  }
+
+  /** Locks the patient (when there is one) and checks that the consent covers the organisations. */
+  private Future<Void> coverage(SqlClient tx, Patient patient, List<UUID> organisations) {
+    if (patient == null) {
+      return Future.succeededFuture();
+    }
+    return patients
+        .lock(tx, patient.id())
+        .compose(locked -> consents.requireCoverage(tx, locked, organisations));
+  }
+
+  private Future<Void> requireActive(List<UUID> ids) {
+    return organisations
+        .activeOrganisations(ids)
+        .map(
             found -> {
-              if (found.size() != others.size()) {
-                List<UUID> missing = new ArrayList<>(others);
+              if (found.size() != ids.size()) {
+                List<UUID> missing = new ArrayList<>(ids);
                 missing.removeAll(found.stream().map(Organisation::id).toList());
                 throw new ApiException(
                     422,
                     "organisation_not_active",
                     "These partner organisations are unknown or not active: " + missing + ".");
               }
-              List<UUID> members = new ArrayList<>();
-              members.add(user.organisationId());
-              members.addAll(others);
-              return pool.withTransaction(
-                      tx ->
-                          store
-                              .insertRoom(
-                                  tx,
-                                  roomId,
-                                  "general",
-                                  title,
-                                  user.organisationId(),
-                                  user.userId(),
-                                  now)
-                              .compose(done -> store.insertMembers(tx, roomId, members, now)))
-                  .compose(
-                      done -> store.viewFor(pool, roomId, user.organisationId(), user.userId()))
-                  .onSuccess(
-                      room ->
-                          live.joined(
-                              roomId,
-                              0,
-                              members,
-                              new JsonObject()
-                                  .put("type", "joined")
-                                  .put("room", room.toJson().put("unread", 0).put("readSeq", 0))
-                                  .encode()));
+              return null;
             });
+  }
+
+  private void announceJoined(Room room, long seq, List<UUID> organisations) {
+    live.joined(
+        room.id(),
+        seq,
+        organisations,
+        new JsonObject()
+            .put("type", "joined")
+            .put("room", room.toJson().put("unread", 0).put("readSeq", 0))
+            .encode());
   }
 
   public Future<JsonArray> list(AuthenticatedUser user) {

@@ -23,8 +23,17 @@ final class RoomStore {
           + "  AS unread,"
           + " (SELECT json_agg(json_build_object('id', o.id, 'name', o.name, 'kind', o.kind)"
           + "  ORDER BY o.name) FROM room_members x JOIN organisations o"
-          + "  ON o.id = x.organisation_id WHERE x.room_id = r.id) AS organisations"
+          + "  ON o.id = x.organisation_id WHERE x.room_id = r.id) AS organisations,"
+          + " CASE WHEN pt.id IS NULL THEN NULL ELSE json_build_object('id', pt.id,"
+          + "  'familyName', pt.family_name, 'givenName', pt.given_name,"
+          + "  'birthDate', pt.birth_date, 'organisationId', pt.organisation_id) END AS patient,"
+          + " pt.consent_revoked_at,"
+          + " (SELECT json_build_object('id', c.id, 'version', c.version, 'status', c.status,"
+          + "  'uploadedAt', c.uploaded_at, 'uploadedBy', u.display_name)"
+          + "  FROM consents c JOIN users u ON u.id = c.uploaded_by"
+          + "  WHERE c.patient_id = r.patient_id ORDER BY c.version DESC LIMIT 1) AS consent"
           + " FROM rooms r JOIN room_members me ON me.room_id = r.id AND me.organisation_id = #{org}"
+          + " LEFT JOIN patients pt ON pt.id = r.patient_id"
           + " LEFT JOIN read_markers rm ON rm.room_id = r.id AND rm.user_id = #{user}";
 
   Future<Void> insertRoom(
@@ -34,13 +43,22 @@ final class RoomStore {
       String title,
       UUID org,
       UUID user,
+      UUID patient,
       OffsetDateTime now) {
+    Map<String, Object> p = new java.util.HashMap<>();
+    p.put("id", id);
+    p.put("kind", kind);
+    p.put("title", title);
+    p.put("org", org);
+    p.put("user", user);
+    p.put("patient", patient);
+    p.put("now", now);
     return SqlTemplate.forUpdate(
             client,
-            "INSERT INTO rooms (id, kind, title, created_by_org, created_by_user, created_at)"
-                + " VALUES (#{id}, #{kind}, #{title}, #{org}, #{user}, #{now})")
-        .execute(
-            Map.of("id", id, "kind", kind, "title", title, "org", org, "user", user, "now", now))
+            "INSERT INTO rooms (id, kind, title, created_by_org, created_by_user, patient_id,"
+                + " created_at) VALUES (#{id}, #{kind}, #{title}, #{org}, #{user}, #{patient},"
+                + " #{now})")
+        .execute(p)
         .mapEmpty();
   }
 
@@ -99,6 +117,26 @@ final class RoomStore {
               }
               return seqs;
             });
+  }
+
+  /**
+   * The room's patient (null for a general room) if the organisation is a member, locking the room.
+   */
+  Future<io.vertx.sqlclient.Row> lockIfMember(SqlClient tx, UUID roomId, UUID org, boolean lock) {
+    return SqlTemplate.forQuery(
+            tx,
+            "SELECT r.patient_id, r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " WHERE r.id = #{room} AND m.organisation_id = #{org}"
+                + (lock ? " FOR UPDATE OF r" : ""))
+        .execute(Map.of("room", roomId, "org", org))
+        .map(Rows::firstOrNull);
+  }
+
+  Future<Boolean> isMember(SqlClient tx, UUID roomId, UUID org) {
+    return SqlTemplate.forQuery(
+            tx, "SELECT 1 FROM room_members WHERE room_id = #{room} AND organisation_id = #{org}")
+        .execute(Map.of("room", roomId, "org", org))
+        .map(rows -> rows.size() > 0);
   }
 
   /** Moves the marker forward (never back, never past the last message); returns it. */

@@ -1,0 +1,43 @@
+package org.konsil.server.audit;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+
+/** REST route for an organisation's administrators to read their organisation's audit trail. */
+public final class AuditRoutes {
+
+  private final AuditLog audit;
+
+  public AuditRoutes(AuditLog audit) {
+    this.audit = audit;
+  }
+
+  public void mount(Router router) {
+    router.get("/audit-events").respond(this::list);
+  }
+
+  private Future<?> list(RoutingContext ctx) {
+    AuthenticatedUser admin = AuthenticatedUser.of(ctx).requireAdmin();
+    Long before = null;
+    int limit = 100;
+    try {
+      String raw = ctx.queryParams().get("before");
+      if (raw != null) {
+        before = Long.parseLong(raw);
+      }
+      String rawLimit = ctx.queryParams().get("limit");
+      if (rawLimit != null) {
+        limit = Integer.parseInt(rawLimit);
+      }
+    } catch (NumberFormatException e) {
+      throw ApiException.validation("'before' and 'limit' must be whole numbers.");
+    }
+    if (limit < 1 || limit > 500) {
+      throw ApiException.validation("'limit' must be between 1 and 500.");
+    }
+    return audit.list(admin.organisationId(), before, limit);
+  }
+}

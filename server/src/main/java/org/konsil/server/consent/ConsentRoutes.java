@@ -1,0 +1,123 @@
+package org.konsil.server.consent;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Json;
+import org.konsil.server.patients.PatientRoutes;
+
+/**
+ * REST routes for consent documents. Uploads send the document itself as the request body
+ * (Content-Type application/pdf, image/jpeg or image/png); the server checks the bytes.
+ */
+public final class ConsentRoutes {
+
+  private final ConsentService consents;
+
+  public ConsentRoutes(ConsentService consents) {
+    this.consents = consents;
+  }
+
+  /** Routes whose body is streamed to the file store rather than read as JSON. */
+  public static boolean streamsBody(String method, String path) {
+    return "POST".equals(method)
+        && path.startsWith("/api/v1/patients/")
+        && (path.endsWith("/consents") || path.endsWith("/revocation"));
+  }
+
+  public void mount(Router router) {
+    router.post("/patients/:patientId/consents").respond(this::upload);
+    router
+        .get("/patients/:patientId/consent")
+        .respond(
+            ctx ->
+                consents
+                    .current(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
+                    .map(Consent::toJson));
+    router.get("/consents/:consentId/document").handler(this::document);
+    router.post("/patients/:patientId/revocation").respond(this::revoke);
+  }
+
+  private Future<?> upload(RoutingContext ctx) {
+    UUID patient = PatientRoutes.patientId(ctx);
+    List<UUID> organisations = organisations(ctx.queryParams().get("organisations"));
+    ctx.response().setStatusCode(201);
+    return consents
+        .upload(AuthenticatedUser.of(ctx), patient, organisations, ctx.request())
+        .map(Consent::toJson);
+  }
+
+  private Future<?> revoke(RoutingContext ctx) {
+    UUID patient = PatientRoutes.patientId(ctx);
+    String date = ctx.queryParams().get("date");
+    if (date == null) {
+      throw ApiException.validation("'date' (the day the patient revoked) is required.");
+    }
+    LocalDate revocationDate = PatientRoutes.date("date", date);
+    String length = ctx.request().getHeader("Content-Length");
+    boolean withDocument =
+        (length != null && !"0".equals(length))
+            || ctx.request().getHeader("Transfer-Encoding") != null;
+    return consents
+        .revoke(AuthenticatedUser.of(ctx), patient, revocationDate, ctx.request(), withDocument)
+        .map(Consent::toJson);
+  }
+
+  private void document(RoutingContext ctx) {
+    UUID consentId;
+    try {
+      consentId = Json.uuid("consentId", ctx.pathParam("consentId"));
+    } catch (ApiException e) {
+      ctx.fail(ApiException.notFound("No such consent."));
+      return;
+    }
+    consents
+        .document(AuthenticatedUser.of(ctx), consentId)
+        .onSuccess(
+            access ->
+                ctx.response()
+                    .putHeader("Content-Type", access.mediaType())
+                    .putHeader(
+                        "Content-Disposition",
+                        "inline; filename=\""
+                            + access.name()
+                            + "."
+                            + extension(access.mediaType())
+                            + "\"")
+                    .sendFile(access.path().toString())
+                    .onFailure(ctx::fail))
+        .onFailure(ctx::fail);
+  }
+
+  private static String extension(String mediaType) {
+    return switch (mediaType) {
+      case "application/pdf" -> "pdf";
+      case "image/png" -> "png";
+      default -> "jpg";
+    };
+  }
+
+  static List<UUID> organisations(String raw) {
+    List<UUID> ids = new ArrayList<>();
+    if (raw == null || raw.isBlank()) {
+      throw ApiException.validation(
+          "'organisations' must name the partner organisations the consent covers.");
+    }
+    for (String part : raw.split(",")) {
+      UUID id = Json.uuid("organisations", part.trim());
+      if (!ids.contains(id)) {
+        ids.add(id);
+      }
+    }
+    if (ids.size() > 50) {
+      throw ApiException.validation("A consent may name at most 50 organisations.");
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,354 @@
+package org.konsil.server.consent;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
+import org.konsil.server.files.FileStore;
+import org.konsil.server.files.MediaType;
+import org.konsil.server.files.StoredFile;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Times;
+import org.konsil.server.messaging.Message;
+import org.konsil.server.messaging.MessagingService;
+import org.konsil.server.messaging.SystemNotices;
+import org.konsil.server.patients.Patient;
+import org.konsil.server.patients.PatientService;
+
+/**
+ * A patient's signed consent: uploaded in versions by the patient's organisation, readable by every
+ * organisation in a room about the patient, and revoked once and for good. A revocation closes and
+ * masks every room about the patient in the same transaction; nothing is deleted.
+ */
+public final class ConsentService {
+
+  public static final long MAX_DOCUMENT_BYTES = 10L * 1024 * 1024;
+  private static final Set<MediaType> DOCUMENT_TYPES =
+      Set.of(MediaType.PDF, MediaType.JPEG, MediaType.PNG);
+
+  private final Pool pool;
+  private final Clock clock;
+  private final PatientService patients;
+  private final FileStore files;
+  private final AuditLog audit;
+  private final SystemNotices notices;
+  private final ConsentStore store = new ConsentStore();
+
+  public ConsentService(
+      Pool pool,
+      Clock clock,
+      PatientService patients,
+      FileStore files,
+      AuditLog audit,
+      SystemNotices notices) {
+    this.pool = pool;
+    this.clock = clock;
+    this.patients = patients;
+    this.files = files;
+    this.audit = audit;
+    this.notices = notices;
+  }
+
+  /**
+   * Stores a new version of the consent from the request body. A new version may add partner
+   * organisations but not drop any that the one before covered.
+   */
+  public Future<Consent> upload(
+      AuthenticatedUser user, UUID patientId, List<UUID> organisations, HttpServerRequest body) {
+    return patients
+        .ownPatient(user, patientId)
+        .compose(
+            patient -> {
+              if (patient.revoked()) {
+                throw MessagingService.consentRevoked();
+              }
+              return files.receive(body, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null);
+            })
+        .compose(
+            file ->
+                pool.withTransaction(tx -> storeVersion(tx, user, patientId, organisations, file))
+                    .onFailure(failure -> files.discard(file.id())));
+  }
+
+  private Future<Consent> storeVersion(
+      SqlClient tx,
+      AuthenticatedUser user,
+      UUID patientId,
+      List<UUID> organisations,
+      StoredFile file) {
+    UUID consentId = UUID.randomUUID();
+    OffsetDateTime now = Times.now(clock);
+    return patients
+        .lock(tx, patientId)
+        .compose(
+            patient -> {
+              if (patient.revoked()) {
+                throw MessagingService.consentRevoked();
+              }
+              return store.latest(tx, patientId);
+            })
+        .compose(
+            previous -> {
+              if (previous != null
+                  && !new HashSet<>(organisations).containsAll(previous.organisations())) {
+                throw ApiException.validation(
+                    "A new version must cover every organisation the last one covered.");
+              }
+              int version = previous == null ? 1 : previous.version() + 1;
+              return store
+                  .insertFile(tx, file, user.userId(), now)
+                  .compose(done -> store.deactivateAll(tx, patientId))
+                  .compose(
+                      done ->
+                          store.insert(
+                              tx,
+                              consentId,
+                              patientId,
+                              version,
+                              file.id(),
+                              user.userId(),
+                              now,
+                              organisations))
+                  .compose(
+                      done ->
+                          audit.record(
+                              tx,
+                              AuditEvent.by(user)
+                                  .on("consent", consentId)
+                                  .with("patient", patientId)
+                                  .with("version", version)
+                                  .with("organisations", organisations.size())
+                                  .success("consent.uploaded")))
+                  .compose(done -> store.byId(tx, consentId));
+            });
+  }
+
+  /** The patient's newest consent, for the owning organisation or a member of a room about them. */
+  public Future<Consent> current(AuthenticatedUser user, UUID patientId) {
+    return mayRead(user, patientId)
+        .compose(allowed -> store.latest(pool, patientId))
+        .map(
+            consent -> {
+              if (consent == null) {
+                throw new ApiException(
+                    404, "consent_required", "No consent is on record for this patient.");
+              }
+              return consent;
+            });
+  }
+
+  /** A consent document for reading, audited; refused (and audited) for anyone else. */
+  public Future<DocumentAccess> document(AuthenticatedUser user, UUID consentId) {
+    return store
+        .byId(pool, consentId)
+        .compose(
+            consent -> {
+              if (consent == null) {
+                return refuseDocument(user, consentId);
+              }
+              return mayRead(user, consent.patientId())
+                  .recover(failure -> refuseDocument(user, consentId))
+                  .compose(
+                      allowed ->
+                          audit
+                              .recordAlone(
+                                  AuditEvent.by(user)
+                                      .forOrganisation(null)
+                                      .on("consent", consentId)
+                                      .with("patient", consent.patientId())
+                                      .success("consent.document_read"))
+                              .map(
+                                  done ->
+                                      new DocumentAccess(
+                                          files.path(consent.fileId()),
+                                          consent.mediaType(),
+                                          "consent-" + consent.version())));
+            });
+  }
+
+  /** Where a document lies on disk and how to send it. */
+  public record DocumentAccess(java.nio.file.Path path, String mediaType, String name) {}
+
+  /**
+   * Records the patient's revocation with its date and, optionally, the document from the request
+   * body. Every room about the patient gets a notice, takes no further messages and shows its
+   * earlier messages masked.
+   */
+  public Future<Consent> revoke(
+      AuthenticatedUser user,
+      UUID patientId,
+      LocalDate date,
+      HttpServerRequest body,
+      boolean withDocument) {
+    Future<StoredFile> document =
+        patients
+            .ownPatient(user, patientId)
+            .compose(
+                patient -> {
+                  if (patient.revoked()) {
+                    throw MessagingService.consentRevoked();
+                  }
+                  return withDocument
+                      ? files.receive(body, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null)
+                      : Future.succeededFuture(null);
+                });
+    List<Message> posted = new ArrayList<>();
+    return document.compose(
+        file ->
+            pool.withTransaction(tx -> recordRevocation(tx, user, patientId, date, file, posted))
+                .onFailure(
+                    failure -> {
+                      if (file != null) {
+                        files.discard(file.id());
+                      }
+                    })
+                .onSuccess(consent -> posted.forEach(notices::announceRevocation)));
+  }
+
+  private Future<Consent> recordRevocation(
+      SqlClient tx,
+      AuthenticatedUser user,
+      UUID patientId,
+      LocalDate date,
+      StoredFile file,
+      List<Message> posted) {
+    OffsetDateTime now = Times.now(clock);
+    return patients
+        .lock(tx, patientId)
+        .compose(
+            patient -> {
+              if (patient.revoked()) {
+                throw MessagingService.consentRevoked();
+              }
+              return store.latest(tx, patientId);
+            })
+        .compose(
+            consent -> {
+              if (consent == null || !"active".equals(consent.status())) {
+                throw new ApiException(
+                    409, "consent_required", "No active consent is on record to revoke.");
+              }
+              Future<Void> storedFile =
+                  file == null
+                      ? Future.succeededFuture()
+                      : store.insertFile(tx, file, user.userId(), now);
+              return storedFile
+                  .compose(done -> store.lockRoomsAbout(tx, patientId))
+                  .compose(
+                      rooms ->
+                          store
+                              .revoke(
+                                  tx,
+                                  consent.id(),
+                                  user.userId(),
+                                  now,
+                                  date,
+                                  file == null ? null : file.id())
+                              .compose(done -> patients.markRevoked(tx, patientId))
+                              .compose(done -> postNotices(tx, rooms, date, now, posted)))
+                  .compose(
+                      done ->
+                          audit.record(
+                              tx,
+                              AuditEvent.by(user)
+                                  .on("consent", consent.id())
+                                  .with("patient", patientId)
+                                  .with("rooms", posted.size())
+                                  .success("consent.revoked")))
+                  .compose(done -> store.byId(tx, consent.id()));
+            });
+  }
+
+  private Future<Void> postNotices(
+      SqlClient tx, List<UUID> rooms, LocalDate date, OffsetDateTime now, List<Message> posted) {
+    Future<Void> chain = Future.succeededFuture();
+    for (UUID room : rooms) {
+      chain =
+          chain.compose(
+              done ->
+                  notices
+                      .post(
+                          tx,
+                          room,
+                          new JsonObject()
+                              .put("event", "consent_revoked")
+                              .put("revocationDate", date.toString())
+                              .put("recordedAt", Times.iso(now)),
+                          now)
+                      .map(
+                          message -> {
+                            posted.add(message);
+                            return null;
+                          }));
+    }
+    return chain;
+  }
+
+  /**
+   * Refuses unless an active consent covers each organisation: {@code consent_revoked} after a
+   * revocation, {@code consent_required} otherwise.
+   */
+  public Future<Void> requireCoverage(
+      SqlClient client, Patient patient, Collection<UUID> organisations) {
+    if (patient.revoked()) {
+      return Future.failedFuture(MessagingService.consentRevoked());
+    }
+    return store
+        .latest(client, patient.id())
+        .map(
+            consent -> {
+              Set<UUID> missing = new HashSet<>(organisations);
+              if (consent != null && "active".equals(consent.status())) {
+                missing.removeAll(consent.organisations());
+              }
+              missing.remove(patient.organisationId());
+              if (!missing.isEmpty()) {
+                throw new ApiException(
+                    409,
+                    "consent_required",
+                    "No active consent of the patient covers these organisations: "
+                        + missing
+                        + ".");
+              }
+              return null;
+            });
+  }
+
+  private Future<Void> mayRead(AuthenticatedUser user, UUID patientId) {
+    return patients
+        .byId(patientId)
+        .compose(
+            patient -> {
+              if (patient == null) {
+                return patients.refuse(user, patientId);
+              }
+              if (patient.organisationId().equals(user.organisationId())) {
+                return Future.succeededFuture();
+              }
+              return store
+                  .sharesARoomAbout(pool, patientId, user.organisationId())
+                  .compose(
+                      shares ->
+                          shares ? Future.succeededFuture() : patients.refuse(user, patientId));
+            });
+  }
+
+  private <T> Future<T> refuseDocument(AuthenticatedUser user, UUID consentId) {
+    return audit
+        .recordAlone(AuditEvent.by(user).on("consent", consentId).denied("consent.document_read"))
+        .transform(done -> Future.failedFuture(ApiException.notFound("No such consent.")));
+  }
+}

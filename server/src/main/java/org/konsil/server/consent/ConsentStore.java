@@ -1,0 +1,161 @@
+package org.konsil.server.consent;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.konsil.server.files.StoredFile;
+import org.konsil.server.http.Rows;
+
+/** SQL for consent versions, their covered organisations and stored documents. */
+final class ConsentStore {
+
+  private static final String CONSENT_SELECT =
+      "SELECT c.*, f.media_type, f.size_bytes, f.sha256, u.display_name AS uploaded_by_name,"
+          + " ARRAY(SELECT co.organisation_id FROM consent_organisations co"
+          + "  WHERE co.consent_id = c.id ORDER BY co.organisation_id) AS organisations"
+          + " FROM consents c JOIN stored_files f ON f.id = c.file_id"
+          + " JOIN users u ON u.id = c.uploaded_by";
+
+  Future<Void> insertFile(SqlClient tx, StoredFile file, UUID by, OffsetDateTime now) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", file.id());
+    p.put("type", file.type().mime());
+    p.put("size", file.size());
+    p.put("sha", Buffer.buffer(file.sha256()));
+    p.put("name", file.fileName());
+    p.put("by", by);
+    p.put("now", now);
+    return SqlTemplate.forUpdate(
+            tx,
+            "INSERT INTO stored_files (id, media_type, size_bytes, sha256, file_name, created_by,"
+                + " created_at) VALUES (#{id}, #{type}, #{size}, #{sha}, #{name}, #{by}, #{now})")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  /** The newest version of the patient's consent, active or not, or null. */
+  Future<Consent> latest(SqlClient client, UUID patientId) {
+    return SqlTemplate.forQuery(
+            client,
+            CONSENT_SELECT + " WHERE c.patient_id = #{patient} ORDER BY c.version DESC LIMIT 1")
+        .mapTo(ConsentStore::map)
+        .execute(Map.of("patient", patientId))
+        .map(Rows::firstOrNull);
+  }
+
+  Future<Consent> byId(SqlClient client, UUID consentId) {
+    return SqlTemplate.forQuery(client, CONSENT_SELECT + " WHERE c.id = #{id}")
+        .mapTo(ConsentStore::map)
+        .execute(Map.of("id", consentId))
+        .map(Rows::firstOrNull);
+  }
+
+  Future<Void> deactivateAll(SqlClient tx, UUID patientId) {
+    return SqlTemplate.forUpdate(
+            tx, "UPDATE consents SET status = 'inactive' WHERE patient_id = #{patient}")
+        .execute(Map.of("patient", patientId))
+        .mapEmpty();
+  }
+
+  Future<Void> insert(
+      SqlClient tx,
+      UUID id,
+      UUID patientId,
+      int version,
+      UUID fileId,
+      UUID by,
+      OffsetDateTime now,
+      List<UUID> organisations) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", id);
+    p.put("patient", patientId);
+    p.put("version", version);
+    p.put("file", fileId);
+    p.put("by", by);
+    p.put("now", now);
+    List<Map<String, Object>> covered = new ArrayList<>();
+    for (UUID org : organisations) {
+      covered.add(Map.of("consent", id, "org", org));
+    }
+    return SqlTemplate.forUpdate(
+            tx,
+            "INSERT INTO consents (id, patient_id, version, status, file_id, uploaded_by,"
+                + " uploaded_at) VALUES (#{id}, #{patient}, #{version}, 'active', #{file}, #{by},"
+                + " #{now})")
+        .execute(p)
+        .compose(
+            done ->
+                covered.isEmpty()
+                    ? Future.succeededFuture()
+                    : SqlTemplate.forUpdate(
+                            tx,
+                            "INSERT INTO consent_organisations (consent_id, organisation_id)"
+                                + " VALUES (#{consent}, #{org})")
+                        .executeBatch(covered)
+                        .mapEmpty());
+  }
+
+  Future<Void> revoke(
+      SqlClient tx, UUID consentId, UUID by, OffsetDateTime now, LocalDate date, UUID documentId) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", consentId);
+    p.put("by", by);
+    p.put("now", now);
+    p.put("date", date);
+    p.put("doc", documentId);
+    return SqlTemplate.forUpdate(
+            tx,
+            "UPDATE consents SET status = 'inactive', revoked_at = #{now}, revoked_by = #{by},"
+                + " revocation_date = #{date}, revocation_file_id = #{doc} WHERE id = #{id}")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  /** Whether the organisation is a member of a room about the patient. */
+  Future<Boolean> sharesARoomAbout(SqlClient client, UUID patientId, UUID org) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT 1 FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " WHERE r.patient_id = #{patient} AND m.organisation_id = #{org} LIMIT 1")
+        .execute(Map.of("patient", patientId, "org", org))
+        .map(rows -> rows.size() > 0);
+  }
+
+  /** The patient's rooms, locked for the rest of the transaction. */
+  Future<List<UUID>> lockRoomsAbout(SqlClient tx, UUID patientId) {
+    return SqlTemplate.forQuery(
+            tx, "SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id FOR UPDATE")
+        .execute(Map.of("patient", patientId))
+        .map(rows -> Rows.list(rows).stream().map(row -> row.getUUID("id")).toList());
+  }
+
+  private static Consent map(Row row) {
+    UUID[] organisations = row.getArrayOfUUIDs("organisations");
+    return new Consent(
+        row.getUUID("id"),
+        row.getUUID("patient_id"),
+        row.getInteger("version"),
+        row.getString("status"),
+        row.getUUID("file_id"),
+        row.getString("media_type"),
+        row.getLong("size_bytes"),
+        HexFormat.of().formatHex(row.getBuffer("sha256").getBytes()),
+        row.getUUID("uploaded_by"),
+        row.getString("uploaded_by_name"),
+        row.getOffsetDateTime("uploaded_at"),
+        row.getOffsetDateTime("revoked_at"),
+        row.getLocalDate("revocation_date"),
+        row.getUUID("revocation_file_id"),
+        organisations == null ? List.of() : List.of(organisations));
+  }
+}

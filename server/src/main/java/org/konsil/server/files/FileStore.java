@@ -1,0 +1,282 @@
+package org.konsil.server.files;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Set;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.konsil.server.http.ApiException;
+
+/**
+ * Documents on disk under the data folder ({@code files/<id>}), streamed in without holding them in
+ * memory. A document is checked from its bytes (signature, then a parse) and its size while it
+ * arrives; whatever is refused or cut off leaves nothing behind.
+ */
+public final class FileStore {
+
+  private final Vertx vertx;
+  private final Path folder;
+
+  public FileStore(Vertx vertx, Path folder) {
+    this.vertx = vertx;
+    this.folder = folder;
+    try {
+      Files.createDirectories(folder.resolve("incoming"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the file store in " + folder, e);
+    }
+  }
+
+  public Path path(UUID id) {
+    return folder.resolve(id.toString());
+  }
+
+  /**
+   * Streams the request body into the store. Refuses with {@code payload_too_large} beyond the
+   * limit, {@code unsupported_file_type} for anything but the allowed types, {@code invalid_file}
+   * for a known signature on a broken document, and {@code upload_incomplete} when the body is cut
+   * off.
+   */
+  public Future<StoredFile> receive(
+      HttpServerRequest request, Set<MediaType> allowed, long maxBytes, String fileName) {
+    String declared = request.getHeader("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared) > maxBytes) {
+          return refuseEarly(request, tooLarge(maxBytes));
+        }
+      } catch (NumberFormatException e) {
+        return refuseEarly(request, ApiException.validation("Content-Length is not a number."));
+      }
+    }
+    UUID id = UUID.randomUUID();
+    Path incoming = folder.resolve("incoming").resolve(id.toString());
+    Promise<StoredFile> result = Promise.promise();
+    request.pause();
+    vertx
+        .fileSystem()
+        .open(incoming.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+        .onFailure(result::fail)
+        .onSuccess(file -> new Upload(request, file, incoming, allowed, maxBytes, result).start());
+    return result
+        .future()
+        .compose(upload -> check(upload, incoming))
+        .compose(type -> moveIntoPlace(incoming, id).map(moved -> type))
+        .map(
+            upload ->
+                new StoredFile(
+                    id, upload.type(), upload.size(), upload.sha256(), cleanName(fileName)))
+        .onFailure(failure -> discard(incoming));
+  }
+
+  /** Removes a stored document whose database record was not written. */
+  public Future<Void> discard(UUID id) {
+    return discard(path(id));
+  }
+
+  private Future<Void> discard(Path path) {
+    return vertx.executeBlocking(
+        () -> {
+          Files.deleteIfExists(path);
+          return null;
+        });
+  }
+
+  private Future<StoredFile> refuseEarly(HttpServerRequest request, ApiException refusal) {
+    // the client may still be sending; the answer goes out and the connection is closed
+    request.response().putHeader("Connection", "close");
+    return Future.failedFuture(refusal);
+  }
+
+  private Future<Void> moveIntoPlace(Path incoming, UUID id) {
+    return vertx.executeBlocking(
+        () -> {
+          Files.move(incoming, path(id), StandardCopyOption.ATOMIC_MOVE);
+          return null;
+        });
+  }
+
+  /** Parses the document, off the event loop, so that a signature on garbage is refused. */
+  private Future<StoredFile> check(StoredFile upload, Path incoming) {
+    return vertx.executeBlocking(
+        () -> {
+          if (!parses(upload.type(), incoming)) {
+            throw new ApiException(
+                422,
+                "invalid_file",
+                "The file is not a readable " + upload.type().extension() + " document.");
+          }
+          return upload;
+        });
+  }
+
+  private static boolean parses(MediaType type, Path file) {
+    try {
+      switch (type) {
+        case PDF -> {
+          try (PDDocument document = Loader.loadPDF(file.toFile())) {
+            return document.getNumberOfPages() > 0;
+          }
+        }
+        case PNG, JPEG -> {
+          try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            var readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+              return false;
+            }
+            ImageReader reader = readers.next();
+            try {
+              reader.setInput(in);
+              return reader.getWidth(0) > 0 && reader.getHeight(0) > 0;
+            } finally {
+              reader.dispose();
+            }
+          }
+        }
+        case DICOM -> {
+          // The preamble and "DICM" were checked on arrival; a DICOM file carries at least its
+          // file meta group after them.
+          return Files.size(file) > 132 + 12;
+        }
+        default -> {
+          return false;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static ApiException tooLarge(long maxBytes) {
+    return new ApiException(
+        413, "payload_too_large", "A file may have at most " + maxBytes + " bytes.");
+  }
+
+  private static String cleanName(String name) {
+    if (name == null || name.isBlank()) {
+      return null;
+    }
+    String base = name.replace('\\', '/');
+    base = base.substring(base.lastIndexOf('/') + 1).replaceAll("[\\p{Cntrl}\"]", "");
+    return base.length() > 200 ? base.substring(0, 200) : base;
+  }
+
+  /** One body being written to disk, with the checks that run while it arrives. */
+  private static final class Upload {
+    private final HttpServerRequest request;
+    private final AsyncFile file;
+    private final Path path;
+    private final Set<MediaType> allowed;
+    private final long maxBytes;
+    private final Promise<StoredFile> result;
+    private final MessageDigest digest;
+    private final byte[] head = new byte[MediaType.HEAD];
+    private int headLength;
+    private long size;
+    private boolean failed;
+
+    Upload(
+        HttpServerRequest request,
+        AsyncFile file,
+        Path path,
+        Set<MediaType> allowed,
+        long maxBytes,
+        Promise<StoredFile> result) {
+      this.request = request;
+      this.file = file;
+      this.path = path;
+      this.allowed = allowed;
+      this.maxBytes = maxBytes;
+      this.result = result;
+      try {
+        this.digest = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    void start() {
+      request.handler(this::chunk);
+      request.exceptionHandler(
+          e -> fail(new ApiException(400, "upload_incomplete", "The upload was cut off.")));
+      request.endHandler(v -> end());
+      file.drainHandler(v -> request.resume());
+      request.resume();
+    }
+
+    private void chunk(Buffer chunk) {
+      if (failed) {
+        return;
+      }
+      size += chunk.length();
+      if (size > maxBytes) {
+        request.response().putHeader("Connection", "close");
+        fail(tooLarge(maxBytes));
+        return;
+      }
+      if (headLength < head.length) {
+        int take = Math.min(head.length - headLength, chunk.length());
+        chunk.getBytes(0, take, head, headLength);
+        headLength += take;
+      }
+      digest.update(chunk.getBytes());
+      file.write(chunk);
+      if (file.writeQueueFull()) {
+        request.pause();
+      }
+    }
+
+    private void end() {
+      if (failed) {
+        return;
+      }
+      file.close()
+          .onComplete(
+              closed -> {
+                if (closed.failed()) {
+                  fail(closed.cause());
+                  return;
+                }
+                MediaType type = MediaType.sniff(head, headLength);
+                if (size == 0) {
+                  result.tryFail(ApiException.validation("The file is empty."));
+                } else if (type == null || !allowed.contains(type)) {
+                  result.tryFail(
+                      new ApiException(
+                          415,
+                          "unsupported_file_type",
+                          "Only these kinds of file are accepted: "
+                              + allowed.stream().map(MediaType::mime).sorted().toList()
+                              + "."));
+                } else {
+                  result.tryComplete(new StoredFile(null, type, size, digest.digest(), null));
+                }
+              });
+    }
+
+    private void fail(Throwable failure) {
+      if (failed) {
+        return;
+      }
+      failed = true;
+      file.close();
+      result.tryFail(failure);
+    }
+  }
+}

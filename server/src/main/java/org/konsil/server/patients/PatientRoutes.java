@@ -1,0 +1,84 @@
+package org.konsil.server.patients;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Json;
+
+/** REST routes for an organisation's patients. */
+public final class PatientRoutes {
+
+  private final PatientService patients;
+
+  public PatientRoutes(PatientService patients) {
+    this.patients = patients;
+  }
+
+  public void mount(Router router) {
+    router.post("/patients").respond(this::create);
+    router.get("/patients").respond(this::search);
+    router
+        .get("/patients/:patientId")
+        .respond(
+            ctx -> patients.read(AuthenticatedUser.of(ctx), patientId(ctx)).map(Patient::toJson));
+  }
+
+  private Future<?> create(RoutingContext ctx) {
+    Json body = Json.body(ctx);
+    String family = body.requiredText("familyName", 200).trim();
+    String given = body.requiredText("givenName", 200).trim();
+    LocalDate birthDate = date("birthDate", body.requiredText("birthDate", 10));
+    String insurance = body.optionalText("insuranceNumber", 30);
+    if (insurance != null
+        && !insurance.isBlank()
+        && !insurance.trim().matches("[A-Za-z0-9]{5,30}")) {
+      throw ApiException.validation("'insuranceNumber' may hold only letters and digits.");
+    }
+    ctx.response().setStatusCode(201);
+    return patients
+        .create(
+            AuthenticatedUser.of(ctx),
+            family,
+            given,
+            birthDate,
+            insurance == null || insurance.isBlank() ? null : insurance.trim())
+        .map(Patient::toJson);
+  }
+
+  private Future<?> search(RoutingContext ctx) {
+    String query = ctx.queryParams().get("query");
+    if (query != null && (query.isBlank() || query.length() > 200)) {
+      throw ApiException.validation("'query' must have 1 to 200 characters.");
+    }
+    String birth = ctx.queryParams().get("birthDate");
+    return patients.search(
+        AuthenticatedUser.of(ctx),
+        query == null ? null : query.trim(),
+        birth == null ? null : date("birthDate", birth));
+  }
+
+  public static LocalDate date(String field, String text) {
+    try {
+      return LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      throw ApiException.validation("'" + field + "' must be a date like 1950-04-23.");
+    }
+  }
+
+  public static UUID patientId(RoutingContext ctx) {
+    String raw = ctx.pathParam("patientId");
+    try {
+      if (raw != null && raw.length() == 36) {
+        return UUID.fromString(raw);
+      }
+    } catch (IllegalArgumentException e) {
+      // refused below
+    }
+    throw ApiException.notFound("No such patient.");
+  }
+}

@@ -1,0 +1,128 @@
+package org.konsil.server.patients;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Times;
+
+/** Patients of an organisation: created and found by its own users only, every access audited. */
+public final class PatientService {
+
+  private final Pool pool;
+  private final Clock clock;
+  private final AuditLog audit;
+  private final PatientStore store = new PatientStore();
+
+  public PatientService(Pool pool, Clock clock, AuditLog audit) {
+    this.pool = pool;
+    this.clock = clock;
+    this.audit = audit;
+  }
+
+  public Future<Patient> create(
+      AuthenticatedUser user,
+      String familyName,
+      String givenName,
+      LocalDate birthDate,
+      String insuranceNumber) {
+    if (birthDate.isAfter(LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))) {
+      throw ApiException.validation("'birthDate' lies in the future.");
+    }
+    Patient patient =
+        new Patient(
+            UUID.randomUUID(),
+            user.organisationId(),
+            familyName,
+            givenName,
+            birthDate,
+            insuranceNumber,
+            null);
+    return pool.withTransaction(
+        tx ->
+            store
+                .insert(tx, patient, user.userId(), Times.now(clock))
+                .compose(
+                    done ->
+                        audit.record(
+                            tx,
+                            AuditEvent.by(user)
+                                .on("patient", patient.id())
+                                .success("patient.created")))
+                .map(patient));
+  }
+
+  /** The organisation's patients by name and/or birth date, each with where its consent stands. */
+  public Future<JsonArray> search(AuthenticatedUser user, String name, LocalDate birthDate) {
+    if (name == null && birthDate == null) {
+      throw ApiException.validation("Give 'query' or 'birthDate'.");
+    }
+    return pool.withTransaction(
+        tx ->
+            store
+                .search(tx, user.organisationId(), name, birthDate)
+                .compose(
+                    found ->
+                        audit
+                            .record(
+                                tx,
+                                AuditEvent.by(user)
+                                    .with("results", found.size())
+                                    .success("patient.searched"))
+                            .map(new JsonArray(found))));
+  }
+
+  /**
+   * A patient of the user's own organisation; anyone else's (or an unknown id) is refused and
+   * audited.
+   */
+  public Future<Patient> ownPatient(AuthenticatedUser user, UUID patientId) {
+    return store
+        .byId(pool, patientId, false)
+        .compose(
+            patient -> {
+              if (patient == null || !patient.organisationId().equals(user.organisationId())) {
+                return refuse(user, patientId);
+              }
+              return Future.succeededFuture(patient);
+            });
+  }
+
+  /** Reads one of the organisation's patients, audited. */
+  public Future<Patient> read(AuthenticatedUser user, UUID patientId) {
+    return ownPatient(user, patientId)
+        .compose(
+            patient ->
+                audit
+                    .recordAlone(
+                        AuditEvent.by(user).on("patient", patientId).success("patient.read"))
+                    .map(patient));
+  }
+
+  /** The patient row, locked for the caller's transaction. */
+  public Future<Patient> lock(SqlClient tx, UUID patientId) {
+    return store.byId(tx, patientId, true);
+  }
+
+  public Future<Patient> byId(UUID patientId) {
+    return store.byId(pool, patientId, false);
+  }
+
+  public Future<Void> markRevoked(SqlClient tx, UUID patientId) {
+    return store.markRevoked(tx, patientId, Times.now(clock));
+  }
+
+  /** Refuses access to a patient and writes the refusal to the audit trail. */
+  public <T> Future<T> refuse(AuthenticatedUser user, UUID patientId) {
+    return audit
+        .recordAlone(AuditEvent.by(user).on("patient", patientId).denied("patient.read"))
+        .transform(done -> Future.failedFuture(ApiException.notFound("No such patient.")));
+  }
+}
