@@ -217,6 +217,8 @@ public final class Wiring {
         .handler(
             ctx -> {
               if (ConsentRoutes.streamsBody(ctx.request().method().name(), ctx.request().path())) {
+                // held back until the route, after authentication, streams it to the file store
+                ctx.request().pause();
                 ctx.next();
               } else {
                 bodies.handle(ctx);

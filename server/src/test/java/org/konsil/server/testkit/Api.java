@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class Api {
 
   /** A response with its body parsed where it is JSON. */
-  public record Response(int status, String body, MultiMap headers) {
+  public record Response(int status, String body, MultiMap headers, Buffer bytes) {
     public JsonObject json() {
       return new JsonObject(body);
     }
@@ -73,7 +73,9 @@ public final class Api {
       HttpResponse<Buffer> response =
           (body == null ? request.send() : request.sendBuffer(body)).await(20, TimeUnit.SECONDS);
       String text = response.bodyAsString();
-      return new Response(response.statusCode(), text == null ? "" : text, response.headers());
+      Buffer bytes = response.body() == null ? Buffer.buffer() : response.body();
+      return new Response(
+          response.statusCode(), text == null ? "" : text, response.headers(), bytes);
     } catch (Exception e) {
       throw new IllegalStateException(method + " " + path + " failed", e);
     }

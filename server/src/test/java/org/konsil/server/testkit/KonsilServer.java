@@ -75,7 +75,11 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void afterAll(ExtensionContext context) {
     if (clientVertx != null) {
-      clientVertx.close().await();
+      try {
+        clientVertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // a client connection that a test left hanging must not hold up the run
+      }
     }
     if (node != null) {
       node.close();
@@ -215,6 +219,57 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
       throw new AssertionError("send failed: " + response.body());
     }
     return response.json().getLong("seq");
+  }
+
+  /** A patient of the session's organisation, created over REST; answers its id. */
+  public UUID patient(Session session, String familyName) {
+    Api.Response response =
+        api.post(
+            "/api/v1/patients",
+            new JsonObject()
+                .put("familyName", familyName)
+                .put("givenName", "Erika")
+                .put("birthDate", "1941-03-07"),
+            session.accessToken());
+    if (response.status() != 201) {
+      throw new AssertionError("patient creation failed: " + response.body());
+    }
+    return UUID.fromString(response.json().getString("id"));
+  }
+
+  /** Uploads a consent document for the patient covering the organisations. */
+  public Api.Response uploadConsent(
+      Session session,
+      UUID patient,
+      io.vertx.core.buffer.Buffer document,
+      String contentType,
+      UUID... organisations) {
+    StringBuilder ids = new StringBuilder();
+    for (UUID org : organisations) {
+      ids.append(ids.length() == 0 ? "" : ",").append(org);
+    }
+    return api.send(
+        io.vertx.core.http.HttpMethod.POST,
+        "/api/v1/patients/" + patient + "/consents?organisations=" + ids,
+        session.accessToken(),
+        contentType,
+        document);
+  }
+
+  /** A patient room created over REST. */
+  public Api.Response patientRoom(Session creator, UUID patient, UUID... partners) {
+    JsonArray ids = new JsonArray();
+    for (UUID partner : partners) {
+      ids.add(partner.toString());
+    }
+    return api.post(
+        "/api/v1/rooms",
+        new JsonObject()
+            .put("kind", "patient")
+            .put("patientId", patient.toString())
+            .put("title", "Patient room " + NAMES.incrementAndGet())
+            .put("partnerOrganisationIds", ids),
+        creator.accessToken());
   }
 
   public void setPassword(String link) {

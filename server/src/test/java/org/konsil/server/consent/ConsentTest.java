@@ -1,0 +1,292 @@
+package org.konsil.server.consent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.Session;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+
+/** Patients and their consent documents; patient rooms exist only while consent covers them. */
+class ConsentTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static TestOrg practice;
+  static TestOrg careHome;
+  static TestOrg outsider;
+  static Session anna;
+  static Session tom;
+  static Session eve;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+    careHome = server.organisation("care_home");
+    outsider = server.organisation("pharmacy");
+    anna = server.login(practice.admin());
+    tom = server.login(server.user(careHome));
+    eve = server.login(outsider.admin());
+  }
+
+  @Test
+  void patientIsFoundByItsOwnOrganisationOnly() {
+    UUID patient = server.patient(anna, "Mustermann");
+    JsonArray byName =
+        server.api().get("/api/v1/patients?query=muster", anna.accessToken()).array();
+    assertTrue(
+        byName.stream().anyMatch(p -> patient.toString().equals(((JsonObject) p).getString("id"))));
+    assertEquals("none", byName.getJsonObject(0).getString("consent"));
+    JsonArray byBirth =
+        server.api().get("/api/v1/patients?birthDate=1941-03-07", anna.accessToken()).array();
+    assertFalse(byBirth.isEmpty());
+    assertEquals(
+        0, server.api().get("/api/v1/patients?query=muster", eve.accessToken()).array().size());
+
+    Api.Response foreign = server.api().get("/api/v1/patients/" + patient, eve.accessToken());
+    assertEquals(404, foreign.status());
+    assertEquals("not_found", foreign.code());
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'patient.read' AND outcome = 'denied'"
+                + " AND object_id = '"
+                + patient
+                + "' AND actor_user_id = '"
+                + eve.userId()
+                + "'"),
+        "the refusal is audited");
+    assertEquals(200, server.api().get("/api/v1/patients/" + patient, anna.accessToken()).status());
+  }
+
+  @Test
+  void badPatientInputIsRefused() {
+    for (JsonObject bad :
+        new JsonObject[] {
+          new JsonObject().put("givenName", "A").put("birthDate", "1950-01-01"),
+          new JsonObject()
+              .put("familyName", "B")
+              .put("givenName", "A")
+              .put("birthDate", "01.01.1950"),
+          new JsonObject()
+              .put("familyName", "B")
+              .put("givenName", "A")
+              .put("birthDate", "2999-01-01"),
+          new JsonObject()
+              .put("familyName", "B")
+              .put("givenName", "A")
+              .put("birthDate", "1950-01-01")
+              .put("insuranceNumber", "A 12; drop"),
+        }) {
+      Api.Response refused = server.api().post("/api/v1/patients", bad, anna.accessToken());
+      assertEquals(422, refused.status(), bad.encode());
+      assertEquals("validation_failed", refused.code());
+    }
+    assertEquals(
+        "validation_failed", server.api().get("/api/v1/patients", anna.accessToken()).code());
+  }
+
+  @Test
+  void patientRoomNeedsAnActiveConsentCoveringEveryPartner() {
+    UUID patient = server.patient(anna, "Schmidt");
+    Api.Response noConsent = server.patientRoom(anna, patient, careHome.id());
+    assertEquals(409, noConsent.status());
+    assertEquals("consent_required", noConsent.code());
+
+    Api.Response uploaded =
+        server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
+    assertEquals(201, uploaded.status(), uploaded.body());
+    assertEquals(1, uploaded.json().getInteger("version"));
+
+    Api.Response created = server.patientRoom(anna, patient, careHome.id());
+    assertEquals(201, created.status(), created.body());
+    JsonObject room = created.json();
+    assertEquals("patient", room.getString("kind"));
+    assertEquals(patient.toString(), room.getJsonObject("patient").getString("id"));
+    assertEquals(1, room.getJsonObject("consent").getInteger("version"));
+
+    assertEquals(
+        "consent_required", server.patientRoom(anna, patient, careHome.id(), outsider.id()).code());
+    String add = "/api/v1/rooms/" + room.getString("id") + "/organisations";
+    Api.Response addOutsider =
+        server
+            .api()
+            .post(
+                add,
+                new JsonObject().put("organisationId", outsider.id().toString()),
+                anna.accessToken());
+    assertEquals("consent_required", addOutsider.code());
+
+    Api.Response narrower =
+        server.uploadConsent(anna, patient, Documents.png(), "image/png", outsider.id());
+    assertEquals("validation_failed", narrower.code(), "a new version may not drop a partner");
+    Api.Response wider =
+        server.uploadConsent(
+            anna, patient, Documents.jpeg(), "image/jpeg", careHome.id(), outsider.id());
+    assertEquals(201, wider.status(), wider.body());
+    assertEquals(2, wider.json().getInteger("version"));
+    assertEquals(
+        200,
+        server
+            .api()
+            .post(
+                add,
+                new JsonObject().put("organisationId", outsider.id().toString()),
+                anna.accessToken())
+            .status());
+    assertEquals(
+        409,
+        server
+            .api()
+            .post(
+                add,
+                new JsonObject().put("organisationId", outsider.id().toString()),
+                anna.accessToken())
+            .status());
+    assertTrue(
+        server.api().get("/api/v1/rooms", eve.accessToken()).body().contains(room.getString("id")));
+
+    // Only the patient's own organisation opens rooms about them.
+    assertEquals("not_found", server.patientRoom(tom, patient, practice.id()).code());
+  }
+
+  @Test
+  void everyMemberOpensTheConsentAndStrangersAreRefusedAndAudited() throws Exception {
+    UUID patient = server.patient(anna, "Weber");
+    Buffer document = Documents.pdf();
+    JsonObject consent =
+        server.uploadConsent(anna, patient, document, "application/pdf", careHome.id()).json();
+    assertEquals(
+        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(document.getBytes())),
+        consent.getJsonObject("document").getString("sha256"));
+    assertEquals(201, server.patientRoom(anna, patient, careHome.id()).status());
+
+    String path = "/api/v1/consents/" + consent.getString("id") + "/document";
+    Api.Response atCareHome = server.api().get(path, tom.accessToken());
+    assertEquals(200, atCareHome.status());
+    assertEquals("application/pdf", atCareHome.contentType());
+    assertArrayEquals(document.getBytes(), atCareHome.bytes().getBytes());
+    JsonObject current =
+        server.api().get("/api/v1/patients/" + patient + "/consent", tom.accessToken()).json();
+    assertEquals(consent.getString("id"), current.getString("id"));
+
+    Api.Response stranger = server.api().get(path, eve.accessToken());
+    assertEquals(404, stranger.status());
+    assertEquals(
+        404,
+        server.api().get("/api/v1/patients/" + patient + "/consent", eve.accessToken()).status());
+    assertEquals(
+        404,
+        server
+            .api()
+            .get("/api/v1/consents/" + UUID.randomUUID() + "/document", eve.accessToken())
+            .status());
+    assertEquals(
+        2,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND actor_user_id = '"
+                + eve.userId()
+                + "' AND action IN ('consent.document_read') "),
+        "both refused document reads are audited");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'consent.document_read' AND outcome = 'success'"
+                + " AND actor_user_id = '"
+                + tom.userId()
+                + "'"));
+  }
+
+  @Test
+  void wrongFilesAreRefusedAndNothingIsStored() throws Exception {
+    UUID patient = server.patient(anna, "Falsch");
+    long filesBefore = server.count("SELECT count(*) FROM stored_files");
+    Api.Response executable =
+        server.uploadConsent(
+            anna, patient, Documents.executable(), "application/pdf", careHome.id());
+    assertEquals(415, executable.status());
+    assertEquals("unsupported_file_type", executable.code());
+    Api.Response garbage =
+        server.uploadConsent(
+            anna, patient, Documents.pdfHeaderOnGarbage(), "application/pdf", careHome.id());
+    assertEquals(422, garbage.status());
+    assertEquals("invalid_file", garbage.code());
+    Api.Response empty =
+        server.uploadConsent(anna, patient, Buffer.buffer(), "application/pdf", careHome.id());
+    assertEquals("validation_failed", empty.code());
+    Buffer huge = Buffer.buffer(new byte[11 * 1024 * 1024]);
+    huge.setBytes(0, "%PDF-1.7".getBytes(StandardCharsets.US_ASCII));
+    Api.Response tooLarge =
+        server.uploadConsent(anna, patient, huge, "application/pdf", careHome.id());
+    assertEquals(413, tooLarge.status());
+    assertEquals("payload_too_large", tooLarge.code());
+    Api.Response noOrganisations =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + patient + "/consents",
+                anna.accessToken(),
+                "application/pdf",
+                Documents.pdf());
+    assertEquals("validation_failed", noOrganisations.code());
+    Api.Response foreign =
+        server.uploadConsent(eve, patient, Documents.pdf(), "application/pdf", outsider.id());
+    assertEquals(404, foreign.status());
+
+    assertEquals(filesBefore, server.count("SELECT count(*) FROM stored_files"));
+    assertEquals(
+        0, server.count("SELECT count(*) FROM consents WHERE patient_id = '" + patient + "'"));
+    try (var incoming = Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
+      assertEquals(0, incoming.count(), "no half-written file is left");
+    }
+  }
+
+  @Test
+  void uploadCutOffHalfWayLeavesNothing() throws Exception {
+    UUID patient = server.patient(anna, "Abbruch");
+    long filesBefore = server.count("SELECT count(*) FROM stored_files");
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /api/v1/patients/"
+                  + patient
+                  + "/consents?organisations="
+                  + careHome.id()
+                  + " HTTP/1.1\r\n"
+                  + "Host: localhost\r\nAuthorization: Bearer "
+                  + anna.accessToken()
+                  + "\r\n"
+                  + "Content-Type: application/pdf\r\nContent-Length: 500000\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(Documents.pdf().getBytes(0, 200));
+      out.flush();
+      Thread.sleep(300);
+    }
+    Thread.sleep(500);
+    assertEquals(filesBefore, server.count("SELECT count(*) FROM stored_files"));
+    try (var incoming = Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
+      assertEquals(0, incoming.count(), "the cut-off upload is removed");
+    }
+    assertNotNull(server.api().get("/health", null));
+  }
+}
