@@ -1,0 +1,259 @@
+package org.konsil.server.consent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.Session;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.TestSocket;
+
+/** A revocation closes every room about the patient and masks its history; nothing is deleted. */
+class RevocationTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static TestOrg practice;
+  static TestOrg careHome;
+  static Session anna;
+  static Session tom;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+    careHome = server.organisation("care_home");
+    anna = server.login(practice.admin());
+    tom = server.login(server.user(careHome));
+  }
+
+  /** A patient with a consent for the care home and a room about them. */
+  static UUID[] patientWithRoom(String name) {
+    UUID patient = server.patient(anna, name);
+    assertEquals(
+        201,
+        server
+            .uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id())
+            .status());
+    Api.Response room = server.patientRoom(anna, patient, careHome.id());
+    assertEquals(201, room.status(), room.body());
+    return new UUID[] {patient, UUID.fromString(room.json().getString("id"))};
+  }
+
+  static Api.Response revoke(UUID patient) {
+    return server
+        .api()
+        .send(
+            HttpMethod.POST,
+            "/api/v1/patients/" + patient + "/revocation?date=2026-11-20",
+            anna.accessToken(),
+            null,
+            null);
+  }
+
+  static JsonObject send(UUID room, String content) {
+    return new JsonObject()
+        .put("type", "send")
+        .put("room", room.toString())
+        .put("clientMsgId", UUID.randomUUID().toString())
+        .put("content", content);
+  }
+
+  @Test
+  void revocationMasksHistoryInRestPushAndSyncAndRefusesNewMessages() {
+    UUID[] ids = patientWithRoom("Widerruf");
+    UUID patient = ids[0];
+    UUID room = ids[1];
+    server.sendRest(anna, room, "Blutzucker 180 mg/dl");
+    server.sendRest(tom, room, "Verstanden, wir messen nach");
+    try (TestSocket live = server.socket(tom)) {
+      Api.Response revoked = revoke(patient);
+      assertEquals(200, revoked.status(), revoked.body());
+      assertEquals("inactive", revoked.json().getString("status"));
+      assertEquals("2026-11-20", revoked.json().getString("revocationDate"));
+
+      // push: the notice and a frame that tells the client to mask what it shows
+      assertEquals(room.toString(), live.next("revoked").getString("room"));
+      JsonObject notice = live.next("message");
+      assertEquals("system", notice.getString("kind"));
+      assertEquals(3, notice.getLong("seq"));
+      assertTrue(notice.getString("content").contains("consent_revoked"));
+
+      // sync: earlier messages come masked
+      live.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 0));
+      List<JsonObject> synced = live.messages(3);
+      assertNull(synced.get(0).getString("content"));
+      assertTrue(synced.get(0).getBoolean("masked"));
+      assertNull(synced.get(1).getString("content"));
+      assertEquals("system", synced.get(2).getString("kind"));
+
+      // sending: refused over the socket and over REST, nothing stored
+      live.send(send(room, "noch eine Frage"));
+      assertEquals("consent_revoked", live.next("error").getString("code"));
+    }
+    Api.Response rest =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms/" + room + "/messages",
+                new JsonObject()
+                    .put("clientMsgId", UUID.randomUUID().toString())
+                    .put("content", "x"),
+                anna.accessToken());
+    assertEquals(409, rest.status());
+    assertEquals("consent_revoked", rest.code());
+
+    // history: masked for everyone, the notice readable
+    for (Session reader : List.of(anna, tom)) {
+      JsonArray history =
+          server
+              .api()
+              .get("/api/v1/rooms/" + room + "/messages", reader.accessToken())
+              .json()
+              .getJsonArray("messages");
+      assertEquals(3, history.size());
+      assertNull(history.getJsonObject(0).getString("content"));
+      assertTrue(history.getJsonObject(0).getBoolean("masked"));
+      assertTrue(history.getJsonObject(2).getString("content").contains("consent_revoked"));
+    }
+    assertTrue(
+        !server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages", tom.accessToken())
+            .body()
+            .contains("Blutzucker"));
+
+    // nothing deleted
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM messages WHERE room_id = '"
+                + room
+                + "' AND content = 'Blutzucker 180 mg/dl'"));
+
+    // the patient: search shows the notice; no new rooms, no new consent, no second revocation
+    JsonObject found =
+        server
+            .api()
+            .get("/api/v1/patients?query=widerruf", anna.accessToken())
+            .array()
+            .getJsonObject(0);
+    assertEquals("revoked", found.getString("consent"));
+    assertTrue(found.getString("consentRevokedAt") != null);
+    assertEquals("consent_revoked", server.patientRoom(anna, patient, careHome.id()).code());
+    assertEquals(
+        "consent_revoked",
+        server
+            .uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id())
+            .code());
+    assertEquals("consent_revoked", revoke(patient).code());
+    JsonObject roomView = server.api().get("/api/v1/rooms/" + room, tom.accessToken()).json();
+    assertTrue(roomView.getString("consentRevokedAt") != null);
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'consent.revoked'"
+                + " AND details LIKE '%"
+                + patient
+                + "%' AND details NOT LIKE '%Widerruf%'"));
+  }
+
+  @Test
+  void revocationWithADocumentKeepsIt() {
+    UUID[] ids = patientWithRoom("Mitdokument");
+    Api.Response revoked =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + ids[0] + "/revocation?date=2026-11-21",
+                anna.accessToken(),
+                "application/pdf",
+                Documents.pdf());
+    assertEquals(200, revoked.status(), revoked.body());
+    String documentId = revoked.json().getString("revocationDocumentId");
+    assertEquals(
+        1, server.count("SELECT count(*) FROM stored_files WHERE id = '" + documentId + "'"));
+  }
+
+  @Test
+  void onlyThePatientsOrganisationRevokesAndBadRequestsAreRefused() {
+    UUID[] ids = patientWithRoom("Fremd");
+    Api.Response foreign =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + ids[0] + "/revocation?date=2026-11-20",
+                tom.accessToken(),
+                null,
+                null);
+    assertEquals(404, foreign.status());
+    Api.Response noDate =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + ids[0] + "/revocation",
+                anna.accessToken(),
+                null,
+                null);
+    assertEquals("validation_failed", noDate.code());
+    UUID withoutConsent = server.patient(anna, "Ohnezustimmung");
+    assertEquals("consent_required", revoke(withoutConsent).code());
+    server.sendRest(anna, ids[1], "geht noch");
+  }
+
+  @Test
+  void noMessageIsAcceptedAfterTheRevocationCommitsAndNoAckedOneIsLost() throws Exception {
+    UUID[] ids = patientWithRoom("Wettlauf");
+    UUID room = ids[1];
+    List<String> acked = new ArrayList<>();
+    try (TestSocket a = server.socket(anna)) {
+      for (int i = 0; i < 300; i++) {
+        a.send(send(room, "m" + i));
+      }
+      a.next("ack");
+      Api.Response revoked = revoke(ids[0]);
+      assertEquals(200, revoked.status(), revoked.body());
+      int answers = 1;
+      acked.add("first");
+      while (answers < 300) {
+        JsonObject frame = a.next();
+        if ("ack".equals(frame.getString("type"))) {
+          acked.add(frame.getString("clientMsgId"));
+          answers++;
+        } else if ("error".equals(frame.getString("type"))) {
+          assertEquals("consent_revoked", frame.getString("code"));
+          answers++;
+        }
+      }
+    }
+    long noticeSeq =
+        server.count("SELECT seq FROM messages WHERE room_id = '" + room + "' AND kind = 'system'");
+    assertEquals(
+        acked.size(),
+        server.count(
+            "SELECT count(*) FROM messages WHERE room_id = '" + room + "' AND kind = 'text'"),
+        "every acked message is stored, nothing else");
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM messages WHERE room_id = '"
+                + room
+                + "' AND kind = 'text' AND seq > "
+                + noticeSeq),
+        "nothing after the revocation notice");
+  }
+}
