@@ -91,6 +91,7 @@ public final class Wiring {
             ? new SmtpMailSender(vertx, config.smtp().get(), config.mailFrom())
             : new SpoolMailSender(vertx, config.mailSpoolDir(), config.mailFrom(), clock);
     this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender);
+    this.audit = new AuditLog(pool, clock);
     this.accounts =
         new AccountService(
             vertx,
@@ -99,9 +100,9 @@ public final class Wiring {
             config,
             new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations()),
             new AccessTokens(tokenSecret, clock),
-            live);
-    this.audit = new AuditLog(pool, clock);
-    this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live);
+            live,
+            audit);
+    this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live, audit);
     this.patients = new PatientService(pool, clock, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =

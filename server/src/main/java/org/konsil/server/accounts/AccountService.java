@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.bouncycastle.util.encoders.Base32;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
@@ -40,6 +42,7 @@ public final class AccountService {
   private final LoginThrottle throttle;
   private final UnknownAccountLocks unknownAccounts;
   private final LiveEvents live;
+  private final AuditLog audit;
   private final AccountStore store = new AccountStore();
 
   public AccountService(
@@ -49,7 +52,9 @@ public final class AccountService {
       KonsilConfig config,
       PasswordHasher hasher,
       AccessTokens tokens,
-      LiveEvents live) {
+      LiveEvents live,
+      AuditLog audit) {
+    this.audit = audit;
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
@@ -441,7 +446,14 @@ public final class AccountService {
                     .compose(
                         done ->
                             store.insertRefreshToken(
-                                tx, Secrets.hash(refreshToken), sessionId, now)))
+                                tx, Secrets.hash(refreshToken), sessionId, now))
+                    .compose(
+                        done ->
+                            audit.record(
+                                tx,
+                                AuditEvent.by(user.id(), user.organisationId())
+                                    .on("session", sessionId)
+                                    .success("login"))))
         .compose(done -> store.activeUser(pool, user.id(), sessionId, now))
         .map(
             active ->
@@ -506,6 +518,11 @@ public final class AccountService {
       return Future.failedFuture(refusal);
     }
     OffsetDateTime lockUntil = Times.at(clock.instant().plus(config.loginLockDuration()));
+    audit.recordAlone(
+        AuditEvent.by(user.id(), user.organisationId())
+            .on("user", user.id())
+            .with("reason", refusal.code())
+            .denied("login"));
     return store
         .recordFailure(pool, user.id(), config.loginMaxFailures(), lockUntil)
         .compose(failures -> answerLate(failures, refusal, address));

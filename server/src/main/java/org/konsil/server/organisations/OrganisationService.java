@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.UUID;
 import org.konsil.server.accounts.AccountService;
 import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
 import org.konsil.server.messaging.LiveEvents;
@@ -26,10 +28,17 @@ public final class OrganisationService {
   private final AccountService accounts;
   private final MailOutbox mail;
   private final LiveEvents live;
+  private final AuditLog audit;
   private final OrganisationStore store = new OrganisationStore();
 
   public OrganisationService(
-      Pool pool, Clock clock, AccountService accounts, MailOutbox mail, LiveEvents live) {
+      Pool pool,
+      Clock clock,
+      AccountService accounts,
+      MailOutbox mail,
+      LiveEvents live,
+      AuditLog audit) {
+    this.audit = audit;
     this.pool = pool;
     this.clock = clock;
     this.accounts = accounts;
@@ -124,6 +133,7 @@ public final class OrganisationService {
                 .compose(done -> accounts.issuePasswordLink(tx, userId))
                 .compose(
                     link -> mail.enqueue(tx, welcomeMail(email, admin.organisationName(), link)))
+                .compose(done -> audit.record(tx, membership(admin, userId, "user.added")))
                 .compose(done -> store.member(tx, admin.organisationId(), userId)));
   }
 
@@ -152,6 +162,7 @@ public final class OrganisationService {
                 ownMember(tx, admin, userId)
                     .compose(member -> store.setUserStatus(tx, userId, "disabled"))
                     .compose(done -> accounts.endAllSessions(tx, userId))
+                    .compose(done -> audit.record(tx, membership(admin, userId, "user.disabled")))
                     .compose(done -> store.member(tx, admin.organisationId(), userId)))
         .onSuccess(member -> live.userDisabled(userId));
   }
@@ -185,6 +196,7 @@ public final class OrganisationService {
         tx ->
             ownMember(tx, admin, userId)
                 .compose(member -> store.enableUser(tx, userId))
+                .compose(done -> audit.record(tx, membership(admin, userId, "user.enabled")))
                 .compose(done -> store.member(tx, admin.organisationId(), userId)));
   }
 
@@ -234,6 +246,10 @@ public final class OrganisationService {
 
   private static ApiException emailTaken() {
     return ApiException.conflict("email_taken", "A user with this e-mail address exists already.");
+  }
+
+  private static AuditEvent membership(AuthenticatedUser admin, UUID userId, String action) {
+    return AuditEvent.by(admin).on("user", userId).success(action);
   }
 
   private static MailMessage welcomeMail(String to, String organisationName, String link) {
