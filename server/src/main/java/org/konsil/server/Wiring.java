@@ -32,6 +32,7 @@ import org.konsil.server.http.ApiException;
 import org.konsil.server.http.HttpVerticle;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.SecurityHeaders;
+import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.LiveEvents;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.messaging.MessagingService;
@@ -108,7 +109,7 @@ public final class Wiring {
     this.consents =
         new ConsentService(pool, clock, patients, files, audit, new SystemNotices(live));
     this.rooms = new RoomService(pool, clock, organisations, patients, consents, audit, live);
-    this.messaging = new MessagingService(vertx, pool, clock, rooms, live, metrics);
+    this.messaging = new MessagingService(vertx, pool, clock, rooms, live, files, audit, metrics);
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
   }
 
@@ -234,6 +235,7 @@ public final class Wiring {
     new MessageRoutes(messaging).mount(api);
     new PatientRoutes(patients).mount(api);
     new ConsentRoutes(consents).mount(api);
+    new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
     root.route("/api/v1/*").subRouter(api);
 

@@ -27,8 +27,9 @@ public final class ConsentRoutes {
   /** Routes whose body is streamed to the file store rather than read as JSON. */
   public static boolean streamsBody(String method, String path) {
     return "POST".equals(method)
-        && path.startsWith("/api/v1/patients/")
-        && (path.endsWith("/consents") || path.endsWith("/revocation"));
+        && ((path.startsWith("/api/v1/patients/")
+                && (path.endsWith("/consents") || path.endsWith("/revocation")))
+            || (path.startsWith("/api/v1/rooms/") && path.endsWith("/attachments")));
   }
 
   public void mount(Router router) {

@@ -108,8 +108,8 @@ public final class ConsentService {
                     "A new version must cover every organisation the last one covered.");
               }
               int version = previous == null ? 1 : previous.version() + 1;
-              return store
-                  .insertFile(tx, file, user.userId(), now)
+              return files
+                  .record(tx, file, user.userId(), now)
                   .compose(done -> store.deactivateAll(tx, patientId))
                   .compose(
                       done ->
@@ -161,12 +161,13 @@ public final class ConsentService {
               }
               return mayRead(user, consent.patientId())
                   .recover(failure -> refuseDocument(user, consentId))
+                  .compose(allowed -> patients.byId(consent.patientId()))
                   .compose(
-                      allowed ->
+                      patient ->
                           audit
                               .recordAlone(
                                   AuditEvent.by(user)
-                                      .forOrganisation(null)
+                                      .forOrganisation(patient.organisationId())
                                       .on("consent", consentId)
                                       .with("patient", consent.patientId())
                                       .success("consent.document_read"))
@@ -244,7 +245,7 @@ public final class ConsentService {
               Future<Void> storedFile =
                   file == null
                       ? Future.succeededFuture()
-                      : store.insertFile(tx, file, user.userId(), now);
+                      : files.record(tx, file, user.userId(), now);
               return storedFile
                   .compose(done -> store.lockRoomsAbout(tx, patientId))
                   .compose(

@@ -1,7 +1,6 @@
 package org.konsil.server.consent;
 
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
@@ -13,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.konsil.server.files.StoredFile;
 import org.konsil.server.http.Rows;
 
 /** SQL for consent versions, their covered organisations and stored documents. */
@@ -25,23 +23,6 @@ final class ConsentStore {
           + "  WHERE co.consent_id = c.id ORDER BY co.organisation_id) AS organisations"
           + " FROM consents c JOIN stored_files f ON f.id = c.file_id"
           + " JOIN users u ON u.id = c.uploaded_by";
-
-  Future<Void> insertFile(SqlClient tx, StoredFile file, UUID by, OffsetDateTime now) {
-    Map<String, Object> p = new HashMap<>();
-    p.put("id", file.id());
-    p.put("type", file.type().mime());
-    p.put("size", file.size());
-    p.put("sha", Buffer.buffer(file.sha256()));
-    p.put("name", file.fileName());
-    p.put("by", by);
-    p.put("now", now);
-    return SqlTemplate.forUpdate(
-            tx,
-            "INSERT INTO stored_files (id, media_type, size_bytes, sha256, file_name, created_by,"
-                + " created_at) VALUES (#{id}, #{type}, #{size}, #{sha}, #{name}, #{by}, #{now})")
-        .execute(p)
-        .mapEmpty();
-  }
 
   /** The newest version of the patient's consent, active or not, or null. */
   Future<Consent> latest(SqlClient client, UUID patientId) {

@@ -43,6 +43,25 @@ public final class FileStore {
     }
   }
 
+  /** Writes the document's catalogue row in the caller's transaction. */
+  public Future<Void> record(
+      io.vertx.sqlclient.SqlClient tx, StoredFile file, UUID by, java.time.OffsetDateTime now) {
+    java.util.Map<String, Object> p = new java.util.HashMap<>();
+    p.put("id", file.id());
+    p.put("type", file.type().mime());
+    p.put("size", file.size());
+    p.put("sha", io.vertx.core.buffer.Buffer.buffer(file.sha256()));
+    p.put("name", file.fileName());
+    p.put("by", by);
+    p.put("now", now);
+    return io.vertx.sqlclient.templates.SqlTemplate.forUpdate(
+            tx,
+            "INSERT INTO stored_files (id, media_type, size_bytes, sha256, file_name, created_by,"
+                + " created_at) VALUES (#{id}, #{type}, #{size}, #{sha}, #{name}, #{by}, #{now})")
+        .execute(p)
+        .mapEmpty();
+  }
+
   public Path path(UUID id) {
     return folder.resolve(id.toString());
   }

@@ -11,11 +11,16 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
+import org.konsil.server.files.FileStore;
+import org.konsil.server.files.StoredFile;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
 import org.konsil.server.rooms.RoomService;
@@ -34,6 +39,8 @@ public final class MessagingService implements RoomCursor.Fetch {
   private final Clock clock;
   private final RoomService rooms;
   private final LiveEvents live;
+  private final FileStore files;
+  private final AuditLog audit;
   private final MessageStore store = new MessageStore();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
@@ -46,7 +53,11 @@ public final class MessagingService implements RoomCursor.Fetch {
       Clock clock,
       RoomService rooms,
       LiveEvents live,
+      FileStore files,
+      AuditLog audit,
       MeterRegistry metrics) {
+    this.files = files;
+    this.audit = audit;
     this.stored =
         Counter.builder("konsil.messages.stored")
             .description("Messages committed to the database")
@@ -88,6 +99,58 @@ public final class MessagingService implements RoomCursor.Fetch {
 
   public Future<Ack> send(AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
     checkContent(content);
+    return store(user, room, clientMsgId, "text", tx -> Future.succeededFuture(content));
+  }
+
+  /**
+   * Sends a stored file into a room as an attachment message; the file's catalogue row, the
+   * attachment and the message are written in one transaction. A repeated clientMsgId answers the
+   * first ack and the new copy of the file is dropped.
+   */
+  public Future<Ack> sendAttachment(
+      AuthenticatedUser user, UUID room, UUID clientMsgId, StoredFile file) {
+    UUID attachmentId = UUID.randomUUID();
+    return store(
+            user,
+            room,
+            clientMsgId,
+            "attachment",
+            tx -> {
+              OffsetDateTime now = Times.now(clock);
+              return files
+                  .record(tx, file, user.userId(), now)
+                  .compose(
+                      done ->
+                          store.insertAttachment(
+                              tx, attachmentId, room, file.id(), user.userId(), now))
+                  .map(
+                      done ->
+                          new JsonObject()
+                              .put("attachmentId", attachmentId.toString())
+                              .put("fileName", file.fileName())
+                              .put("mediaType", file.type().mime())
+                              .put("size", file.size())
+                              .put("sha256", file.sha256Hex())
+                              .encode());
+            })
+        .onComplete(
+            result -> {
+              if (result.failed() || result.result().duplicate()) {
+                files.discard(file.id());
+              }
+            });
+  }
+
+  /**
+   * The one way a message is stored: under the room's lock, after the membership, idempotency and
+   * consent checks, acknowledged only once committed.
+   */
+  private Future<Ack> store(
+      AuthenticatedUser user,
+      UUID room,
+      UUID clientMsgId,
+      String kind,
+      java.util.function.Function<SqlClient, Future<String>> content) {
     if (!accepting) {
       return Future.failedFuture(
           ApiException.unavailable("The server is shutting down; send again in a moment."));
@@ -113,15 +176,16 @@ public final class MessagingService implements RoomCursor.Fetch {
                                       return Future.succeededFuture(new Ack(earlier, true));
                                     }
                                     return refuseIfRevoked(tx, locked)
+                                        .compose(open -> content.apply(tx))
                                         .compose(
-                                            open -> {
+                                            text -> {
                                               Message message =
                                                   new Message(
                                                       room,
                                                       locked.lastSeq() + 1,
                                                       UUID.randomUUID(),
-                                                      "text",
-                                                      content,
+                                                      kind,
+                                                      text,
                                                       Times.now(clock),
                                                       clientMsgId,
                                                       user.userId(),
@@ -174,6 +238,45 @@ public final class MessagingService implements RoomCursor.Fetch {
         "The patient has revoked their consent; this room takes no new messages.");
   }
 
+  /** Where an attachment lies and how to send it. */
+  public record AttachmentAccess(java.nio.file.Path path, String mediaType, String fileName) {}
+
+  /**
+   * An attachment for a member of its room, audited; unknown or foreign ids are refused (and the
+   * refusal audited), and after a revocation the file is withheld like the messages.
+   */
+  public Future<AttachmentAccess> attachment(AuthenticatedUser user, UUID attachmentId) {
+    return store
+        .attachmentFor(pool, attachmentId, user.organisationId())
+        .compose(
+            row -> {
+              if (row == null) {
+                return audit
+                    .recordAlone(
+                        AuditEvent.by(user)
+                            .on("attachment", attachmentId)
+                            .denied("attachment.read"))
+                    .transform(
+                        done -> Future.failedFuture(ApiException.notFound("No such attachment.")));
+              }
+              if (row.getBoolean("revoked")) {
+                return Future.failedFuture(consentRevoked());
+              }
+              return audit
+                  .recordAlone(
+                      AuditEvent.by(user)
+                          .on("attachment", attachmentId)
+                          .with("room", row.getUUID("room_id"))
+                          .success("attachment.read"))
+                  .map(
+                      done ->
+                          new AttachmentAccess(
+                              files.path(row.getUUID("file_id")),
+                              row.getString("media_type"),
+                              row.getString("file_name")));
+            });
+  }
+
   private static ApiException reusedClientMsgId() {
     return ApiException.conflict(
         "client_msg_id_reused", "This clientMsgId was used for another message; use a new one.");
@@ -190,6 +293,7 @@ public final class MessagingService implements RoomCursor.Fetch {
     }
     return rooms
         .requireMember(user, room)
+        .compose(lastSeq -> auditPatientRead(user, room, "rest").map(lastSeq))
         .compose(
             lastSeq -> {
               if (after != null) {
@@ -219,6 +323,26 @@ public final class MessagingService implements RoomCursor.Fetch {
     return new JsonObject()
         .put("messages", new JsonArray(shown.stream().map(Message::toJson).toList()))
         .put("hasMore", hasMore);
+  }
+
+  /**
+   * Records that a member read a patient room's history (REST or sync); reads of general rooms are
+   * not patient data and are not recorded.
+   */
+  public Future<Void> auditPatientRead(AuthenticatedUser user, UUID room, String via) {
+    return store
+        .patientOf(pool, room)
+        .compose(
+            patient ->
+                patient == null
+                    ? Future.succeededFuture()
+                    : audit.recordAlone(
+                        AuditEvent.by(user)
+                            .forOrganisation(patient.getUUID("organisation_id"))
+                            .on("room", room)
+                            .with("patient", patient.getUUID("id"))
+                            .with("via", via)
+                            .success("room.history_read")));
   }
 
   /** Stored messages of a room with after < seq <= upTo, for the gateway's gap filling. */

@@ -342,6 +342,7 @@ public final class WebSocketGateway {
       throw ApiException.notAMember();
     }
     cursor.sync(after, context.getString("ref"));
+    messaging.auditPatientRead(connection.user, room, "sync");
   }
 
   private void read(ClientConnection connection, Json frame, JsonObject context) {

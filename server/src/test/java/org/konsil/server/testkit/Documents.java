@@ -33,6 +33,17 @@ public final class Documents {
     return image("jpg");
   }
 
+  /** A DICOM file: the 128-byte preamble, "DICM", and a file meta element. */
+  public static Buffer dicom() {
+    Buffer buffer = Buffer.buffer(new byte[128]).appendString("DICM");
+    buffer.appendBytes(
+        new byte[] {0x02, 0x00, 0x00, 0x00, 'U', 'L', 0x04, 0x00, 0x20, 0x00, 0x00, 0x00});
+    for (int i = 0; i < 64; i++) {
+      buffer.appendByte((byte) i);
+    }
+    return buffer;
+  }
+
   /** A PDF signature on bytes that are no PDF. */
   public static Buffer pdfHeaderOnGarbage() {
     Buffer buffer = Buffer.buffer("%PDF-1.7\n");

@@ -1,0 +1,85 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import java.util.UUID;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.files.FileStore;
+import org.konsil.server.files.MediaType;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Json;
+import org.konsil.server.rooms.RoomRoutes;
+import org.konsil.server.rooms.RoomService;
+
+/**
+ * REST routes for attachments: the file itself is the request body (findings, vital-sign exports
+ * and X-ray images as PDF, PNG or JPEG, and DICOM files), streamed to the file store.
+ */
+public final class AttachmentRoutes {
+
+  private static final Set<MediaType> TYPES =
+      Set.of(MediaType.PDF, MediaType.PNG, MediaType.JPEG, MediaType.DICOM);
+
+  private final MessagingService messaging;
+  private final RoomService rooms;
+  private final FileStore files;
+  private final long maxBytes;
+
+  public AttachmentRoutes(
+      MessagingService messaging, RoomService rooms, FileStore files, long maxBytes) {
+    this.messaging = messaging;
+    this.rooms = rooms;
+    this.files = files;
+    this.maxBytes = maxBytes;
+  }
+
+  public void mount(Router router) {
+    router.post("/rooms/:roomId/attachments").respond(this::upload);
+    router.get("/attachments/:attachmentId").handler(this::download);
+  }
+
+  private Future<?> upload(RoutingContext ctx) {
+    AuthenticatedUser user = AuthenticatedUser.of(ctx);
+    UUID room = RoomRoutes.roomId(ctx);
+    UUID clientMsgId = Json.uuid("clientMsgId", ctx.queryParams().get("clientMsgId"));
+    String fileName = ctx.queryParams().get("fileName");
+    if (fileName != null && fileName.length() > 200) {
+      throw ApiException.validation("'fileName' must be at most 200 characters long.");
+    }
+    return rooms
+        .requireMember(user, room)
+        .compose(member -> files.receive(ctx.request(), TYPES, maxBytes, fileName))
+        .compose(file -> messaging.sendAttachment(user, room, clientMsgId, file))
+        .map(
+            ack -> {
+              ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
+              return ack.toJson();
+            });
+  }
+
+  private void download(RoutingContext ctx) {
+    UUID id;
+    try {
+      id = Json.uuid("attachmentId", ctx.pathParam("attachmentId"));
+    } catch (ApiException e) {
+      ctx.fail(ApiException.notFound("No such attachment."));
+      return;
+    }
+    messaging
+        .attachment(AuthenticatedUser.of(ctx), id)
+        .onSuccess(
+            access ->
+                ctx.response()
+                    .putHeader("Content-Type", access.mediaType())
+                    .putHeader(
+                        "Content-Disposition",
+                        "attachment; filename=\""
+                            + (access.fileName() == null ? "attachment" : access.fileName())
+                            + "\"")
+                    .sendFile(access.path().toString())
+                    .onFailure(ctx::fail))
+        .onFailure(ctx::fail);
+  }
+}

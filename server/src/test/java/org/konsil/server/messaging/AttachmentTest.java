@@ -1,0 +1,192 @@
+package org.konsil.server.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.Session;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.TestSocket;
+
+/** Files sent into rooms: checked from their bytes, size-limited, and readable by members only. */
+class AttachmentTest {
+
+  @RegisterExtension
+  static KonsilServer server = new KonsilServer().with("KONSIL_ATTACHMENT_MAX_MB", "1");
+
+  static TestOrg practice;
+  static TestOrg careHome;
+  static TestOrg outsider;
+  static Session anna;
+  static Session tom;
+  static Session eve;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+    careHome = server.organisation("care_home");
+    outsider = server.organisation("clinic");
+    anna = server.login(practice.admin());
+    tom = server.login(server.user(careHome));
+    eve = server.login(outsider.admin());
+  }
+
+  static Api.Response attach(
+      Session session, UUID room, UUID clientMsgId, Buffer file, String name) {
+    return server
+        .api()
+        .send(
+            HttpMethod.POST,
+            "/api/v1/rooms/"
+                + room
+                + "/attachments?clientMsgId="
+                + clientMsgId
+                + "&fileName="
+                + name,
+            session.accessToken(),
+            "application/octet-stream",
+            file);
+  }
+
+  @Test
+  void membersSendAndOpenAttachmentsOfEveryKind() {
+    UUID room = server.room(anna, careHome.id());
+    try (TestSocket live = server.socket(tom)) {
+      for (Buffer file :
+          new Buffer[] {Documents.pdf(), Documents.png(), Documents.jpeg(), Documents.dicom()}) {
+        Api.Response sent = attach(anna, room, UUID.randomUUID(), file, "befund.bin");
+        assertEquals(201, sent.status(), sent.body());
+        JsonObject pushed = live.next("message");
+        assertEquals("attachment", pushed.getString("kind"));
+        JsonObject content = new JsonObject(pushed.getString("content"));
+        assertEquals(file.length(), content.getLong("size"));
+        Api.Response opened =
+            server
+                .api()
+                .get("/api/v1/attachments/" + content.getString("attachmentId"), tom.accessToken());
+        assertEquals(200, opened.status());
+        assertEquals(content.getString("mediaType"), opened.contentType());
+        assertArrayEquals(file.getBytes(), opened.bytes().getBytes());
+
+        Api.Response stranger =
+            server
+                .api()
+                .get("/api/v1/attachments/" + content.getString("attachmentId"), eve.accessToken());
+        assertEquals(404, stranger.status());
+        assertEquals(
+            1,
+            server.count(
+                "SELECT count(*) FROM audit_events WHERE action = 'attachment.read' AND outcome = 'denied'"
+                    + " AND object_id = '"
+                    + content.getString("attachmentId")
+                    + "'"));
+      }
+    }
+  }
+
+  @Test
+  void resentAttachmentIsStoredOnce() {
+    UUID room = server.room(anna, careHome.id());
+    UUID clientMsgId = UUID.randomUUID();
+    Api.Response first = attach(anna, room, clientMsgId, Documents.png(), "a.png");
+    Api.Response again = attach(anna, room, clientMsgId, Documents.png(), "a.png");
+    assertEquals(201, first.status());
+    assertEquals(200, again.status());
+    assertTrue(again.json().getBoolean("duplicate"));
+    assertEquals(
+        1, server.count("SELECT count(*) FROM attachments WHERE room_id = '" + room + "'"));
+  }
+
+  @Test
+  void wrongOversizedAndForeignUploadsAreRefusedAndNothingIsStored() {
+    UUID room = server.room(anna, careHome.id());
+    long files = server.count("SELECT count(*) FROM stored_files");
+    assertEquals(
+        "unsupported_file_type",
+        attach(anna, room, UUID.randomUUID(), Documents.executable(), "x.pdf").code());
+    assertEquals(
+        "invalid_file",
+        attach(anna, room, UUID.randomUUID(), Documents.pdfHeaderOnGarbage(), "x.pdf").code());
+    Buffer big = Buffer.buffer(new byte[2 * 1024 * 1024]);
+    big.setBytes(0, Documents.png().getBytes(0, 8));
+    Api.Response tooBig = attach(anna, room, UUID.randomUUID(), big, "big.png");
+    assertEquals(413, tooBig.status());
+    assertEquals(
+        "not_a_member", attach(eve, room, UUID.randomUUID(), Documents.png(), "x.png").code());
+    Api.Response noId =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/rooms/" + room + "/attachments",
+                anna.accessToken(),
+                "image/png",
+                Documents.png());
+    assertEquals("validation_failed", noId.code());
+    assertEquals(files, server.count("SELECT count(*) FROM stored_files"));
+    assertEquals(0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+    assertEquals(
+        404, server.api().get("/api/v1/attachments/not-an-id", tom.accessToken()).status());
+  }
+
+  @Test
+  void revocationWithholdsAttachmentsAndRefusesNewOnes() {
+    UUID patient = server.patient(anna, "Anhang");
+    server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
+    UUID room =
+        UUID.fromString(server.patientRoom(anna, patient, careHome.id()).json().getString("id"));
+    JsonObject ack = attach(anna, room, UUID.randomUUID(), Documents.jpeg(), "wunde.jpg").json();
+    String content =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages", tom.accessToken())
+            .json()
+            .getJsonArray("messages")
+            .getJsonObject(0)
+            .getString("content");
+    String attachmentId = new JsonObject(content).getString("attachmentId");
+    assertEquals(
+        200, server.api().get("/api/v1/attachments/" + attachmentId, tom.accessToken()).status());
+
+    assertEquals(
+        200,
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + patient + "/revocation?date=2026-11-22",
+                anna.accessToken(),
+                null,
+                null)
+            .status());
+    Api.Response withheld =
+        server.api().get("/api/v1/attachments/" + attachmentId, tom.accessToken());
+    assertEquals(409, withheld.status());
+    assertEquals("consent_revoked", withheld.code());
+    JsonObject masked =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages", tom.accessToken())
+            .json()
+            .getJsonArray("messages")
+            .getJsonObject(0);
+    assertEquals(ack.getLong("seq"), masked.getLong("seq"));
+    assertNull(masked.getString("content"));
+    long files = server.count("SELECT count(*) FROM stored_files");
+    assertEquals(
+        "consent_revoked",
+        attach(anna, room, UUID.randomUUID(), Documents.png(), "neu.png").code());
+    assertEquals(files, server.count("SELECT count(*) FROM stored_files"));
+  }
+}
