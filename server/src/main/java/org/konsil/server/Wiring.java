@@ -107,7 +107,8 @@ public final class Wiring {
     this.patients = new PatientService(pool, clock, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =
-        new ConsentService(pool, clock, patients, files, audit, new SystemNotices(live));
+        new ConsentService(
+            pool, clock, patients, files, audit, new SystemNotices(live), organisations, vertx);
     this.rooms = new RoomService(pool, clock, organisations, patients, consents, audit, live);
     this.messaging = new MessagingService(vertx, pool, clock, rooms, live, files, audit, metrics);
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());

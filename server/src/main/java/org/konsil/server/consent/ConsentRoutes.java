@@ -43,6 +43,7 @@ public final class ConsentRoutes {
                     .map(Consent::toJson));
     router.get("/consents/:consentId/document").handler(this::document);
     router.post("/patients/:patientId/revocation").respond(this::revoke);
+    router.get("/patients/:patientId/consent-template").handler(this::template);
   }
 
   private Future<?> upload(RoutingContext ctx) {
@@ -68,6 +69,33 @@ public final class ConsentRoutes {
     return consents
         .revoke(AuthenticatedUser.of(ctx), patient, revocationDate, ctx.request(), withDocument)
         .map(Consent::toJson);
+  }
+
+  private void template(RoutingContext ctx) {
+    UUID patient = PatientRoutes.patientId(ctx);
+    String lang = ctx.queryParams().get("lang");
+    if (lang == null) {
+      lang = "de";
+    }
+    if (!lang.equals("de") && !lang.equals("en")) {
+      throw ApiException.validation("'lang' must be de or en.");
+    }
+    String raw = ctx.queryParams().get("organisations");
+    List<UUID> partners = raw == null || raw.isBlank() ? List.of() : organisations(raw);
+    String language = lang;
+    consents
+        .template(AuthenticatedUser.of(ctx), patient, partners, language)
+        .onSuccess(
+            pdf ->
+                ctx.response()
+                    .putHeader("Content-Type", "application/pdf")
+                    .putHeader(
+                        "Content-Disposition",
+                        "attachment; filename=\""
+                            + ("en".equals(language) ? "consent" : "einwilligung")
+                            + ".pdf\"")
+                    .end(io.vertx.core.buffer.Buffer.buffer(pdf)))
+        .onFailure(ctx::fail);
   }
 
   private void document(RoutingContext ctx) {

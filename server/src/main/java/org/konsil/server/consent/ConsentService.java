@@ -25,6 +25,7 @@ import org.konsil.server.http.Times;
 import org.konsil.server.messaging.Message;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.SystemNotices;
+import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.Patient;
 import org.konsil.server.patients.PatientService;
 
@@ -45,6 +46,8 @@ public final class ConsentService {
   private final FileStore files;
   private final AuditLog audit;
   private final SystemNotices notices;
+  private final OrganisationService organisations;
+  private final io.vertx.core.Vertx vertx;
   private final ConsentStore store = new ConsentStore();
 
   public ConsentService(
@@ -53,7 +56,11 @@ public final class ConsentService {
       PatientService patients,
       FileStore files,
       AuditLog audit,
-      SystemNotices notices) {
+      SystemNotices notices,
+      OrganisationService organisations,
+      io.vertx.core.Vertx vertx) {
+    this.organisations = organisations;
+    this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
     this.patients = patients;
@@ -134,6 +141,37 @@ public final class ConsentService {
                                   .success("consent.uploaded")))
                   .compose(done -> store.byId(tx, consentId));
             });
+  }
+
+  /** The consent form to print for the patient, filled in, in German or English. */
+  public Future<byte[]> template(
+      AuthenticatedUser user, UUID patientId, List<UUID> partnerIds, String lang) {
+    return patients
+        .ownPatient(user, patientId)
+        .compose(
+            patient ->
+                organisations
+                    .view(user)
+                    .compose(
+                        owner ->
+                            organisations
+                                .activeOrganisations(partnerIds)
+                                .compose(
+                                    partners -> {
+                                      if (partners.size() != partnerIds.size()) {
+                                        throw new ApiException(
+                                            422,
+                                            "organisation_not_active",
+                                            "Some partner organisations are unknown or not active.");
+                                      }
+                                      LocalDate today =
+                                          LocalDate.ofInstant(
+                                              clock.instant(), java.time.ZoneOffset.UTC);
+                                      return vertx.executeBlocking(
+                                          () ->
+                                              ConsentTemplate.render(
+                                                  patient, owner, partners, lang, today));
+                                    })));
   }
 
   /** The patient's newest consent, for the owning organisation or a member of a room about them. */

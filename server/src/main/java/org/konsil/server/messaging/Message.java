@@ -62,6 +62,23 @@ public record Message(
         .put("sender", sender);
   }
 
+  /** The same message with its content shown, for the owner's documentation export. */
+  Message unmasked() {
+    return new Message(
+        room,
+        seq,
+        id,
+        kind,
+        content,
+        sentAt,
+        clientMsgId,
+        senderId,
+        senderName,
+        senderOrganisationId,
+        senderOrganisationName,
+        false);
+  }
+
   /**
    * A pushed frame with its content withheld: what members see once the patient revoked consent.
    * System notices stay readable.

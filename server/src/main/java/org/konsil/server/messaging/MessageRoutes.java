@@ -23,6 +23,20 @@ public final class MessageRoutes {
     router.get("/rooms/:roomId/messages").respond(this::history);
     router.post("/rooms/:roomId/messages").respond(this::send);
     router.put("/rooms/:roomId/read").respond(this::read);
+    router
+        .get("/rooms/:roomId/export")
+        .handler(
+            ctx ->
+                messaging
+                    .export(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
+                    .onSuccess(
+                        pdf ->
+                            ctx.response()
+                                .putHeader("Content-Type", "application/pdf")
+                                .putHeader(
+                                    "Content-Disposition", "attachment; filename=\"verlauf.pdf\"")
+                                .end(io.vertx.core.buffer.Buffer.buffer(pdf)))
+                    .onFailure(ctx::fail));
   }
 
   private Future<?> history(RoutingContext ctx) {

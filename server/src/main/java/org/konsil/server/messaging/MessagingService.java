@@ -238,6 +238,51 @@ public final class MessagingService implements RoomCursor.Fetch {
         "The patient has revoked their consent; this room takes no new messages.");
   }
 
+  /**
+   * The room's complete history with nothing masked, as a PDF, for an admin of the organisation
+   * whose documentation it is; every export is audited.
+   */
+  public Future<byte[]> export(AuthenticatedUser user, UUID roomId) {
+    return rooms
+        .view(user, roomId)
+        .compose(
+            room -> {
+              user.requireAdmin();
+              if (!room.owningOrganisationId().equals(user.organisationId())) {
+                throw ApiException.forbidden(
+                    "export_not_allowed",
+                    "Only the organisation whose documentation this room is may export it.");
+              }
+              return allMessages(roomId, 0, new java.util.ArrayList<>())
+                  .compose(
+                      messages ->
+                          audit
+                              .recordAlone(
+                                  AuditEvent.by(user)
+                                      .on("room", roomId)
+                                      .with("messages", messages.size())
+                                      .success("room.exported"))
+                              .compose(
+                                  done ->
+                                      vertx.executeBlocking(
+                                          () ->
+                                              HistoryExport.render(
+                                                  room, messages, user, Times.now(clock)))));
+            });
+  }
+
+  private Future<List<Message>> allMessages(UUID room, long after, List<Message> collected) {
+    return store
+        .range(pool, room, after, Long.MAX_VALUE, 500)
+        .compose(
+            page -> {
+              page.forEach(message -> collected.add(message.unmasked()));
+              return page.size() < 500
+                  ? Future.succeededFuture(collected)
+                  : allMessages(room, page.get(page.size() - 1).seq(), collected);
+            });
+  }
+
   /** Where an attachment lies and how to send it. */
   public record AttachmentAccess(java.nio.file.Path path, String mediaType, String fileName) {}
 

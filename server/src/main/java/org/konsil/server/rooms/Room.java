@@ -20,7 +20,8 @@ public record Room(
     long unread,
     JsonObject patient,
     OffsetDateTime consentRevokedAt,
-    JsonObject consent) {
+    JsonObject consent,
+    UUID createdByOrganisationId) {
 
   static final RowMapper<Room> MAPPER =
       row -> {
@@ -37,12 +38,21 @@ public record Room(
             row.getLong("unread"),
             row.getValue("patient") instanceof JsonObject patient ? patient : null,
             row.getOffsetDateTime("consent_revoked_at"),
-            row.getValue("consent") instanceof JsonObject consent ? consent : null);
+            row.getValue("consent") instanceof JsonObject consent ? consent : null,
+            row.getUUID("created_by_org"));
       };
+
+  /** The organisation whose documentation the room is: the patient's, or the creator's. */
+  public UUID owningOrganisationId() {
+    return patient == null
+        ? createdByOrganisationId
+        : UUID.fromString(patient.getString("organisationId"));
+  }
 
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
+        .put("createdByOrganisationId", createdByOrganisationId.toString())
         .put("kind", kind)
         .put("title", title)
         .put("createdAt", Times.iso(createdAt))

@@ -16,7 +16,7 @@ import org.konsil.server.http.Rows;
 final class RoomStore {
 
   private static final String ROOM_SELECT =
-      "SELECT r.id, r.kind, r.title, r.created_at, r.last_seq, r.last_message_at,"
+      "SELECT r.id, r.kind, r.title, r.created_at, r.last_seq, r.last_message_at, r.created_by_org,"
           + " coalesce(rm.seq, 0) AS read_seq,"
           + " (SELECT count(*) FROM messages m WHERE m.room_id = r.id"
           + "  AND m.seq > coalesce(rm.seq, 0) AND m.sender_user_id IS DISTINCT FROM #{user})"
