@@ -224,26 +224,21 @@ public final class RoomService {
   public Future<Room> view(AuthenticatedUser user, UUID roomId) {
     return store
         .viewFor(pool, roomId, user.organisationId(), user.userId())
-        .map(
-            room -> {
-              if (room == null) {
-                throw ApiException.notAMember();
-              }
-              return room;
-            });
+        .compose(room -> room == null ? refuse(user, roomId) : Future.succeededFuture(room));
   }
 
   /** The room's last sequence number, refusing anyone whose organisation is not a member. */
   public Future<Long> requireMember(AuthenticatedUser user, UUID roomId) {
     return store
         .lastSeqIfMember(pool, roomId, user.organisationId())
-        .map(
-            seq -> {
-              if (seq == null) {
-                throw ApiException.notAMember();
-              }
-              return seq;
-            });
+        .compose(seq -> seq == null ? refuse(user, roomId) : Future.succeededFuture(seq));
+  }
+
+  /** Refuses a room the user's organisation is not in (or that does not exist), audited. */
+  public <T> Future<T> refuse(AuthenticatedUser user, UUID roomId) {
+    return audit
+        .recordAlone(AuditEvent.by(user).on("room", roomId).denied("room.read"))
+        .transform(done -> Future.failedFuture(ApiException.notAMember()));
   }
 
   public Future<Map<UUID, Long>> lastSeqsOf(UUID organisationId) {

@@ -99,6 +99,16 @@ class RoomTest {
     assertEquals(1, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
     assertEquals(
         0, server.count("SELECT count(*) FROM read_markers WHERE room_id = '" + room + "'"));
+    assertTrue(
+        server.count(
+                "SELECT count(*) FROM audit_events WHERE action = 'room.read' AND outcome = 'denied'"
+                    + " AND object_id = '"
+                    + room
+                    + "' AND actor_user_id = '"
+                    + eve.userId()
+                    + "'")
+            >= 3,
+        "the refusals are audited");
   }
 
   @Test
