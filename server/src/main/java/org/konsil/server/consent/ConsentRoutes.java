@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.UUID;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
+import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
 import org.konsil.server.patients.PatientRoutes;
 
@@ -110,17 +111,12 @@ public final class ConsentRoutes {
         .document(AuthenticatedUser.of(ctx), consentId)
         .onSuccess(
             access ->
-                ctx.response()
-                    .putHeader("Content-Type", access.mediaType())
-                    .putHeader(
-                        "Content-Disposition",
-                        "inline; filename=\""
-                            + access.name()
-                            + "."
-                            + extension(access.mediaType())
-                            + "\"")
-                    .sendFile(access.path().toString())
-                    .onFailure(ctx::fail))
+                FileResponses.send(
+                    ctx,
+                    access.path(),
+                    access.mediaType(),
+                    "inline",
+                    access.name() + "." + extension(access.mediaType())))
         .onFailure(ctx::fail);
   }
 

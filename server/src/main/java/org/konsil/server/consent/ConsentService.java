@@ -98,15 +98,7 @@ public final class ConsentService {
       StoredFile file) {
     UUID consentId = UUID.randomUUID();
     OffsetDateTime now = Times.now(clock);
-    return patients
-        .lock(tx, patientId)
-        .compose(
-            patient -> {
-              if (patient.revoked()) {
-                throw MessagingService.consentRevoked();
-              }
-              return store.latest(tx, patientId);
-            })
+    return latestOfUnrevoked(tx, patientId)
         .compose(
             previous -> {
               if (previous != null
@@ -140,6 +132,19 @@ public final class ConsentService {
                                   .with("organisations", organisations.size())
                                   .success("consent.uploaded")))
                   .compose(done -> store.byId(tx, consentId));
+            });
+  }
+
+  /** Locks the patient and reads its newest consent, refusing once the patient has revoked. */
+  private Future<Consent> latestOfUnrevoked(SqlClient tx, UUID patientId) {
+    return patients
+        .lock(tx, patientId)
+        .compose(
+            patient -> {
+              if (patient.revoked()) {
+                throw MessagingService.consentRevoked();
+              }
+              return store.latest(tx, patientId);
             });
   }
 
@@ -265,15 +270,7 @@ public final class ConsentService {
       StoredFile file,
       List<Message> posted) {
     OffsetDateTime now = Times.now(clock);
-    return patients
-        .lock(tx, patientId)
-        .compose(
-            patient -> {
-              if (patient.revoked()) {
-                throw MessagingService.consentRevoked();
-              }
-              return store.latest(tx, patientId);
-            })
+    return latestOfUnrevoked(tx, patientId)
         .compose(
             consent -> {
               if (consent == null || !"active".equals(consent.status())) {

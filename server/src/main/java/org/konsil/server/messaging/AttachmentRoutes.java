@@ -9,6 +9,7 @@ import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.files.MediaType;
 import org.konsil.server.http.ApiException;
+import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
@@ -71,15 +72,8 @@ public final class AttachmentRoutes {
         .attachment(AuthenticatedUser.of(ctx), id)
         .onSuccess(
             access ->
-                ctx.response()
-                    .putHeader("Content-Type", access.mediaType())
-                    .putHeader(
-                        "Content-Disposition",
-                        "attachment; filename=\""
-                            + (access.fileName() == null ? "attachment" : access.fileName())
-                            + "\"")
-                    .sendFile(access.path().toString())
-                    .onFailure(ctx::fail))
+                FileResponses.send(
+                    ctx, access.path(), access.mediaType(), "attachment", access.fileName()))
         .onFailure(ctx::fail);
   }
 }
