@@ -6,7 +6,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.mail.MailClient;
+import io.vertx.ext.mail.MailConfig;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -17,6 +20,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.konsil.fax.FaxTransport;
+import org.konsil.fax.http.HttpFaxTransport;
+import org.konsil.fax.smtp.SmtpFaxTransport;
+import org.konsil.fax.spool.SpoolFaxTransport;
 import org.konsil.server.accounts.AccessTokens;
 import org.konsil.server.accounts.AccountRoutes;
 import org.konsil.server.accounts.AccountService;
@@ -32,12 +39,15 @@ import org.konsil.server.http.ApiException;
 import org.konsil.server.http.HttpVerticle;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.SecurityHeaders;
+import org.konsil.server.invitations.InvitationRoutes;
+import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.LiveEvents;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.SystemNotices;
 import org.konsil.server.messaging.WebSocketGateway;
+import org.konsil.server.notifications.FaxOutbox;
 import org.konsil.server.notifications.MailOutbox;
 import org.konsil.server.notifications.MailSender;
 import org.konsil.server.notifications.SmtpMailSender;
@@ -71,6 +81,8 @@ public final class Wiring {
   private final MessagingService messaging;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
+  private final FaxOutbox faxOutbox;
+  private final InvitationService invitations;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -109,13 +121,21 @@ public final class Wiring {
     this.consents =
         new ConsentService(
             pool, clock, patients, files, audit, new SystemNotices(live), organisations, vertx);
-    this.rooms = new RoomService(pool, clock, organisations, patients, consents, audit, live);
-    this.messaging = new MessagingService(vertx, pool, clock, rooms, live, files, audit, metrics);
+    this.faxOutbox =
+        new FaxOutbox(vertx, pool, clock, faxTransport(vertx, config), config.outboxGiveUp());
+    this.invitations =
+        new InvitationService(
+            pool, clock, config, mailOutbox, faxOutbox, accounts, organisations, audit);
+    this.rooms =
+        new RoomService(pool, clock, organisations, patients, consents, audit, live, invitations);
+    this.messaging =
+        new MessagingService(vertx, pool, clock, rooms, live, files, audit, invitations, metrics);
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
   }
 
   public Future<Void> start() {
     mailOutbox.start(Duration.ofSeconds(1));
+    faxOutbox.start(Duration.ofSeconds(1));
     return vertx
         .deployVerticle(
             () -> {
@@ -137,6 +157,7 @@ public final class Wiring {
    */
   public Future<Void> stop() {
     mailOutbox.stop();
+    faxOutbox.stop();
     if (deploymentId == null) {
       return Future.succeededFuture();
     }
@@ -177,6 +198,42 @@ public final class Wiring {
 
   public ConsentService consents() {
     return consents;
+  }
+
+  public FaxOutbox faxOutbox() {
+    return faxOutbox;
+  }
+
+  /**
+   * The fax transport the configuration names: a spool folder, an HTTP provider or e-mail-to-fax.
+   */
+  private static FaxTransport faxTransport(Vertx vertx, KonsilConfig config) {
+    KonsilConfig.FaxSettings fax = config.fax();
+    return switch (fax.transport()) {
+      case "http" ->
+          new HttpFaxTransport(
+              WebClient.create(vertx),
+              fax.httpUrl().orElseThrow(),
+              fax.httpToken().orElseThrow(),
+              30_000);
+      case "smtp" ->
+          new SmtpFaxTransport(
+              MailClient.createShared(vertx, smtpConfig(config), "konsil-fax-smtp"),
+              config.mailFrom(),
+              fax.smtpDomain().orElseThrow());
+      default -> new SpoolFaxTransport(vertx, config.faxSpoolDir());
+    };
+  }
+
+  private static MailConfig smtpConfig(KonsilConfig config) {
+    KonsilConfig.SmtpSettings smtp =
+        config
+            .smtp()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "KONSIL_FAX_TRANSPORT=smtp needs KONSIL_SMTP_HOST"));
+    return SmtpMailSender.mailConfig(smtp);
   }
 
   public MailOutbox mailOutbox() {
@@ -238,6 +295,7 @@ public final class Wiring {
     new ConsentRoutes(consents).mount(api);
     new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
+    new InvitationRoutes(invitations, rooms).mount(api);
     root.route("/api/v1/*").subRouter(api);
 
     root.route().failureHandler(Problems::handle);

@@ -304,6 +304,19 @@ public final class AccountService {
         .map(done -> config.publicUrl() + "/set-password#token=" + token);
   }
 
+  /** Checks the password rules and hashes the password, off the event loop. */
+  public Future<String> hashPassword(String password) {
+    checkPasswordRules(password);
+    return vertx.executeBlocking(() -> hasher.hash(password));
+  }
+
+  /**
+   * Gives a user a password (hashed before) in the caller's transaction; pending becomes active.
+   */
+  public Future<Void> setPasswordHash(SqlClient tx, UUID userId, String passwordHash) {
+    return store.setPassword(tx, userId, passwordHash);
+  }
+
   /** Ends every session of a user inside the caller's transaction. */
   public Future<Void> endAllSessions(SqlClient tx, UUID userId) {
     return store.revokeAllSessions(tx, userId, Times.now(clock)).mapEmpty();

@@ -23,7 +23,8 @@ public final class Authenticator {
           "/api/v1/auth/login",
           "/api/v1/auth/second-factor",
           "/api/v1/auth/refresh",
-          "/api/v1/auth/set-password");
+          "/api/v1/auth/set-password",
+          "/api/v1/registrations");
 
   private final AccountService accounts;
 

@@ -39,7 +39,18 @@ public record KonsilConfig(
     int wsMaxQueuedBytes,
     Duration wsAuthTimeout,
     Duration shutdownGrace,
-    int eventLoopInstances) {
+    int eventLoopInstances,
+    FaxSettings fax,
+    Duration invitationTtl,
+    Duration outboxGiveUp) {
+
+  /** How faxes leave: spool (a folder), http (a provider's REST API) or smtp (e-mail-to-fax). */
+  public record FaxSettings(
+      String transport,
+      Optional<String> httpUrl,
+      Optional<String> httpToken,
+      Optional<String> callbackSecret,
+      Optional<String> smtpDomain) {}
 
   /** How mail leaves when SMTP is configured. */
   public record SmtpSettings(
@@ -105,11 +116,37 @@ public record KonsilConfig(
         Duration.ofSeconds(s.integer("KONSIL_WS_AUTH_TIMEOUT_SECONDS", 10, 1, 300)),
         Duration.ofSeconds(s.integer("KONSIL_SHUTDOWN_GRACE_SECONDS", 10, 0, 300)),
         s.integer(
-            "KONSIL_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256));
+            "KONSIL_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256),
+        fax(s),
+        Duration.ofDays(s.integer("KONSIL_INVITATION_TTL_DAYS", 30, 1, 365)),
+        Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)));
+  }
+
+  private static FaxSettings fax(Settings s) {
+    String transport = s.oneOf("KONSIL_FAX_TRANSPORT", "spool", "spool", "http", "smtp");
+    FaxSettings fax =
+        new FaxSettings(
+            transport,
+            s.optional("KONSIL_FAX_HTTP_URL"),
+            s.optional("KONSIL_FAX_HTTP_TOKEN"),
+            s.optional("KONSIL_FAX_CALLBACK_SECRET"),
+            s.optional("KONSIL_FAX_SMTP_DOMAIN"));
+    if (transport.equals("http") && (fax.httpUrl().isEmpty() || fax.httpToken().isEmpty())) {
+      throw new IllegalArgumentException(
+          "KONSIL_FAX_TRANSPORT=http needs KONSIL_FAX_HTTP_URL and KONSIL_FAX_HTTP_TOKEN");
+    }
+    if (transport.equals("smtp") && fax.smtpDomain().isEmpty()) {
+      throw new IllegalArgumentException("KONSIL_FAX_TRANSPORT=smtp needs KONSIL_FAX_SMTP_DOMAIN");
+    }
+    return fax;
   }
 
   public Path postgresDir() {
     return dataDir.resolve("postgres");
+  }
+
+  public Path faxSpoolDir() {
+    return dataDir.resolve("fax");
   }
 
   public Path mailSpoolDir() {

@@ -82,6 +82,16 @@ public final class ConsentService {
               if (patient.revoked()) {
                 throw MessagingService.consentRevoked();
               }
+              return this.organisations.activeOrganisations(organisations);
+            })
+        .compose(
+            found -> {
+              if (found.size() != organisations.size()) {
+                throw new ApiException(
+                    422,
+                    "organisation_not_active",
+                    "A consent can only name organisations that are on Konsil and active.");
+              }
               return files.receive(body, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null);
             })
         .compose(

@@ -28,7 +28,8 @@ final class MessageStore {
   Future<LockedRoom> lockRoomForMember(SqlClient tx, UUID room, UUID org) {
     return SqlTemplate.forQuery(
             tx,
-            "SELECT r.last_seq, r.patient_id FROM rooms r JOIN room_members m ON m.room_id = r.id"
+            "SELECT r.last_seq, r.patient_id, r.pending_invitations FROM rooms r"
+                + " JOIN room_members m ON m.room_id = r.id"
                 + " AND m.organisation_id = #{org} WHERE r.id = #{room} FOR UPDATE OF r")
         .execute(Map.of("room", room, "org", org))
         .map(
@@ -37,11 +38,12 @@ final class MessageStore {
                     ? null
                     : new LockedRoom(
                         rows.iterator().next().getLong("last_seq"),
-                        rows.iterator().next().getUUID("patient_id")));
+                        rows.iterator().next().getUUID("patient_id"),
+                        rows.iterator().next().getInteger("pending_invitations")));
   }
 
   /** A room whose row this transaction holds. */
-  record LockedRoom(long lastSeq, java.util.UUID patientId) {}
+  record LockedRoom(long lastSeq, java.util.UUID patientId, int pendingInvitations) {}
 
   /**
    * Whether the patient revoked their consent. Read in its own statement after the room lock, so

@@ -23,6 +23,7 @@ import org.konsil.server.files.FileStore;
 import org.konsil.server.files.StoredFile;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
+import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.rooms.RoomService;
 
 /**
@@ -41,6 +42,7 @@ public final class MessagingService implements RoomCursor.Fetch {
   private final LiveEvents live;
   private final FileStore files;
   private final AuditLog audit;
+  private final InvitationService invitations;
   private final MessageStore store = new MessageStore();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
@@ -55,7 +57,9 @@ public final class MessagingService implements RoomCursor.Fetch {
       LiveEvents live,
       FileStore files,
       AuditLog audit,
+      InvitationService invitations,
       MeterRegistry metrics) {
+    this.invitations = invitations;
     this.files = files;
     this.audit = audit;
     this.stored =
@@ -163,7 +167,7 @@ public final class MessagingService implements RoomCursor.Fetch {
                     .compose(
                         locked -> {
                           if (locked == null) {
-                            throw ApiException.notAMember();
+                            return rooms.<Ack>refuse(user, room);
                           }
                           return store
                               .byClientMsgId(tx, user.userId(), clientMsgId)
@@ -195,6 +199,12 @@ public final class MessagingService implements RoomCursor.Fetch {
                                                       false);
                                               return store
                                                   .insert(tx, message)
+                                                  .compose(
+                                                      done ->
+                                                          locked.pendingInvitations() > 0
+                                                              ? invitations.dispatchPending(
+                                                                  tx, room)
+                                                              : Future.succeededFuture())
                                                   .map(new Ack(message, false));
                                             });
                                   });
@@ -256,18 +266,19 @@ public final class MessagingService implements RoomCursor.Fetch {
               return allMessages(roomId, 0, new java.util.ArrayList<>())
                   .compose(
                       messages ->
-                          audit
-                              .recordAlone(
-                                  AuditEvent.by(user)
-                                      .on("room", roomId)
-                                      .with("messages", messages.size())
-                                      .success("room.exported"))
+                          vertx
+                              .executeBlocking(
+                                  () ->
+                                      HistoryExport.render(room, messages, user, Times.now(clock)))
                               .compose(
-                                  done ->
-                                      vertx.executeBlocking(
-                                          () ->
-                                              HistoryExport.render(
-                                                  room, messages, user, Times.now(clock)))));
+                                  pdf ->
+                                      audit
+                                          .recordAlone(
+                                              AuditEvent.by(user)
+                                                  .on("room", roomId)
+                                                  .with("messages", messages.size())
+                                                  .success("room.exported"))
+                                          .map(pdf)));
             });
   }
 

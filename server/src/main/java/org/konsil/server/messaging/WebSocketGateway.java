@@ -466,6 +466,9 @@ public final class WebSocketGateway {
       }
     } else if ("joined".equals(kind)) {
       deliverJoined(event, connection);
+    } else if ("masked".equals(kind)
+        && connection.cursors.containsKey(UUID.fromString(headers.get(LiveEvents.ROOM)))) {
+      connection.sendLive(event.body());
     }
   }
 

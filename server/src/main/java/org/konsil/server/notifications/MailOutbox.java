@@ -47,11 +47,29 @@ public final class MailOutbox {
 
   /** Queues a mail in the caller's transaction; nothing leaves before it commits. */
   public Future<Void> enqueue(SqlClient tx, MailMessage mail) {
+    return enqueue(tx, mail, null);
+  }
+
+  /**
+   * Queues a mail that carries a single-use code for an invitation: its text is removed from the
+   * outbox once it is sent or given up.
+   */
+  public Future<Void> enqueueSecret(SqlClient tx, MailMessage mail, java.util.UUID invitationId) {
+    return enqueue(tx, mail, invitationId);
+  }
+
+  private Future<Void> enqueue(SqlClient tx, MailMessage mail, java.util.UUID invitationId) {
+    java.util.Map<String, Object> p = new java.util.HashMap<>();
+    p.put("to", mail.to());
+    p.put("payload", invitationId == null ? mail.toJson() : mail.toJson().put("secret", true));
+    p.put("now", Times.now(clock));
+    p.put("invitation", invitationId);
     return SqlTemplate.forUpdate(
             tx,
-            "INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at)"
-                + " VALUES ('mail', #{to}, #{payload}, 'queued', #{now}, #{now})")
-        .execute(Map.of("to", mail.to(), "payload", mail.toJson(), "now", Times.now(clock)))
+            "INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at,"
+                + " invitation_id) VALUES ('mail', #{to}, #{payload}, 'queued', #{now}, #{now},"
+                + " #{invitation})")
+        .execute(p)
         .mapEmpty();
   }
 
@@ -110,7 +128,9 @@ public final class MailOutbox {
             sent ->
                 SqlTemplate.forUpdate(
                         pool,
-                        "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL"
+                        "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL,"
+                            + " payload = CASE WHEN payload ? 'secret'"
+                            + " THEN payload - 'text' ELSE payload END"
                             + " WHERE id = #{id}")
                     .execute(Map.of("id", id, "now", Times.now(clock)))
                     .<Void>mapEmpty(),
@@ -129,6 +149,9 @@ public final class MailOutbox {
     return SqlTemplate.forUpdate(
             pool,
             "UPDATE outbox SET status = #{status}, next_attempt_at = #{next}, last_error = #{error}"
+                + (giveUp
+                    ? ", payload = CASE WHEN payload ? 'secret' THEN payload - 'text' ELSE payload END"
+                    : "")
                 + " WHERE id = #{id}")
         .execute(
             Map.of(

@@ -15,6 +15,12 @@ public final class SmtpMailSender implements MailSender {
   private final String from;
 
   public SmtpMailSender(Vertx vertx, KonsilConfig.SmtpSettings smtp, String from) {
+    this.client = MailClient.createShared(vertx, mailConfig(smtp), "konsil-smtp");
+    this.from = from;
+  }
+
+  /** The mail client settings for an SMTP server, shared with e-mail-to-fax. */
+  public static MailConfig mailConfig(KonsilConfig.SmtpSettings smtp) {
     MailConfig config =
         new MailConfig()
             .setHostname(smtp.host())
@@ -27,8 +33,7 @@ public final class SmtpMailSender implements MailSender {
             .setLogin(smtp.username().isPresent() ? LoginOption.REQUIRED : LoginOption.DISABLED);
     smtp.username().ifPresent(config::setUsername);
     smtp.password().ifPresent(config::setPassword);
-    this.client = MailClient.createShared(vertx, config, "konsil-smtp");
-    this.from = from;
+    return config;
   }
 
   @Override

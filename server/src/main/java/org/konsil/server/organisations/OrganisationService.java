@@ -137,6 +137,13 @@ public final class OrganisationService {
                 .compose(done -> store.member(tx, admin.organisationId(), userId)));
   }
 
+  /** The first admin of an organisation that registers with an invitation code. */
+  public Future<UUID> addFirstAdmin(SqlClient tx, UUID organisationId, String email, String name) {
+    UUID userId = UUID.randomUUID();
+    return insertNewUser(tx, userId, organisationId, email, name, "admin", Times.now(clock))
+        .map(userId);
+  }
+
   /**
    * For operator commands and demo data: adds a user and hands the set-password link back instead
    * of mailing it.

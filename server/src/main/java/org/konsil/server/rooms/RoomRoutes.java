@@ -8,6 +8,7 @@ import java.util.UUID;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.invitations.InviteeRequest;
 
 /** REST routes for creating, listing and opening rooms. */
 public final class RoomRoutes {
@@ -60,8 +61,24 @@ public final class RoomRoutes {
     if (body.raw().containsKey("patientId")) {
       throw ApiException.validation("A general room has no 'patientId'.");
     }
+    List<InviteeRequest> invitees = new java.util.ArrayList<>();
+    Object raw = body.raw().getValue("invitations");
+    if (raw != null) {
+      if (!(raw instanceof io.vertx.core.json.JsonArray list) || list.size() > 10) {
+        throw ApiException.validation("'invitations' must be a list of at most 10 partners.");
+      }
+      for (Object item : list) {
+        if (!(item instanceof io.vertx.core.json.JsonObject invitee)) {
+          throw ApiException.validation("Each invitation must be an object.");
+        }
+        invitees.add(InviteeRequest.from(Json.of(invitee)));
+      }
+    }
+    Boolean now = body.optionalBoolean("inviteNow");
     ctx.response().setStatusCode(201);
-    return rooms.createGeneral(user, title, partners).map(Room::toJson);
+    return rooms
+        .createGeneral(user, title, partners, invitees, Boolean.TRUE.equals(now))
+        .map(Room::toJson);
   }
 
   /** The room id from the path; a malformed one is refused like a room one is not a member of. */

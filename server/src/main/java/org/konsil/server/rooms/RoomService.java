@@ -17,6 +17,8 @@ import org.konsil.server.audit.AuditLog;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
+import org.konsil.server.invitations.InvitationService;
+import org.konsil.server.invitations.InviteeRequest;
 import org.konsil.server.messaging.LiveEvents;
 import org.konsil.server.organisations.Organisation;
 import org.konsil.server.organisations.OrganisationService;
@@ -38,6 +40,7 @@ public final class RoomService {
   private final ConsentService consents;
   private final AuditLog audit;
   private final LiveEvents live;
+  private final InvitationService invitations;
   private final RoomStore store = new RoomStore();
 
   public RoomService(
@@ -47,7 +50,9 @@ public final class RoomService {
       PatientService patients,
       ConsentService consents,
       AuditLog audit,
-      LiveEvents live) {
+      LiveEvents live,
+      InvitationService invitations) {
+    this.invitations = invitations;
     this.pool = pool;
     this.clock = clock;
     this.organisations = organisations;
@@ -59,7 +64,20 @@ public final class RoomService {
 
   /** A general room of the user's organisation with active partner organisations. */
   public Future<Room> createGeneral(AuthenticatedUser user, String title, List<UUID> partners) {
-    return create(user, title, partners, null);
+    return createGeneral(user, title, partners, List.of(), false);
+  }
+
+  /**
+   * A general room that also invites partners not on Konsil yet; their invitations go out with the
+   * first message, or at once when {@code inviteNow}.
+   */
+  public Future<Room> createGeneral(
+      AuthenticatedUser user,
+      String title,
+      List<UUID> partners,
+      List<InviteeRequest> invitees,
+      boolean inviteNow) {
+    return create(user, title, partners, null, invitees, inviteNow);
   }
 
   /**
@@ -70,11 +88,16 @@ public final class RoomService {
       AuthenticatedUser user, UUID patientId, String title, List<UUID> partners) {
     return patients
         .ownPatient(user, patientId)
-        .compose(patient -> create(user, title, partners, patient));
+        .compose(patient -> create(user, title, partners, patient, List.of(), false));
   }
 
   private Future<Room> create(
-      AuthenticatedUser user, String title, List<UUID> partners, Patient patient) {
+      AuthenticatedUser user,
+      String title,
+      List<UUID> partners,
+      Patient patient,
+      List<InviteeRequest> invitees,
+      boolean inviteNow) {
     List<UUID> others = partners.stream().filter(id -> !id.equals(user.organisationId())).toList();
     UUID roomId = UUID.randomUUID();
     OffsetDateTime now = Times.now(clock);
@@ -98,7 +121,16 @@ public final class RoomService {
                                         user.userId(),
                                         patient == null ? null : patient.id(),
                                         now))
-                            .compose(done -> store.insertMembers(tx, roomId, members, now))
+                            .compose(
+                                done ->
+                                    invitees.isEmpty()
+                                        ? Future.succeededFuture(List.<UUID>of())
+                                        : invitations.invite(tx, user, roomId, invitees, inviteNow))
+                            .compose(
+                                invited -> {
+                                  members.addAll(invited);
+                                  return store.insertMembers(tx, roomId, members, now);
+                                })
                             .compose(
                                 done ->
                                     audit.record(

@@ -1,0 +1,323 @@
+package org.konsil.server.invitations;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.konsil.fax.FaxNumber;
+import org.konsil.fax.InvitationLetter;
+import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.accounts.LoginThrottle;
+import org.konsil.server.accounts.Secrets;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
+import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.Times;
+import org.konsil.server.notifications.FaxOutbox;
+import org.konsil.server.notifications.MailMessage;
+import org.konsil.server.notifications.MailOutbox;
+import org.konsil.server.organisations.OrganisationService;
+
+/**
+ * Invitations of partners that are not on Konsil yet: created with a room, sent by e-mail and/or
+ * fax when the room's first message is sent (or at once), and redeemed with a single-use code that
+ * activates the organisation, creates its first admin and lets it into the room.
+ */
+public final class InvitationService {
+
+  private final Pool pool;
+  private final Clock clock;
+  private final KonsilConfig config;
+  private final MailOutbox mail;
+  private final FaxOutbox fax;
+  private final AccountService accounts;
+  private final OrganisationService organisations;
+  private final AuditLog audit;
+  private final LoginThrottle wrongCodes;
+  private final InvitationStore store = new InvitationStore();
+
+  public InvitationService(
+      Pool pool,
+      Clock clock,
+      KonsilConfig config,
+      MailOutbox mail,
+      FaxOutbox fax,
+      AccountService accounts,
+      OrganisationService organisations,
+      AuditLog audit) {
+    this.pool = pool;
+    this.clock = clock;
+    this.config = config;
+    this.mail = mail;
+    this.fax = fax;
+    this.accounts = accounts;
+    this.organisations = organisations;
+    this.audit = audit;
+    this.wrongCodes = new LoginThrottle(clock, 10, Duration.ofMinutes(15));
+  }
+
+  /**
+   * In the room-creating transaction: each invitee becomes an {@code invited} organisation with an
+   * invitation; answers the new organisations' ids, to be added to the room.
+   */
+  public Future<List<UUID>> invite(
+      SqlClient tx,
+      AuthenticatedUser inviter,
+      UUID room,
+      List<InviteeRequest> invitees,
+      boolean now) {
+    List<UUID> created = new ArrayList<>();
+    OffsetDateTime at = Times.now(clock);
+    Future<Void> chain = Future.succeededFuture();
+    for (InviteeRequest invitee : invitees) {
+      UUID organisation = UUID.randomUUID();
+      UUID invitation = UUID.randomUUID();
+      created.add(organisation);
+      chain =
+          chain
+              .compose(done -> store.insertInvitedOrganisation(tx, organisation, invitee, at))
+              .compose(
+                  done ->
+                      store.insert(
+                          tx,
+                          invitation,
+                          organisation,
+                          room,
+                          inviter.userId(),
+                          inviter.organisationId(),
+                          invitee,
+                          at))
+              .compose(
+                  done ->
+                      audit.record(
+                          tx,
+                          AuditEvent.by(inviter)
+                              .on("invitation", invitation)
+                              .with("room", room)
+                              .with("organisation", organisation)
+                              .with("email", invitee.email() != null)
+                              .with("fax", invitee.fax() != null)
+                              .success("invitation.created")));
+    }
+    return chain
+        .compose(
+            done -> now ? dispatchPending(tx, room) : store.addPending(tx, room, invitees.size()))
+        .map(created);
+  }
+
+  /** In a message's transaction: sends the room's invitations that waited for it. */
+  public Future<Void> dispatchPending(SqlClient tx, UUID room) {
+    return store
+        .unsent(tx, room)
+        .compose(
+            rows -> {
+              Future<Void> chain = Future.succeededFuture();
+              for (Row row : rows) {
+                chain = chain.compose(done -> dispatch(tx, row));
+              }
+              return chain;
+            })
+        .compose(done -> store.clearPending(tx, room));
+  }
+
+  /** Makes a new code (the old one stops working) and queues the letter on each channel. */
+  private Future<Void> dispatch(SqlClient tx, Row invitation) {
+    String code = InvitationCodes.newCode();
+    OffsetDateTime now = Times.now(clock);
+    OffsetDateTime expires = Times.at(clock.instant().plus(config.invitationTtl()));
+    UUID id = invitation.getUUID("id");
+    String url = config.publicUrl() + "/register";
+    InvitationLetter letter =
+        new InvitationLetter(
+            invitation.getString("inviter_name"),
+            invitation.getString("organisation_name"),
+            url,
+            code,
+            LocalDate.ofInstant(expires.toInstant(), ZoneOffset.UTC),
+            invitation.getString("language"));
+    Future<Void> sent = store.markSent(tx, id, hash(code), now, expires);
+    if (invitation.getString("email") != null) {
+      sent =
+          sent.compose(
+              done ->
+                  mail.enqueueSecret(
+                      tx, invitationMail(invitation.getString("email"), letter), id));
+    }
+    if (invitation.getString("fax") != null) {
+      sent =
+          sent.compose(
+              done -> fax.enqueue(tx, id, new FaxNumber(invitation.getString("fax")), letter));
+    }
+    return sent;
+  }
+
+  /** The invitations of a room with how their e-mails and faxes fared; for members of the room. */
+  public Future<JsonArray> ofRoom(UUID room) {
+    return store
+        .ofRoom(pool, room)
+        .map(
+            rows -> {
+              JsonArray list = new JsonArray();
+              for (Row row : rows) {
+                Object deliveries = row.getValue("deliveries");
+                list.add(
+                    new JsonObject()
+                        .put("id", row.getUUID("id").toString())
+                        .put(
+                            "organisation",
+                            new JsonObject()
+                                .put("id", row.getUUID("organisation_id").toString())
+                                .put("name", row.getString("organisation_name"))
+                                .put("status", row.getString("organisation_status")))
+                        .put("email", row.getString("email"))
+                        .put("fax", row.getString("fax"))
+                        .put("sentAt", Times.iso(row.getOffsetDateTime("sent_at")))
+                        .put("expiresAt", Times.iso(row.getOffsetDateTime("expires_at")))
+                        .put("usedAt", Times.iso(row.getOffsetDateTime("used_at")))
+                        .put(
+                            "deliveries",
+                            deliveries instanceof JsonArray array ? array : new JsonArray()));
+              }
+              return list;
+            });
+  }
+
+  /** Sends an invitation again with a new code; only the inviting organisation may. */
+  public Future<Void> resend(AuthenticatedUser user, UUID invitationId) {
+    return pool.withTransaction(
+        tx ->
+            store
+                .byId(tx, invitationId)
+                .compose(
+                    row -> {
+                      if (row == null
+                          || !row.getUUID("invited_by_org").equals(user.organisationId())) {
+                        throw ApiException.notFound("No such invitation.");
+                      }
+                      if (row.getOffsetDateTime("used_at") != null) {
+                        throw ApiException.conflict(
+                            "invitation_used", "The organisation has registered already.");
+                      }
+                      return dispatch(tx, row)
+                          .compose(
+                              done ->
+                                  audit.record(
+                                      tx,
+                                      AuditEvent.by(user)
+                                          .on("invitation", invitationId)
+                                          .success("invitation.resent")));
+                    }));
+  }
+
+  /**
+   * Registers an invited organisation with its code: the organisation becomes active and gets its
+   * first admin with the given password. Wrong codes from one address are rate limited.
+   */
+  public Future<JsonObject> register(
+      String code, String adminEmail, String adminName, String password, String address) {
+    long wait = wrongCodes.retryAfterSeconds(address);
+    if (wait > 0) {
+      throw ApiException.rateLimited(
+          "rate_limited", "Too many wrong codes; try again later.", wait);
+    }
+    OffsetDateTime now = Times.now(clock);
+    return accounts
+        .hashPassword(password)
+        .compose(
+            passwordHash ->
+                pool.withTransaction(
+                    tx ->
+                        store
+                            .byCode(tx, hash(code), now)
+                            .compose(
+                                row -> {
+                                  if (row == null) {
+                                    wrongCodes.recordFailure(address);
+                                    throw new ApiException(
+                                        410,
+                                        "invalid_invitation_code",
+                                        "The code is wrong, used or expired. Ask the inviting"
+                                            + " organisation to send the invitation again.");
+                                  }
+                                  UUID organisation = row.getUUID("organisation_id");
+                                  return store
+                                      .activate(tx, organisation)
+                                      .compose(
+                                          done ->
+                                              organisations.addFirstAdmin(
+                                                  tx, organisation, adminEmail, adminName))
+                                      .compose(
+                                          userId ->
+                                              accounts
+                                                  .setPasswordHash(tx, userId, passwordHash)
+                                                  .compose(
+                                                      done ->
+                                                          store.markUsed(
+                                                              tx, row.getUUID("id"), now))
+                                                  .compose(
+                                                      done ->
+                                                          audit.record(
+                                                              tx,
+                                                              AuditEvent.by(userId, organisation)
+                                                                  .on(
+                                                                      "invitation",
+                                                                      row.getUUID("id"))
+                                                                  .with(
+                                                                      "room",
+                                                                      row.getUUID("room_id"))
+                                                                  .success(
+                                                                      "invitation.registered")))
+                                                  .map(
+                                                      done ->
+                                                          new JsonObject()
+                                                              .put(
+                                                                  "organisationId",
+                                                                  organisation.toString())
+                                                              .put("userId", userId.toString())
+                                                              .put(
+                                                                  "roomId",
+                                                                  row.getUUID("room_id")
+                                                                      .toString())));
+                                })));
+  }
+
+  private static byte[] hash(String code) {
+    return Secrets.hash(InvitationCodes.normalise(code));
+  }
+
+  private static MailMessage invitationMail(String to, InvitationLetter letter) {
+    String text =
+        "Guten Tag,\n\n"
+            + letter.invitingOrganisation()
+            + " lädt Sie zu Konsil ein, dem sicheren Messenger für die Zusammenarbeit in der"
+            + " Versorgung. Melden Sie sich hier an:\n\n"
+            + letter.registrationUrl()
+            + "\n\nIhr Code: "
+            + letter.code()
+            + "\nEr gilt einmal und bis zum "
+            + letter.expiresOn()
+            + ".\n\nDiese Nachricht enthält keine Patientendaten.\n\n---\n\nHello,\n\n"
+            + letter.invitingOrganisation()
+            + " invites you to Konsil, the secure messenger for working together in care."
+            + " Register here:\n\n"
+            + letter.registrationUrl()
+            + "\n\nYour code: "
+            + letter.code()
+            + "\nIt works once and until "
+            + letter.expiresOn()
+            + ".\n\nThis message contains no patient data.\n";
+    return new MailMessage(to, "Einladung zu Konsil / Invitation to Konsil", text);
+  }
+}

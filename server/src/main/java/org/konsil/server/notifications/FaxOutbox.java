@@ -1,0 +1,198 @@
+package org.konsil.server.notifications;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.konsil.fax.FaxDocument;
+import org.konsil.fax.FaxNumber;
+import org.konsil.fax.FaxReceipt;
+import org.konsil.fax.FaxStatus;
+import org.konsil.fax.FaxTransport;
+import org.konsil.fax.InvitationLetter;
+import org.konsil.fax.LetterRenderer;
+import org.konsil.server.http.Rows;
+import org.konsil.server.http.Times;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable outbox for invitation faxes. A row is written in the transaction that causes it; the
+ * worker renders the letter, hands it to the transport with the row's id as idempotency key, and
+ * records the receipt. A row handed over but not yet confirmed is polled, never sent again; one
+ * whose sending crashed before the receipt was recorded is sent again under the same key, so a
+ * provider that honours the key sends it once. The code in a row is removed once it is done.
+ */
+public final class FaxOutbox {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FaxOutbox.class);
+  private static final Duration CLAIM = Duration.ofMinutes(2);
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+  private static final Duration MAX_RETRY = Duration.ofHours(1);
+  private static final Duration POLL = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Clock clock;
+  private final FaxTransport transport;
+  private final Duration giveUpAfter;
+  private final LetterRenderer renderer = new LetterRenderer();
+  private final AtomicBoolean running = new AtomicBoolean();
+  private long timerId = -1;
+
+  public FaxOutbox(
+      Vertx vertx, Pool pool, Clock clock, FaxTransport transport, Duration giveUpAfter) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.clock = clock;
+    this.transport = transport;
+    this.giveUpAfter = giveUpAfter;
+  }
+
+  /** Queues an invitation letter in the caller's transaction. */
+  public Future<Void> enqueue(
+      SqlClient tx, UUID invitationId, FaxNumber to, InvitationLetter letter) {
+    JsonObject payload =
+        new JsonObject()
+            .put("inviting", letter.invitingOrganisation())
+            .put("recipient", letter.recipientOrganisation())
+            .put("url", letter.registrationUrl())
+            .put("code", letter.code())
+            .put("expiresOn", letter.expiresOn().toString())
+            .put("language", letter.language());
+    Map<String, Object> p = new HashMap<>();
+    p.put("to", to.e164());
+    p.put("payload", payload);
+    p.put("now", Times.now(clock));
+    p.put("invitation", invitationId);
+    return SqlTemplate.forUpdate(
+            tx,
+            "INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at,"
+                + " invitation_id) VALUES ('fax', #{to}, #{payload}, 'queued', #{now}, #{now},"
+                + " #{invitation})")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  public void start(Duration pollInterval) {
+    timerId = vertx.setPeriodic(pollInterval.toMillis(), id -> drain());
+  }
+
+  public void stop() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+  }
+
+  /** Sends or polls what is due now; answers how many rows it handled. */
+  public Future<Integer> drain() {
+    if (!running.compareAndSet(false, true)) {
+      return Future.succeededFuture(0);
+    }
+    return claimDue()
+        .compose(
+            rows -> Future.join(rows.stream().map(this::handle).toList()).map(done -> rows.size()))
+        .onFailure(e -> LOG.warn("fax outbox round failed: {}", e.toString()))
+        .eventually(
+            () -> {
+              running.set(false);
+              return Future.succeededFuture();
+            });
+  }
+
+  private Future<List<Row>> claimDue() {
+    return SqlTemplate.forQuery(
+            pool,
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                + " next_attempt_at = #{claimUntil}"
+                + " WHERE id IN (SELECT id FROM outbox WHERE channel = 'fax'"
+                + " AND status IN ('queued', 'sending') AND next_attempt_at <= #{now}"
+                + " ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED)"
+                + " RETURNING id, recipient, payload, attempts, created_at, provider_id")
+        .execute(
+            Map.of("now", Times.now(clock), "claimUntil", Times.at(clock.instant().plus(CLAIM))))
+        .map(Rows::list);
+  }
+
+  private Future<Void> handle(Row row) {
+    long id = row.getLong("id");
+    String providerId = row.getString("provider_id");
+    Future<FaxReceipt> outcome =
+        providerId != null ? transport.status(providerId) : render(row).compose(transport::send);
+    return outcome.compose(receipt -> record(id, receipt), failure -> retryLater(id, row, failure));
+  }
+
+  private Future<FaxDocument> render(Row row) {
+    JsonObject payload = (JsonObject) row.getValue("payload");
+    InvitationLetter letter =
+        new InvitationLetter(
+            payload.getString("inviting"),
+            payload.getString("recipient"),
+            payload.getString("url"),
+            payload.getString("code"),
+            LocalDate.parse(payload.getString("expiresOn")),
+            payload.getString("language"));
+    FaxNumber to = new FaxNumber(row.getString("recipient"));
+    return vertx.executeBlocking(
+        () -> {
+          byte[] pdf = renderer.pdf(letter);
+          return new FaxDocument("outbox-" + row.getLong("id"), to, pdf, renderer.tiff(pdf));
+        });
+  }
+
+  private Future<Void> record(long id, FaxReceipt receipt) {
+    String sql;
+    if (receipt.status() == FaxStatus.DELIVERED) {
+      sql =
+          "UPDATE outbox SET status = 'sent', sent_at = #{now}, provider_id = #{provider},"
+              + " last_error = NULL, payload = payload - 'code' WHERE id = #{id}";
+    } else if (receipt.status() == FaxStatus.FAILED) {
+      sql =
+          "UPDATE outbox SET status = 'failed', provider_id = #{provider}, last_error = #{reason},"
+              + " payload = payload - 'code' WHERE id = #{id}";
+    } else {
+      sql =
+          "UPDATE outbox SET status = 'sending', provider_id = #{provider}, next_attempt_at = #{poll}"
+              + " WHERE id = #{id}";
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", id);
+    p.put("now", Times.now(clock));
+    p.put("provider", receipt.providerId());
+    p.put("reason", receipt.reason());
+    p.put("poll", Times.at(clock.instant().plus(POLL)));
+    return SqlTemplate.forUpdate(pool, sql).execute(p).mapEmpty();
+  }
+
+  private Future<Void> retryLater(long id, Row row, Throwable failure) {
+    int attempts = row.getInteger("attempts");
+    boolean giveUp =
+        row.getOffsetDateTime("created_at").toInstant().plus(giveUpAfter).isBefore(clock.instant());
+    long backoff = FIRST_RETRY.toMillis() << Math.min(attempts - 1, 20);
+    Duration wait = Duration.ofMillis(Math.min(backoff, MAX_RETRY.toMillis()));
+    LOG.warn("fax {} attempt {} failed: {}", id, attempts, failure.toString());
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", id);
+    p.put("status", giveUp ? "failed" : "queued");
+    p.put("next", Times.at(clock.instant().plus(wait)));
+    p.put("error", String.valueOf(failure.getMessage()));
+    return SqlTemplate.forUpdate(
+            pool,
+            "UPDATE outbox SET status = #{status}, next_attempt_at = #{next}, last_error = #{error}"
+                + (giveUp ? ", payload = payload - 'code'" : "")
+                + " WHERE id = #{id}")
+        .execute(p)
+        .mapEmpty();
+  }
+}
