@@ -26,7 +26,11 @@ public final class ConsentRoutes {
   }
 
   /** Routes whose body is streamed to the file store rather than read as JSON. */
-  public static boolean streamsBody(String method, String path) {
+  public static boolean streamsBody(String method, String rawPath) {
+    String path =
+        rawPath.length() > 1 && rawPath.endsWith("/")
+            ? rawPath.substring(0, rawPath.length() - 1)
+            : rawPath;
     return "POST".equals(method)
         && ((path.startsWith("/api/v1/patients/")
                 && (path.endsWith("/consents") || path.endsWith("/revocation")))

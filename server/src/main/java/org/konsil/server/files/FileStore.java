@@ -84,6 +84,10 @@ public final class FileStore {
         return refuseEarly(request, ApiException.validation("Content-Length is not a number."));
       }
     }
+    if (request.isEnded()) {
+      return Future.failedFuture(
+          new ApiException(400, "upload_incomplete", "Send the file itself as the request body."));
+    }
     UUID id = UUID.randomUUID();
     Path incoming = folder.resolve("incoming").resolve(id.toString());
     Promise<StoredFile> result = Promise.promise();

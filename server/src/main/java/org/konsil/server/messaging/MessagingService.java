@@ -167,7 +167,7 @@ public final class MessagingService implements RoomCursor.Fetch {
                     .compose(
                         locked -> {
                           if (locked == null) {
-                            return rooms.<Ack>refuse(user, room);
+                            throw new NotAMember();
                           }
                           return store
                               .byClientMsgId(tx, user.userId(), clientMsgId)
@@ -210,11 +210,16 @@ public final class MessagingService implements RoomCursor.Fetch {
                                   });
                         }))
         .recover(
-            failure ->
-                Future.failedFuture(
-                    failure instanceof PgException pg && "23505".equals(pg.getSqlState())
-                        ? reusedClientMsgId()
-                        : failure))
+            failure -> {
+              if (failure instanceof NotAMember) {
+                // audited once the transaction has given its connection back
+                return rooms.<Ack>refuse(user, room);
+              }
+              return Future.failedFuture(
+                  failure instanceof PgException pg && "23505".equals(pg.getSqlState())
+                      ? reusedClientMsgId()
+                      : failure);
+            })
         .onSuccess(
             ack -> {
               if (ack.duplicate()) {
@@ -331,6 +336,13 @@ public final class MessagingService implements RoomCursor.Fetch {
                               row.getString("media_type"),
                               row.getString("file_name")));
             });
+  }
+
+  /** A send to a room the sender's organisation is not in; becomes not_a_member after auditing. */
+  private static final class NotAMember extends RuntimeException {
+    NotAMember() {
+      super(null, null, false, false);
+    }
   }
 
   private static ApiException reusedClientMsgId() {

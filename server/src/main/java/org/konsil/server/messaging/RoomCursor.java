@@ -45,6 +45,11 @@ final class RoomCursor {
     this.delivered = delivered;
   }
 
+  /** The room's patient revoked consent: frames still held back are masked before they go out. */
+  void mask() {
+    held.replaceAll((seq, frame) -> Message.maskFrame(frame));
+  }
+
   long delivered() {
     return delivered;
   }

@@ -398,6 +398,7 @@ public final class WebSocketGateway {
         maskedRooms.add(room);
         for (ClientConnection connection : connectionsOf(byRoom, room)) {
           if (connection.isReady()) {
+            connection.cursors.get(room).mask();
             connection.sendLive(event.body());
           }
         }

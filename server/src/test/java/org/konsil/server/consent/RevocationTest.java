@@ -228,6 +228,7 @@ class RevocationTest {
       Api.Response revoked = revoke(ids[0]);
       assertEquals(200, revoked.status(), revoked.body());
       int answers = 1;
+      int refused = 0;
       acked.add("first");
       while (answers < 300) {
         JsonObject frame = a.next();
@@ -237,8 +238,10 @@ class RevocationTest {
         } else if ("error".equals(frame.getString("type"))) {
           assertEquals("consent_revoked", frame.getString("code"));
           answers++;
+          refused++;
         }
       }
+      assertTrue(refused > 0, "the revocation landed while sends were still coming");
     }
     long noticeSeq =
         server.count("SELECT seq FROM messages WHERE room_id = '" + room + "' AND kind = 'system'");

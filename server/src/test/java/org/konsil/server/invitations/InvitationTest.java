@@ -1,0 +1,389 @@
+package org.konsil.server.invitations;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.text.PDFTextStripper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.FakeFaxProvider;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.Session;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.TestSocket;
+
+/**
+ * Inviting a care home that is not on Konsil by fax or e-mail, and its registration with the code.
+ */
+class InvitationTest {
+
+  static final FakeFaxProvider provider = new FakeFaxProvider();
+  static final int SMTP_PORT = freePort();
+  static final Pattern CODE = Pattern.compile("[0-9A-Z]{4}(?:-[0-9A-Z]{2,4}){6}");
+
+  @RegisterExtension
+  @Order(1)
+  static GreenMailExtension mail =
+      new GreenMailExtension(new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+          .withPerMethodLifecycle(false);
+
+  @RegisterExtension
+  @Order(2)
+  static KonsilServer server =
+      new KonsilServer()
+          .with("KONSIL_FAX_TRANSPORT", "http")
+          .with("KONSIL_FAX_HTTP_URL", provider.url())
+          .with("KONSIL_FAX_HTTP_TOKEN", FakeFaxProvider.TOKEN)
+          .with("KONSIL_SMTP_HOST", "127.0.0.1")
+          .with("KONSIL_SMTP_PORT", Integer.toString(SMTP_PORT))
+          .with("KONSIL_SMTP_SECURITY", "none")
+          .with("KONSIL_PUBLIC_URL", "https://konsil.example.org");
+
+  static TestOrg practice;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+  }
+
+  /** A fresh session: tests move the clock past access tokens' lifetime. */
+  static Session anna() {
+    return server.login(practice.admin());
+  }
+
+  @AfterAll
+  static void stopProvider() {
+    provider.close();
+  }
+
+  static Api.Response roomWithInvitation(JsonObject invitee, boolean now) {
+    return server
+        .api()
+        .post(
+            "/api/v1/rooms",
+            new JsonObject()
+                .put("title", "Übergabe Herr K.")
+                .put("invitations", new JsonArray().add(invitee))
+                .put("inviteNow", now),
+            anna().accessToken());
+  }
+
+  static String codeIn(String text) {
+    Matcher matcher = CODE.matcher(text);
+    assertTrue(matcher.find(), "a code in: " + text);
+    return matcher.group();
+  }
+
+  static Api.Response register(String code, String email) {
+    return server
+        .api()
+        .post(
+            "/api/v1/registrations",
+            new JsonObject()
+                .put("code", code)
+                .put("adminEmail", email)
+                .put("adminName", "Heimleitung")
+                .put("password", "a good long password"),
+            null);
+  }
+
+  static int awaitFaxes(int count) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (provider.received().size() < count) {
+      KonsilServer.await(server.wiring().faxOutbox().drain());
+      assertTrue(System.currentTimeMillis() < deadline, "no fax arrived");
+      Thread.sleep(100);
+    }
+    return provider.received().size();
+  }
+
+  @Test
+  void careHomeInvitedByFaxRegistersWithTheCodeFromTheFaxAndAnswers() throws Exception {
+    int before = provider.received().size();
+    Api.Response created =
+        roomWithInvitation(
+            new JsonObject()
+                .put("name", "Pflegeheim Sonnenhof")
+                .put("kind", "care_home")
+                .put("fax", "(0 40) 53 79 81-542"),
+            false);
+    assertEquals(201, created.status(), created.body());
+    String room = created.json().getString("id");
+    KonsilServer.await(server.wiring().faxOutbox().drain());
+    assertEquals(before, provider.received().size(), "nothing goes out before the first message");
+
+    server.sendRest(
+        anna(),
+        UUID.fromString(room),
+        "Herr K. kommt am Freitag zu Ihnen, Medikamentenplan folgt.");
+    awaitFaxes(before + 1);
+    FakeFaxProvider.Fax fax = provider.received().get(before);
+    assertEquals("+4940537981542", fax.to());
+    assertTrue(fax.idempotencyKey().startsWith("outbox-"));
+    String letter = new PDFTextStripper().getText(Loader.loadPDF(fax.pdf()));
+    assertTrue(letter.contains(practice.name()));
+    assertTrue(letter.contains("https://konsil.example.org/register"));
+    assertFalse(letter.contains("Medikamentenplan"), "no message text in the fax");
+    assertFalse(letter.contains("Herr K"), "nothing of the room in the fax");
+    String code = codeIn(letter);
+
+    // delivery status for the inviter: handed over, then delivered when polled
+    JsonObject invitation =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/invitations", anna().accessToken())
+            .array()
+            .getJsonObject(0);
+    assertEquals(
+        "sending", invitation.getJsonArray("deliveries").getJsonObject(0).getString("status"));
+    server.clock.advance(Duration.ofSeconds(31));
+    KonsilServer.await(server.wiring().faxOutbox().drain());
+    invitation =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/invitations", anna().accessToken())
+            .array()
+            .getJsonObject(0);
+    assertEquals(
+        "sent", invitation.getJsonArray("deliveries").getJsonObject(0).getString("status"));
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM outbox WHERE channel = 'fax' AND status = 'sent' AND payload ? 'code'"),
+        "the code does not stay in the outbox");
+
+    Api.Response registered = register(code.toLowerCase(), "leitung@sonnenhof.test");
+    assertEquals(201, registered.status(), registered.body());
+    assertEquals(room, registered.json().getString("roomId"));
+    Session heim =
+        server.login(
+            new KonsilServer.TestUser(
+                "leitung@sonnenhof.test",
+                "a good long password",
+                UUID.fromString(registered.json().getString("organisationId"))));
+    JsonArray rooms = server.api().get("/api/v1/rooms", heim.accessToken()).array();
+    assertEquals(room, rooms.getJsonObject(0).getString("id"));
+    JsonArray history =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages", heim.accessToken())
+            .json()
+            .getJsonArray("messages");
+    assertTrue(
+        history.getJsonObject(0).getString("content").contains("Freitag"), "the history is there");
+
+    try (TestSocket annaLive = server.socket(anna())) {
+      server.sendRest(heim, UUID.fromString(room), "Danke, wir sind vorbereitet.");
+      assertEquals("Danke, wir sind vorbereitet.", annaLive.next("message").getString("content"));
+    }
+    assertEquals(
+        "invalid_invitation_code", register(code, "zweiter@sonnenhof.test").code(), "single use");
+  }
+
+  @Test
+  void providerOutageDelaysTheFaxButLosesAndDuplicatesNothing() throws Exception {
+    int before = provider.received().size();
+    provider.failNext(1);
+    Api.Response created =
+        roomWithInvitation(
+            new JsonObject()
+                .put("name", "Pflegedienst Nord")
+                .put("kind", "care_service")
+                .put("fax", "040 2222 3333"),
+            true);
+    assertEquals(201, created.status());
+    KonsilServer.await(server.wiring().faxOutbox().drain());
+    assertEquals(before, provider.received().size());
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM outbox WHERE channel = 'fax' AND recipient = '+494022223333' AND status = 'queued' AND attempts = 1 AND last_error IS NOT NULL"));
+    server.clock.advance(Duration.ofSeconds(10));
+    awaitFaxes(before + 1);
+    KonsilServer.await(server.wiring().faxOutbox().drain());
+    assertEquals(before + 1, provider.received().size(), "sent once");
+  }
+
+  @Test
+  void invitationByEmailCarriesTheCodeAndNoPatientData() throws Exception {
+    Api.Response created =
+        roomWithInvitation(
+            new JsonObject()
+                .put("name", "Physiotherapie West")
+                .put("kind", "therapy")
+                .put("email", "praxis@physio-west.test"),
+            true);
+    assertEquals(201, created.status());
+    MimeMessage message = null;
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (message == null) {
+      for (MimeMessage candidate : mail.getReceivedMessages()) {
+        if (candidate.getAllRecipients()[0].toString().equals("praxis@physio-west.test")) {
+          message = candidate;
+        }
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "no invitation mail");
+      Thread.sleep(100);
+    }
+    String body = GreenMailUtil.getBody(message).replace("=\r\n", "").replace("=3D", "=");
+    assertTrue(body.contains(practice.name()));
+    assertFalse(body.contains("Herr K."), "the room's title is not in the mail");
+    assertEquals(201, register(codeIn(body), "info@physio-west.test").status());
+  }
+
+  @Test
+  void wrongUsedAndExpiredCodesAreRefusedAndBurstsAreLimited() {
+    Api.Response created =
+        roomWithInvitation(
+            new JsonObject()
+                .put("name", "Apotheke Süd")
+                .put("kind", "pharmacy")
+                .put("email", "sued@apotheke.test"),
+            true);
+    assertEquals(201, created.status());
+    String code = codeIn(waitForMailTo("sued@apotheke.test"));
+    // The clock only moves forward here: the limit counts failures in a window behind "now".
+    server.clock.advance(Duration.ofHours(1));
+    for (int i = 0; i < 10; i++) {
+      Api.Response wrong =
+          register("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-" + i + "0", "x" + i + "@y.test");
+      assertEquals(410, wrong.status());
+      assertEquals("invalid_invitation_code", wrong.code());
+    }
+    Api.Response limited = register("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-99", "z@y.test");
+    assertEquals(429, limited.status());
+    assertEquals("rate_limited", limited.code());
+    assertTrue(limited.headers().get("Retry-After") != null);
+    server.clock.advance(Duration.ofDays(31));
+    assertEquals(
+        "invalid_invitation_code",
+        register(code, "sued@apotheke.test").code(),
+        "expired after 30 days");
+    assertEquals(0, server.count("SELECT count(*) FROM users WHERE email = 'sued@apotheke.test'"));
+  }
+
+  @Test
+  void badInviteesAreRefusedAndNothingIsStored() {
+    long rooms = server.count("SELECT count(*) FROM rooms");
+    assertEquals(
+        "invalid_fax_number",
+        roomWithInvitation(
+                new JsonObject().put("name", "X").put("kind", "care_home").put("fax", "fax me"),
+                false)
+            .code());
+    assertEquals(
+        "not_a_fax_number",
+        roomWithInvitation(
+                new JsonObject()
+                    .put("name", "X")
+                    .put("kind", "care_home")
+                    .put("fax", "0171 1234567"),
+                false)
+            .code());
+    assertEquals(
+        "validation_failed",
+        roomWithInvitation(new JsonObject().put("name", "X").put("kind", "care_home"), false)
+            .code());
+    assertEquals(
+        "validation_failed",
+        roomWithInvitation(
+                new JsonObject().put("name", "X").put("kind", "castle").put("fax", "040 1234567"),
+                false)
+            .code());
+    assertEquals(rooms, server.count("SELECT count(*) FROM rooms"));
+    assertEquals(0, server.count("SELECT count(*) FROM organisations WHERE name = 'X'"));
+  }
+
+  @Test
+  void resendMakesANewCodeAndOnlyTheInviterMayResend() throws Exception {
+    Api.Response created =
+        roomWithInvitation(
+            new JsonObject()
+                .put("name", "Hospiz Ost")
+                .put("kind", "care_service")
+                .put("email", "ost@hospiz.test"),
+            true);
+    String room = created.json().getString("id");
+    String first = codeIn(waitForMailTo("ost@hospiz.test"));
+    String invitation =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/invitations", anna().accessToken())
+            .array()
+            .getJsonObject(0)
+            .getString("id");
+    Session stranger = server.login(server.organisation("clinic").admin());
+    assertEquals(
+        404,
+        server
+            .api()
+            .post("/api/v1/invitations/" + invitation + "/resend", null, stranger.accessToken())
+            .status());
+    assertEquals(
+        202,
+        server
+            .api()
+            .post("/api/v1/invitations/" + invitation + "/resend", null, anna().accessToken())
+            .status());
+    long deadline = System.currentTimeMillis() + 15_000;
+    String second = first;
+    while (second.equals(first)) {
+      for (MimeMessage candidate : mail.getReceivedMessages()) {
+        if (candidate.getAllRecipients()[0].toString().equals("ost@hospiz.test")) {
+          String code =
+              codeIn(GreenMailUtil.getBody(candidate).replace("=\r\n", "").replace("=3D", "="));
+          if (!code.equals(first)) {
+            second = code;
+          }
+        }
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "no second mail");
+      Thread.sleep(100);
+    }
+    assertEquals("invalid_invitation_code", register(first, "ost@hospiz.test").code());
+    assertEquals(201, register(second, "ost@hospiz.test").status());
+  }
+
+  static String waitForMailTo(String address) {
+    long deadline = System.currentTimeMillis() + 15_000;
+    try {
+      while (true) {
+        for (MimeMessage candidate : mail.getReceivedMessages()) {
+          if (candidate.getAllRecipients()[0].toString().equals(address)) {
+            return GreenMailUtil.getBody(candidate).replace("=\r\n", "").replace("=3D", "=");
+          }
+        }
+        assertTrue(System.currentTimeMillis() < deadline, "no mail to " + address);
+        Thread.sleep(100);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
