@@ -50,8 +50,10 @@ import org.konsil.server.messaging.WebSocketGateway;
 import org.konsil.server.notifications.FaxOutbox;
 import org.konsil.server.notifications.MailOutbox;
 import org.konsil.server.notifications.MailSender;
+import org.konsil.server.notifications.Presence;
 import org.konsil.server.notifications.SmtpMailSender;
 import org.konsil.server.notifications.SpoolMailSender;
+import org.konsil.server.notifications.UnreadNotifier;
 import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientRoutes;
@@ -82,6 +84,8 @@ public final class Wiring {
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
   private final FaxOutbox faxOutbox;
+  private final Presence presence = new Presence();
+  private final UnreadNotifier notifier;
   private final InvitationService invitations;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
@@ -131,11 +135,22 @@ public final class Wiring {
     this.messaging =
         new MessagingService(vertx, pool, clock, rooms, live, files, audit, invitations, metrics);
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
+    this.notifier =
+        new UnreadNotifier(
+            vertx,
+            pool,
+            clock,
+            mailOutbox,
+            presence,
+            config.notifyDelay(),
+            config.notifyInterval(),
+            config.publicUrl());
   }
 
   public Future<Void> start() {
     mailOutbox.start(Duration.ofSeconds(1));
     faxOutbox.start(Duration.ofSeconds(1));
+    notifier.start(Duration.ofSeconds(15));
     return vertx
         .deployVerticle(
             () -> {
@@ -158,6 +173,7 @@ public final class Wiring {
   public Future<Void> stop() {
     mailOutbox.stop();
     faxOutbox.stop();
+    notifier.stop();
     if (deploymentId == null) {
       return Future.succeededFuture();
     }
@@ -198,6 +214,10 @@ public final class Wiring {
 
   public ConsentService consents() {
     return consents;
+  }
+
+  public UnreadNotifier notifier() {
+    return notifier;
   }
 
   public FaxOutbox faxOutbox() {
@@ -241,7 +261,8 @@ public final class Wiring {
   }
 
   private WebSocketGateway gateway(Vertx vertx) {
-    return new WebSocketGateway(vertx, accounts, rooms, messaging, config, clock, openSockets);
+    return new WebSocketGateway(
+        vertx, accounts, rooms, messaging, config, clock, openSockets, presence);
   }
 
   private Router router(Vertx vertx) {

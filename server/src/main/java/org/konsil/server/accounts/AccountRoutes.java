@@ -23,6 +23,16 @@ public final class AccountRoutes {
     router.post("/auth/set-password").handler(this::setPassword);
     router.post("/auth/logout").handler(this::logout);
     router.post("/ws-tickets").respond(this::wsTicket);
+    router
+        .patch("/me")
+        .respond(
+            ctx -> {
+              Boolean on = Json.body(ctx).optionalBoolean("notifyByEmail");
+              if (on == null) {
+                throw org.konsil.server.http.ApiException.validation("Send 'notifyByEmail'.");
+              }
+              return accounts.setNotifyByEmail(AuthenticatedUser.of(ctx), on);
+            });
     router.get("/me").respond(ctx -> Future.succeededFuture(AuthenticatedUser.of(ctx).toJson()));
     router
         .post("/me/second-factor")

@@ -366,6 +366,13 @@ public final class AccountService {
         "The link is unknown, used or expired. Ask your administrator for a new one.");
   }
 
+  /** The user's own switch for e-mail notifications of unread messages. */
+  public Future<JsonObject> setNotifyByEmail(AuthenticatedUser user, boolean on) {
+    return store
+        .setNotifyByEmail(pool, user.userId(), on)
+        .map(done -> user.toJson().put("notifyByEmail", on));
+  }
+
   /** Starts enrolling an authenticator app: a new secret, shown once as text and as a URI. */
   public Future<JsonObject> startSecondFactor(AuthenticatedUser user) {
     if (user.secondFactorEnabled()) {

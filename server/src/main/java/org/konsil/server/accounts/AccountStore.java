@@ -63,7 +63,8 @@ final class AccountStore {
               row.getString("role"),
               row.getBoolean("totp_enabled"),
               row.getBoolean("require_second_factor"),
-              row.getOffsetDateTime("session_expires_at"));
+              row.getOffsetDateTime("session_expires_at"),
+              row.getBoolean("notify_by_email"));
 
   private static final String CREDENTIALS_SELECT =
       "SELECT u.id, u.organisation_id, u.status, o.status AS organisation_status, u.password_hash,"
@@ -196,7 +197,7 @@ final class AccountStore {
             client,
             "SELECT u.id, s.id AS session_id, u.organisation_id, o.name AS organisation_name,"
                 + " u.email, u.display_name, u.role, u.totp_enabled, o.require_second_factor,"
-                + " s.expires_at AS session_expires_at"
+                + " s.expires_at AS session_expires_at, u.notify_by_email"
                 + " FROM users u JOIN organisations o ON o.id = u.organisation_id"
                 + " JOIN sessions s ON s.user_id = u.id"
                 + " WHERE u.id = #{userId} AND s.id = #{sessionId} AND u.status = 'active'"
@@ -275,6 +276,13 @@ final class AccountStore {
                 + " RETURNING user_id, session_id")
         .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
         .map(Rows::firstOrNull);
+  }
+
+  Future<Void> setNotifyByEmail(SqlClient client, UUID userId, boolean on) {
+    return SqlTemplate.forUpdate(
+            client, "UPDATE users SET notify_by_email = #{on} WHERE id = #{id}")
+        .execute(Map.of("id", userId, "on", on))
+        .mapEmpty();
   }
 
   Future<Void> startTotpEnrolment(SqlClient client, UUID userId, String secret) {

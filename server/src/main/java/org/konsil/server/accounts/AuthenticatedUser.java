@@ -16,7 +16,8 @@ public record AuthenticatedUser(
     String role,
     boolean secondFactorEnabled,
     boolean secondFactorRequired,
-    java.time.OffsetDateTime sessionExpiresAt) {
+    java.time.OffsetDateTime sessionExpiresAt,
+    boolean notifyByEmail) {
 
   static final String CONTEXT_KEY = "konsil.user";
 
@@ -55,6 +56,7 @@ public record AuthenticatedUser(
             "organisation",
             new JsonObject().put("id", organisationId.toString()).put("name", organisationName))
         .put("secondFactorEnabled", secondFactorEnabled)
-        .put("secondFactorRequired", secondFactorRequired);
+        .put("secondFactorRequired", secondFactorRequired)
+        .put("notifyByEmail", notifyByEmail);
   }
 }

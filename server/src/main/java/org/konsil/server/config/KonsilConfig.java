@@ -42,7 +42,9 @@ public record KonsilConfig(
     int eventLoopInstances,
     FaxSettings fax,
     Duration invitationTtl,
-    Duration outboxGiveUp) {
+    Duration outboxGiveUp,
+    Duration notifyDelay,
+    Duration notifyInterval) {
 
   /** How faxes leave: spool (a folder), http (a provider's REST API) or smtp (e-mail-to-fax). */
   public record FaxSettings(
@@ -119,7 +121,9 @@ public record KonsilConfig(
             "KONSIL_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256),
         fax(s),
         Duration.ofDays(s.integer("KONSIL_INVITATION_TTL_DAYS", 30, 1, 365)),
-        Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)));
+        Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)),
+        Duration.ofSeconds(s.integer("KONSIL_NOTIFY_DELAY_SECONDS", 60, 0, 24 * 3600)),
+        Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)));
   }
 
   private static FaxSettings fax(Settings s) {

@@ -26,6 +26,7 @@ import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.Problems;
+import org.konsil.server.notifications.Presence;
 import org.konsil.server.rooms.RoomService;
 
 /**
@@ -51,6 +52,7 @@ public final class WebSocketGateway {
   private final KonsilConfig config;
   private final Clock clock;
   private final AtomicInteger openSockets;
+  private final Presence presence;
   private final Set<ClientConnection> joining = new HashSet<>();
   private final Map<UUID, Set<ClientConnection>> byRoom = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
@@ -71,7 +73,9 @@ public final class WebSocketGateway {
       MessagingService messaging,
       KonsilConfig config,
       Clock clock,
-      AtomicInteger openSockets) {
+      AtomicInteger openSockets,
+      Presence presence) {
+    this.presence = presence;
     this.clock = clock;
     this.openSockets = openSockets;
     this.vertx = vertx;
@@ -257,6 +261,7 @@ public final class WebSocketGateway {
     connection.joiningBuffer = new ArrayList<>();
     joining.add(connection);
     byUser.computeIfAbsent(user.userId(), k -> new HashSet<>()).add(connection);
+    presence.connected(user.userId());
     bySession.computeIfAbsent(user.sessionId(), k -> new HashSet<>()).add(connection);
     rooms
         .lastSeqsOf(user.organisationId())
@@ -499,6 +504,7 @@ public final class WebSocketGateway {
       return;
     }
     remove(byUser, connection.user.userId(), connection);
+    presence.disconnected(connection.user.userId());
     remove(bySession, connection.user.sessionId(), connection);
     for (UUID room : connection.cursors.keySet()) {
       remove(byRoom, room, connection);
