@@ -82,6 +82,7 @@ public final class InvitationService {
     OffsetDateTime at = Times.now(clock);
     Future<Void> chain = Future.succeededFuture();
     for (InviteeRequest invitee : invitees) {
+      chain = chain.compose(done -> refuseKnown(invitee));
       UUID organisation = UUID.randomUUID();
       UUID invitation = UUID.randomUUID();
       created.add(organisation);
@@ -115,6 +116,25 @@ public final class InvitationService {
         .compose(
             done -> now ? dispatchPending(tx, room) : store.addPending(tx, room, invitees.size()))
         .map(created);
+  }
+
+  /** An invitee whose e-mail address or fax number an organisation has already is refused. */
+  private Future<Void> refuseKnown(InviteeRequest invitee) {
+    return organisations
+        .byContact(invitee.email(), invitee.fax() == null ? null : invitee.fax().e164())
+        .map(
+            known -> {
+              if (!known.isEmpty()) {
+                throw ApiException.conflict(
+                    "organisation_exists",
+                    "An organisation with this e-mail address or fax number is known already: "
+                        + known.getJsonObject(0).getString("name")
+                        + " ("
+                        + known.getJsonObject(0).getString("id")
+                        + "). Add it as a partner instead.");
+              }
+              return null;
+            });
   }
 
   /** In a message's transaction: sends the room's invitations that waited for it. */

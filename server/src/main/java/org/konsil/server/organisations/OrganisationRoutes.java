@@ -56,6 +56,19 @@ public final class OrganisationRoutes {
     if (query != null && query.length() > 200) {
       throw ApiException.validation("'query' must be at most 200 characters long.");
     }
+    String email = ctx.queryParams().get("email");
+    String fax = ctx.queryParams().get("fax");
+    if (email != null || fax != null) {
+      String e164 = null;
+      if (fax != null) {
+        try {
+          e164 = org.konsil.fax.FaxNumber.parse(fax).e164();
+        } catch (org.konsil.fax.FaxNumber.InvalidFaxNumberException e) {
+          throw new ApiException(422, e.code(), e.getMessage());
+        }
+      }
+      return organisations.byContact(email == null ? null : email.trim(), e164);
+    }
     return organisations.directory(query, ctx.queryParams().get("kind"), 50);
   }
 

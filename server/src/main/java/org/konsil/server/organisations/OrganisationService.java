@@ -110,6 +110,21 @@ public final class OrganisationService {
         .map(list -> new JsonArray(list.stream().map(Organisation::toDirectoryJson).toList()));
   }
 
+  /**
+   * Organisations already known under an e-mail address or fax number (E.164), so that an
+   * invitation does not create a second one.
+   */
+  public Future<JsonArray> byContact(String email, String fax) {
+    return store
+        .byContact(pool, email, fax)
+        .map(
+            list ->
+                new JsonArray(
+                    list.stream()
+                        .map(o -> o.toDirectoryJson().put("status", o.status()))
+                        .toList()));
+  }
+
   public Future<List<Organisation>> activeOrganisations(List<UUID> ids) {
     return store.activeByIds(pool, ids);
   }

@@ -84,6 +84,21 @@ final class OrganisationStore {
         .map(Rows::list);
   }
 
+  /** Organisations (active or invited) with this e-mail address or fax number. */
+  Future<List<Organisation>> byContact(SqlClient client, String email, String fax) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("email", email);
+    p.put("fax", fax);
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT * FROM organisations WHERE status IN ('active', 'invited')"
+                + " AND ((#{email}::text IS NOT NULL AND lower(email) = lower(#{email}))"
+                + " OR (#{fax}::text IS NOT NULL AND fax = #{fax})) ORDER BY lower(name) LIMIT 10")
+        .mapTo(Organisation.MAPPER)
+        .execute(p)
+        .map(Rows::list);
+  }
+
   Future<List<Organisation>> searchActive(SqlClient client, String query, String kind, int limit) {
     Map<String, Object> p = new HashMap<>();
     p.put(

@@ -313,6 +313,29 @@ class InvitationTest {
   }
 
   @Test
+  void aKnownFaxNumberOrAddressIsOfferedInsteadOfASecondOrganisation() {
+    JsonObject invitee =
+        new JsonObject()
+            .put("name", "Tagespflege Mitte")
+            .put("kind", "care_service")
+            .put("fax", "040 7777 8888");
+    assertEquals(201, roomWithInvitation(invitee, false).status());
+    JsonArray found =
+        server.api().get("/api/v1/organisations?fax=040%2F77778888", anna().accessToken()).array();
+    assertEquals(1, found.size());
+    assertEquals("Tagespflege Mitte", found.getJsonObject(0).getString("name"));
+    assertEquals("invited", found.getJsonObject(0).getString("status"));
+    Api.Response again =
+        roomWithInvitation(invitee.copy().put("name", "Tagespflege Mitte GmbH"), false);
+    assertEquals(409, again.status());
+    assertEquals("organisation_exists", again.code());
+    assertTrue(again.json().getString("detail").contains(found.getJsonObject(0).getString("id")));
+    assertEquals(
+        "invalid_fax_number",
+        server.api().get("/api/v1/organisations?fax=abc", anna().accessToken()).code());
+  }
+
+  @Test
   void resendMakesANewCodeAndOnlyTheInviterMayResend() throws Exception {
     Api.Response created =
         roomWithInvitation(
