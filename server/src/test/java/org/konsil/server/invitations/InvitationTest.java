@@ -223,6 +223,33 @@ class InvitationTest {
   }
 
   @Test
+  void aRestartWhileTheProviderIsAwayLosesNothing() throws Exception {
+    int before = provider.received().size();
+    provider.failNext(1000);
+    assertEquals(
+        201,
+        roomWithInvitation(
+                new JsonObject()
+                    .put("name", "Kurzzeitpflege Alster")
+                    .put("kind", "care_home")
+                    .put("fax", "040 3333 4444"),
+                true)
+            .status());
+    KonsilServer.await(server.wiring().faxOutbox().drain());
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM outbox WHERE recipient = '+494033334444' AND status = 'queued'"));
+    server.restart();
+    provider.failNext(0);
+    server.clock.advance(Duration.ofMinutes(5));
+    awaitFaxes(before + 1);
+    assertEquals("+494033334444", provider.received().get(before).to());
+    assertEquals(
+        1, provider.received().stream().filter(f -> f.to().equals("+494033334444")).count());
+  }
+
+  @Test
   void invitationByEmailCarriesTheCodeAndNoPatientData() throws Exception {
     Api.Response created =
         roomWithInvitation(

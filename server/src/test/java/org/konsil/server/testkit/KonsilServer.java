@@ -91,6 +91,12 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     return env.get(name);
   }
 
+  /** Stops this node as SIGTERM would and starts a new one on the same database and port. */
+  public void restart() {
+    node.close();
+    node = KonsilNode.start(KonsilConfig.from(env), clock);
+  }
+
   public Api api() {
     return api;
   }
