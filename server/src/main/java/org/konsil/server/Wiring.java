@@ -47,6 +47,7 @@ import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.SystemNotices;
 import org.konsil.server.messaging.WebSocketGateway;
+import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.notifications.FaxOutbox;
 import org.konsil.server.notifications.MailOutbox;
 import org.konsil.server.notifications.MailSender;
@@ -317,6 +318,10 @@ public final class Wiring {
     new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
     new InvitationRoutes(invitations, rooms).mount(api);
+    config
+        .fax()
+        .callbackSecret()
+        .ifPresent(secret -> new FaxCallbackRoutes(faxOutbox, secret).mount(api));
     root.route("/api/v1/*").subRouter(api);
 
     root.route().failureHandler(Problems::handle);

@@ -24,7 +24,8 @@ public final class Authenticator {
           "/api/v1/auth/second-factor",
           "/api/v1/auth/refresh",
           "/api/v1/auth/set-password",
-          "/api/v1/registrations");
+          "/api/v1/registrations",
+          "/api/v1/fax-callbacks");
 
   private final AccountService accounts;
 

@@ -151,6 +151,26 @@ public final class FaxOutbox {
         });
   }
 
+  /**
+   * A provider's callback with the outcome of a fax it took; answers false when no fax waits for
+   * that provider id.
+   */
+  public Future<Boolean> recordCallback(FaxReceipt receipt) {
+    if (receipt.providerId() == null) {
+      return Future.succeededFuture(false);
+    }
+    return SqlTemplate.forQuery(
+            pool,
+            "SELECT id FROM outbox WHERE channel = 'fax' AND provider_id = #{provider}"
+                + " AND status = 'sending'")
+        .execute(Map.of("provider", receipt.providerId()))
+        .compose(
+            rows ->
+                rows.size() == 0
+                    ? Future.succeededFuture(false)
+                    : record(rows.iterator().next().getLong("id"), receipt).map(true));
+  }
+
   private Future<Void> record(long id, FaxReceipt receipt) {
     String sql;
     if (receipt.status() == FaxStatus.DELIVERED) {

@@ -52,6 +52,7 @@ class InvitationTest {
           .with("KONSIL_FAX_TRANSPORT", "http")
           .with("KONSIL_FAX_HTTP_URL", provider.url())
           .with("KONSIL_FAX_HTTP_TOKEN", FakeFaxProvider.TOKEN)
+          .with("KONSIL_FAX_CALLBACK_SECRET", "callback-secret")
           .with("KONSIL_SMTP_HOST", "127.0.0.1")
           .with("KONSIL_SMTP_PORT", Integer.toString(SMTP_PORT))
           .with("KONSIL_SMTP_SECURITY", "none")
@@ -247,6 +248,72 @@ class InvitationTest {
     assertEquals("+494033334444", provider.received().get(before).to());
     assertEquals(
         1, provider.received().stream().filter(f -> f.to().equals("+494033334444")).count());
+  }
+
+  @Test
+  void signedProviderCallbackRecordsTheOutcome() throws Exception {
+    int before = provider.received().size();
+    Api.Response created =
+        roomWithInvitation(
+            new JsonObject()
+                .put("name", "Heim am See")
+                .put("kind", "care_home")
+                .put("fax", "040 5555 6666"),
+            true);
+    String room = created.json().getString("id");
+    awaitFaxes(before + 1);
+    String providerId = "fx-" + (before + 1);
+    byte[] body =
+        new JsonObject()
+            .put("id", providerId)
+            .put("status", "failed")
+            .put("reason", "line busy")
+            .encode()
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            "callback-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    String signature = java.util.HexFormat.of().formatHex(mac.doFinal(body));
+
+    Api.Response forged = callback(body, signature.replace('a', 'b').replace('1', '2'));
+    assertEquals(401, forged.status());
+    assertEquals("invalid_signature", forged.code());
+    assertEquals(204, callback(body, signature).status());
+    JsonObject delivery =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/invitations", anna().accessToken())
+            .array()
+            .getJsonObject(0)
+            .getJsonArray("deliveries")
+            .getJsonObject(0);
+    assertEquals("failed", delivery.getString("status"));
+    assertEquals("line busy", delivery.getString("lastError"));
+    assertEquals(404, callback(body, signature).status(), "nothing waits for it any more");
+  }
+
+  static Api.Response callback(byte[] body, String signature) {
+    io.vertx.ext.web.client.WebClient client =
+        io.vertx.ext.web.client.WebClient.create(server.clientVertx());
+    try {
+      var response =
+          client
+              .post(server.port(), "127.0.0.1", "/api/v1/fax-callbacks")
+              .putHeader("Content-Type", "application/json")
+              .putHeader("X-Konsil-Signature", signature)
+              .sendBuffer(io.vertx.core.buffer.Buffer.buffer(body))
+              .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      return new Api.Response(
+          response.statusCode(),
+          response.bodyAsString() == null ? "" : response.bodyAsString(),
+          response.headers(),
+          io.vertx.core.buffer.Buffer.buffer());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      client.close();
+    }
   }
 
   @Test
