@@ -36,6 +36,19 @@ public final class SmtpMailSender implements MailSender {
     return config;
   }
 
+  /** The same text as simple HTML, with its links clickable. */
+  static String html(String text) {
+    String escaped =
+        text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("\"", "&quot;");
+    String linked = escaped.replaceAll("(https?://[^\\s<]+)", "<a href=\"$1\">$1</a>");
+    return "<!DOCTYPE html><html><body style=\"font-family: sans-serif\"><p>"
+        + linked.replace("\n\n", "</p><p>").replace("\n", "<br>")
+        + "</p></body></html>";
+  }
+
   @Override
   public Future<Void> send(MailMessage mail, String idempotencyKey) {
     io.vertx.ext.mail.MailMessage message =
@@ -43,7 +56,8 @@ public final class SmtpMailSender implements MailSender {
             .setFrom(from)
             .setTo(mail.to())
             .setSubject(mail.subject())
-            .setText(mail.text());
+            .setText(mail.text())
+            .setHtml(html(mail.text()));
     message.addHeader("Message-ID", "<" + idempotencyKey + "@konsil>");
     return client.sendMail(message).mapEmpty();
   }

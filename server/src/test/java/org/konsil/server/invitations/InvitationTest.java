@@ -337,8 +337,10 @@ class InvitationTest {
       assertTrue(System.currentTimeMillis() < deadline, "no invitation mail");
       Thread.sleep(100);
     }
+    assertTrue(message.getContentType().startsWith("multipart/alternative"), "text and HTML");
     String body = GreenMailUtil.getBody(message).replace("=\r\n", "").replace("=3D", "=");
     assertTrue(body.contains(practice.name()));
+    assertTrue(body.contains("<a href="), "the HTML part links to Konsil");
     assertFalse(body.contains("Herr K."), "the room's title is not in the mail");
     assertEquals(201, register(codeIn(body), "info@physio-west.test").status());
   }
