@@ -48,7 +48,11 @@ public final class LetterRenderer {
     DateTimeFormatter date = DateTimeFormatter.ofPattern(de ? "dd.MM.yyyy" : "yyyy-MM-dd");
     List<Line> lines = new ArrayList<>();
     lines.add(new Line(BOLD, 18, de ? "Einladung zu Konsil" : "Invitation to Konsil", 18));
-    lines.add(new Line(REGULAR, 11, (de ? "An: " : "To: ") + letter.recipientOrganisation(), 14));
+    boolean first = true;
+    for (String text : wrap((de ? "An: " : "To: ") + letter.recipientOrganisation(), 90)) {
+      lines.add(new Line(REGULAR, 11, text, first ? 14 : 2));
+      first = false;
+    }
     for (String text :
         wrap(
             de
@@ -99,7 +103,7 @@ public final class LetterRenderer {
           content.beginText();
           content.setFont(line.font(), line.size());
           content.newLineAtOffset(MARGIN, y);
-          content.showText(line.text());
+          content.showText(printable(line.text(), line.font()));
           content.endText();
         }
       }
@@ -167,6 +171,27 @@ public final class LetterRenderer {
 
   private static TIFFField rational(TIFFTag tag, long value) {
     return new TIFFField(tag, TIFFTag.TIFF_RATIONAL, 1, new long[][] {{value, 1}});
+  }
+
+  /** What the standard fonts cannot show (other scripts, emoji, control characters) becomes '?'. */
+  static String printable(String text, PDType1Font font) {
+    StringBuilder out = new StringBuilder();
+    text.codePoints()
+        .forEach(
+            cp -> {
+              String s = new String(Character.toChars(cp));
+              if (Character.isISOControl(cp)) {
+                out.append(' ');
+                return;
+              }
+              try {
+                font.encode(s);
+                out.append(s);
+              } catch (IOException | IllegalArgumentException e) {
+                out.append('?');
+              }
+            });
+    return out.toString();
   }
 
   private static List<String> wrap(String text, int width) {

@@ -55,6 +55,21 @@ class LetterRendererTest {
   }
 
   @Test
+  void namesInOtherScriptsAndVeryLongNamesStillRender() throws Exception {
+    InvitationLetter odd =
+        new InvitationLetter(
+            "Praxis Łódź \uD83D\uDE00 Ковалёв",
+            "Pflegeheim " + "Sonnenschein ".repeat(20),
+            "https://konsil.example.org/register",
+            "CODE",
+            LocalDate.of(2026, 12, 22),
+            "de");
+    String text = new PDFTextStripper().getText(Loader.loadPDF(new LetterRenderer().pdf(odd)));
+    assertTrue(text.contains("Praxis ?"), text);
+    assertTrue(text.contains("CODE"));
+  }
+
+  @Test
   void tiffIsClassFAt1728PixelsFineResolutionWithT4Compression() throws Exception {
     LetterRenderer renderer = new LetterRenderer();
     byte[] tiff = renderer.tiff(renderer.pdf(LETTER));

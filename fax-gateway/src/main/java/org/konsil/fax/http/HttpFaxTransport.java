@@ -57,11 +57,18 @@ public final class HttpFaxTransport implements FaxTransport {
   @Override
   public Future<FaxReceipt> status(String providerId) {
     return client
-        .getAbs(baseUrl + "/faxes/" + providerId)
+        .getAbs(
+            baseUrl + "/faxes/" + java.net.URLEncoder.encode(providerId, StandardCharsets.UTF_8))
         .putHeader("Authorization", "Bearer " + token)
         .timeout(timeoutMillis)
         .send()
-        .compose(this::receipt);
+        .compose(
+            response ->
+                response.statusCode() >= 400 && response.statusCode() < 500
+                    // the provider took the fax; not knowing it now is its problem, not the fax's
+                    ? Future.failedFuture(
+                        "fax provider answered " + response.statusCode() + " to a status query")
+                    : receipt(response));
   }
 
   private Future<FaxReceipt> receipt(HttpResponse<Buffer> response) {

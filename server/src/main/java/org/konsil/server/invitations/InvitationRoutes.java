@@ -56,6 +56,9 @@ public final class InvitationRoutes {
     String name = body.requiredText("adminName", 200).trim();
     String password = body.requiredText("password", 201);
     ctx.response().setStatusCode(201);
+    if (ctx.request().remoteAddress() == null) {
+      throw ApiException.validation("No client address.");
+    }
     return invitations.register(
         code, email, name, password, ctx.request().remoteAddress().hostAddress());
   }

@@ -167,7 +167,10 @@ public final class InvitationService {
             code,
             LocalDate.ofInstant(expires.toInstant(), ZoneOffset.UTC),
             invitation.getString("language"));
-    Future<Void> sent = store.markSent(tx, id, hash(code), now, expires);
+    Future<Void> sent =
+        store
+            .withdrawQueued(tx, id)
+            .compose(done -> store.markSent(tx, id, hash(code), now, expires));
     if (invitation.getString("email") != null) {
       sent =
           sent.compose(
@@ -253,8 +256,17 @@ public final class InvitationService {
           "rate_limited", "Too many wrong codes; try again later.", wait);
     }
     OffsetDateTime now = Times.now(clock);
-    return accounts
-        .hashPassword(password)
+    // The code is checked before the expensive password hash, so that guessing costs little.
+    return store
+        .codeUsable(pool, hash(code), now)
+        .compose(
+            usable -> {
+              if (!usable) {
+                wrongCodes.recordFailure(address);
+                throw invalidCode();
+              }
+              return accounts.hashPassword(password);
+            })
         .compose(
             passwordHash ->
                 pool.withTransaction(
@@ -264,12 +276,7 @@ public final class InvitationService {
                             .compose(
                                 row -> {
                                   if (row == null) {
-                                    wrongCodes.recordFailure(address);
-                                    throw new ApiException(
-                                        410,
-                                        "invalid_invitation_code",
-                                        "The code is wrong, used or expired. Ask the inviting"
-                                            + " organisation to send the invitation again.");
+                                    throw invalidCode();
                                   }
                                   UUID organisation = row.getUUID("organisation_id");
                                   return store
@@ -311,6 +318,14 @@ public final class InvitationService {
                                                                   row.getUUID("room_id")
                                                                       .toString())));
                                 })));
+  }
+
+  private static ApiException invalidCode() {
+    return new ApiException(
+        410,
+        "invalid_invitation_code",
+        "The code is wrong, used or expired. Ask the inviting organisation to send the invitation"
+            + " again.");
   }
 
   private static byte[] hash(String code) {

@@ -111,6 +111,27 @@ final class InvitationStore {
         .mapEmpty();
   }
 
+  /** Earlier letters of an invitation that have not gone out yet carry an old code: withdrawn. */
+  Future<Void> withdrawQueued(SqlClient tx, UUID invitation) {
+    return SqlTemplate.forUpdate(
+            tx,
+            "UPDATE outbox SET status = 'failed', last_error = 'replaced by a newer invitation',"
+                + " payload = payload - 'code' - 'text'"
+                + " WHERE invitation_id = #{id} AND status = 'queued' AND provider_id IS NULL")
+        .execute(Map.of("id", invitation))
+        .mapEmpty();
+  }
+
+  /** Whether an unused, unexpired invitation has this code (no lock: a cheap first check). */
+  Future<Boolean> codeUsable(SqlClient client, byte[] hash, OffsetDateTime now) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT 1 FROM invitations WHERE code_hash = #{hash} AND used_at IS NULL"
+                + " AND expires_at > #{now}")
+        .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
+        .map(rows -> rows.size() > 0);
+  }
+
   Future<Void> markUsed(SqlClient tx, UUID id, OffsetDateTime now) {
     return SqlTemplate.forUpdate(
             tx, "UPDATE invitations SET used_at = #{now}, code_hash = NULL WHERE id = #{id}")

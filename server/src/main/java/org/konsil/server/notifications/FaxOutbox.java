@@ -130,7 +130,16 @@ public final class FaxOutbox {
     String providerId = row.getString("provider_id");
     Future<FaxReceipt> outcome =
         providerId != null ? transport.status(providerId) : render(row).compose(transport::send);
-    return outcome.compose(receipt -> record(id, receipt), failure -> retryLater(id, row, failure));
+    boolean overdue =
+        row.getOffsetDateTime("created_at").toInstant().plus(giveUpAfter).isBefore(clock.instant());
+    return outcome.compose(
+        receipt ->
+            overdue
+                    && receipt.status() != FaxStatus.DELIVERED
+                    && receipt.status() != FaxStatus.FAILED
+                ? record(id, FaxReceipt.failed(receipt.providerId(), "no confirmation in time"))
+                : record(id, receipt),
+        failure -> retryLater(id, row, failure));
   }
 
   private Future<FaxDocument> render(Row row) {
@@ -175,15 +184,15 @@ public final class FaxOutbox {
     String sql;
     if (receipt.status() == FaxStatus.DELIVERED) {
       sql =
-          "UPDATE outbox SET status = 'sent', sent_at = #{now}, provider_id = #{provider},"
+          "UPDATE outbox SET status = 'sent', sent_at = #{now}, provider_id = coalesce(#{provider}, provider_id),"
               + " last_error = NULL, payload = payload - 'code' WHERE id = #{id}";
     } else if (receipt.status() == FaxStatus.FAILED) {
       sql =
-          "UPDATE outbox SET status = 'failed', provider_id = #{provider}, last_error = #{reason},"
+          "UPDATE outbox SET status = 'failed', provider_id = coalesce(#{provider}, provider_id), last_error = #{reason},"
               + " payload = payload - 'code' WHERE id = #{id}";
     } else {
       sql =
-          "UPDATE outbox SET status = 'sending', provider_id = #{provider}, next_attempt_at = #{poll}"
+          "UPDATE outbox SET status = 'sending', provider_id = coalesce(#{provider}, provider_id), next_attempt_at = #{poll}"
               + " WHERE id = #{id}";
     }
     Map<String, Object> p = new HashMap<>();

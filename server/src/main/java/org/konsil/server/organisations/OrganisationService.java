@@ -57,7 +57,7 @@ public final class OrganisationService {
             blankToNull(request.postalCode()),
             blankToNull(request.city()),
             blankToNull(request.email()),
-            blankToNull(request.fax()),
+            faxOrNull(request.fax()),
             "active",
             false);
     UUID adminId = UUID.randomUUID();
@@ -300,6 +300,18 @@ public final class OrganisationService {
             + "\n\nThe link works once and expires; earlier links no longer work. If you did not"
             + " ask for a new password, tell your administrator.\n";
     return new MailMessage(to, "Konsil: Neues Passwort / New password", text);
+  }
+
+  /** A fax number in E.164, so that invitations find the organisation by it. */
+  private static String faxOrNull(String fax) {
+    if (fax == null || fax.isBlank()) {
+      return null;
+    }
+    try {
+      return org.konsil.fax.FaxNumber.parse(fax).e164();
+    } catch (org.konsil.fax.FaxNumber.InvalidFaxNumberException e) {
+      throw new ApiException(422, e.code(), "'fax': " + e.getMessage());
+    }
   }
 
   private static String blankToNull(String s) {

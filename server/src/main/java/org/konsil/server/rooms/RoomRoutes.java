@@ -54,6 +54,10 @@ public final class RoomRoutes {
     }
     List<UUID> partners = body.uuidList("partnerOrganisationIds", RoomService.MAX_PARTNERS);
     if (kind.equals("patient")) {
+      if (body.raw().getValue("invitations") != null) {
+        throw ApiException.validation(
+            "Invite partners into a general room; a patient room needs their consent first.");
+      }
       UUID patientId = body.requiredUuid("patientId");
       ctx.response().setStatusCode(201);
       return rooms.createForPatient(user, patientId, title, partners).map(Room::toJson);

@@ -404,6 +404,26 @@ class InvitationTest {
                 new JsonObject().put("name", "X").put("kind", "castle").put("fax", "040 1234567"),
                 false)
             .code());
+    Api.Response patientRoom =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("kind", "patient")
+                    .put("patientId", UUID.randomUUID().toString())
+                    .put("title", "X")
+                    .put(
+                        "invitations",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put("name", "X")
+                                    .put("kind", "care_home")
+                                    .put("fax", "040 1234567"))),
+                anna().accessToken());
+    assertEquals(
+        "validation_failed", patientRoom.code(), "patient rooms need consent, not invitations");
     assertEquals(rooms, server.count("SELECT count(*) FROM rooms"));
     assertEquals(0, server.count("SELECT count(*) FROM organisations WHERE name = 'X'"));
   }
