@@ -20,6 +20,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.io.IOUtils;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.konsil.server.http.ApiException;
 
@@ -38,6 +39,12 @@ public final class FileStore {
     this.folder = folder;
     try {
       Files.createDirectories(folder.resolve("incoming"));
+      // What a crash left half-written is of no use to anyone.
+      try (var leftovers = Files.list(folder.resolve("incoming"))) {
+        for (Path leftover : leftovers.toList()) {
+          Files.deleteIfExists(leftover);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the file store in " + folder, e);
     }
@@ -153,7 +160,10 @@ public final class FileStore {
     try {
       switch (type) {
         case PDF -> {
-          try (PDDocument document = Loader.loadPDF(file.toFile())) {
+          // Streams are cached in temporary files, not on the heap: a small PDF can expand a lot.
+          try (PDDocument document =
+              Loader.loadPDF(
+                  file.toFile(), "", null, null, IOUtils.createTempFileOnlyStreamCache())) {
             return document.getNumberOfPages() > 0;
           }
         }

@@ -141,6 +141,57 @@ class AttachmentTest {
   }
 
   @Test
+  void aChunkedUploadIsCutOffAtTheLimitWhileItStreams() throws Exception {
+    UUID room = server.room(anna, careHome.id());
+    long files = server.count("SELECT count(*) FROM stored_files");
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(15_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /api/v1/rooms/"
+                  + room
+                  + "/attachments?clientMsgId="
+                  + UUID.randomUUID()
+                  + " HTTP/1.1\r\n"
+                  + "Host: localhost\r\nAuthorization: Bearer "
+                  + anna.accessToken()
+                  + "\r\n"
+                  + "Content-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[64 * 1024];
+      System.arraycopy(Documents.png().getBytes(0, 8), 0, chunk, 0, 8);
+      String answer = "";
+      try {
+        // 2 MiB in 64 KiB chunks against a limit of 1 MiB; no Content-Length to refuse early
+        for (int i = 0; i < 32; i++) {
+          out.write(
+              (Integer.toHexString(chunk.length) + "\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.write(chunk);
+          out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+        }
+        out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+      } catch (java.io.IOException closedEarly) {
+        // the server may close the connection while the client still sends: that is the point
+      }
+      byte[] buffer = new byte[4096];
+      int read = socket.getInputStream().read(buffer);
+      answer =
+          read > 0 ? new String(buffer, 0, read, java.nio.charset.StandardCharsets.US_ASCII) : "";
+      assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+      assertTrue(answer.contains("payload_too_large"), answer);
+    }
+    Thread.sleep(300);
+    assertEquals(files, server.count("SELECT count(*) FROM stored_files"));
+    try (var incoming =
+        java.nio.file.Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
+      assertEquals(0, incoming.count(), "the partial file is removed");
+    }
+  }
+
+  @Test
   void revocationWithholdsAttachmentsAndRefusesNewOnes() {
     UUID patient = server.patient(anna, "Anhang");
     server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
