@@ -129,8 +129,20 @@ class CommandLineTest {
     assertEquals(200, login.status());
     JsonArray rooms =
         server.api().get("/api/v1/rooms", login.json().getString("accessToken")).array();
-    assertEquals(1, rooms.size());
-    assertEquals(2, rooms.getJsonObject(0).getLong("lastSeq"));
-    assertEquals(2, rooms.getJsonObject(0).getJsonArray("organisations").size());
+    assertEquals(2, rooms.size(), "a general room and a room about a patient");
+    JsonObject patientRoom = roomOfKind(rooms, "patient");
+    assertEquals("Musterfrau", patientRoom.getJsonObject("patient").getString("familyName"));
+    assertEquals(1, patientRoom.getJsonObject("consent").getInteger("version"));
+    JsonObject general = roomOfKind(rooms, "general");
+    assertEquals(2, general.getLong("lastSeq"));
+    assertEquals(2, general.getJsonArray("organisations").size());
+  }
+
+  static JsonObject roomOfKind(JsonArray rooms, String kind) {
+    return rooms.stream()
+        .map(JsonObject.class::cast)
+        .filter(room -> kind.equals(room.getString("kind")))
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -75,6 +75,28 @@ public final class ConsentService {
    */
   public Future<Consent> upload(
       AuthenticatedUser user, UUID patientId, List<UUID> organisations, HttpServerRequest body) {
+    return upload(
+        user,
+        patientId,
+        organisations,
+        () -> files.receive(body, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null));
+  }
+
+  /** The same with a document already in memory (demo data, operator tools). */
+  public Future<Consent> upload(
+      AuthenticatedUser user, UUID patientId, List<UUID> organisations, byte[] document) {
+    return upload(
+        user,
+        patientId,
+        organisations,
+        () -> files.receive(document, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null));
+  }
+
+  private Future<Consent> upload(
+      AuthenticatedUser user,
+      UUID patientId,
+      List<UUID> organisations,
+      java.util.function.Supplier<Future<StoredFile>> document) {
     return patients
         .ownPatient(user, patientId)
         .compose(
@@ -92,7 +114,7 @@ public final class ConsentService {
                     "organisation_not_active",
                     "A consent can only name organisations that are on Konsil and active.");
               }
-              return files.receive(body, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null);
+              return document.get();
             })
         .compose(
             file ->
@@ -156,6 +178,12 @@ public final class ConsentService {
               }
               return store.latest(tx, patientId);
             });
+  }
+
+  /** The filled-in consent form as bytes (for demo data: a form stands in for a signed one). */
+  public Future<byte[]> templateBytes(
+      AuthenticatedUser user, UUID patientId, List<UUID> partnerIds, String lang) {
+    return template(user, patientId, partnerIds, lang);
   }
 
   /** The consent form to print for the patient, filled in, in German or English. */

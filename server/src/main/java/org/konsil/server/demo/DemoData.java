@@ -9,8 +9,9 @@ import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.organisations.CreateOrganisationRequest;
 
 /**
- * Seeds two organisations of different kinds with users and a room, so that a newcomer sees
- * something real. Runs once; a second start with {@code --demo} finds the data and leaves it.
+ * Seeds two organisations of different kinds with users, a general room, and a patient with a
+ * consent on record and a room about her, so that a newcomer sees something real. Runs once; a
+ * second start with {@code --demo} finds the data and leaves it.
  */
 public final class DemoData {
 
@@ -70,7 +71,8 @@ public final class DemoData {
                                 .compose(v -> setPassword(careHome.getString("passwordLink")))
                                 .compose(v -> member(practice, PRACTICE_MEMBER, "Jonas Keller"))
                                 .compose(v -> member(careHome, CARE_HOME_MEMBER, "Tom Weber"))
-                                .compose(v -> room(careHome))));
+                                .compose(v -> room(careHome))
+                                .compose(v -> patientRoom(careHome))));
   }
 
   private Future<Void> member(JsonObject created, String email, String name) {
@@ -115,6 +117,50 @@ public final class DemoData {
                     .mapEmpty());
   }
 
+  /**
+   * A patient of the practice with a consent on record for the care home and a room about her. The
+   * filled-in consent form stands in for the signed scan.
+   */
+  private Future<Void> patientRoom(JsonObject careHome) {
+    UUID careHomeId = UUID.fromString(careHome.getJsonObject("organisation").getString("id"));
+    return login(PRACTICE_ADMIN)
+        .compose(
+            anna ->
+                wiring
+                    .patients()
+                    .create(anna, "Musterfrau", "Erika", java.time.LocalDate.of(1941, 3, 7), null)
+                    .compose(
+                        patient ->
+                            wiring
+                                .consents()
+                                .templateBytes(anna, patient.id(), List.of(careHomeId), "de")
+                                .compose(
+                                    form ->
+                                        wiring
+                                            .consents()
+                                            .upload(anna, patient.id(), List.of(careHomeId), form))
+                                .compose(
+                                    consent ->
+                                        wiring
+                                            .rooms()
+                                            .createForPatient(
+                                                anna,
+                                                patient.id(),
+                                                "Wundversorgung Frau Musterfrau",
+                                                List.of(careHomeId)))
+                                .compose(
+                                    room ->
+                                        wiring
+                                            .messaging()
+                                            .send(
+                                                anna,
+                                                room.id(),
+                                                UUID.randomUUID(),
+                                                "Die Wunde am linken Unterschenkel heilt gut. Bitte"
+                                                    + " weiter alle zwei Tage den Verband wechseln.")))
+                    .mapEmpty());
+  }
+
   private Future<AuthenticatedUser> login(String email) {
     return wiring
         .accounts()
@@ -135,6 +181,8 @@ public final class DemoData {
         "  " + PRACTICE_MEMBER + " member of Hausarztpraxis am Markt",
         "  " + CARE_HOME_ADMIN + "       admin of Pflegeheim Lindenhof (care home)",
         "  " + CARE_HOME_MEMBER + "          member of Pflegeheim Lindenhof",
+        "They share a general room and a room about the patient Erika Musterfrau, whose consent"
+            + " (the filled-in form) is on record.",
         "Try: curl -s -X POST "
             + publicUrl
             + "/api/v1/auth/login -H 'Content-Type: application/json'"

@@ -115,6 +115,42 @@ public final class FileStore {
         .onFailure(failure -> discard(incoming));
   }
 
+  /** Stores a document held in memory, with the same checks as an upload. */
+  public Future<StoredFile> receive(
+      byte[] document, Set<MediaType> allowed, long maxBytes, String fileName) {
+    UUID id = UUID.randomUUID();
+    Path incoming = folder.resolve("incoming").resolve(id.toString());
+    return vertx
+        .executeBlocking(
+            () -> {
+              if (document.length == 0) {
+                throw ApiException.validation("The file is empty.");
+              }
+              if (document.length > maxBytes) {
+                throw tooLarge(maxBytes);
+              }
+              MediaType type = MediaType.sniff(document, Math.min(document.length, MediaType.HEAD));
+              if (type == null || !allowed.contains(type)) {
+                throw new ApiException(
+                    415, "unsupported_file_type", "This kind of file is not accepted.");
+              }
+              Files.write(incoming, document);
+              return new StoredFile(
+                  null,
+                  type,
+                  document.length,
+                  MessageDigest.getInstance("SHA-256").digest(document),
+                  null);
+            })
+        .compose(upload -> check(upload, incoming))
+        .compose(upload -> moveIntoPlace(incoming, id).map(moved -> upload))
+        .map(
+            upload ->
+                new StoredFile(
+                    id, upload.type(), upload.size(), upload.sha256(), cleanName(fileName)))
+        .onFailure(failure -> discard(incoming));
+  }
+
   /** Removes a stored document whose database record was not written. */
   public Future<Void> discard(UUID id) {
     return discard(path(id));
