@@ -210,10 +210,19 @@ public final class ConsentService {
                                       LocalDate today =
                                           LocalDate.ofInstant(
                                               clock.instant(), java.time.ZoneOffset.UTC);
-                                      return vertx.executeBlocking(
-                                          () ->
-                                              ConsentTemplate.render(
-                                                  patient, owner, partners, lang, today));
+                                      return audit
+                                          .recordAlone(
+                                              AuditEvent.by(user)
+                                                  .on("patient", patient.id())
+                                                  .with("organisations", partners.size())
+                                                  .success("consent.template_created"))
+                                          .compose(
+                                              done ->
+                                                  vertx.executeBlocking(
+                                                      () ->
+                                                          ConsentTemplate.render(
+                                                              patient, owner, partners, lang,
+                                                              today)));
                                     })));
   }
 
@@ -221,13 +230,23 @@ public final class ConsentService {
   public Future<Consent> current(AuthenticatedUser user, UUID patientId) {
     return mayRead(user, patientId)
         .compose(allowed -> store.latest(pool, patientId))
-        .map(
+        .compose(
             consent -> {
               if (consent == null) {
                 throw new ApiException(
                     404, "consent_required", "No consent is on record for this patient.");
               }
-              return consent;
+              return patients
+                  .byId(patientId)
+                  .compose(
+                      patient ->
+                          audit.recordAlone(
+                              AuditEvent.by(user)
+                                  .forOrganisation(patient.organisationId())
+                                  .on("consent", consent.id())
+                                  .with("patient", patientId)
+                                  .success("consent.read")))
+                  .map(consent);
             });
   }
 

@@ -112,7 +112,8 @@ final class MessageStore {
   Future<io.vertx.sqlclient.Row> attachmentFor(SqlClient client, UUID id, UUID org) {
     return SqlTemplate.forQuery(
             client,
-            "SELECT a.id, a.room_id, r.patient_id, f.id AS file_id, f.media_type, f.file_name,"
+            "SELECT a.id, a.room_id, r.patient_id, pt.organisation_id AS patient_organisation_id,"
+                + " f.id AS file_id, f.media_type, f.file_name,"
                 + " (pt.consent_revoked_at IS NOT NULL) AS revoked"
                 + " FROM attachments a JOIN rooms r ON r.id = a.room_id"
                 + " JOIN room_members m ON m.room_id = r.id AND m.organisation_id = #{org}"

@@ -326,8 +326,15 @@ public final class MessagingService implements RoomCursor.Fetch {
               return audit
                   .recordAlone(
                       AuditEvent.by(user)
+                          // reads of a patient room's files belong in the patient organisation's
+                          // log
+                          .forOrganisation(
+                              row.getUUID("patient_organisation_id") == null
+                                  ? user.organisationId()
+                                  : row.getUUID("patient_organisation_id"))
                           .on("attachment", attachmentId)
                           .with("room", row.getUUID("room_id"))
+                          .with("patient", row.getUUID("patient_id"))
                           .success("attachment.read"))
                   .map(
                       done ->

@@ -188,6 +188,15 @@ class ConsentTest {
     JsonObject current =
         server.api().get("/api/v1/patients/" + patient + "/consent", tom.accessToken()).json();
     assertEquals(consent.getString("id"), current.getString("id"));
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'consent.read' AND actor_user_id = '"
+                + tom.userId()
+                + "' AND organisation_id = '"
+                + practice.id()
+                + "'"),
+        "the partner's read is in the patient organisation's log");
 
     Api.Response stranger = server.api().get(path, eve.accessToken());
     assertEquals(404, stranger.status());

@@ -55,6 +55,13 @@ class PrintedDocumentsTest {
     assertTrue(german.contains(practice.name()));
     assertTrue(german.contains(careHome.name()));
     assertTrue(german.contains("Unterschrift"));
+    assertTrue(
+        server.count(
+                "SELECT count(*) FROM audit_events WHERE action = 'consent.template_created'"
+                    + " AND object_id = '"
+                    + patient
+                    + "'")
+            >= 1);
     assertFalse(german.contains(outsider.name()));
     String english = text(server.api().get(path + "&lang=en", anna.accessToken()));
     assertTrue(english.contains("Signature of the patient"));

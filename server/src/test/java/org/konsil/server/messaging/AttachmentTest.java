@@ -209,6 +209,15 @@ class AttachmentTest {
     String attachmentId = new JsonObject(content).getString("attachmentId");
     assertEquals(
         200, server.api().get("/api/v1/attachments/" + attachmentId, tom.accessToken()).status());
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'attachment.read' AND object_id = '"
+                + attachmentId
+                + "' AND organisation_id = '"
+                + practice.id()
+                + "'"),
+        "a partner reading the patient's files is in the patient organisation's log");
 
     assertEquals(
         200,
