@@ -108,7 +108,7 @@ public final class Wiring {
         config.smtp().isPresent()
             ? new SmtpMailSender(vertx, config.smtp().get(), config.mailFrom())
             : new SpoolMailSender(vertx, config.mailSpoolDir(), config.mailFrom(), clock);
-    this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender);
+    this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender, config.outboxGiveUp());
     this.audit = new AuditLog(pool, clock);
     this.accounts =
         new AccountService(

@@ -146,7 +146,7 @@ final class InvitationStore {
             "SELECT i.id, i.organisation_id, o.name AS organisation_name, o.status AS organisation_status,"
                 + " i.email, i.fax, i.sent_at, i.expires_at, i.used_at,"
                 + " (SELECT json_agg(json_build_object('channel', x.channel, 'status', x.status,"
-                + "  'attempts', x.attempts, 'lastError', x.last_error, 'sentAt', x.sent_at)"
+                + "  'attempts', x.attempts, 'lastError', x.last_error, 'sentAt', to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
                 + "  ORDER BY x.id) FROM outbox x WHERE x.invitation_id = i.id) AS deliveries"
                 + " FROM invitations i JOIN organisations o ON o.id = i.organisation_id"
                 + " WHERE i.room_id = #{room} ORDER BY i.created_at, i.id")

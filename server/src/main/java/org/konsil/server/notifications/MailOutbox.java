@@ -27,18 +27,19 @@ public final class MailOutbox {
   private static final Duration CLAIM = Duration.ofMinutes(2);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   private static final Duration MAX_RETRY = Duration.ofHours(1);
-  private static final Duration GIVE_UP_AFTER = Duration.ofDays(3);
   private static final int BATCH = 20;
 
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
   private final MailSender sender;
+  private final Duration giveUpAfter;
   private long timerId = -1;
   private final java.util.concurrent.atomic.AtomicBoolean running =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  public MailOutbox(Vertx vertx, Pool pool, Clock clock, MailSender sender) {
+  public MailOutbox(Vertx vertx, Pool pool, Clock clock, MailSender sender, Duration giveUpAfter) {
+    this.giveUpAfter = giveUpAfter;
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
@@ -139,10 +140,7 @@ public final class MailOutbox {
 
   private Future<Void> recordFailure(long id, int attempts, Row row, Throwable failure) {
     boolean giveUp =
-        row.getOffsetDateTime("created_at")
-            .toInstant()
-            .plus(GIVE_UP_AFTER)
-            .isBefore(clock.instant());
+        row.getOffsetDateTime("created_at").toInstant().plus(giveUpAfter).isBefore(clock.instant());
     long backoff = FIRST_RETRY.toMillis() << Math.min(attempts - 1, 20);
     Duration wait = Duration.ofMillis(Math.min(backoff, MAX_RETRY.toMillis()));
     LOG.warn("mail {} attempt {} failed: {}", id, attempts, failure.toString());

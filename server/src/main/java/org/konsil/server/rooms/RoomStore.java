@@ -29,7 +29,7 @@ final class RoomStore {
           + "  'birthDate', pt.birth_date, 'organisationId', pt.organisation_id) END AS patient,"
           + " pt.consent_revoked_at,"
           + " (SELECT json_build_object('id', c.id, 'version', c.version, 'status', c.status,"
-          + "  'uploadedAt', c.uploaded_at, 'uploadedBy', u.display_name)"
+          + "  'uploadedAt', to_char(c.uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'uploadedBy', u.display_name)"
           + "  FROM consents c JOIN users u ON u.id = c.uploaded_by"
           + "  WHERE c.patient_id = r.patient_id ORDER BY c.version DESC LIMIT 1) AS consent"
           + " FROM rooms r JOIN room_members me ON me.room_id = r.id AND me.organisation_id = #{org}"

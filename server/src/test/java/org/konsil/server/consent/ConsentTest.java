@@ -123,6 +123,8 @@ class ConsentTest {
     assertEquals("patient", room.getString("kind"));
     assertEquals(patient.toString(), room.getJsonObject("patient").getString("id"));
     assertEquals(1, room.getJsonObject("consent").getInteger("version"));
+    assertTrue(
+        room.getJsonObject("consent").getString("uploadedAt").endsWith("Z"), "times in UTC with Z");
 
     assertEquals(
         "consent_required", server.patientRoom(anna, patient, careHome.id(), outsider.id()).code());

@@ -165,6 +165,8 @@ class InvitationTest {
             .getJsonObject(0);
     assertEquals(
         "sent", invitation.getJsonArray("deliveries").getJsonObject(0).getString("status"));
+    assertTrue(
+        invitation.getJsonArray("deliveries").getJsonObject(0).getString("sentAt").endsWith("Z"));
     assertEquals(
         0,
         server.count(
