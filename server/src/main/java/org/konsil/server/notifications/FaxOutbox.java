@@ -11,10 +11,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.konsil.fax.FaxDocument;
 import org.konsil.fax.FaxNumber;
 import org.konsil.fax.FaxReceipt;
@@ -22,10 +20,7 @@ import org.konsil.fax.FaxStatus;
 import org.konsil.fax.FaxTransport;
 import org.konsil.fax.InvitationLetter;
 import org.konsil.fax.LetterRenderer;
-import org.konsil.server.http.Rows;
 import org.konsil.server.http.Times;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The durable outbox for invitation faxes. A row is written in the transaction that causes it; the
@@ -36,20 +31,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class FaxOutbox {
 
-  private static final Logger LOG = LoggerFactory.getLogger(FaxOutbox.class);
-  private static final Duration CLAIM = Duration.ofMinutes(2);
-  private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-  private static final Duration MAX_RETRY = Duration.ofHours(1);
   private static final Duration POLL = Duration.ofSeconds(30);
 
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
   private final FaxTransport transport;
-  private final Duration giveUpAfter;
   private final LetterRenderer renderer = new LetterRenderer();
-  private final AtomicBoolean running = new AtomicBoolean();
-  private long timerId = -1;
+  private final OutboxWorker worker;
 
   public FaxOutbox(
       Vertx vertx, Pool pool, Clock clock, FaxTransport transport, Duration giveUpAfter) {
@@ -57,7 +46,9 @@ public final class FaxOutbox {
     this.pool = pool;
     this.clock = clock;
     this.transport = transport;
-    this.giveUpAfter = giveUpAfter;
+    this.worker =
+        new OutboxWorker(
+            vertx, pool, clock, "fax", 10, giveUpAfter, "payload = payload - 'code'", this::handle);
   }
 
   /** Queues an invitation letter in the caller's transaction. */
@@ -86,43 +77,16 @@ public final class FaxOutbox {
   }
 
   public void start(Duration pollInterval) {
-    timerId = vertx.setPeriodic(pollInterval.toMillis(), id -> drain());
+    worker.start(pollInterval);
   }
 
   public void stop() {
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-    }
+    worker.stop();
   }
 
   /** Sends or polls what is due now; answers how many rows it handled. */
   public Future<Integer> drain() {
-    if (!running.compareAndSet(false, true)) {
-      return Future.succeededFuture(0);
-    }
-    return claimDue()
-        .compose(
-            rows -> Future.join(rows.stream().map(this::handle).toList()).map(done -> rows.size()))
-        .onFailure(e -> LOG.warn("fax outbox round failed: {}", e.toString()))
-        .eventually(
-            () -> {
-              running.set(false);
-              return Future.succeededFuture();
-            });
-  }
-
-  private Future<List<Row>> claimDue() {
-    return SqlTemplate.forQuery(
-            pool,
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                + " next_attempt_at = #{claimUntil}"
-                + " WHERE id IN (SELECT id FROM outbox WHERE channel = 'fax'"
-                + " AND status IN ('queued', 'sending') AND next_attempt_at <= #{now}"
-                + " ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED)"
-                + " RETURNING id, recipient, payload, attempts, created_at, provider_id")
-        .execute(
-            Map.of("now", Times.now(clock), "claimUntil", Times.at(clock.instant().plus(CLAIM))))
-        .map(Rows::list);
+    return worker.drain();
   }
 
   private Future<Void> handle(Row row) {
@@ -130,8 +94,7 @@ public final class FaxOutbox {
     String providerId = row.getString("provider_id");
     Future<FaxReceipt> outcome =
         providerId != null ? transport.status(providerId) : render(row).compose(transport::send);
-    boolean overdue =
-        row.getOffsetDateTime("created_at").toInstant().plus(giveUpAfter).isBefore(clock.instant());
+    boolean overdue = worker.overdue(row);
     return outcome.compose(
         receipt ->
             overdue
@@ -139,7 +102,7 @@ public final class FaxOutbox {
                     && receipt.status() != FaxStatus.FAILED
                 ? record(id, FaxReceipt.failed(receipt.providerId(), "no confirmation in time"))
                 : record(id, receipt),
-        failure -> retryLater(id, row, failure));
+        failure -> worker.retryLater(row, failure));
   }
 
   private Future<FaxDocument> render(Row row) {
@@ -202,26 +165,5 @@ public final class FaxOutbox {
     p.put("reason", receipt.reason());
     p.put("poll", Times.at(clock.instant().plus(POLL)));
     return SqlTemplate.forUpdate(pool, sql).execute(p).mapEmpty();
-  }
-
-  private Future<Void> retryLater(long id, Row row, Throwable failure) {
-    int attempts = row.getInteger("attempts");
-    boolean giveUp =
-        row.getOffsetDateTime("created_at").toInstant().plus(giveUpAfter).isBefore(clock.instant());
-    long backoff = FIRST_RETRY.toMillis() << Math.min(attempts - 1, 20);
-    Duration wait = Duration.ofMillis(Math.min(backoff, MAX_RETRY.toMillis()));
-    LOG.warn("fax {} attempt {} failed: {}", id, attempts, failure.toString());
-    Map<String, Object> p = new HashMap<>();
-    p.put("id", id);
-    p.put("status", giveUp ? "failed" : "queued");
-    p.put("next", Times.at(clock.instant().plus(wait)));
-    p.put("error", String.valueOf(failure.getMessage()));
-    return SqlTemplate.forUpdate(
-            pool,
-            "UPDATE outbox SET status = #{status}, next_attempt_at = #{next}, last_error = #{error}"
-                + (giveUp ? ", payload = payload - 'code'" : "")
-                + " WHERE id = #{id}")
-        .execute(p)
-        .mapEmpty();
   }
 }

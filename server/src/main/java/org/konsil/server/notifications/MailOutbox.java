@@ -9,41 +9,31 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import org.konsil.server.http.Rows;
 import org.konsil.server.http.Times;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The durable outbox for e-mail: {@link #enqueue} writes a row in the caller's transaction; the
- * worker claims due rows, sends them, and records the outcome, with exponential backoff on failure.
- * A node that dies while sending leaves a claim that expires, so another attempt follows.
+ * worker sends due rows and records the outcome (claims, backoff and give-up: {@link
+ * OutboxWorker}).
  */
 public final class MailOutbox {
 
-  private static final Logger LOG = LoggerFactory.getLogger(MailOutbox.class);
-  private static final Duration CLAIM = Duration.ofMinutes(2);
-  private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-  private static final Duration MAX_RETRY = Duration.ofHours(1);
-  private static final int BATCH = 20;
+  /** Removes the text of a mail that carried an invitation code. */
+  private static final String SCRUB =
+      "payload = CASE WHEN payload ? 'secret' THEN payload - 'text' ELSE payload END";
 
-  private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
   private final MailSender sender;
-  private final Duration giveUpAfter;
-  private long timerId = -1;
-  private final java.util.concurrent.atomic.AtomicBoolean running =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final OutboxWorker worker;
 
   public MailOutbox(Vertx vertx, Pool pool, Clock clock, MailSender sender, Duration giveUpAfter) {
-    this.giveUpAfter = giveUpAfter;
-    this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
     this.sender = sender;
+    this.worker =
+        new OutboxWorker(vertx, pool, clock, "mail", 20, giveUpAfter, SCRUB, this::deliver);
   }
 
   /** Queues a mail in the caller's transaction; nothing leaves before it commits. */
@@ -75,49 +65,16 @@ public final class MailOutbox {
   }
 
   public void start(Duration pollInterval) {
-    timerId = vertx.setPeriodic(pollInterval.toMillis(), id -> drain());
+    worker.start(pollInterval);
   }
 
   public void stop() {
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-    }
+    worker.stop();
   }
 
-  /** Sends what is due now; returns the number of mails handled. */
+  /** Sends what is due now; answers the number of mails handled. */
   public Future<Integer> drain() {
-    if (!running.compareAndSet(false, true)) {
-      return Future.succeededFuture(0);
-    }
-    return claimDue()
-        .compose(
-            rows -> Future.join(rows.stream().map(this::deliver).toList()).map(done -> rows.size()))
-        .onFailure(e -> LOG.warn("mail outbox round failed: {}", e.toString()))
-        .eventually(
-            () -> {
-              running.set(false);
-              return Future.succeededFuture();
-            });
-  }
-
-  private Future<List<Row>> claimDue() {
-    return SqlTemplate.forQuery(
-            pool,
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                + " next_attempt_at = #{claimUntil}"
-                + " WHERE id IN (SELECT id FROM outbox WHERE channel = 'mail'"
-                + " AND status IN ('queued', 'sending') AND next_attempt_at <= #{now}"
-                + " ORDER BY id LIMIT #{batch} FOR UPDATE SKIP LOCKED)"
-                + " RETURNING id, payload, attempts, created_at")
-        .execute(
-            Map.of(
-                "now",
-                Times.now(clock),
-                "claimUntil",
-                Times.at(clock.instant().plus(CLAIM)),
-                "batch",
-                BATCH))
-        .map(Rows::list);
+    return worker.drain();
   }
 
   private Future<Void> deliver(Row row) {
@@ -129,38 +86,12 @@ public final class MailOutbox {
             sent ->
                 SqlTemplate.forUpdate(
                         pool,
-                        "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL,"
-                            + " payload = CASE WHEN payload ? 'secret'"
-                            + " THEN payload - 'text' ELSE payload END"
+                        "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL"
+                            + ", "
+                            + SCRUB
                             + " WHERE id = #{id}")
                     .execute(Map.of("id", id, "now", Times.now(clock)))
                     .<Void>mapEmpty(),
-            failure -> recordFailure(id, row.getInteger("attempts"), row, failure));
-  }
-
-  private Future<Void> recordFailure(long id, int attempts, Row row, Throwable failure) {
-    boolean giveUp =
-        row.getOffsetDateTime("created_at").toInstant().plus(giveUpAfter).isBefore(clock.instant());
-    long backoff = FIRST_RETRY.toMillis() << Math.min(attempts - 1, 20);
-    Duration wait = Duration.ofMillis(Math.min(backoff, MAX_RETRY.toMillis()));
-    LOG.warn("mail {} attempt {} failed: {}", id, attempts, failure.toString());
-    return SqlTemplate.forUpdate(
-            pool,
-            "UPDATE outbox SET status = #{status}, next_attempt_at = #{next}, last_error = #{error}"
-                + (giveUp
-                    ? ", payload = CASE WHEN payload ? 'secret' THEN payload - 'text' ELSE payload END"
-                    : "")
-                + " WHERE id = #{id}")
-        .execute(
-            Map.of(
-                "id",
-                id,
-                "status",
-                giveUp ? "failed" : "queued",
-                "next",
-                Times.at(clock.instant().plus(wait)),
-                "error",
-                String.valueOf(failure.getMessage())))
-        .mapEmpty();
+            failure -> worker.retryLater(row, failure));
   }
 }

@@ -25,6 +25,7 @@ import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.Waiting;
 
 /** Patients and their consent documents; patient rooms exist only while consent covers them. */
 class ConsentTest {
@@ -272,6 +273,14 @@ class ConsentTest {
     }
   }
 
+  static long incomingFiles() {
+    try (var incoming = Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
+      return incoming.count();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void uploadCutOffHalfWayLeavesNothing() throws Exception {
     UUID patient = server.patient(anna, "Abbruch");
@@ -291,13 +300,10 @@ class ConsentTest {
               .getBytes(StandardCharsets.US_ASCII));
       out.write(Documents.pdf().getBytes(0, 200));
       out.flush();
-      Thread.sleep(300);
+      Waiting.until(() -> incomingFiles() == 1, "the upload has begun");
     }
-    Thread.sleep(500);
+    Waiting.until(() -> incomingFiles() == 0, "the cut-off upload is removed");
     assertEquals(filesBefore, server.count("SELECT count(*) FROM stored_files"));
-    try (var incoming = Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
-      assertEquals(0, incoming.count(), "the cut-off upload is removed");
-    }
     assertNotNull(server.api().get("/health", null));
   }
 }

@@ -29,6 +29,7 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
+import org.konsil.server.testkit.Waiting;
 
 /**
  * Inviting a care home that is not on Konsil by fax or e-mail, and its registration with the code.
@@ -106,13 +107,13 @@ class InvitationTest {
             null);
   }
 
-  static int awaitFaxes(int count) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (provider.received().size() < count) {
-      KonsilServer.await(server.wiring().faxOutbox().drain());
-      assertTrue(System.currentTimeMillis() < deadline, "no fax arrived");
-      Thread.sleep(100);
-    }
+  static int awaitFaxes(int count) {
+    Waiting.until(
+        () -> {
+          KonsilServer.await(server.wiring().faxOutbox().drain());
+          return provider.received().size() >= count;
+        },
+        "no fax arrived");
     return provider.received().size();
   }
 
@@ -328,19 +329,10 @@ class InvitationTest {
                 .put("email", "praxis@physio-west.test"),
             true);
     assertEquals(201, created.status());
-    MimeMessage message = null;
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (message == null) {
-      for (MimeMessage candidate : mail.getReceivedMessages()) {
-        if (candidate.getAllRecipients()[0].toString().equals("praxis@physio-west.test")) {
-          message = candidate;
-        }
-      }
-      assertTrue(System.currentTimeMillis() < deadline, "no invitation mail");
-      Thread.sleep(100);
-    }
+    Waiting.until(() -> !mailsTo("praxis@physio-west.test").isEmpty(), "no invitation mail");
+    MimeMessage message = mailsTo("praxis@physio-west.test").get(0);
     assertTrue(message.getContentType().startsWith("multipart/alternative"), "text and HTML");
-    String body = GreenMailUtil.getBody(message).replace("=\r\n", "").replace("=3D", "=");
+    String body = bodyOf(message);
     assertTrue(body.contains(practice.name()));
     assertTrue(body.contains("<a href="), "the HTML part links to Konsil");
     assertFalse(body.contains("Herr K."), "the room's title is not in the mail");
@@ -484,40 +476,36 @@ class InvitationTest {
             .api()
             .post("/api/v1/invitations/" + invitation + "/resend", null, anna().accessToken())
             .status());
-    long deadline = System.currentTimeMillis() + 15_000;
-    String second = first;
-    while (second.equals(first)) {
-      for (MimeMessage candidate : mail.getReceivedMessages()) {
-        if (candidate.getAllRecipients()[0].toString().equals("ost@hospiz.test")) {
-          String code =
-              codeIn(GreenMailUtil.getBody(candidate).replace("=\r\n", "").replace("=3D", "="));
-          if (!code.equals(first)) {
-            second = code;
-          }
-        }
-      }
-      assertTrue(System.currentTimeMillis() < deadline, "no second mail");
-      Thread.sleep(100);
-    }
+    Waiting.until(() -> mailsTo("ost@hospiz.test").size() == 2, "no second mail");
+    String second = codeIn(bodyOf(mailsTo("ost@hospiz.test").get(1)));
+    assertFalse(second.equals(first), "a new code");
     assertEquals("invalid_invitation_code", register(first, "ost@hospiz.test").code());
     assertEquals(201, register(second, "ost@hospiz.test").status());
   }
 
   static String waitForMailTo(String address) {
-    long deadline = System.currentTimeMillis() + 15_000;
+    Waiting.until(() -> !mailsTo(address).isEmpty(), "no mail to " + address);
+    return bodyOf(mailsTo(address).get(0));
+  }
+
+  /** The mails received for an address, in order of arrival. */
+  static java.util.List<MimeMessage> mailsTo(String address) {
+    java.util.List<MimeMessage> found = new java.util.ArrayList<>();
     try {
-      while (true) {
-        for (MimeMessage candidate : mail.getReceivedMessages()) {
-          if (candidate.getAllRecipients()[0].toString().equals(address)) {
-            return GreenMailUtil.getBody(candidate).replace("=\r\n", "").replace("=3D", "=");
-          }
+      for (MimeMessage message : mail.getReceivedMessages()) {
+        if (message.getAllRecipients()[0].toString().equals(address)) {
+          found.add(message);
         }
-        assertTrue(System.currentTimeMillis() < deadline, "no mail to " + address);
-        Thread.sleep(100);
       }
-    } catch (Exception e) {
+    } catch (jakarta.mail.MessagingException e) {
       throw new IllegalStateException(e);
     }
+    return found;
+  }
+
+  /** A mail's text with quoted-printable soft breaks and escapes undone. */
+  static String bodyOf(MimeMessage message) {
+    return GreenMailUtil.getBody(message).replace("=\r\n", "").replace("=3D", "=");
   }
 
   private static int freePort() {

@@ -18,6 +18,7 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
+import org.konsil.server.testkit.Waiting;
 
 /** Files sent into rooms: checked from their bytes, size-limited, and readable by members only. */
 class AttachmentTest {
@@ -183,12 +184,17 @@ class AttachmentTest {
       assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
       assertTrue(answer.contains("payload_too_large"), answer);
     }
-    Thread.sleep(300);
+    Waiting.until(
+        () -> {
+          try (var incoming =
+              java.nio.file.Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
+            return incoming.count() == 0;
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        },
+        "the partial file is removed");
     assertEquals(files, server.count("SELECT count(*) FROM stored_files"));
-    try (var incoming =
-        java.nio.file.Files.list(server.dataDir().resolve("files").resolve("incoming"))) {
-      assertEquals(0, incoming.count(), "the partial file is removed");
-    }
   }
 
   @Test

@@ -23,6 +23,7 @@ import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
 import org.konsil.server.testkit.TestSocket;
+import org.konsil.server.testkit.Waiting;
 
 /** Users who are not connected learn of unread messages by e-mail, throttled, without content. */
 class UnreadNotificationTest {
@@ -52,8 +53,16 @@ class UnreadNotificationTest {
 
   static int mailsTo(String address) throws Exception {
     KonsilServer.await(server.wiring().notifier().run());
-    KonsilServer.await(server.wiring().mailOutbox().drain());
-    Thread.sleep(300);
+    // The server's own worker may be in the middle of a round: wait until every new mail has gone.
+    Waiting.until(
+        () -> {
+          KonsilServer.await(server.wiring().mailOutbox().drain());
+          return server.count(
+                  "SELECT count(*) FROM outbox WHERE channel = 'mail'"
+                      + " AND (status = 'sending' OR (status = 'queued' AND attempts = 0))")
+              == 0;
+        },
+        "the mails left the outbox");
     int count = 0;
     for (MimeMessage message : mail.getReceivedMessages()) {
       if (message.getAllRecipients()[0].toString().equals(address)) {
