@@ -88,6 +88,14 @@ class InvitationTest {
             anna().accessToken());
   }
 
+  static JsonObject faxInvitee(String name, String kind, String fax) {
+    return new JsonObject().put("name", name).put("kind", kind).put("fax", fax);
+  }
+
+  static JsonObject mailInvitee(String name, String kind, String email) {
+    return new JsonObject().put("name", name).put("kind", kind).put("email", email);
+  }
+
   static String codeIn(String text) {
     Matcher matcher = CODE.matcher(text);
     assertTrue(matcher.find(), "a code in: " + text);
@@ -95,6 +103,10 @@ class InvitationTest {
   }
 
   static Api.Response register(String code, String email) {
+    return register(code, email, "a good long password");
+  }
+
+  static Api.Response register(String code, String email, String password) {
     return server
         .api()
         .post(
@@ -103,7 +115,7 @@ class InvitationTest {
                 .put("code", code)
                 .put("adminEmail", email)
                 .put("adminName", "Heimleitung")
-                .put("password", "a good long password"),
+                .put("password", password),
             null);
   }
 
@@ -122,11 +134,7 @@ class InvitationTest {
     int before = provider.received().size();
     Api.Response created =
         roomWithInvitation(
-            new JsonObject()
-                .put("name", "Pflegeheim Sonnenhof")
-                .put("kind", "care_home")
-                .put("fax", "(0 40) 53 79 81-542"),
-            false);
+            faxInvitee("Pflegeheim Sonnenhof", "care_home", "(0 40) 53 79 81-542"), false);
     assertEquals(201, created.status(), created.body());
     String room = created.json().getString("id");
     KonsilServer.await(server.wiring().faxOutbox().drain());
@@ -207,12 +215,7 @@ class InvitationTest {
     int before = provider.received().size();
     provider.failNext(1);
     Api.Response created =
-        roomWithInvitation(
-            new JsonObject()
-                .put("name", "Pflegedienst Nord")
-                .put("kind", "care_service")
-                .put("fax", "040 2222 3333"),
-            true);
+        roomWithInvitation(faxInvitee("Pflegedienst Nord", "care_service", "040 2222 3333"), true);
     assertEquals(201, created.status());
     KonsilServer.await(server.wiring().faxOutbox().drain());
     assertEquals(before, provider.received().size());
@@ -232,12 +235,7 @@ class InvitationTest {
     provider.failNext(1000);
     assertEquals(
         201,
-        roomWithInvitation(
-                new JsonObject()
-                    .put("name", "Kurzzeitpflege Alster")
-                    .put("kind", "care_home")
-                    .put("fax", "040 3333 4444"),
-                true)
+        roomWithInvitation(faxInvitee("Kurzzeitpflege Alster", "care_home", "040 3333 4444"), true)
             .status());
     KonsilServer.await(server.wiring().faxOutbox().drain());
     assertEquals(
@@ -257,12 +255,7 @@ class InvitationTest {
   void signedProviderCallbackRecordsTheOutcome() throws Exception {
     int before = provider.received().size();
     Api.Response created =
-        roomWithInvitation(
-            new JsonObject()
-                .put("name", "Heim am See")
-                .put("kind", "care_home")
-                .put("fax", "040 5555 6666"),
-            true);
+        roomWithInvitation(faxInvitee("Heim am See", "care_home", "040 5555 6666"), true);
     String room = created.json().getString("id");
     awaitFaxes(before + 1);
     String providerId = "fx-" + (before + 1);
@@ -323,11 +316,7 @@ class InvitationTest {
   void invitationByEmailCarriesTheCodeAndNoPatientData() throws Exception {
     Api.Response created =
         roomWithInvitation(
-            new JsonObject()
-                .put("name", "Physiotherapie West")
-                .put("kind", "therapy")
-                .put("email", "praxis@physio-west.test"),
-            true);
+            mailInvitee("Physiotherapie West", "therapy", "praxis@physio-west.test"), true);
     assertEquals(201, created.status());
     Waiting.until(() -> !mailsTo("praxis@physio-west.test").isEmpty(), "no invitation mail");
     MimeMessage message = mailsTo("praxis@physio-west.test").get(0);
@@ -336,18 +325,24 @@ class InvitationTest {
     assertTrue(body.contains(practice.name()));
     assertTrue(body.contains("<a href="), "the HTML part links to Konsil");
     assertFalse(body.contains("Herr K."), "the room's title is not in the mail");
-    assertEquals(201, register(codeIn(body), "info@physio-west.test").status());
+    String code = codeIn(body);
+    assertEquals("weak_password", register(code, "info@physio-west.test", "short").code());
+    assertEquals("validation_failed", register(code, "not an address").code());
+    assertEquals(
+        "validation_failed",
+        server
+            .api()
+            .post("/api/v1/registrations", new JsonObject().put("code", code), null)
+            .code());
+    assertEquals(
+        0, server.count("SELECT count(*) FROM users WHERE email = 'info@physio-west.test'"));
+    assertEquals(201, register(code, "info@physio-west.test").status(), "the code is still good");
   }
 
   @Test
   void wrongUsedAndExpiredCodesAreRefusedAndBurstsAreLimited() {
     Api.Response created =
-        roomWithInvitation(
-            new JsonObject()
-                .put("name", "Apotheke Süd")
-                .put("kind", "pharmacy")
-                .put("email", "sued@apotheke.test"),
-            true);
+        roomWithInvitation(mailInvitee("Apotheke Süd", "pharmacy", "sued@apotheke.test"), true);
     assertEquals(201, created.status());
     String code = codeIn(waitForMailTo("sued@apotheke.test"));
     // The clock only moves forward here: the limit counts failures in a window behind "now".
@@ -375,29 +370,17 @@ class InvitationTest {
     long rooms = server.count("SELECT count(*) FROM rooms");
     assertEquals(
         "invalid_fax_number",
-        roomWithInvitation(
-                new JsonObject().put("name", "X").put("kind", "care_home").put("fax", "fax me"),
-                false)
-            .code());
+        roomWithInvitation(faxInvitee("X", "care_home", "fax me"), false).code());
     assertEquals(
         "not_a_fax_number",
-        roomWithInvitation(
-                new JsonObject()
-                    .put("name", "X")
-                    .put("kind", "care_home")
-                    .put("fax", "0171 1234567"),
-                false)
-            .code());
+        roomWithInvitation(faxInvitee("X", "care_home", "0171 1234567"), false).code());
     assertEquals(
         "validation_failed",
         roomWithInvitation(new JsonObject().put("name", "X").put("kind", "care_home"), false)
             .code());
     assertEquals(
         "validation_failed",
-        roomWithInvitation(
-                new JsonObject().put("name", "X").put("kind", "castle").put("fax", "040 1234567"),
-                false)
-            .code());
+        roomWithInvitation(faxInvitee("X", "castle", "040 1234567"), false).code());
     Api.Response patientRoom =
         server
             .api()
@@ -409,12 +392,7 @@ class InvitationTest {
                     .put("title", "X")
                     .put(
                         "invitations",
-                        new JsonArray()
-                            .add(
-                                new JsonObject()
-                                    .put("name", "X")
-                                    .put("kind", "care_home")
-                                    .put("fax", "040 1234567"))),
+                        new JsonArray().add(faxInvitee("X", "care_home", "040 1234567"))),
                 anna().accessToken());
     assertEquals(
         "validation_failed", patientRoom.code(), "patient rooms need consent, not invitations");
@@ -424,11 +402,7 @@ class InvitationTest {
 
   @Test
   void aKnownFaxNumberOrAddressIsOfferedInsteadOfASecondOrganisation() {
-    JsonObject invitee =
-        new JsonObject()
-            .put("name", "Tagespflege Mitte")
-            .put("kind", "care_service")
-            .put("fax", "040 7777 8888");
+    JsonObject invitee = faxInvitee("Tagespflege Mitte", "care_service", "040 7777 8888");
     assertEquals(201, roomWithInvitation(invitee, false).status());
     JsonArray found =
         server.api().get("/api/v1/organisations?fax=040%2F77778888", anna().accessToken()).array();
@@ -448,12 +422,7 @@ class InvitationTest {
   @Test
   void resendMakesANewCodeAndOnlyTheInviterMayResend() throws Exception {
     Api.Response created =
-        roomWithInvitation(
-            new JsonObject()
-                .put("name", "Hospiz Ost")
-                .put("kind", "care_service")
-                .put("email", "ost@hospiz.test"),
-            true);
+        roomWithInvitation(mailInvitee("Hospiz Ost", "care_service", "ost@hospiz.test"), true);
     String room = created.json().getString("id");
     String first = codeIn(waitForMailTo("ost@hospiz.test"));
     String invitation =
@@ -464,6 +433,10 @@ class InvitationTest {
             .getJsonObject(0)
             .getString("id");
     Session stranger = server.login(server.organisation("clinic").admin());
+    Api.Response foreignList =
+        server.api().get("/api/v1/rooms/" + room + "/invitations", stranger.accessToken());
+    assertEquals(403, foreignList.status());
+    assertEquals("not_a_member", foreignList.code());
     assertEquals(
         404,
         server
