@@ -69,6 +69,10 @@ public final class Wiring {
 
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
+  /** Paths of the browser client that mails, letters and bookmarks point to. */
+  private static final java.util.List<String> WEB_PAGES =
+      java.util.List.of("/", "/register", "/set-password");
+
   private final Vertx vertx;
   private final Pool pool;
   private final KonsilConfig config;
@@ -282,12 +286,11 @@ public final class Wiring {
                                 promise.complete(result.succeeded() ? Status.OK() : Status.KO())));
     root.get("/health").handler(HealthCheckHandler.createWithHealthChecks(checks));
     root.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
-    String landing = landingPage();
-    root.get("/")
-        .handler(
-            ctx ->
-                ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(landing));
-
+    // The browser client (module web-ui): its pages are one document; the paths that mails and
+    // letters link to load it too.
+    for (String page : WEB_PAGES) {
+      root.get(page).handler(ctx -> ctx.reroute("/index.html"));
+    }
     Router api = Router.router(vertx);
     BodyHandler bodies =
         BodyHandler.create()
@@ -309,7 +312,7 @@ public final class Wiring {
     api.route().handler(Wiring::requireJsonBody);
     Authenticator authenticator = new Authenticator(accounts);
     api.route().handler(authenticator::handle);
-    new AccountRoutes(accounts).mount(api);
+    new AccountRoutes(accounts, config.sessionTtl(), config.publicUrl()).mount(api);
     new OrganisationRoutes(organisations).mount(api);
     new RoomRoutes(rooms).mount(api);
     new MessageRoutes(messaging).mount(api);
@@ -323,21 +326,21 @@ public final class Wiring {
         .callbackSecret()
         .ifPresent(secret -> new FaxCallbackRoutes(faxOutbox, secret).mount(api));
     root.route("/api/v1/*").subRouter(api);
+    root.route("/*")
+        .method(io.vertx.core.http.HttpMethod.GET)
+        .method(io.vertx.core.http.HttpMethod.HEAD)
+        .handler(
+            io.vertx.ext.web.handler.StaticHandler.create("webroot")
+                .setCachingEnabled(false)
+                .setDirectoryListing(false)
+                .setIncludeHidden(false)
+                .setDefaultContentEncoding("UTF-8"));
 
     root.route().failureHandler(Problems::handle);
     api.route().failureHandler(Problems::handle);
     root.errorHandler(404, Problems::handle);
     root.errorHandler(405, Problems::handle);
     return root;
-  }
-
-  /** The page at / until the web client is served there. */
-  private static String landingPage() {
-    try (var in = Wiring.class.getResourceAsStream("landing.html")) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    } catch (java.io.IOException | NullPointerException e) {
-      throw new IllegalStateException("landing.html is missing from the jar", e);
-    }
   }
 
   private static void requireJsonBody(io.vertx.ext.web.RoutingContext ctx) {

@@ -10,9 +10,11 @@ import org.konsil.server.http.Json;
 public final class AccountRoutes {
 
   private final AccountService accounts;
+  private final RefreshCookie cookie;
 
-  public AccountRoutes(AccountService accounts) {
+  public AccountRoutes(AccountService accounts, java.time.Duration sessionTtl, String publicUrl) {
     this.accounts = accounts;
+    this.cookie = new RefreshCookie(sessionTtl, publicUrl);
   }
 
   /** Adds this feature's routes to the API router (below /api/v1). */
@@ -49,20 +51,41 @@ public final class AccountRoutes {
     Json body = Json.body(ctx);
     String email = body.requiredText("email", 254).trim();
     String password = body.requiredText("password", AccountService.MAX_PASSWORD_LENGTH);
-    return accounts.login(email, password, address(ctx));
+    return accounts.login(email, password, address(ctx)).map(tokens -> cookie.hand(ctx, tokens));
   }
 
   private Future<?> secondFactor(RoutingContext ctx) {
     Json body = Json.body(ctx);
-    return accounts.completeSecondFactor(
-        body.requiredText("challenge", 4096),
-        body.optionalText("code", 16),
-        body.optionalText("recoveryCode", 64),
-        address(ctx));
+    return accounts
+        .completeSecondFactor(
+            body.requiredText("challenge", 4096),
+            body.optionalText("code", 16),
+            body.optionalText("recoveryCode", 64),
+            address(ctx))
+        .map(tokens -> cookie.hand(ctx, tokens));
   }
 
   private Future<?> refresh(RoutingContext ctx) {
-    return accounts.refresh(Json.body(ctx).requiredText("refreshToken", 256));
+    String fromCookie = RefreshCookie.read(ctx);
+    Json body = Json.body(ctx);
+    String token = body.optionalText("refreshToken", 256);
+    if (token == null && RefreshCookie.requested(ctx)) {
+      if (fromCookie == null) {
+        throw new ApiException(401, "invalid_refresh_token", "There is no session. Log in.");
+      }
+      token = fromCookie;
+    } else if (token == null) {
+      token = body.requiredText("refreshToken", 256);
+    }
+    return accounts
+        .refresh(token)
+        .map(tokens -> cookie.hand(ctx, tokens))
+        .onFailure(
+            failure -> {
+              if (fromCookie != null) {
+                cookie.clear(ctx);
+              }
+            });
   }
 
   private void setPassword(RoutingContext ctx) {
@@ -78,7 +101,11 @@ public final class AccountRoutes {
   private void logout(RoutingContext ctx) {
     accounts
         .logout(AuthenticatedUser.of(ctx))
-        .onSuccess(done -> ctx.response().setStatusCode(204).end())
+        .onSuccess(
+            done -> {
+              cookie.clear(ctx);
+              ctx.response().setStatusCode(204).end();
+            })
         .onFailure(ctx::fail);
   }
 

@@ -16,7 +16,7 @@ public final class SecurityHeaders {
         .set("Referrer-Policy", "no-referrer")
         .set(
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:;"
                 + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action"
                 + " 'self'")
         .set("Cache-Control", "no-store");

@@ -93,7 +93,17 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
 
   /** Stops this node as SIGTERM would and starts a new one on the same database and port. */
   public void restart() {
+    stop();
+    start();
+  }
+
+  /** Stops this node as SIGTERM would; its port stays free for {@link #start()}. */
+  public void stop() {
     node.close();
+  }
+
+  /** Starts a new node on the same database and port after {@link #stop()}. */
+  public void start() {
     node = KonsilNode.start(KonsilConfig.from(env), clock);
   }
 
@@ -137,8 +147,12 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
   public record Session(UUID userId, String accessToken, String refreshToken, TestUser user) {}
 
   public TestOrg organisation(String kind) {
+    return organisation(kind, "Organisation " + NAMES.incrementAndGet());
+  }
+
+  /** An organisation with a name people would read, for screens and screenshots. */
+  public TestOrg organisation(String kind, String name) {
     int n = NAMES.incrementAndGet();
-    String name = "Organisation " + n;
     String adminEmail = "admin" + n + "@org" + n + ".test";
     JsonObject created =
         await(
@@ -153,11 +167,16 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   public TestUser user(TestOrg org) {
+    return user(org, "User " + (NAMES.get() + 1));
+  }
+
+  /** A member of the organisation with this display name. */
+  public TestUser user(TestOrg org, String displayName) {
     int n = NAMES.incrementAndGet();
     String email =
         "user" + n + "@" + org.admin().email().substring(org.admin().email().indexOf('@') + 1);
     String link =
-        await(wiring().organisations().addUserWithLink(org.id(), email, "User " + n, "member"));
+        await(wiring().organisations().addUserWithLink(org.id(), email, displayName, "member"));
     setPassword(link);
     return new TestUser(email, PASSWORD, org.id());
   }

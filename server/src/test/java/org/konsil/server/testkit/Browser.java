@@ -1,0 +1,261 @@
+package org.konsil.server.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * A real headless Chromium (Debian's chromium and chromedriver) pointed at a test server, with the
+ * few steps the web UI tests repeat. Nothing is downloaded: both executables must be installed.
+ */
+public final class Browser implements AutoCloseable {
+
+  public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Path SCREENSHOTS = Path.of("..", "docs", "screenshots");
+
+  private final ChromeDriver driver;
+  private final String base;
+  private final Path profile;
+  private final List<String> consoleErrors = new ArrayList<>();
+
+  private Browser(int port, int width, int height) throws IOException {
+    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+      throw new IllegalStateException(
+          "The browser tests need Debian's chromium and chromium-driver"
+              + " (apt-get install -y chromium chromium-driver); .ci/run installs them.");
+    }
+    this.base = "http://localhost:" + port;
+    this.profile = Files.createTempDirectory("konsil-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--lang=de-DE",
+        "--window-size=" + width + "," + height,
+        "--user-data-dir=" + profile);
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
+    this.driver = new ChromeDriver(service, options);
+  }
+
+  /** A desktop-sized browser for the server. */
+  public static Browser open(KonsilServer server) {
+    return open(server, 1280, 860);
+  }
+
+  public static Browser open(KonsilServer server, int width, int height) {
+    try {
+      return new Browser(server.port(), width, height);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public ChromeDriver driver() {
+    return driver;
+  }
+
+  public Browser visit(String path) {
+    driver.get(base + path);
+    return this;
+  }
+
+  /** The visible element for the selector, waiting for it to appear. */
+  public WebElement find(String css) {
+    return until(
+        () -> {
+          for (WebElement element : driver.findElements(By.cssSelector(css))) {
+            if (element.isDisplayed()) {
+              return element;
+            }
+          }
+          return null;
+        },
+        "a visible " + css);
+  }
+
+  public List<WebElement> all(String css) {
+    return driver.findElements(By.cssSelector(css));
+  }
+
+  public boolean present(String css) {
+    return !driver.findElements(By.cssSelector(css)).isEmpty();
+  }
+
+  /** Waits until the element's text contains the fragment; answers the element's whole text. */
+  public String waitForText(String css, String fragment) {
+    return until(
+        () -> {
+          for (WebElement element : driver.findElements(By.cssSelector(css))) {
+            String text = element.getText();
+            if (text.contains(fragment)) {
+              return text;
+            }
+          }
+          return null;
+        },
+        "'" + fragment + "' in " + css);
+  }
+
+  /** Waits for the selector to match exactly this many elements. */
+  public void waitForCount(String css, int count) {
+    until(
+        () -> driver.findElements(By.cssSelector(css)).size() == count ? Boolean.TRUE : null,
+        count + " × " + css + " (now " + driver.findElements(By.cssSelector(css)).size() + ")");
+  }
+
+  public void waitForGone(String css) {
+    until(
+        () -> driver.findElements(By.cssSelector(css)).isEmpty() ? Boolean.TRUE : null,
+        "no " + css);
+  }
+
+  public Browser type(String css, String text) {
+    WebElement field = find(css);
+    field.clear();
+    field.sendKeys(text);
+    return this;
+  }
+
+  public Browser press(String css, CharSequence... keys) {
+    find(css).sendKeys(keys);
+    return this;
+  }
+
+  public Browser click(String css) {
+    until(
+        () -> {
+          try {
+            find(css).click();
+            return Boolean.TRUE;
+          } catch (StaleElementReferenceException e) {
+            return null;
+          }
+        },
+        "clickable " + css);
+    return this;
+  }
+
+  /** Logs in through the login form and waits for the room list. */
+  public Browser login(KonsilServer.TestUser user) {
+    forgetSession();
+    visit("/");
+    type("#login-email", user.email());
+    type("#login-password", user.password());
+    click("#login-submit");
+    find(".room-list");
+    return this;
+  }
+
+  /** A new person at the same browser: the refresh cookie (path /api/v1/auth) goes too. */
+  public Browser forgetSession() {
+    driver.executeCdpCommand("Network.clearBrowserCookies", java.util.Map.of());
+    return this;
+  }
+
+  /** Opens a room from the room list and waits for its composer. */
+  public Browser openRoom(java.util.UUID room) {
+    click(".room-item[data-room='" + room + "']");
+    find(".room[data-room='" + room + "'] #composer-text");
+    return this;
+  }
+
+  /** Types a message into the open room and sends it with Enter. */
+  public Browser send(String text) {
+    press("#composer-text", text, Keys.ENTER);
+    return this;
+  }
+
+  public Object js(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  public Object asyncJs(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+  }
+
+  /** Saves what the browser shows as docs/screenshots/{name}.png for the README. */
+  public void screenshot(String name) {
+    try {
+      Files.createDirectories(SCREENSHOTS);
+      File shot = driver.getScreenshotAs(OutputType.FILE);
+      Files.copy(
+          shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Errors the page logged since the last call: script errors, refused Content-Security-Policy
+   * loads, failed requests other than the expected problem answers.
+   */
+  public List<String> consoleErrors() {
+    for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
+      // Problem answers (4xx) are handled by the page itself; the browser logs them anyway.
+      boolean problemAnswer =
+          entry.getMessage().matches("(?s).*the server responded with a status of 4\\d\\d.*");
+      if (entry.getLevel().intValue() >= Level.SEVERE.intValue() && !problemAnswer) {
+        consoleErrors.add(entry.getMessage());
+      }
+    }
+    List<String> found = new ArrayList<>(consoleErrors);
+    consoleErrors.clear();
+    return found;
+  }
+
+  public <T> T until(java.util.function.Supplier<T> condition, String what) {
+    return new WebDriverWait(driver, WAIT)
+        .withMessage(() -> "waited " + WAIT.toSeconds() + " s for " + what)
+        .ignoring(StaleElementReferenceException.class)
+        .until(d -> condition.get());
+  }
+
+  @Override
+  public void close() {
+    try {
+      driver.quit();
+    } finally {
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // a profile left in /tmp is harmless
+      }
+    }
+  }
+}

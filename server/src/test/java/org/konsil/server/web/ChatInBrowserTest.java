@@ -1,0 +1,243 @@
+package org.konsil.server.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Browser;
+import org.konsil.server.testkit.KonsilServer;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+/** Two clinicians of two organisations chat in two real browsers. */
+class ChatInBrowserTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static KonsilServer.TestOrg practice;
+  static KonsilServer.TestOrg careHome;
+  static KonsilServer.TestUser anna;
+  static KonsilServer.TestUser tom;
+  static Browser annasBrowser;
+  static Browser tomsBrowser;
+
+  @BeforeAll
+  static void twoOrganisationsAndTwoBrowsers() {
+    practice = server.organisation("practice", "Praxis Dr. Weber");
+    careHome = server.organisation("care_home", "Pflegeheim Sonnenhof");
+    anna = server.user(practice, "Dr. Anna Weber");
+    tom = server.user(careHome, "Tom Berg");
+    annasBrowser = Browser.open(server);
+    tomsBrowser = Browser.open(server);
+  }
+
+  @AfterAll
+  static void closeBrowsers() {
+    for (Browser browser : new Browser[] {annasBrowser, tomsBrowser}) {
+      if (browser != null) {
+        browser.close();
+      }
+    }
+  }
+
+  @AfterEach
+  void pagesLoggedNoErrors() {
+    assertEquals(List.of(), annasBrowser.consoleErrors(), "script errors or refused loads");
+    assertEquals(List.of(), tomsBrowser.consoleErrors(), "script errors or refused loads");
+  }
+
+  private UUID room(String title) {
+    KonsilServer.Session session = server.login(anna);
+    return UUID.fromString(
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("title", title)
+                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
+                session.accessToken())
+            .json()
+            .getString("id"));
+  }
+
+  private static List<Long> seqs(Browser browser) {
+    List<Long> seqs = new ArrayList<>();
+    for (WebElement item : browser.all(".messages .message[data-seq]")) {
+      seqs.add(Long.parseLong(item.getAttribute("data-seq")));
+    }
+    return seqs;
+  }
+
+  private static void assertGapFree(List<Long> seqs, long last) {
+    List<Long> expected = new ArrayList<>();
+    for (long seq = 1; seq <= last; seq++) {
+      expected.add(seq);
+    }
+    assertEquals(expected, seqs, "every message once, in order");
+  }
+
+  @Test
+  void twoOrganisationsChatLiveWithAcksTypingAndNewLines() {
+    UUID room = room("Wundversorgung Zimmer 12");
+    annasBrowser.login(anna).openRoom(room);
+    tomsBrowser.login(tom).openRoom(room);
+
+    annasBrowser.send("Guten Morgen, wie sieht die Wunde heute aus?");
+    annasBrowser.waitForText(".message.own[data-state=sent] .content", "wie sieht die Wunde");
+    tomsBrowser.waitForText(".message .content", "Guten Morgen, wie sieht die Wunde heute aus?");
+
+    tomsBrowser.press("#composer-text", "Gerötet,");
+    annasBrowser.waitForText(".typing", "Tom Berg");
+    tomsBrowser.press("#composer-text", Keys.chord(Keys.SHIFT, Keys.ENTER), "Verband gewechselt.");
+    assertEquals(1, seqs(tomsBrowser).size(), "Shift+Enter makes a new line, it sends nothing");
+    tomsBrowser.press("#composer-text", Keys.ENTER);
+    String reply = annasBrowser.waitForText(".message:not(.own) .content", "Verband gewechselt.");
+    assertEquals("Gerötet,\nVerband gewechselt.", reply);
+    annasBrowser.waitForText(".message .meta", "Pflegeheim Sonnenhof");
+    annasBrowser.until(
+        () -> annasBrowser.find(".typing").getText().isEmpty() ? true : null, "typing ends");
+    annasBrowser.screenshot("chat");
+
+    assertGapFree(seqs(annasBrowser), 2);
+    assertGapFree(seqs(tomsBrowser), 2);
+    assertEquals(2, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+  }
+
+  @Test
+  void newMessageMovesRoomUpWithBadgeAndReadingClearsIt() {
+    UUID older = room("Medikationsplan Herr K.");
+    UUID newer = room("Entlassung Frau S.");
+    annasBrowser.login(anna);
+    tomsBrowser.login(tom);
+    String first = annasBrowser.find(".room-item").getAttribute("data-room");
+    assertEquals(newer.toString(), first, "newest activity first");
+
+    KonsilServer.Session toms = server.login(tom);
+    server.clock.advance(java.time.Duration.ofMinutes(1));
+    server.sendRest(toms, older, "Bitte den neuen Plan faxen.");
+    server.sendRest(toms, older, "Danke!");
+    annasBrowser.waitForText(".room-item[data-room='" + older + "'] .badge", "2");
+    assertEquals(
+        older.toString(),
+        annasBrowser.find(".room-item").getAttribute("data-room"),
+        "the room with the new message moved up");
+    annasBrowser.screenshot("rooms");
+
+    annasBrowser.openRoom(older);
+    annasBrowser.waitForGone(".room-item[data-room='" + older + "'] .badge");
+    KonsilServer.Session annas = server.login(anna);
+    JsonObject view = server.api().get("/api/v1/rooms/" + older, annas.accessToken()).json();
+    assertEquals(0, view.getLong("unread"), "the read marker moved on the server");
+    assertEquals(2, view.getLong("readSeq"));
+  }
+
+  @Test
+  void historyLoadsPageByPageWhenScrollingUp() {
+    UUID room = room("Langer Verlauf");
+    KonsilServer.Session toms = server.login(tom);
+    for (int i = 1; i <= 120; i++) {
+      server.sendRest(toms, room, "Eintrag " + i);
+    }
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.waitForCount(".messages .message[data-seq]", 50);
+    assertFalse(annasBrowser.present(".messages .start"), "more history to load");
+    annasBrowser.js("document.querySelector('.scroller').scrollTop = 0");
+    annasBrowser.waitForCount(".messages .message[data-seq]", 100);
+    annasBrowser.js("document.querySelector('.scroller').scrollTop = 0");
+    annasBrowser.waitForCount(".messages .message[data-seq]", 120);
+    annasBrowser.find(".messages .start");
+    assertGapFree(seqs(annasBrowser), 120);
+  }
+
+  @Test
+  void droppedConnectionShowsBannerKeepsUnsentMessageAndResyncsWithoutLoss() {
+    UUID room = room("Verbindungsabbruch");
+    KonsilServer.Session toms = server.login(tom);
+    server.sendRest(toms, room, "Vor dem Abbruch");
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.waitForCount(".messages .message[data-seq]", 1);
+
+    server.stop();
+    annasBrowser.find(".conn-banner");
+    annasBrowser.send("Während des Abbruchs geschrieben");
+    annasBrowser.waitForText(
+        ".message.pending[data-state=sending] .content", "Während des Abbruchs");
+    annasBrowser.press("#composer-text", "Entwurf bleibt");
+    annasBrowser.screenshot("connection-lost");
+
+    server.start();
+    KonsilServer.Session again = server.login(tom);
+    for (int i = 1; i <= 3; i++) {
+      server.sendRest(again, room, "Nach dem Abbruch " + i);
+    }
+    annasBrowser.waitForGone(".conn-banner:not([hidden])");
+    annasBrowser.waitForCount(".messages .message[data-seq]", 5);
+    annasBrowser.waitForGone(".message.pending");
+    assertGapFree(seqs(annasBrowser), 5);
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM messages WHERE content = 'Während des Abbruchs geschrieben'"),
+        "stored once");
+    assertEquals("Entwurf bleibt", annasBrowser.find("#composer-text").getAttribute("value"));
+  }
+
+  @Test
+  void sessionSurvivesReloadWithoutReadableTokenAndLogoutLeavesNothing() {
+    UUID room = room("Sitzung");
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.driver().navigate().refresh();
+    annasBrowser.find(".room-item[data-room='" + room + "']");
+    assertEquals("", annasBrowser.js("return document.cookie"), "the refresh cookie is HttpOnly");
+    String stored =
+        (String)
+            annasBrowser.js(
+                "return JSON.stringify([Object.keys(localStorage), Object.keys(sessionStorage)])");
+    assertTrue(stored.equals("[[],[]]") || stored.equals("[[\"konsil.lang\"],[]]"), stored);
+
+    annasBrowser.click("#logout");
+    annasBrowser.find("#login-form");
+    stored =
+        (String)
+            annasBrowser.js(
+                "return JSON.stringify([Object.keys(localStorage), Object.keys(sessionStorage)])");
+    assertTrue(stored.equals("[[],[]]") || stored.equals("[[\"konsil.lang\"],[]]"), stored);
+    Object refresh =
+        annasBrowser.asyncJs(
+            "const done = arguments[0];"
+                + "fetch('/api/v1/auth/refresh', {method: 'POST', headers: {'Konsil-Session':"
+                + " 'cookie', 'Content-Type': 'application/json'}, body: '{}'})"
+                + ".then(r => done(r.status))");
+    assertEquals(401L, refresh, "no refresh cookie is left after logout");
+    annasBrowser.driver().navigate().refresh();
+    annasBrowser.find("#login-form");
+  }
+
+  @Test
+  void loginErrorsAreShownInTheChosenLanguage() {
+    annasBrowser.forgetSession().visit("/");
+    annasBrowser.js("localStorage.removeItem('konsil.lang')");
+    annasBrowser.visit("/");
+    annasBrowser.type("#login-email", anna.email()).type("#login-password", "wrong password!");
+    annasBrowser.click("#login-submit");
+    annasBrowser.waitForText(".error", "E-Mail-Adresse oder Passwort ist falsch.");
+    annasBrowser.screenshot("login");
+    annasBrowser.click(".lang");
+    annasBrowser.type("#login-email", anna.email()).type("#login-password", "wrong password!");
+    annasBrowser.click("#login-submit");
+    annasBrowser.waitForText(".error", "E-mail address or password is wrong.");
+    annasBrowser.click(".lang");
+    annasBrowser.find("#login-form");
+  }
+}

@@ -1,0 +1,382 @@
+// The signed-in application: header, connection banner, room list and the main pane, kept in
+// step with the live connection.
+
+import * as api from './api.js';
+import { h, replace, uuid } from './dom.js';
+import { t, lang, setLang, problemText } from './i18n.js';
+import { LiveConnection } from './live.js';
+import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom } from './state.js';
+import { renderRoomList } from './views/roomlist.js';
+import { RoomView } from './views/room.js';
+import { renderNewRoom } from './views/newroom.js';
+import { renderAdmin, renderSettings } from './views/admin.js';
+
+const TYPING_SHOWN_MS = 5000;
+const ACK_WAIT_MS = 15_000;
+
+export class App {
+  constructor(root, user, onLoggedOut) {
+    this.root = root;
+    this.state = newState(user);
+    this.onLoggedOut = onLoggedOut;
+    this.roomView = null;
+    this.live = new LiveConnection({
+      onReady: (frame) => this.ready(frame),
+      onFrame: (frame) => this.frame(frame),
+      onState: (connection) => this.connectionState(connection),
+      onSessionEnded: (code) => this.end(code),
+    });
+    this.hashListener = () => this.route();
+    this.focusListener = () => this.markRead();
+  }
+
+  async start() {
+    this.layout();
+    window.addEventListener('hashchange', this.hashListener);
+    window.addEventListener('focus', this.focusListener);
+    document.addEventListener('visibilitychange', this.focusListener);
+    await this.loadRooms();
+    this.route();
+    this.live.start();
+  }
+
+  layout() {
+    const user = this.state.user;
+    this.banner = h('div', { class: 'conn-banner', role: 'status', 'aria-live': 'polite', hidden: true });
+    this.list = h('nav', { class: 'room-list', 'aria-label': t('rooms.title') });
+    this.main = h('main', { class: 'pane', id: 'main' });
+    const header = h('header', { class: 'top' },
+      h('a', { class: 'brand', href: '#/' }, t('app.name')),
+      h('span', { class: 'who' }, `${user.displayName} · ${user.organisation.name}`),
+      h('span', { class: 'spacer' }),
+      user.role === 'admin' ? h('a', { class: 'nav-link', href: '#/admin' }, t('admin.title')) : null,
+      h('a', { class: 'nav-link', href: '#/settings' }, t('settings.title')),
+      h('button', {
+        class: 'link lang', type: 'button', 'aria-label': t('lang.switch.label'),
+        onclick: () => { setLang(lang() === 'de' ? 'en' : 'de'); this.relayout(); },
+      }, t('lang.switch')),
+      h('button', { class: 'secondary', type: 'button', id: 'logout', onclick: () => this.logout() }, t('logout')));
+    const aside = h('aside', { class: 'sidebar' },
+      h('div', { class: 'sidebar-head' },
+        h('h2', {}, t('rooms.title')),
+        h('a', { class: 'button primary', href: '#/new', id: 'new-room' }, t('rooms.new'))),
+      this.list);
+    this.shell = h('div', { class: 'shell' }, aside, this.main);
+    replace(this.root, header, this.banner, this.shell);
+    this.connectionState(this.state.connection);
+  }
+
+  relayout() {
+    if (this.roomView) this.roomView.detach();
+    this.roomView = null;
+    this.layout();
+    this.renderList();
+    this.route();
+  }
+
+  async loadRooms() {
+    const rooms = await api.get('/rooms');
+    const known = new Set();
+    for (const room of rooms) {
+      known.add(room.id);
+      this.state.rooms.set(room.id, room);
+    }
+    for (const id of [...this.state.rooms.keys()]) if (!known.has(id)) this.state.rooms.delete(id);
+    this.renderList();
+  }
+
+  renderList() {
+    renderRoomList(this.list, sortedRooms(this.state), this.state.current);
+  }
+
+  route() {
+    const hash = location.hash || '#/';
+    const room = hash.match(/^#\/rooms\/([0-9a-f-]{36})$/);
+    this.shell.classList.toggle('showing-room', hash !== '#/' && hash !== '#');
+    if (room) {
+      this.openRoom(room[1]);
+      return;
+    }
+    this.closeRoom();
+    if (hash === '#/new') {
+      renderNewRoom(this.main, this);
+    } else if (hash === '#/admin' && this.state.user.role === 'admin') {
+      renderAdmin(this.main, this);
+    } else if (hash === '#/settings') {
+      renderSettings(this.main, this);
+    } else {
+      replace(this.main, h('p', { class: 'empty' }, this.state.rooms.size ? t('rooms.pick') : t('rooms.empty')));
+    }
+  }
+
+  openRoom(roomId) {
+    if (this.roomView && this.roomView.roomId === roomId) return;
+    this.closeRoom();
+    if (!this.state.rooms.has(roomId)) {
+      replace(this.main, h('p', { class: 'error', role: 'alert' }, problemText('not_a_member')));
+      return;
+    }
+    this.state.current = roomId;
+    this.renderList();
+    this.roomView = new RoomView(this, roomId);
+    this.roomView.attach(this.main);
+  }
+
+  closeRoom() {
+    if (this.roomView) this.roomView.detach();
+    this.roomView = null;
+    this.state.current = null;
+    this.renderList();
+  }
+
+  // ---- history ----
+
+  /** Loads the newest page of a room, or the page before the oldest loaded message. */
+  async loadHistory(roomId, older) {
+    const line = timeline(this.state, roomId);
+    if (line.loading || (older && !line.hasMore)) return;
+    line.loading = true;
+    try {
+      let before;
+      if (older) {
+        before = Math.min(...line.messages.keys());
+      }
+      const page = await api.get(`/rooms/${roomId}/messages`, { before, limit: 50 });
+      for (const message of page.messages) putMessage(this.state, message);
+      if (!older || page.messages.length === 0 || !page.hasMore) line.hasMore = page.hasMore;
+      line.loaded = true;
+    } finally {
+      line.loading = false;
+    }
+    this.refreshRoom(roomId);
+  }
+
+  // ---- live ----
+
+  ready(frame) {
+    this.state.user = frame.user;
+    for (const { id, lastSeq } of frame.rooms) {
+      const line = this.state.timelines.get(id);
+      if (line && line.loaded) {
+        this.live.send({ type: 'sync', room: id, after: newestSeq(line), ref: `sync-${id}` });
+      }
+      const room = this.state.rooms.get(id);
+      if (room && lastSeq > room.lastSeq) room.lastSeq = lastSeq;
+    }
+    // Unread counts and rooms joined while offline come with the list.
+    this.loadRooms().catch(() => {});
+    for (const item of this.state.outbox.values()) {
+      if (item.state === 'sending') this.transmit(item);
+    }
+    this.markRead();
+  }
+
+  frame(frame) {
+    switch (frame.type) {
+      case 'message': {
+        const mine = frame.sender && frame.sender.id === this.state.user.id;
+        const fresh = putMessage(this.state, frame);
+        const room = this.state.rooms.get(frame.room);
+        if (room && fresh && !mine && frame.kind !== 'system' && !this.isReading(frame.room)) {
+          if (frame.seq > room.readSeq) room.unread = (room.unread || 0) + 1;
+        }
+        if (frame.sender) this.typingStopped(frame.room, frame.sender.id);
+        this.renderList();
+        this.refreshRoom(frame.room);
+        if (this.isReading(frame.room)) this.markRead();
+        break;
+      }
+      case 'ack': {
+        const item = this.state.outbox.get(frame.clientMsgId);
+        if (item) {
+          clearTimeout(item.timer);
+          item.state = 'sent';
+          item.seq = frame.seq;
+        }
+        this.refreshRoom(frame.room);
+        break;
+      }
+      case 'unread': {
+        const room = this.state.rooms.get(frame.room);
+        if (room) {
+          room.readSeq = frame.readSeq;
+          room.unread = frame.unread;
+          this.renderList();
+        }
+        break;
+      }
+      case 'joined': {
+        this.state.rooms.set(frame.room.id, frame.room);
+        this.renderList();
+        break;
+      }
+      case 'revoked': {
+        maskRoom(this.state, frame.room, frame.at);
+        this.renderList();
+        this.refreshRoom(frame.room);
+        break;
+      }
+      case 'typing': {
+        this.typingStarted(frame.room, frame.sender);
+        break;
+      }
+      case 'error':
+        this.refused(frame);
+        break;
+      default:
+        break;
+    }
+  }
+
+  refused(frame) {
+    const item = frame.clientMsgId && this.state.outbox.get(frame.clientMsgId);
+    if (item) {
+      clearTimeout(item.timer);
+      if (frame.code === 'rate_limited') {
+        item.timer = setTimeout(() => this.transmit(item), 2000);
+        return;
+      }
+      item.state = 'failed';
+      item.error = frame.code;
+      this.refreshRoom(item.room);
+    } else if (frame.code === 'session_ended' || frame.code === 'account_disabled') {
+      this.endReason = frame.code;
+    }
+  }
+
+  connectionState(connection) {
+    this.state.connection = connection;
+    if (!this.banner) return;
+    const { state, retryInSeconds } = connection;
+    this.banner.hidden = state === 'online' || state === 'connecting';
+    this.banner.dataset.state = state;
+    this.banner.textContent = state === 'offline' ? t('conn.lost', { s: retryInSeconds }) : t('conn.retrying');
+    if (this.roomView) this.roomView.connectionChanged();
+  }
+
+  // ---- sending ----
+
+  /** Queues a text message; it stays in the outbox until acked, across reconnects. */
+  sendText(roomId, content) {
+    const item = { clientMsgId: uuid(), room: roomId, content, state: 'sending', createdAt: Date.now() };
+    this.state.outbox.set(item.clientMsgId, item);
+    this.transmit(item);
+    this.refreshRoom(roomId);
+  }
+
+  transmit(item) {
+    clearTimeout(item.timer);
+    item.state = 'sending';
+    item.error = null;
+    const sent = this.live.send({ type: 'send', room: item.room, clientMsgId: item.clientMsgId, content: item.content, ref: item.clientMsgId.slice(0, 8) });
+    if (sent) {
+      // No ack in time while connected: show it as failed; a retry reuses the clientMsgId, so
+      // the server stores it once whatever happened.
+      item.timer = setTimeout(() => {
+        if (item.state === 'sending' && this.state.outbox.has(item.clientMsgId)) {
+          item.state = 'failed';
+          item.error = 'unavailable';
+          this.refreshRoom(item.room);
+        }
+      }, ACK_WAIT_MS);
+    }
+  }
+
+  retry(clientMsgId) {
+    const item = this.state.outbox.get(clientMsgId);
+    if (item) {
+      this.transmit(item);
+      this.refreshRoom(item.room);
+    }
+  }
+
+  discard(clientMsgId) {
+    const item = this.state.outbox.get(clientMsgId);
+    if (item) {
+      clearTimeout(item.timer);
+      this.state.outbox.delete(clientMsgId);
+      this.refreshRoom(item.room);
+    }
+  }
+
+  typing(roomId) {
+    const now = Date.now();
+    if (this.lastTyping && this.lastTyping.room === roomId && now - this.lastTyping.at < 3000) return;
+    this.lastTyping = { room: roomId, at: now };
+    this.live.send({ type: 'typing', room: roomId });
+  }
+
+  typingStarted(roomId, sender) {
+    let users = this.state.typing.get(roomId);
+    if (!users) this.state.typing.set(roomId, (users = new Map()));
+    const previous = users.get(sender.id);
+    if (previous) clearTimeout(previous.timer);
+    users.set(sender.id, {
+      name: sender.displayName,
+      timer: setTimeout(() => this.typingStopped(roomId, sender.id), TYPING_SHOWN_MS),
+    });
+    this.refreshTyping(roomId);
+  }
+
+  typingStopped(roomId, userId) {
+    const users = this.state.typing.get(roomId);
+    if (users && users.delete(userId)) this.refreshTyping(roomId);
+  }
+
+  // ---- read markers ----
+
+  isReading(roomId) {
+    return this.state.current === roomId && document.visibilityState === 'visible';
+  }
+
+  markRead() {
+    const roomId = this.state.current;
+    if (!roomId || !this.isReading(roomId)) return;
+    const room = this.state.rooms.get(roomId);
+    const line = this.state.timelines.get(roomId);
+    if (!room || !line) return;
+    const newest = newestSeq(line);
+    if (newest > (room.readSeq || 0) || room.unread > 0) {
+      room.readSeq = Math.max(room.readSeq || 0, newest);
+      room.unread = 0;
+      this.renderList();
+      if (!this.live.send({ type: 'read', room: roomId, seq: newest })) {
+        api.put(`/rooms/${roomId}/read`, { seq: newest }).catch(() => {});
+      }
+    }
+  }
+
+  refreshRoom(roomId) {
+    if (this.roomView && this.roomView.roomId === roomId) this.roomView.render();
+  }
+
+  refreshTyping(roomId) {
+    if (this.roomView && this.roomView.roomId === roomId) this.roomView.renderTyping();
+  }
+
+  // ---- leaving ----
+
+  async logout() {
+    this.teardown();
+    try {
+      await api.logout();
+    } finally {
+      this.onLoggedOut(null);
+    }
+  }
+
+  end(code) {
+    this.teardown();
+    this.onLoggedOut(this.endReason || code);
+  }
+
+  teardown() {
+    this.live.stop();
+    if (this.roomView) this.roomView.detach();
+    window.removeEventListener('hashchange', this.hashListener);
+    window.removeEventListener('focus', this.focusListener);
+    document.removeEventListener('visibilitychange', this.focusListener);
+    for (const item of this.state.outbox.values()) clearTimeout(item.timer);
+    this.state = newState(null);
+  }
+}

@@ -1,0 +1,89 @@
+// What the signed-in page knows: rooms, the loaded part of each room's history, the outbox of
+// own messages not yet acknowledged, drafts and typing indicators. Memory only: nothing of a
+// patient is written to browser storage, so a logout (or closing the tab) leaves nothing behind.
+
+export function newState(user) {
+  return {
+    user,
+    rooms: new Map(),
+    timelines: new Map(),
+    outbox: new Map(),
+    drafts: new Map(),
+    typing: new Map(),
+    current: null,
+    connection: { state: 'connecting' },
+  };
+}
+
+/** Rooms with the newest activity first. */
+export function sortedRooms(state) {
+  return [...state.rooms.values()].sort((a, b) => activity(b).localeCompare(activity(a)));
+}
+
+function activity(room) {
+  return room.lastMessageAt || room.createdAt || '';
+}
+
+/** The loaded history of a room, created empty on first use. */
+export function timeline(state, roomId) {
+  let line = state.timelines.get(roomId);
+  if (!line) {
+    line = { messages: new Map(), loaded: false, hasMore: true, loading: false };
+    state.timelines.set(roomId, line);
+  }
+  return line;
+}
+
+/** Adds or replaces a stored message; answers whether it was new. */
+export function putMessage(state, message) {
+  const line = timeline(state, message.room);
+  const known = line.messages.has(message.seq);
+  line.messages.set(message.seq, message);
+  if (message.clientMsgId) state.outbox.delete(message.clientMsgId);
+  const room = state.rooms.get(message.room);
+  if (room && message.seq > room.lastSeq) {
+    room.lastSeq = message.seq;
+    room.lastMessageAt = message.sentAt;
+  }
+  return !known;
+}
+
+export function newestSeq(line) {
+  let newest = 0;
+  for (const seq of line.messages.keys()) if (seq > newest) newest = seq;
+  return newest;
+}
+
+export function oldestSeq(line) {
+  let oldest = Infinity;
+  for (const seq of line.messages.keys()) if (seq < oldest) oldest = seq;
+  return oldest === Infinity ? null : oldest;
+}
+
+/** Stored messages in order, then own messages still in the outbox. */
+export function entries(state, roomId) {
+  const line = timeline(state, roomId);
+  const stored = [...line.messages.values()].sort((a, b) => a.seq - b.seq);
+  const pending = [...state.outbox.values()].filter((o) => o.room === roomId);
+  return { stored, pending };
+}
+
+/** Masks what a revocation hides: every loaded message but system notices. */
+export function maskRoom(state, roomId, at) {
+  const room = state.rooms.get(roomId);
+  if (room) room.consentRevokedAt = at;
+  const line = timeline(state, roomId);
+  for (const message of line.messages.values()) {
+    if (message.kind !== 'system') {
+      message.masked = true;
+      message.content = null;
+    }
+  }
+  for (const [id, item] of state.outbox) {
+    if (item.room === roomId) {
+      item.state = 'failed';
+      item.error = 'consent_revoked';
+      state.outbox.set(id, item);
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// Starting a room: general (with partners from the directory and invitations of partners not on
+// Konsil yet) or about a patient (search or create, consent form, signed consent upload).
+
+import * as api from '../api.js';
+import { h, replace, saveBlob } from '../dom.js';
+import { t, lang, formatDate } from '../i18n.js';
+import { field, errorBox, busy, notice } from './forms.js';
+
+const KINDS = ['practice', 'clinic', 'rehab', 'care_service', 'care_home', 'pharmacy', 'therapy', 'insurer', 'other'];
+
+export function renderNewRoom(main, app) {
+  const draft = { kind: 'general', patient: null, consent: null, partners: new Map(), invitations: [] };
+  const error = errorBox();
+  const [titleRow, title] = field(t('new.roomTitle'), { id: 'room-title-input', required: true, maxlength: 200 });
+  const kindGeneral = h('input', { type: 'radio', name: 'kind', value: 'general', id: 'kind-general', checked: true });
+  const kindPatient = h('input', { type: 'radio', name: 'kind', value: 'patient', id: 'kind-patient' });
+  const patientSection = h('fieldset', { class: 'patient-section', hidden: true });
+  const inviteSection = h('fieldset', { class: 'invite-section' });
+  const partnerChips = h('ul', { class: 'chips', id: 'partner-chips' });
+  const createButton = h('button', { class: 'primary', type: 'submit', id: 'create-room' }, t('new.create'));
+
+  const switchKind = () => {
+    draft.kind = kindPatient.checked ? 'patient' : 'general';
+    patientSection.hidden = draft.kind !== 'patient';
+    inviteSection.hidden = draft.kind !== 'general';
+    renderConsent();
+  };
+  kindGeneral.addEventListener('change', switchKind);
+  kindPatient.addEventListener('change', switchKind);
+
+  // ---- patient ----
+  const [searchRow, search] = field(t('new.patient.search'), { id: 'patient-search', type: 'search', maxlength: 200 });
+  const results = h('ul', { class: 'results', id: 'patient-results' });
+  const chosen = h('div', { class: 'chosen-patient' });
+  const consentBox = h('div', { class: 'consent-box' });
+  const searchButton = h('button', { class: 'secondary', type: 'button', id: 'patient-search-button' }, t('new.patient.searchButton'));
+  const runSearch = () => busy(searchButton, error, async () => {
+    const query = search.value.trim();
+    if (!query) return;
+    const found = await api.get('/patients', { query });
+    replace(results, found.length ? found.map((p) => h('li', {},
+      h('button', { class: 'link', type: 'button', onclick: () => choosePatient(p) },
+        `${p.familyName}, ${p.givenName} (${formatDate(p.birthDate)})`),
+      h('span', { class: `consent-state ${p.consent}` }, t(`new.consent.state.${p.consent}`)))) : h('li', {}, t('new.patient.none')));
+  });
+  searchButton.addEventListener('click', runSearch);
+  search.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); runSearch(); } });
+
+  const [familyRow, family] = field(t('new.patient.family'), { id: 'patient-family', maxlength: 200 });
+  const [givenRow, given] = field(t('new.patient.given'), { id: 'patient-given', maxlength: 200 });
+  const [birthRow, birth] = field(t('new.patient.birth'), { id: 'patient-birth', type: 'date' });
+  const [insuranceRow, insurance] = field(t('new.patient.insurance'), { id: 'patient-insurance', maxlength: 30 });
+  const savePatient = h('button', { class: 'secondary', type: 'button', id: 'patient-save' }, t('new.patient.save'));
+  savePatient.addEventListener('click', () => busy(savePatient, error, async () => {
+    const patient = await api.post('/patients', {
+      familyName: family.value, givenName: given.value, birthDate: birth.value,
+      insuranceNumber: insurance.value.trim() || undefined,
+    });
+    choosePatient({ ...patient, consent: 'none' });
+  }));
+
+  async function choosePatient(patient) {
+    draft.patient = patient;
+    draft.consent = null;
+    replace(results);
+    replace(chosen, notice(t('new.patient.chosen', { name: `${patient.familyName}, ${patient.givenName} (${formatDate(patient.birthDate)})` })));
+    if (!title.value.trim()) title.value = `${patient.familyName}, ${patient.givenName}`;
+    if (patient.consent === 'active') {
+      try {
+        draft.consent = await api.get(`/patients/${patient.id}/consent`);
+      } catch (e) {
+        error.show(e);
+      }
+    }
+    renderConsent();
+  }
+
+  function covered() {
+    if (!draft.consent || draft.consent.status !== 'active') return false;
+    return [...draft.partners.keys()].every((id) => draft.consent.organisations.includes(id));
+  }
+
+  function renderConsent() {
+    if (draft.kind !== 'patient' || !draft.patient) {
+      replace(consentBox);
+      return;
+    }
+    const patient = draft.patient;
+    if (patient.consent === 'revoked' || patient.consentRevokedAt) {
+      replace(consentBox, h('p', { class: 'consent-banner revoked' }, t('new.consent.state.revoked')));
+      return;
+    }
+    if (covered()) {
+      replace(consentBox, notice(t('new.consent.uploaded', { version: draft.consent.version })));
+      return;
+    }
+    const ids = [...draft.partners.keys()];
+    const templateButton = h('button', { class: 'secondary', type: 'button', id: 'consent-template' }, t('new.consent.template'));
+    templateButton.addEventListener('click', () => busy(templateButton, error, async () => {
+      const pdf = await api.blob(`/patients/${patient.id}/consent-template`, { lang: lang(), organisations: ids.join(',') });
+      saveBlob(pdf, `einwilligung-${patient.familyName}.pdf`);
+    }));
+    const file = h('input', { type: 'file', id: 'consent-file', accept: 'application/pdf,image/png,image/jpeg' });
+    const progress = h('progress', { max: 1, value: 0, hidden: true });
+    file.addEventListener('change', async () => {
+      if (!file.files.length) return;
+      error.clear();
+      progress.hidden = false;
+      try {
+        draft.consent = await api.upload(`/patients/${patient.id}/consents`, { organisations: ids.join(',') }, file.files[0], (share) => { progress.value = share; });
+        draft.patient = { ...patient, consent: 'active' };
+        renderConsent();
+      } catch (e) {
+        error.show(e);
+        progress.hidden = true;
+        file.value = '';
+      }
+    });
+    replace(consentBox,
+      ids.length ? null : h('p', { class: 'hint' }, t('new.consent.needPartners')),
+      templateButton,
+      h('label', { class: 'field' }, h('span', {}, t('new.consent.upload')), file),
+      progress);
+  }
+
+  replace(patientSection,
+    h('legend', {}, t('room.patient')),
+    h('p', { class: 'hint' }, t('new.invite.patientHint')),
+    h('div', { class: 'row' }, searchRow, searchButton), results, chosen,
+    h('details', { class: 'create-patient' },
+      h('summary', {}, t('new.patient.create')),
+      familyRow, givenRow, birthRow, insuranceRow, savePatient),
+    consentBox);
+
+  // ---- partners ----
+  const [dirRow, dirQuery] = field(t('new.directory'), { id: 'directory-search', type: 'search', maxlength: 200 });
+  const dirResults = h('ul', { class: 'results', id: 'directory-results' });
+  const dirButton = h('button', { class: 'secondary', type: 'button', id: 'directory-search-button' }, t('new.patient.searchButton'));
+  const runDirectory = () => busy(dirButton, error, async () => {
+    const found = await api.get('/organisations', { query: dirQuery.value.trim() });
+    const others = found.filter((o) => o.id !== app.state.user.organisation.id);
+    replace(dirResults, others.length ? others.map((o) => h('li', {},
+      h('button', { class: 'link', type: 'button', 'data-org': o.id, onclick: () => { draft.partners.set(o.id, o); renderPartners(); } },
+        `${o.name} (${t(`kind.${o.kind}`)}${o.city ? `, ${o.city}` : ''})`))) : h('li', {}, t('new.patient.none')));
+  });
+  dirButton.addEventListener('click', runDirectory);
+  dirQuery.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); runDirectory(); } });
+
+  function renderPartners() {
+    replace(partnerChips, [...draft.partners.values()].map((o) => h('li', { class: 'chip' }, o.name,
+      h('button', { class: 'link', type: 'button', 'aria-label': `${t('new.remove')}: ${o.name}`, onclick: () => { draft.partners.delete(o.id); renderPartners(); } }, '×'))),
+    draft.invitations.map((inv, index) => h('li', { class: 'chip invite' }, `✉ ${inv.name}`,
+      h('button', { class: 'link', type: 'button', 'aria-label': `${t('new.remove')}: ${inv.name}`, onclick: () => { draft.invitations.splice(index, 1); renderPartners(); } }, '×'))));
+    renderConsent();
+  }
+
+  // ---- invitations ----
+  const [invNameRow, invName] = field(t('new.invite.name'), { id: 'invite-name', maxlength: 200 });
+  const invKind = h('select', { id: 'invite-kind' }, KINDS.map((k) => h('option', { value: k }, t(`kind.${k}`))));
+  invKind.value = 'care_home';
+  const [invEmailRow, invEmail] = field(t('new.invite.email'), { id: 'invite-email', type: 'email', maxlength: 254 });
+  const [invFaxRow, invFax] = field(t('new.invite.fax'), { id: 'invite-fax', type: 'tel', maxlength: 40 });
+  const invLang = h('select', { id: 'invite-language' }, h('option', { value: 'de' }, 'Deutsch'), h('option', { value: 'en' }, 'English'));
+  const inviteNow = h('input', { type: 'checkbox', id: 'invite-now' });
+  const addInvite = h('button', { class: 'secondary', type: 'button', id: 'invite-add' }, t('new.invite.add'));
+  addInvite.addEventListener('click', () => {
+    error.clear();
+    if (!invName.value.trim() || (!invEmail.value.trim() && !invFax.value.trim())) {
+      error.show({ code: 'validation_failed' });
+      return;
+    }
+    if (invEmail.value && !invEmail.checkValidity()) {
+      error.show({ code: 'validation_failed' });
+      return;
+    }
+    draft.invitations.push({
+      name: invName.value.trim(), kind: invKind.value, email: invEmail.value.trim() || undefined,
+      fax: invFax.value.trim() || undefined, language: invLang.value,
+    });
+    invName.value = '';
+    invEmail.value = '';
+    invFax.value = '';
+    renderPartners();
+  });
+  replace(inviteSection,
+    h('legend', {}, t('new.invite')),
+    invNameRow, h('label', { class: 'field' }, h('span', {}, t('new.invite.kind')), invKind),
+    invEmailRow, invFaxRow, h('label', { class: 'field' }, h('span', {}, t('new.invite.language')), invLang),
+    addInvite,
+    h('label', { class: 'check' }, inviteNow, h('span', {}, t('new.invite.now'))));
+
+  // ---- create ----
+  const form = h('form', {
+    class: 'new-room', id: 'new-room-form',
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(createButton, error, async () => {
+        const partnerOrganisationIds = [...draft.partners.keys()];
+        let request;
+        if (draft.kind === 'patient') {
+          if (!draft.patient) throw { code: 'validation_failed' };
+          request = { kind: 'patient', title: title.value.trim(), patientId: draft.patient.id, partnerOrganisationIds };
+        } else {
+          request = { kind: 'general', title: title.value.trim(), partnerOrganisationIds, invitations: draft.invitations, inviteNow: inviteNow.checked };
+        }
+        const room = await api.post('/rooms', request);
+        app.state.rooms.set(room.id, room);
+        location.hash = `#/rooms/${room.id}`;
+      });
+    },
+  },
+  h('h1', {}, t('new.title')),
+  error,
+  h('fieldset', { class: 'kind' },
+    h('label', { class: 'check' }, kindGeneral, h('span', {}, t('new.kind.general'))),
+    h('label', { class: 'check' }, kindPatient, h('span', {}, t('new.kind.patient')))),
+  titleRow,
+  patientSection,
+  h('fieldset', {}, h('legend', {}, t('new.partners')), h('div', { class: 'row' }, dirRow, dirButton), dirResults, partnerChips),
+  inviteSection,
+  h('div', { class: 'actions' }, createButton, h('a', { class: 'button secondary', href: '#/' }, t('new.cancel'))));
+  replace(main, form);
+  title.focus();
+}

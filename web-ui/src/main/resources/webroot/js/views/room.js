@@ -1,0 +1,292 @@
+// One room: consent banner, history that loads page by page, live messages, own messages with
+// their delivery state, typing, attachments with upload progress, and the composer.
+
+import * as api from '../api.js';
+import { h, replace, uuid, fileSize, openBlob, saveBlob } from '../dom.js';
+import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
+import { entries, timeline } from '../state.js';
+
+export class RoomView {
+  constructor(app, roomId) {
+    this.app = app;
+    this.roomId = roomId;
+    this.uploads = new Map();
+  }
+
+  get room() {
+    return this.app.state.rooms.get(this.roomId);
+  }
+
+  attach(main) {
+    const room = this.room;
+    this.banner = h('div', { class: 'consent-slot' });
+    this.invitations = h('div', { class: 'invitations-slot' });
+    this.older = h('button', { class: 'link older', type: 'button', onclick: () => this.loadOlder() }, t('room.more'));
+    this.list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+    this.scroller = h('div', { class: 'scroller', tabindex: '0' }, this.older, this.list);
+    this.scroller.addEventListener('scroll', () => {
+      if (this.scroller.scrollTop < 40) this.loadOlder();
+    });
+    this.typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
+    this.uploadList = h('ul', { class: 'uploads' });
+    this.textarea = h('textarea', {
+      id: 'composer-text', rows: 2, maxlength: 16000, 'aria-label': t('room.composer'), placeholder: t('room.composer'),
+      oninput: () => {
+        this.app.state.drafts.set(this.roomId, this.textarea.value);
+        if (this.textarea.value.trim()) this.app.typing(this.roomId);
+      },
+      onkeydown: (event) => {
+        if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          this.submit();
+        }
+      },
+    });
+    this.textarea.value = this.app.state.drafts.get(this.roomId) || '';
+    this.fileInput = h('input', {
+      type: 'file', id: 'attach-file', class: 'visually-hidden', multiple: true,
+      accept: 'application/pdf,image/png,image/jpeg,application/dicom,.dcm',
+      onchange: () => {
+        for (const file of this.fileInput.files) this.upload(file);
+        this.fileInput.value = '';
+      },
+    });
+    this.sendButton = h('button', { class: 'primary', type: 'submit' }, t('room.send'));
+    this.composer = h('form', {
+      class: 'composer', id: 'composer',
+      onsubmit: (event) => { event.preventDefault(); this.submit(); },
+    },
+    h('label', { class: 'button secondary attach', for: 'attach-file', tabindex: '0', title: t('room.attach'),
+      onkeydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); this.fileInput.click(); } } },
+    t('room.attach.short')),
+    this.fileInput, this.textarea, this.sendButton);
+    this.element = h('section', { class: 'room', 'data-room': this.roomId, 'aria-labelledby': 'room-title' },
+      h('header', { class: 'room-head' },
+        h('a', { class: 'back', href: '#/' }, `← ${t('room.back')}`),
+        h('h1', { id: 'room-title' }, room.title),
+        room.patient
+          ? h('p', { class: 'patient-line' }, `${t('room.patient')}: ${room.patient.familyName}, ${room.patient.givenName} · ${t('room.born', { date: formatDate(room.patient.birthDate) })}`)
+          : null,
+        h('p', { class: 'partners-line' }, `${t('room.partners')}: ${room.organisations.map((o) => o.name).join(', ')}`)),
+      this.banner, this.invitations, this.scroller, this.typingLine, this.uploadList, this.composer);
+    this.dragDepth = 0;
+    this.element.addEventListener('dragenter', (event) => { event.preventDefault(); this.dragDepth += 1; this.element.classList.add('dragging'); });
+    this.element.addEventListener('dragleave', () => { this.dragDepth -= 1; if (this.dragDepth <= 0) this.element.classList.remove('dragging'); });
+    this.element.addEventListener('dragover', (event) => event.preventDefault());
+    this.element.addEventListener('drop', (event) => {
+      event.preventDefault();
+      this.dragDepth = 0;
+      this.element.classList.remove('dragging');
+      if (this.room.consentRevokedAt) return;
+      for (const file of event.dataTransfer.files) this.upload(file);
+    });
+    replace(main, this.element);
+    this.render();
+    this.loadInvitations();
+    const line = timeline(this.app.state, this.roomId);
+    if (!line.loaded) {
+      this.app.loadHistory(this.roomId, false).then(() => this.app.markRead()).catch((e) => this.showError(e));
+    } else {
+      this.app.markRead();
+    }
+    this.textarea.focus();
+  }
+
+  detach() {
+    if (this.element) this.element.remove();
+  }
+
+  submit() {
+    const content = this.textarea.value;
+    if (!content.trim() || this.room.consentRevokedAt) return;
+    this.app.sendText(this.roomId, content);
+    this.textarea.value = '';
+    this.app.state.drafts.delete(this.roomId);
+    this.textarea.focus();
+  }
+
+  async loadOlder() {
+    const line = timeline(this.app.state, this.roomId);
+    if (!line.loaded || !line.hasMore || line.loading) return;
+    const before = this.scroller.scrollHeight - this.scroller.scrollTop;
+    this.keepOffset = before;
+    try {
+      await this.app.loadHistory(this.roomId, true);
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  connectionChanged() {
+    this.render();
+  }
+
+  render() {
+    const room = this.room;
+    if (!room || !this.element) return;
+    const atBottom = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 60;
+    this.renderBanner(room);
+    const line = timeline(this.app.state, this.roomId);
+    const { stored, pending } = entries(this.app.state, this.roomId);
+    this.older.hidden = !line.loaded || !line.hasMore;
+    replace(this.list,
+      line.loaded && !line.hasMore ? h('li', { class: 'start' }, t('room.start')) : null,
+      stored.map((message) => this.storedItem(message)),
+      pending.filter((item) => !stored.some((m) => m.clientMsgId === item.clientMsgId)).map((item) => this.pendingItem(item)));
+    const revoked = Boolean(room.consentRevokedAt);
+    this.textarea.disabled = revoked;
+    this.sendButton.disabled = revoked;
+    this.fileInput.disabled = revoked;
+    this.composer.classList.toggle('disabled', revoked);
+    if (this.keepOffset !== undefined) {
+      this.scroller.scrollTop = this.scroller.scrollHeight - this.keepOffset;
+      this.keepOffset = undefined;
+    } else if (atBottom || !this.scrolledOnce) {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+      this.scrolledOnce = line.loaded;
+    }
+    this.renderTyping();
+  }
+
+  renderBanner(room) {
+    if (room.kind !== 'patient') {
+      replace(this.banner);
+      return;
+    }
+    if (room.consentRevokedAt) {
+      replace(this.banner, h('div', { class: 'consent-banner revoked', role: 'alert' },
+        t('room.consent.revoked', { date: formatDateTime(room.consentRevokedAt) })));
+      return;
+    }
+    if (!room.consent) {
+      replace(this.banner, h('div', { class: 'consent-banner missing' }, t('room.consent.none')));
+      return;
+    }
+    const consent = room.consent;
+    replace(this.banner, h('div', { class: 'consent-banner active' },
+      h('span', {}, t('room.consent.active', { version: consent.version, date: formatDateTime(consent.uploadedAt), by: consent.uploadedBy })),
+      h('button', {
+        class: 'link', type: 'button', id: 'open-consent',
+        onclick: () => api.blob(`/consents/${consent.id}/document`).then(openBlob).catch((e) => this.showError(e)),
+      }, t('room.consent.open'))));
+  }
+
+  storedItem(message) {
+    const mine = message.sender && message.sender.id === this.app.state.user.id;
+    if (message.kind === 'system') {
+      return h('li', { class: 'message system', 'data-seq': message.seq }, systemText(message.content));
+    }
+    return h('li', {
+      class: `message${mine ? ' own' : ''}${message.masked ? ' masked' : ''}`,
+      'data-seq': message.seq,
+      'data-state': mine ? 'sent' : null,
+      'data-client-msg-id': message.clientMsgId,
+    },
+    h('div', { class: 'meta' },
+      h('span', { class: 'sender' }, message.sender ? `${message.sender.displayName} · ${message.sender.organisation.name}` : ''),
+      h('time', { datetime: message.sentAt }, formatDateTime(message.sentAt)),
+      mine ? h('span', { class: 'state' }, t('room.state.sent')) : null),
+    message.masked
+      ? h('p', { class: 'content masked' }, t('room.masked'))
+      : message.kind === 'attachment' ? this.attachment(message.content) : h('p', { class: 'content' }, message.content));
+  }
+
+  pendingItem(item) {
+    const failed = item.state === 'failed';
+    return h('li', { class: 'message own pending', 'data-state': item.state, 'data-client-msg-id': item.clientMsgId },
+      h('div', { class: 'meta' },
+        h('span', { class: 'sender' }, this.app.state.user.displayName),
+        h('span', { class: 'state' }, t(failed ? 'room.state.failed' : 'room.state.sending'))),
+      h('p', { class: 'content' }, item.content),
+      failed
+        ? h('div', { class: 'failed', role: 'alert' },
+          h('span', {}, problemText(item.error)),
+          item.error !== 'consent_revoked'
+            ? h('button', { class: 'link retry', type: 'button', onclick: () => this.app.retry(item.clientMsgId) }, t('room.retry'))
+            : null,
+          h('button', { class: 'link', type: 'button', onclick: () => this.app.discard(item.clientMsgId) }, t('room.discard')))
+        : null);
+  }
+
+  attachment(content) {
+    let file;
+    try {
+      file = JSON.parse(content);
+    } catch (e) {
+      return h('p', { class: 'content' }, content);
+    }
+    const name = file.fileName || file.mediaType;
+    const fetchIt = () => api.blob(`/attachments/${file.attachmentId}`);
+    return h('div', { class: 'attachment' },
+      h('span', { class: 'file-name' }, name),
+      h('span', { class: 'file-size' }, fileSize(file.size)),
+      h('button', { class: 'link', type: 'button', onclick: () => fetchIt().then(openBlob).catch((e) => this.showError(e)) }, t('room.open')),
+      h('button', { class: 'link', type: 'button', onclick: () => fetchIt().then((b) => saveBlob(b, name)).catch((e) => this.showError(e)) }, t('room.download')));
+  }
+
+  renderTyping() {
+    if (!this.typingLine) return;
+    const users = this.app.state.typing.get(this.roomId);
+    const names = users ? [...users.values()].map((u) => u.name) : [];
+    this.typingLine.textContent = names.length ? t('room.typing', { name: names.join(', ') }) : '';
+  }
+
+  upload(file) {
+    const id = uuid();
+    const bar = h('progress', { max: 1, value: 0 });
+    const row = h('li', { class: 'upload' }, h('span', {}, t('room.upload', { name: file.name })), bar);
+    this.uploadList.append(row);
+    api.upload(`/rooms/${this.roomId}/attachments`, { clientMsgId: id, fileName: file.name }, file, (share) => { bar.value = share; })
+      .then(() => row.remove())
+      .catch((e) => {
+        replace(row, h('span', { class: 'error', role: 'alert' }, `${file.name}: ${problemText(e.code)}`),
+          h('button', { class: 'link', type: 'button', onclick: () => row.remove() }, t('close')));
+      });
+  }
+
+  async loadInvitations() {
+    const room = this.room;
+    if (room.kind !== 'general' || !room.organisations.some((o) => o.id === this.app.state.user.organisation.id)) return;
+    let list;
+    try {
+      list = await api.get(`/rooms/${this.roomId}/invitations`);
+    } catch (e) {
+      return;
+    }
+    if (!list.length || !this.element) return;
+    replace(this.invitations, h('details', { class: 'invitations' },
+      h('summary', {}, `${t('room.invitations')} (${list.length})`),
+      h('ul', {}, list.map((invitation) => h('li', {},
+        t('room.invite.status', { name: invitation.organisation.name, status: invitationStatus(invitation) }),
+        (invitation.deliveries || []).some((d) => d.status === 'failed') && !invitation.usedAt
+          ? h('button', { class: 'link', type: 'button', onclick: (event) => api.post(`/invitations/${invitation.id}/resend`, {}).then(() => this.loadInvitations()).catch((e) => { event.target.replaceWith(h('span', { class: 'error' }, problemText(e.code))); }) }, t('room.invite.resend'))
+          : null)))));
+  }
+
+  showError(e) {
+    const box = h('p', { class: 'error', role: 'alert' }, problemText(e.code));
+    this.uploadList.append(h('li', {}, box));
+    setTimeout(() => box.parentElement && box.parentElement.remove(), 8000);
+  }
+}
+
+function invitationStatus(invitation) {
+  if (invitation.usedAt) return t('invitation.registered');
+  if (!invitation.sentAt) return t('invitation.pending');
+  const states = (invitation.deliveries || []).map((d) => d.status);
+  if (states.includes('sent')) return t('invitation.sent');
+  if (states.includes('failed')) return t('invitation.failed');
+  if (states.includes('sending')) return t('invitation.sending');
+  return t('invitation.queued');
+}
+
+function systemText(content) {
+  let notice = {};
+  try {
+    notice = JSON.parse(content);
+  } catch (e) {
+    return t('system.other');
+  }
+  if (notice.event === 'consent_revoked') return t('system.consent_revoked', { date: formatDate(notice.revocationDate) });
+  return t('system.other');
+}

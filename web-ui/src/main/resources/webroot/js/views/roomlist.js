@@ -1,0 +1,32 @@
+// The list of rooms in the sidebar: newest activity first, unread badges, patient and partners.
+
+import { h, replace } from '../dom.js';
+import { t, formatDate, formatDateTime } from '../i18n.js';
+
+export function renderRoomList(list, rooms, currentId) {
+  if (rooms.length === 0) {
+    replace(list, h('p', { class: 'empty' }, t('rooms.empty')));
+    return;
+  }
+  replace(list, h('ul', {}, rooms.map((room) => item(room, room.id === currentId))));
+}
+
+function item(room, current) {
+  const unread = room.unread || 0;
+  const partners = room.organisations.map((o) => o.name).join(', ');
+  return h('li', {},
+    h('a', {
+      class: `room-item${current ? ' current' : ''}${unread ? ' has-unread' : ''}${room.consentRevokedAt ? ' revoked' : ''}`,
+      href: `#/rooms/${room.id}`,
+      'data-room': room.id,
+      'aria-current': current ? 'page' : null,
+    },
+    h('span', { class: 'room-title' }, room.title),
+    unread ? h('span', { class: 'badge', 'aria-label': t('rooms.unread', { n: unread }) }, String(unread)) : null,
+    room.patient
+      ? h('span', { class: 'room-patient' },
+        `${room.patient.familyName}, ${room.patient.givenName} (${t('room.born', { date: formatDate(room.patient.birthDate) })})`)
+      : h('span', { class: 'room-kind' }, t('rooms.general')),
+    h('span', { class: 'room-partners' }, partners),
+    room.lastMessageAt ? h('time', { class: 'room-time', datetime: room.lastMessageAt }, formatDateTime(room.lastMessageAt)) : null));
+}
