@@ -116,7 +116,9 @@ class ChatInBrowserTest {
 
   @Test
   void newMessageMovesRoomUpWithBadgeAndReadingClearsIt() {
+    server.clock.advance(java.time.Duration.ofMinutes(1));
     UUID older = room("Medikationsplan Herr K.");
+    server.clock.advance(java.time.Duration.ofMinutes(1));
     UUID newer = room("Entlassung Frau S.");
     annasBrowser.login(anna);
     tomsBrowser.login(tom);

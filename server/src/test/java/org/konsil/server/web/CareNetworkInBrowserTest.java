@@ -1,0 +1,353 @@
+package org.konsil.server.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Browser;
+import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Waiting;
+
+/**
+ * The care network in the browser: a patient room with its consent, a revocation that masks it, an
+ * attachment, an invitation by e-mail and the invited care home's registration with its code.
+ */
+@TestMethodOrder(MethodOrderer.MethodName.class)
+class CareNetworkInBrowserTest {
+
+  static final int SMTP_PORT = freePort();
+  static final Pattern CODE = Pattern.compile("[0-9A-Z]{4}(?:-[0-9A-Z]{2,4}){6}");
+
+  @RegisterExtension
+  @Order(1)
+  static GreenMailExtension mail =
+      new GreenMailExtension(new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+          .withPerMethodLifecycle(false);
+
+  @RegisterExtension
+  @Order(2)
+  static KonsilServer server =
+      new KonsilServer()
+          .with("KONSIL_SMTP_HOST", "127.0.0.1")
+          .with("KONSIL_SMTP_PORT", Integer.toString(SMTP_PORT))
+          .with("KONSIL_SMTP_SECURITY", "none");
+
+  static KonsilServer.TestOrg practice;
+  static KonsilServer.TestOrg careService;
+  static KonsilServer.TestUser anna;
+  static KonsilServer.TestUser tom;
+  static Browser annasBrowser;
+  static Browser tomsBrowser;
+  static Path consentPdf;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    practice = server.organisation("practice", "Praxis Dr. Weber");
+    careService = server.organisation("care_service", "Pflegedienst Lindenhof");
+    anna = server.user(practice, "Dr. Anna Weber");
+    tom = server.user(careService, "Tom Berg");
+    annasBrowser = Browser.open(server);
+    tomsBrowser = Browser.open(server);
+    consentPdf = Files.createTempFile("einwilligung", ".pdf");
+    Files.write(consentPdf, Documents.pdf().getBytes());
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    for (Browser browser : new Browser[] {annasBrowser, tomsBrowser}) {
+      if (browser != null) {
+        browser.close();
+      }
+    }
+    Files.deleteIfExists(consentPdf);
+  }
+
+  @AfterEach
+  void pagesLoggedNoErrors() {
+    assertEquals(List.of(), annasBrowser.consoleErrors(), "script errors or refused loads");
+    assertEquals(List.of(), tomsBrowser.consoleErrors(), "script errors or refused loads");
+  }
+
+  private static UUID openRoomId(Browser browser) {
+    return UUID.fromString(browser.find(".room[data-room]").getAttribute("data-room"));
+  }
+
+  @Test
+  void a_patientRoomStartedInTheBrowserShowsTheConsentBannerThatOpensTheDocument() {
+    annasBrowser.login(anna);
+    annasBrowser.click("#new-room");
+    annasBrowser.click("#kind-patient");
+    annasBrowser.click(".create-patient summary");
+    annasBrowser.type("#patient-family", "Musterfrau").type("#patient-given", "Erika");
+    annasBrowser.js(
+        "const f = document.getElementById('patient-birth'); f.value = '1941-03-07';"
+            + " f.dispatchEvent(new Event('input'));");
+    annasBrowser.click("#patient-save");
+    annasBrowser.waitForText(".chosen-patient", "Musterfrau, Erika (07.03.1941)");
+    annasBrowser.type("#directory-search", "Lindenhof").click("#directory-search-button");
+    annasBrowser.click("#directory-results button[data-org='" + careService.id() + "']");
+    annasBrowser.waitForText("#partner-chips", "Pflegedienst Lindenhof");
+    annasBrowser.find("#consent-template");
+    annasBrowser.screenshot("new-patient-room");
+    annasBrowser.find("#consent-file").sendKeys(consentPdf.toAbsolutePath().toString());
+    annasBrowser.waitForText(".consent-box", "Einwilligung gespeichert (Version 1)");
+    annasBrowser.click("#create-room");
+
+    annasBrowser.waitForText(".consent-banner.active", "Einwilligung liegt vor (Version 1");
+    UUID room = openRoomId(annasBrowser);
+    annasBrowser.send("Frau Musterfrau braucht ab Montag Kompressionsstrümpfe.");
+    annasBrowser.waitForText(".message.own[data-state=sent] .content", "Kompressionsstrümpfe");
+
+    tomsBrowser.login(tom).openRoom(room);
+    tomsBrowser.waitForText(".patient-line", "Musterfrau, Erika");
+    tomsBrowser.waitForText(".message .content", "Kompressionsstrümpfe");
+    tomsBrowser.screenshot("patient-room");
+    watchOpenedDocuments(tomsBrowser);
+    Set<String> before = tomsBrowser.driver().getWindowHandles();
+    tomsBrowser.click("#open-consent");
+    String opened =
+        tomsBrowser.until(
+            () -> {
+              for (String handle : tomsBrowser.driver().getWindowHandles()) {
+                if (!before.contains(handle)) {
+                  return handle;
+                }
+              }
+              return null;
+            },
+            "a new tab with the consent");
+    assertEquals("application/pdf %PDF-", openedDocument(tomsBrowser), "the consent document");
+    String main = tomsBrowser.driver().getWindowHandle();
+    tomsBrowser.driver().switchTo().window(opened);
+    String url = tomsBrowser.driver().getCurrentUrl();
+    assertTrue(url.startsWith("blob:http://localhost:"), url);
+    tomsBrowser.driver().close();
+    tomsBrowser.driver().switchTo().window(main);
+    assertEquals(
+        1,
+        server.count("SELECT count(*) FROM audit_events WHERE action = 'consent.document_read'"),
+        "the care service's opening is audited");
+  }
+
+  @Test
+  void b_attachmentUploadedWithThePickerOpensForThePartner() {
+    tomsBrowser.login(tom);
+    UUID room =
+        UUID.fromString(tomsBrowser.find(".room-item[data-room]").getAttribute("data-room"));
+    tomsBrowser.openRoom(room);
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.find("#attach-file").sendKeys(consentPdf.toAbsolutePath().toString());
+    String name = consentPdf.getFileName().toString();
+    tomsBrowser.waitForText(".message .attachment .file-name", name);
+    annasBrowser.waitForText(".message.own .attachment .file-name", name);
+    watchOpenedDocuments(tomsBrowser);
+    String main = tomsBrowser.driver().getWindowHandle();
+    tomsBrowser.click(".message .attachment button");
+    assertEquals("application/pdf %PDF-", openedDocument(tomsBrowser), "the attachment itself");
+    for (String handle : tomsBrowser.driver().getWindowHandles()) {
+      if (!handle.equals(main)) {
+        tomsBrowser.driver().switchTo().window(handle).close();
+      }
+    }
+    tomsBrowser.driver().switchTo().window(main);
+  }
+
+  @Test
+  void c_revokedConsentMasksTheRoomLiveAndDisablesTheComposer() {
+    tomsBrowser.login(tom);
+    UUID room =
+        UUID.fromString(tomsBrowser.find(".room-item[data-room]").getAttribute("data-room"));
+    tomsBrowser.openRoom(room);
+    tomsBrowser.waitForText(".message .content", "Kompressionsstrümpfe");
+    tomsBrowser.press("#composer-text", "Entwurf vor dem Widerruf");
+
+    KonsilServer.Session annas = server.login(anna);
+    JsonObject view = server.api().get("/api/v1/rooms/" + room, annas.accessToken()).json();
+    String patient = view.getJsonObject("patient").getString("id");
+    assertEquals(
+        200,
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + patient + "/revocation?date=2026-11-20",
+                annas.accessToken(),
+                null,
+                null)
+            .status());
+
+    tomsBrowser.waitForText(".consent-banner.revoked", "widerrufen");
+    tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
+    tomsBrowser.waitForText(
+        ".message.system", "Die Einwilligung wurde widerrufen (Widerruf vom 20.11.2026)");
+    assertTrue(
+        !tomsBrowser.present(".message .content:not(.masked)")
+            || !tomsBrowser.find(".messages").getText().contains("Kompressionsstrümpfe"),
+        "nothing of the history shows");
+    assertEquals("true", tomsBrowser.find("#composer-text").getAttribute("disabled"));
+    assertTrue(
+        tomsBrowser
+            .find(".room-item[data-room='" + room + "']")
+            .getAttribute("class")
+            .contains("revoked"));
+    tomsBrowser.screenshot("revoked");
+
+    tomsBrowser.driver().navigate().refresh();
+    tomsBrowser.openRoom(room);
+    tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
+    assertTrue(!tomsBrowser.find(".messages").getText().contains("Kompressionsstrümpfe"));
+  }
+
+  @Test
+  void d_invitedCareHomeRegistersWithTheCodeFromTheMailAndFindsTheRoom() throws Exception {
+    annasBrowser.login(anna);
+    annasBrowser.click("#new-room");
+    annasBrowser.type("#room-title-input", "Überleitung Herr K.");
+    annasBrowser.type("#invite-name", "Pflegeheim Sonnenhof");
+    annasBrowser.type("#invite-email", "leitung@sonnenhof.test");
+    annasBrowser.click("#invite-add");
+    annasBrowser.waitForText("#partner-chips", "Pflegeheim Sonnenhof");
+    annasBrowser.click("#invite-now");
+    annasBrowser.click("#create-room");
+    UUID room = openRoomId(annasBrowser);
+    annasBrowser.waitForText(".invitations summary", "Einladungen (1)");
+
+    MimeMessage invitation = mailTo("leitung@sonnenhof.test");
+    String body = GreenMailUtil.getBody(invitation).replace("=\r\n", "").replace("=3D", "=");
+    Matcher code = CODE.matcher(body);
+    assertTrue(code.find(), body);
+    assertTrue(body.contains("/register"), "the mail links to the registration page");
+
+    Browser newcomer = Browser.open(server, 900, 900);
+    try {
+      newcomer.visit("/register");
+      newcomer.type("#register-code", "AAAA-BB-CC-DD-EE-FF-GG");
+      newcomer.type("#register-name", "Petra Lind");
+      newcomer.type("#register-email", "leitung@sonnenhof.test");
+      newcomer.type("#register-password", "ein langes Passwort");
+      newcomer.click("#register-submit");
+      newcomer.waitForText(".error", "Der Einladungscode ist falsch oder abgelaufen.");
+
+      newcomer.type("#register-code", code.group());
+      newcomer.screenshot("register");
+      newcomer.click("#register-submit");
+      newcomer.waitForText(".notice", "Ihre Organisation ist registriert");
+      newcomer.type("#login-email", "leitung@sonnenhof.test");
+      newcomer.type("#login-password", "ein langes Passwort");
+      newcomer.click("#login-submit");
+      newcomer.openRoom(room);
+      newcomer.send("Guten Tag, wir übernehmen Herrn K. ab Freitag.");
+      annasBrowser.waitForText(".message:not(.own) .content", "wir übernehmen Herrn K.");
+      annasBrowser.waitForText(".message .meta", "Petra Lind");
+      assertEquals(List.of(), newcomer.consoleErrors());
+    } finally {
+      newcomer.close();
+    }
+  }
+
+  @Test
+  void e_adminAddsAUserWhoSetsThePasswordFromTheMailedLink() throws Exception {
+    KonsilServer.TestUser admin = practice.admin();
+    annasBrowser.login(admin);
+    annasBrowser.click("a[href='#/admin']");
+    annasBrowser.type("#user-name", "Lena Koch").type("#user-email", "l.koch@praxis-weber.test");
+    annasBrowser.click("#user-add");
+    annasBrowser.waitForText(".users", "l.koch@praxis-weber.test");
+    annasBrowser.screenshot("admin");
+
+    MimeMessage linkMail = mailTo("l.koch@praxis-weber.test");
+    String body = GreenMailUtil.getBody(linkMail).replace("=\r\n", "").replace("=3D", "=");
+    Matcher link = Pattern.compile("/set-password#token=[A-Za-z0-9_-]+").matcher(body);
+    assertTrue(link.find(), body);
+
+    tomsBrowser.forgetSession().visit(link.group());
+    tomsBrowser.type("#new-password", "ein anderes langes Passwort");
+    tomsBrowser.type("#repeat-password", "nicht dasselbe Passwort");
+    tomsBrowser.click("#password-submit");
+    tomsBrowser.waitForText(".error", "Die Passwörter stimmen nicht überein.");
+    tomsBrowser.type("#repeat-password", "ein anderes langes Passwort");
+    tomsBrowser.click("#password-submit");
+    tomsBrowser.waitForText(".notice", "Ihr Passwort ist gesetzt");
+    tomsBrowser.type("#login-email", "l.koch@praxis-weber.test");
+    tomsBrowser.type("#login-password", "ein anderes langes Passwort");
+    tomsBrowser.click("#login-submit");
+    tomsBrowser.waitForText(".who", "Lena Koch");
+
+    annasBrowser.js(
+        "for (const row of document.querySelectorAll('tr[data-user]')) {"
+            + " if (row.textContent.includes('l.koch@')) row.querySelector('button').click(); }");
+    annasBrowser.waitForText(".users", "gesperrt");
+    annasBrowser.driver().navigate().refresh();
+    annasBrowser.waitForText(".users", "gesperrt");
+  }
+
+  /**
+   * Notes the type and first bytes of every document the page hands to a new tab (the page's own
+   * Content-Security-Policy keeps tests from fetching blob: addresses).
+   */
+  private static void watchOpenedDocuments(Browser browser) {
+    browser.js(
+        "window.openedDocuments = []; const original = URL.createObjectURL;"
+            + " URL.createObjectURL = (blob) => { blob.arrayBuffer().then(bytes =>"
+            + " window.openedDocuments.push(blob.type + ' '"
+            + " + String.fromCharCode(...new Uint8Array(bytes.slice(0, 5)))));"
+            + " return original.call(URL, blob); };");
+  }
+
+  private static String openedDocument(Browser browser) {
+    return browser.until(
+        () -> (String) browser.js("return window.openedDocuments[0] || null"),
+        "an opened document");
+  }
+
+  private static MimeMessage mailTo(String address) {
+    MimeMessage[] found = new MimeMessage[1];
+    Waiting.until(
+        () -> {
+          for (MimeMessage message : mail.getReceivedMessages()) {
+            try {
+              if (message.getAllRecipients()[0].toString().equals(address)) {
+                found[0] = message;
+                return true;
+              }
+            } catch (jakarta.mail.MessagingException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+          return false;
+        },
+        "a mail to " + address);
+    return found[0];
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
