@@ -56,6 +56,7 @@ export function renderNewRoom(main, app) {
       familyName: family.value, givenName: given.value, birthDate: birth.value,
       insuranceNumber: insurance.value.trim() || undefined,
     });
+    savePatient.closest('details').open = false;
     choosePatient({ ...patient, consent: 'none' });
   }));
 

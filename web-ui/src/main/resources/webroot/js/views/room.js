@@ -155,7 +155,7 @@ export class RoomView {
     }
     if (room.consentRevokedAt) {
       replace(this.banner, h('div', { class: 'consent-banner revoked', role: 'alert' },
-        t('room.consent.revoked', { date: formatDateTime(room.consentRevokedAt) })));
+        t('room.consent.revoked', { date: formatDate(room.consentRevokedAt) })));
       return;
     }
     if (!room.consent) {

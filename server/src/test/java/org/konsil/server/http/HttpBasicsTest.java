@@ -65,7 +65,12 @@ class HttpBasicsTest {
     assertEquals("not_found", missing.code());
     TestOrg practice = server.organisation("clinic");
     Session anna = server.login(practice.admin());
-    Api.Response unknownApi = server.api().get("/api/v1/nothing-here", anna.accessToken());
+    Api.Response unknownApi =
+        server
+            .api()
+            .get(
+                "/api/v1/nothing-here",
+                server.login(server.organisation("practice").admin()).accessToken());
     assertEquals(404, unknownApi.status());
     assertEquals("not_found", unknownApi.code());
     Api.Response wrongMethod =
@@ -82,10 +87,34 @@ class HttpBasicsTest {
   }
 
   @Test
-  void rootPageSaysKonsilIsRunning() {
-    Api.Response page = server.api().get("/", null);
-    assertEquals(200, page.status());
-    assertTrue(page.contentType().startsWith("text/html"));
-    assertTrue(page.body().contains("/api/v1"));
+  void webClientIsServedByKonsilItselfUnderTheStrictPolicy() {
+    for (String path : new String[] {"/", "/register", "/set-password"}) {
+      Api.Response page = server.api().get(path, null);
+      assertEquals(200, page.status(), path);
+      assertTrue(page.contentType().startsWith("text/html"), path);
+      assertTrue(page.body().contains("<script type=\"module\" src=\"/js/main.js\">"), path);
+      String policy = page.headers().get("Content-Security-Policy");
+      assertTrue(policy.contains("script-src 'self'") && policy.contains("style-src 'self'"));
+    }
+    Api.Response script = server.api().get("/js/main.js", null);
+    assertEquals(200, script.status());
+    assertTrue(
+        script.contentType().startsWith("text/javascript")
+            || script.contentType().startsWith("application/javascript"),
+        script.contentType());
+    assertEquals(200, server.api().get("/app.css", null).status());
+
+    Api.Response missing = server.api().get("/js/nothing-here.js", null);
+    assertEquals(404, missing.status());
+    assertEquals("not_found", missing.code());
+    Api.Response unknownApi =
+        server
+            .api()
+            .get(
+                "/api/v1/nothing-here",
+                server.login(server.organisation("practice").admin()).accessToken());
+    assertEquals(404, unknownApi.status());
+    assertEquals("not_found", unknownApi.code());
+    assertEquals(404, server.api().get("/js/../../../../etc/passwd", null).status());
   }
 }

@@ -62,7 +62,20 @@ public final class Api {
 
   public Response send(
       HttpMethod method, String path, String token, String contentType, Buffer body) {
+    return send(
+        method, path, token, contentType, body, io.vertx.core.MultiMap.caseInsensitiveMultiMap());
+  }
+
+  /** A request with extra headers (cookies, the browser's session header). */
+  public Response send(
+      HttpMethod method,
+      String path,
+      String token,
+      String contentType,
+      Buffer body,
+      io.vertx.core.MultiMap headers) {
     HttpRequest<Buffer> request = client.request(method, path);
+    request.putHeaders(headers);
     if (token != null) {
       request.putHeader("Authorization", "Bearer " + token);
     }
