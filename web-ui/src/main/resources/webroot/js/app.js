@@ -79,7 +79,13 @@ export class App {
     const known = new Set();
     for (const room of rooms) {
       known.add(room.id);
+      const before = this.state.rooms.get(room.id);
       this.state.rooms.set(room.id, room);
+      // A revocation while this page was offline: its frame was missed, so mask what is loaded.
+      if (room.consentRevokedAt && !(before && before.consentRevokedAt)) {
+        maskRoom(this.state, room.id, room.consentRevokedAt);
+        this.refreshRoom(room.id);
+      }
     }
     for (const id of [...this.state.rooms.keys()]) if (!known.has(id)) this.state.rooms.delete(id);
     this.renderList();

@@ -183,7 +183,11 @@ public final class DemoData {
         "  " + CARE_HOME_MEMBER + "          member of Pflegeheim Lindenhof",
         "They share a general room and a room about the patient Erika Musterfrau, whose consent"
             + " (the filled-in form) is on record.",
-        "Try: curl -s -X POST "
+        "Open "
+            + publicUrl
+            + " in a browser and log in as one of them; log in as someone of the other"
+            + " organisation in a second browser (or a private window) to chat.",
+        "The API: curl -s -X POST "
             + publicUrl
             + "/api/v1/auth/login -H 'Content-Type: application/json'"
             + " -d '{\"email\":\""

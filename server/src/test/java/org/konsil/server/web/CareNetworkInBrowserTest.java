@@ -110,7 +110,9 @@ class CareNetworkInBrowserTest {
     annasBrowser.type("#directory-search", "Lindenhof").click("#directory-search-button");
     annasBrowser.click("#directory-results button[data-org='" + careService.id() + "']");
     annasBrowser.waitForText("#partner-chips", "Pflegedienst Lindenhof");
-    annasBrowser.find("#consent-template");
+    watchOpenedDocuments(annasBrowser);
+    annasBrowser.click("#consent-template");
+    assertEquals("application/pdf %PDF-", openedDocument(annasBrowser), "the consent form");
     annasBrowser.screenshot("new-patient-room");
     annasBrowser.find("#consent-file").sendKeys(consentPdf.toAbsolutePath().toString());
     annasBrowser.waitForText(".consent-box", "Einwilligung gespeichert (Version 1)");
@@ -163,6 +165,21 @@ class CareNetworkInBrowserTest {
     String name = consentPdf.getFileName().toString();
     tomsBrowser.waitForText(".message .attachment .file-name", name);
     annasBrowser.waitForText(".message.own .attachment .file-name", name);
+    String png = java.util.Base64.getEncoder().encodeToString(Documents.png().getBytes());
+    annasBrowser.js(
+        "const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
+            + " const data = new DataTransfer();"
+            + " data.items.add(new File([bytes], 'wunde.png', {type: 'image/png'}));"
+            + " const room = document.querySelector('.room');"
+            + " room.dispatchEvent(new DragEvent('dragenter', {dataTransfer: data, bubbles: true}));"
+            + " room.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true}));",
+        png);
+    tomsBrowser.waitForText(".message .attachment .file-name", "wunde.png");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM messages WHERE kind = 'attachment' AND content LIKE '%wunde.png%'"));
+
     watchOpenedDocuments(tomsBrowser);
     String main = tomsBrowser.driver().getWindowHandle();
     tomsBrowser.click(".message .attachment button");
@@ -241,7 +258,7 @@ class CareNetworkInBrowserTest {
     assertTrue(code.find(), body);
     assertTrue(body.contains("/register"), "the mail links to the registration page");
 
-    Browser newcomer = Browser.open(server, 900, 900);
+    Browser newcomer = Browser.open(server, 768, 1024);
     try {
       newcomer.visit("/register");
       newcomer.type("#register-code", "AAAA-BB-CC-DD-EE-FF-GG");
@@ -260,6 +277,8 @@ class CareNetworkInBrowserTest {
       newcomer.click("#login-submit");
       newcomer.openRoom(room);
       newcomer.send("Guten Tag, wir übernehmen Herrn K. ab Freitag.");
+      newcomer.waitForText(".message.own[data-state=sent] .content", "wir übernehmen");
+      newcomer.screenshot("tablet");
       annasBrowser.waitForText(".message:not(.own) .content", "wir übernehmen Herrn K.");
       annasBrowser.waitForText(".message .meta", "Petra Lind");
       assertEquals(List.of(), newcomer.consoleErrors());
@@ -295,6 +314,15 @@ class CareNetworkInBrowserTest {
     tomsBrowser.type("#login-password", "ein anderes langes Passwort");
     tomsBrowser.click("#login-submit");
     tomsBrowser.waitForText(".who", "Lena Koch");
+    tomsBrowser.click("a[href='#/settings']");
+    tomsBrowser.click("#notify-by-email");
+    tomsBrowser.waitForText(".notice", "Gespeichert.");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM users WHERE email = 'l.koch@praxis-weber.test'"
+                + " AND NOT notify_by_email"),
+        "the switch is stored");
 
     annasBrowser.js(
         "for (const row of document.querySelectorAll('tr[data-user]')) {"
@@ -302,6 +330,118 @@ class CareNetworkInBrowserTest {
     annasBrowser.waitForText(".users", "gesperrt");
     annasBrowser.driver().navigate().refresh();
     annasBrowser.waitForText(".users", "gesperrt");
+  }
+
+  @Test
+  void f_aMessageWaitingWhileOfflineFailsWhenTheConsentWasRevokedMeanwhileAndTheRoomIsMasked() {
+    KonsilServer.Session annas = server.login(anna);
+    UUID patient = server.patient(annas, "Beispiel");
+    assertEquals(
+        201,
+        server
+            .uploadConsent(annas, patient, Documents.pdf(), "application/pdf", careService.id())
+            .status());
+    UUID room =
+        UUID.fromString(
+            server.patientRoom(annas, patient, careService.id()).json().getString("id"));
+    server.sendRest(annas, room, "Blutzucker heute 180 mg/dl");
+    tomsBrowser.login(tom).openRoom(room);
+    tomsBrowser.waitForText(".message .content", "Blutzucker");
+
+    server.stop();
+    tomsBrowser.find(".conn-banner");
+    tomsBrowser.send("Wir messen heute Abend nach.");
+    tomsBrowser.waitForText(".message.pending[data-state=sending] .content", "Wir messen");
+    // keep this page offline until the revocation is on record
+    tomsBrowser.driver().executeCdpCommand("Network.enable", java.util.Map.of());
+    tomsBrowser
+        .driver()
+        .executeCdpCommand(
+            "Network.setBlockedURLs", java.util.Map.of("urls", List.of("*ws-tickets*")));
+    server.start();
+    KonsilServer.Session again = server.login(anna);
+    assertEquals(
+        200,
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/" + patient + "/revocation?date=2026-11-21",
+                again.accessToken(),
+                null,
+                null)
+            .status());
+    tomsBrowser
+        .driver()
+        .executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of()));
+
+    tomsBrowser.waitForText(
+        ".message.pending[data-state=failed] .failed", "Die Einwilligung wurde widerrufen.");
+    tomsBrowser.waitForText(".consent-banner.revoked", "widerrufen");
+    tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
+    assertTrue(!tomsBrowser.find(".messages").getText().contains("Blutzucker"));
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM messages WHERE content = 'Wir messen heute Abend nach.'"),
+        "refused, not stored");
+    tomsBrowser.click(".message.pending .failed button");
+    tomsBrowser.waitForGone(".message.pending");
+    for (String error : tomsBrowser.consoleErrors()) {
+      assertTrue(error.contains("net::ERR_"), "only the refused connections: " + error);
+    }
+  }
+
+  @Test
+  void g_loginAsksForTheSecondFactorAndEnrolsWhereTheOrganisationRequiresIt() {
+    KonsilServer.TestUser lena = server.user(practice, "Lena Schmidt");
+    KonsilServer.Session session = server.login(lena);
+    String secret =
+        server
+            .api()
+            .post("/api/v1/me/second-factor", null, session.accessToken())
+            .json()
+            .getString("secret");
+    long step = server.clock.instant().getEpochSecond() / 30;
+    assertEquals(
+        200,
+        server
+            .api()
+            .post(
+                "/api/v1/me/second-factor/confirm",
+                new JsonObject().put("code", org.konsil.server.accounts.Totp.codeAt(secret, step)),
+                session.accessToken())
+            .status());
+    tomsBrowser.forgetSession().visit("/");
+    tomsBrowser.type("#login-email", lena.email()).type("#login-password", lena.password());
+    tomsBrowser.click("#login-submit");
+    tomsBrowser.type("#login-code", "000000").press("#login-code", org.openqa.selenium.Keys.ENTER);
+    tomsBrowser.waitForText(".error", "Der Code ist falsch oder wurde schon benutzt.");
+    tomsBrowser.type("#login-code", org.konsil.server.accounts.Totp.codeAt(secret, step + 1));
+    tomsBrowser.press("#login-code", org.openqa.selenium.Keys.ENTER);
+    tomsBrowser.waitForText(".who", "Lena Schmidt");
+
+    KonsilServer.TestOrg strict = server.organisation("clinic", "Klinikum Nord");
+    KonsilServer.Session admin = server.login(strict.admin());
+    assertEquals(
+        200,
+        server
+            .api()
+            .patch(
+                "/api/v1/organisation",
+                new JsonObject().put("requireSecondFactor", true),
+                admin.accessToken())
+            .status());
+    KonsilServer.TestUser doctor = server.user(strict, "Dr. Jan Nord");
+    tomsBrowser.forgetSession().visit("/");
+    tomsBrowser.type("#login-email", doctor.email()).type("#login-password", doctor.password());
+    tomsBrowser.click("#login-submit");
+    String shown = tomsBrowser.find("#enrol-secret").getText();
+    tomsBrowser.type("#enrol-code", org.konsil.server.accounts.Totp.codeAt(shown, step));
+    tomsBrowser.press("#enrol-code", org.openqa.selenium.Keys.ENTER);
+    tomsBrowser.waitForCount(".recovery-codes li", 10);
+    tomsBrowser.click(".entry button.primary");
+    tomsBrowser.waitForText(".who", "Dr. Jan Nord");
   }
 
   /**
