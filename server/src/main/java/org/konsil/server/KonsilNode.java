@@ -103,16 +103,7 @@ public final class KonsilNode implements AutoCloseable {
       LOG.info(
           "database {} is at the newest schema ({} migrations applied now)", database, applied);
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      Vertx vertx =
-          Vertx.builder()
-              .with(
-                  new VertxOptions()
-                      .setMetricsOptions(
-                          new MicrometerMetricsOptions()
-                              .setEnabled(true)
-                              .setJvmMetricsEnabled(true)))
-              .withMetrics(new MicrometerMetricsFactory(metrics))
-              .build();
+      Vertx vertx = vertx(config, metrics);
       Pool pool =
           PgBuilder.pool()
               .with(new PoolOptions().setMaxSize(config.databasePoolSize()))
@@ -134,6 +125,62 @@ public final class KonsilNode implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** Vert.x on its own, or joined to the other nodes' event bus when clustering is on. */
+  private static Vertx vertx(KonsilConfig config, PrometheusMeterRegistry metrics) {
+    VertxOptions options =
+        new VertxOptions()
+            .setMetricsOptions(
+                new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(metrics));
+    if (config.cluster().isEmpty()) {
+      return builder.with(options).build();
+    }
+    KonsilConfig.ClusterSettings cluster = config.cluster().get();
+    options.setEventBusOptions(
+        new io.vertx.core.eventbus.EventBusOptions()
+            .setHost(cluster.host())
+            .setPort(cluster.eventBusPort())
+            .setClusterPublicHost(cluster.host()));
+    LOG.info(
+        "joining the cluster at {}:{} (members {})",
+        cluster.host(),
+        cluster.port(),
+        cluster.members());
+    try {
+      return builder
+          .with(options)
+          .withClusterManager(
+              new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(hazelcast(cluster)))
+          .buildClustered()
+          .await(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not join the cluster: " + e.getMessage(), e);
+    }
+  }
+
+  /** Vert.x's Hazelcast settings with TCP join at the listed members and multicast off. */
+  private static com.hazelcast.config.Config hazelcast(KonsilConfig.ClusterSettings cluster) {
+    com.hazelcast.config.Config hz = io.vertx.spi.cluster.hazelcast.ConfigUtil.loadConfig();
+    hz.setClusterName("konsil");
+    hz.setProperty("hazelcast.logging.type", "slf4j");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // a node that stops answering leaves the cluster within seconds, not the default minute
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+    com.hazelcast.config.NetworkConfig network = hz.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(false);
+    network.setPublicAddress(cluster.host() + ":" + cluster.port());
+    if (cluster.host().matches("[0-9.]+")) {
+      network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+    }
+    com.hazelcast.config.JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+    return hz;
   }
 
   public Wiring wiring() {

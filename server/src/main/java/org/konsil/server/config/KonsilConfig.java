@@ -44,7 +44,15 @@ public record KonsilConfig(
     Duration invitationTtl,
     Duration outboxGiveUp,
     Duration notifyDelay,
-    Duration notifyInterval) {
+    Duration notifyInterval,
+    Optional<ClusterSettings> cluster) {
+
+  /**
+   * Several nodes on one PostgreSQL: a Hazelcast cluster that carries the Vert.x event bus. Nodes
+   * find each other by TCP at the listed members; multicast is never used.
+   */
+  public record ClusterSettings(
+      String host, int port, java.util.List<String> members, int eventBusPort) {}
 
   /** How faxes leave: spool (a folder), http (a provider's REST API) or smtp (e-mail-to-fax). */
   public record FaxSettings(
@@ -123,7 +131,35 @@ public record KonsilConfig(
         Duration.ofDays(s.integer("KONSIL_INVITATION_TTL_DAYS", 30, 1, 365)),
         Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)),
         Duration.ofSeconds(s.integer("KONSIL_NOTIFY_DELAY_SECONDS", 60, 0, 24 * 3600)),
-        Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)));
+        Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)),
+        cluster(s));
+  }
+
+  private static Optional<ClusterSettings> cluster(Settings s) {
+    if (s.oneOf("KONSIL_CLUSTER", "off", "off", "hazelcast").equals("off")) {
+      return Optional.empty();
+    }
+    if (s.optional("KONSIL_DATABASE_URL").isEmpty()) {
+      throw new IllegalArgumentException(
+          "KONSIL_CLUSTER=hazelcast needs KONSIL_DATABASE_URL: the nodes share one PostgreSQL");
+    }
+    String host = s.text("KONSIL_CLUSTER_HOST", "127.0.0.1");
+    int port = s.integer("KONSIL_CLUSTER_PORT", 5701, 1, 65535);
+    java.util.List<String> members =
+        java.util.Arrays.stream(s.text("KONSIL_CLUSTER_MEMBERS", host + ":" + port).split(","))
+            .map(String::trim)
+            .filter(member -> !member.isEmpty())
+            .toList();
+    for (String member : members) {
+      if (!member.matches("[A-Za-z0-9.\\-]+(:\\d{1,5})?")) {
+        throw new IllegalArgumentException(
+            "KONSIL_CLUSTER_MEMBERS must list host or host:port, separated by commas, not "
+                + member);
+      }
+    }
+    return Optional.of(
+        new ClusterSettings(
+            host, port, members, s.integer("KONSIL_CLUSTER_BUS_PORT", 0, 0, 65535)));
   }
 
   private static FaxSettings fax(Settings s) {
