@@ -5,6 +5,7 @@ const BASE = '/api/v1';
 const COOKIE_SESSION = { 'Konsil-Session': 'cookie' };
 
 let accessToken = null;
+let userId = null;
 let sessionEndedListener = () => {};
 
 /** A problem answered by the API (RFC 9457), or network_error when Konsil was not reached. */
@@ -121,6 +122,7 @@ export async function secondFactor(challenge, code, recoveryCode) {
 function take(answer) {
   if (answer.status === 'second_factor_required') return { challenge: answer.challenge };
   accessToken = answer.accessToken;
+  userId = answer.user.id;
   return { user: answer.user };
 }
 
@@ -140,7 +142,14 @@ export function refresh() {
           headers: COOKIE_SESSION,
           anonymous: true,
         });
+        if (userId !== null && answer.user.id !== userId) {
+          // Someone else logged in in another tab of this browser: this page's data is not theirs.
+          accessToken = null;
+          sessionEndedListener('session_ended');
+          return null;
+        }
         accessToken = answer.accessToken;
+        userId = answer.user.id;
         return answer.user;
       } catch (e) {
         if (e.code === 'network_error' || e.status >= 500) throw e;
@@ -164,6 +173,7 @@ export async function logout() {
     if (accessToken) await call('POST', '/auth/logout', {});
   } finally {
     accessToken = null;
+    userId = null;
   }
 }
 
@@ -189,7 +199,16 @@ export function upload(path, query, file, onProgress) {
         } catch (e) {
           // not JSON
         }
-        if (request.status === 401 && body.code === 'invalid_token' && !retried && (await refresh())) {
+        let renewed = false;
+        if (request.status === 401 && body.code === 'invalid_token' && !retried) {
+          try {
+            renewed = Boolean(await refresh());
+          } catch (e) {
+            reject(e);
+            return;
+          }
+        }
+        if (renewed) {
           attempt(true);
         } else if (request.status >= 200 && request.status < 300) {
           resolve(body);

@@ -148,6 +148,10 @@ export class App {
         before = Math.min(...line.messages.keys());
       }
       const page = await api.get(`/rooms/${roomId}/messages`, { before, limit: 50 });
+      if (!older && page.messages.length) {
+        // live messages that came before the room was opened may leave a hole below this page
+        for (const seq of [...line.messages.keys()]) if (seq < page.messages[0].seq) line.messages.delete(seq);
+      }
       for (const message of page.messages) putMessage(this.state, message);
       if (!older || page.messages.length === 0 || !page.hasMore) line.hasMore = page.hasMore;
       line.loaded = true;
@@ -163,7 +167,7 @@ export class App {
     this.state.user = frame.user;
     for (const { id, lastSeq } of frame.rooms) {
       const line = this.state.timelines.get(id);
-      if (line && line.loaded) {
+      if (line && line.messages.size > 0) {
         this.live.send({ type: 'sync', room: id, after: newestSeq(line), ref: `sync-${id}` });
       }
       const room = this.state.rooms.get(id);
@@ -181,9 +185,11 @@ export class App {
     switch (frame.type) {
       case 'message': {
         const mine = frame.sender && frame.sender.id === this.state.user.id;
-        const fresh = putMessage(this.state, frame);
         const room = this.state.rooms.get(frame.room);
-        if (room && fresh && !mine && frame.kind !== 'system' && !this.isReading(frame.room)) {
+        // counted once: a message the room list already knew of (lastSeq) is in its unread count
+        const unseen = room && frame.seq > room.lastSeq;
+        putMessage(this.state, frame);
+        if (unseen && !mine && frame.kind !== 'system' && !this.isReading(frame.room)) {
           if (frame.seq > room.readSeq) room.unread = (room.unread || 0) + 1;
         }
         if (frame.sender) this.typingStopped(frame.room, frame.sender.id);
@@ -196,8 +202,14 @@ export class App {
         const item = this.state.outbox.get(frame.clientMsgId);
         if (item) {
           clearTimeout(item.timer);
-          item.state = 'sent';
-          item.seq = frame.seq;
+          // stored: it joins the history now, whether or not its push arrives
+          const user = this.state.user;
+          putMessage(this.state, {
+            room: frame.room, seq: frame.seq, id: frame.id, kind: 'text', content: item.content,
+            masked: false, sentAt: frame.sentAt, clientMsgId: frame.clientMsgId,
+            sender: { id: user.id, displayName: user.displayName, organisation: user.organisation },
+          });
+          this.renderList();
         }
         this.refreshRoom(frame.room);
         break;
@@ -252,6 +264,16 @@ export class App {
 
   connectionState(connection) {
     this.state.connection = connection;
+    if (connection.state === 'offline') {
+      // Waiting for a connection is not a failure: these go out again after the reconnect.
+      for (const item of this.state.outbox.values()) {
+        if (item.state === 'sending' || item.error === 'unavailable') {
+          clearTimeout(item.timer);
+          item.state = 'sending';
+          item.error = null;
+        }
+      }
+    }
     if (!this.banner) return;
     const { state, retryInSeconds } = connection;
     this.banner.hidden = state === 'online' || state === 'connecting';

@@ -56,8 +56,9 @@ export function fileSize(bytes) {
 /** Opens a document fetched with the session's token, in a new tab, as a same-origin blob. */
 export function openBlob(blob) {
   const url = URL.createObjectURL(blob);
-  const win = window.open(url, '_blank', 'noopener');
-  if (!win) saveBlob(blob, 'dokument');
+  const win = window.open(url, '_blank');
+  if (win) win.opener = null;
+  else saveBlob(blob, 'dokument');
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 

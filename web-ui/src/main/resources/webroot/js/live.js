@@ -6,6 +6,8 @@ import { post, refresh, ProblemError } from './api.js';
 
 const MAX_BACKOFF_MS = 30_000;
 const PING_MS = 25_000;
+// A connection that answers nothing, not even a ping, for this long is taken for dead.
+const SILENCE_MS = 40_000;
 
 export class LiveConnection {
   /**
@@ -50,7 +52,7 @@ export class LiveConnection {
     try {
       ticket = (await post('/ws-tickets', {})).ticket;
     } catch (e) {
-      if (e instanceof ProblemError && e.status === 401) {
+      if (e instanceof ProblemError && (e.status === 401 || e.code === 'second_factor_enrolment_required')) {
         this.handlers.onSessionEnded(e.code);
         return;
       }
@@ -62,6 +64,7 @@ export class LiveConnection {
     const socket = new WebSocket(`${scheme}://${location.host}/api/v1/ws?ticket=${encodeURIComponent(ticket)}`);
     this.socket = socket;
     socket.onmessage = (event) => {
+      this.lastHeard = Date.now();
       let frame;
       try {
         frame = JSON.parse(event.data);
@@ -79,7 +82,14 @@ export class LiveConnection {
     };
     socket.onopen = () => {
       clearInterval(this.pinger);
-      this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_MS);
+      this.lastHeard = Date.now();
+      this.pinger = setInterval(() => {
+        if (Date.now() - this.lastHeard > SILENCE_MS) {
+          socket.close(4000, 'no answer');
+          return;
+        }
+        this.send({ type: 'ping' });
+      }, PING_MS / 2);
     };
     socket.onclose = async (event) => {
       if (this.socket !== socket) return;
@@ -93,7 +103,7 @@ export class LiveConnection {
         return;
       }
       if (event.code === 4001) {
-        let user = null;
+        let user;
         try {
           user = await refresh();
         } catch (e) {

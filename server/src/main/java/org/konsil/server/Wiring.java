@@ -139,6 +139,11 @@ public final class Wiring {
         new RoomService(pool, clock, organisations, patients, consents, audit, live, invitations);
     this.messaging =
         new MessagingService(vertx, pool, clock, rooms, live, files, audit, invitations, metrics);
+    if (config.benchWithoutDatabase()) {
+      LOG.warn(
+          "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");
+      messaging.benchWithoutDatabase();
+    }
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
     this.notifier =
         new UnreadNotifier(

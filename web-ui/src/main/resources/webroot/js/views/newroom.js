@@ -29,7 +29,7 @@ export function renderNewRoom(main, app) {
   kindPatient.addEventListener('change', switchKind);
 
   // ---- patient ----
-  const [searchRow, search] = field(t('new.patient.search'), { id: 'patient-search', type: 'search', maxlength: 200 });
+  const [searchRow, search] = field(t('new.patient.search'), { id: 'patient-search', type: 'search', maxlength: 200, autocomplete: 'off' });
   const results = h('ul', { class: 'results', id: 'patient-results' });
   const chosen = h('div', { class: 'chosen-patient' });
   const consentBox = h('div', { class: 'consent-box' });
@@ -46,10 +46,10 @@ export function renderNewRoom(main, app) {
   searchButton.addEventListener('click', runSearch);
   search.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); runSearch(); } });
 
-  const [familyRow, family] = field(t('new.patient.family'), { id: 'patient-family', maxlength: 200 });
-  const [givenRow, given] = field(t('new.patient.given'), { id: 'patient-given', maxlength: 200 });
-  const [birthRow, birth] = field(t('new.patient.birth'), { id: 'patient-birth', type: 'date' });
-  const [insuranceRow, insurance] = field(t('new.patient.insurance'), { id: 'patient-insurance', maxlength: 30 });
+  const [familyRow, family] = field(t('new.patient.family'), { id: 'patient-family', maxlength: 200, autocomplete: 'off' });
+  const [givenRow, given] = field(t('new.patient.given'), { id: 'patient-given', maxlength: 200, autocomplete: 'off' });
+  const [birthRow, birth] = field(t('new.patient.birth'), { id: 'patient-birth', type: 'date', autocomplete: 'off' });
+  const [insuranceRow, insurance] = field(t('new.patient.insurance'), { id: 'patient-insurance', maxlength: 30, autocomplete: 'off' });
   const savePatient = h('button', { class: 'secondary', type: 'button', id: 'patient-save' }, t('new.patient.save'));
   savePatient.addEventListener('click', () => busy(savePatient, error, async () => {
     const patient = await api.post('/patients', {
@@ -95,7 +95,8 @@ export function renderNewRoom(main, app) {
       replace(consentBox, notice(t('new.consent.uploaded', { version: draft.consent.version })));
       return;
     }
-    const ids = [...draft.partners.keys()];
+    // a new consent version may only add partners: keep the ones the current one covers
+    const ids = [...new Set([...(draft.consent && draft.consent.status === 'active' ? draft.consent.organisations : []), ...draft.partners.keys()])];
     const templateButton = h('button', { class: 'secondary', type: 'button', id: 'consent-template' }, t('new.consent.template'));
     templateButton.addEventListener('click', () => busy(templateButton, error, async () => {
       const pdf = await api.blob(`/patients/${patient.id}/consent-template`, { lang: lang(), organisations: ids.join(',') });

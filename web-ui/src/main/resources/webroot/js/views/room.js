@@ -22,7 +22,7 @@ export class RoomView {
     this.banner = h('div', { class: 'consent-slot' });
     this.invitations = h('div', { class: 'invitations-slot' });
     this.older = h('button', { class: 'link older', type: 'button', onclick: () => this.loadOlder() }, t('room.more'));
-    this.list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+    this.list = h('ol', { class: 'messages' });
     this.scroller = h('div', { class: 'scroller', tabindex: '0' }, this.older, this.list);
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < 40) this.loadOlder();
@@ -44,7 +44,7 @@ export class RoomView {
     });
     this.textarea.value = this.app.state.drafts.get(this.roomId) || '';
     this.fileInput = h('input', {
-      type: 'file', id: 'attach-file', class: 'visually-hidden', multiple: true,
+      type: 'file', id: 'attach-file', class: 'visually-hidden', multiple: true, tabindex: '-1',
       accept: 'application/pdf,image/png,image/jpeg,application/dicom,.dcm',
       onchange: () => {
         for (const file of this.fileInput.files) this.upload(file);
@@ -199,7 +199,7 @@ export class RoomView {
         h('span', { class: 'state' }, t(failed ? 'room.state.failed' : 'room.state.sending'))),
       h('p', { class: 'content' }, item.content),
       failed
-        ? h('div', { class: 'failed', role: 'alert' },
+        ? h('div', { class: 'failed' },
           h('span', {}, problemText(item.error)),
           item.error !== 'consent_revoked'
             ? h('button', { class: 'link retry', type: 'button', onclick: () => this.app.retry(item.clientMsgId) }, t('room.retry'))
@@ -258,7 +258,8 @@ export class RoomView {
       h('summary', {}, `${t('room.invitations')} (${list.length})`),
       h('ul', {}, list.map((invitation) => h('li', {},
         t('room.invite.status', { name: invitation.organisation.name, status: invitationStatus(invitation) }),
-        (invitation.deliveries || []).some((d) => d.status === 'failed') && !invitation.usedAt
+        room.createdByOrganisationId === this.app.state.user.organisation.id
+          && (invitation.deliveries || []).some((d) => d.status === 'failed') && !invitation.usedAt
           ? h('button', { class: 'link', type: 'button', onclick: (event) => api.post(`/invitations/${invitation.id}/resend`, {}).then(() => this.loadInvitations()).catch((e) => { event.target.replaceWith(h('span', { class: 'error' }, problemText(e.code))); }) }, t('room.invite.resend'))
           : null)))));
   }

@@ -77,12 +77,16 @@ public final class AccountRoutes {
     } else if (token == null) {
       token = body.requiredText("refreshToken", 256);
     }
+    boolean cookieUsed = token.equals(fromCookie);
     return accounts
         .refresh(token)
         .map(tokens -> cookie.hand(ctx, tokens))
         .onFailure(
             failure -> {
-              if (fromCookie != null) {
+              // only a session that is over loses its cookie, not one that met a passing error
+              if (cookieUsed
+                  && failure instanceof ApiException problem
+                  && problem.status() == 401) {
                 cookie.clear(ctx);
               }
             });
@@ -106,7 +110,12 @@ public final class AccountRoutes {
               cookie.clear(ctx);
               ctx.response().setStatusCode(204).end();
             })
-        .onFailure(ctx::fail);
+        .onFailure(
+            failure -> {
+              // the browser forgets the session even when the server could not end it now
+              cookie.clear(ctx);
+              ctx.fail(failure);
+            });
   }
 
   private Future<?> wsTicket(RoutingContext ctx) {

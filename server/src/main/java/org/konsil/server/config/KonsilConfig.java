@@ -45,7 +45,8 @@ public record KonsilConfig(
     Duration outboxGiveUp,
     Duration notifyDelay,
     Duration notifyInterval,
-    Optional<ClusterSettings> cluster) {
+    Optional<ClusterSettings> cluster,
+    boolean benchWithoutDatabase) {
 
   /**
    * Several nodes on one PostgreSQL: a Hazelcast cluster that carries the Vert.x event bus. Nodes
@@ -132,7 +133,8 @@ public record KonsilConfig(
         Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)),
         Duration.ofSeconds(s.integer("KONSIL_NOTIFY_DELAY_SECONDS", 60, 0, 24 * 3600)),
         Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)),
-        cluster(s));
+        cluster(s),
+        s.text("KONSIL_BENCH_WITHOUT_DATABASE", "false").equals("true"));
   }
 
   private static Optional<ClusterSettings> cluster(Settings s) {

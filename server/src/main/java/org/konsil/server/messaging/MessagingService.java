@@ -48,6 +48,7 @@ public final class MessagingService implements RoomCursor.Fetch {
   private volatile boolean accepting = true;
   private final Counter stored;
   private final Counter duplicates;
+  private UnstoredMessages unstored;
 
   public MessagingService(
       Vertx vertx,
@@ -77,6 +78,14 @@ public final class MessagingService implements RoomCursor.Fetch {
     this.live = live;
   }
 
+  /**
+   * Bench-only: from now on text messages are acknowledged and pushed without being stored (the
+   * benchmark's fan-out ceiling). Never for real use.
+   */
+  public void benchWithoutDatabase() {
+    this.unstored = new UnstoredMessages();
+  }
+
   /** The acknowledgement of a stored message. */
   public record Ack(Message message, boolean duplicate) {
     public JsonObject toJson() {
@@ -103,6 +112,10 @@ public final class MessagingService implements RoomCursor.Fetch {
 
   public Future<Ack> send(AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
     checkContent(content);
+    if (unstored != null) {
+      return Future.succeededFuture(
+          unstored.accept(user, room, clientMsgId, content, Times.now(clock), live));
+    }
     return store(user, room, clientMsgId, "text", tx -> Future.succeededFuture(content));
   }
 
