@@ -339,7 +339,7 @@ public final class ConsentService {
                       ? Future.succeededFuture()
                       : files.record(tx, file, user.userId(), now);
               return storedFile
-                  .compose(done -> store.lockRoomsAbout(tx, patientId))
+                  .compose(done -> store.closeRoomsAbout(tx, patientId, now))
                   .compose(
                       rooms ->
                           store

@@ -112,11 +112,17 @@ final class ConsentStore {
         .map(rows -> rows.size() > 0);
   }
 
-  /** The patient's rooms, locked for the rest of the transaction. */
-  Future<List<UUID>> lockRoomsAbout(SqlClient tx, UUID patientId) {
+  /**
+   * Closes the patient's rooms (they take no more messages) and keeps them locked for the rest of
+   * the transaction; locked in id order.
+   */
+  Future<List<UUID>> closeRoomsAbout(SqlClient tx, UUID patientId, OffsetDateTime now) {
     return SqlTemplate.forQuery(
-            tx, "SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id FOR UPDATE")
-        .execute(Map.of("patient", patientId))
+            tx,
+            "WITH locked AS (SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id"
+                + " FOR UPDATE) UPDATE rooms r SET closed_at = #{now} FROM locked"
+                + " WHERE r.id = locked.id RETURNING r.id")
+        .execute(Map.of("patient", patientId, "now", now))
         .map(rows -> Rows.list(rows).stream().map(row -> row.getUUID("id")).toList());
   }
 

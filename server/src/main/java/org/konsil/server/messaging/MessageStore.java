@@ -66,6 +66,83 @@ final class MessageStore {
         .map(Rows::firstOrNull);
   }
 
+  /**
+   * What the one-statement send found: whether the sender's organisation is a member, whether the
+   * room is closed or has invitations waiting for its first message, the stored sequence number (0
+   * when nothing was stored), and a message the sender stored earlier under the same id.
+   */
+  record TextOutcome(
+      boolean member, boolean closed, int pendingInvitations, long seq, Message earlier) {}
+
+  /**
+   * The whole send of a text message as one statement, committed on its own: lock the room row
+   * (membership checked in the same join), look for an earlier message with this client id, and,
+   * when the room is open, has no invitations waiting and the id is new, insert the message with
+   * the next sequence number and move the room's sequence. One round trip, one commit.
+   */
+  Future<TextOutcome> storeText(SqlClient client, Message m) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("room", m.room());
+    p.put("org", m.senderOrganisationId());
+    p.put("sender", m.senderId());
+    p.put("cmid", m.clientMsgId());
+    p.put("id", m.id());
+    p.put("content", m.content());
+    p.put("sentAt", m.sentAt());
+    return SqlTemplate.forQuery(
+            client,
+            "WITH room AS (SELECT r.id, r.last_seq, r.closed_at, r.pending_invitations"
+                + " FROM rooms r JOIN room_members rm ON rm.room_id = r.id"
+                + " AND rm.organisation_id = #{org} WHERE r.id = #{room} FOR UPDATE OF r),"
+                + " earlier AS (SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at"
+                + " FROM messages m WHERE m.sender_user_id = #{sender}"
+                + " AND m.client_msg_id = #{cmid}),"
+                + " stored AS (INSERT INTO messages (room_id, seq, id, sender_user_id,"
+                + " sender_org_id, client_msg_id, kind, content, sent_at)"
+                + " SELECT room.id, room.last_seq + 1, #{id}, #{sender}, #{org}, #{cmid}, 'text',"
+                + " #{content}, #{sentAt} FROM room WHERE room.closed_at IS NULL"
+                + " AND room.pending_invitations = 0 AND NOT EXISTS (SELECT 1 FROM earlier)"
+                + " RETURNING seq),"
+                + " moved AS (UPDATE rooms SET last_seq = stored.seq, last_message_at = #{sentAt}"
+                + " FROM stored WHERE rooms.id = #{room})"
+                + " SELECT (SELECT count(*) FROM room) AS member,"
+                + " coalesce((SELECT closed_at IS NOT NULL FROM room), false) AS closed,"
+                + " coalesce((SELECT pending_invitations FROM room), 0) AS pending,"
+                + " coalesce((SELECT seq FROM stored), 0) AS seq,"
+                + " e.room_id AS earlier_room, e.seq AS earlier_seq, e.id AS earlier_id,"
+                + " e.kind AS earlier_kind, e.content AS earlier_content,"
+                + " e.sent_at AS earlier_sent_at"
+                + " FROM (SELECT 1) AS one LEFT JOIN earlier e ON true")
+        .execute(p)
+        .map(
+            rows -> {
+              io.vertx.sqlclient.Row row = rows.iterator().next();
+              UUID earlierRoom = row.getUUID("earlier_room");
+              Message earlier =
+                  earlierRoom == null
+                      ? null
+                      : new Message(
+                          earlierRoom,
+                          row.getLong("earlier_seq"),
+                          row.getUUID("earlier_id"),
+                          row.getString("earlier_kind"),
+                          row.getString("earlier_content"),
+                          row.getOffsetDateTime("earlier_sent_at"),
+                          m.clientMsgId(),
+                          m.senderId(),
+                          m.senderName(),
+                          m.senderOrganisationId(),
+                          m.senderOrganisationName(),
+                          false);
+              return new TextOutcome(
+                  row.getLong("member") > 0,
+                  row.getBoolean("closed"),
+                  row.getInteger("pending"),
+                  row.getLong("seq"),
+                  earlier);
+            });
+  }
+
   /** Stores the message and moves the room's sequence in one statement. */
   Future<Void> insert(SqlClient tx, Message m) {
     Map<String, Object> p = new HashMap<>();

@@ -116,7 +116,7 @@ public final class MessagingService implements RoomCursor.Fetch {
       return Future.succeededFuture(
           unstored.accept(user, room, clientMsgId, content, Times.now(clock), live));
     }
-    return store(user, room, clientMsgId, "text", tx -> Future.succeededFuture(content));
+    return storeText(user, room, clientMsgId, content);
   }
 
   /**
@@ -156,6 +156,102 @@ public final class MessagingService implements RoomCursor.Fetch {
                 files.discard(file.id());
               }
             });
+  }
+
+  /**
+   * A text message in one statement (see {@link MessageStore#storeText}): the same checks and the
+   * same commit-before-ack as {@link #store}, in one round trip. A room with invitations waiting
+   * for its first message takes the transactional way, which sends them in the same transaction.
+   */
+  private Future<Ack> storeText(
+      AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
+    if (!accepting) {
+      return Future.failedFuture(
+          ApiException.unavailable("The server is shutting down; send again in a moment."));
+    }
+    Message message =
+        new Message(
+            room,
+            0,
+            UUID.randomUUID(),
+            "text",
+            content,
+            Times.now(clock),
+            clientMsgId,
+            user.userId(),
+            user.displayName(),
+            user.organisationId(),
+            user.organisationName(),
+            false);
+    inFlight.incrementAndGet();
+    boolean[] transactional = {false};
+    Future<Ack> sent =
+        store
+            .storeText(pool, message)
+            .compose(
+                outcome -> {
+                  if (!outcome.member()) {
+                    return rooms.<Ack>refuse(user, room);
+                  }
+                  if (outcome.earlier() != null) {
+                    return outcome.earlier().room().equals(room)
+                        ? Future.succeededFuture(new Ack(outcome.earlier(), true))
+                        : Future.failedFuture(reusedClientMsgId());
+                  }
+                  if (outcome.closed()) {
+                    return Future.failedFuture(consentRevoked());
+                  }
+                  if (outcome.seq() == 0) {
+                    // invitations wait for this room's first message: the transactional way
+                    transactional[0] = true;
+                    return store(
+                        user, room, clientMsgId, "text", tx -> Future.succeededFuture(content));
+                  }
+                  return Future.succeededFuture(new Ack(withSeq(message, outcome.seq()), false));
+                })
+            .recover(
+                failure -> {
+                  if (failure instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+                    // the same message, sent again while its first send was being stored
+                    return store
+                        .byClientMsgId(pool, user.userId(), clientMsgId)
+                        .compose(
+                            earlier ->
+                                earlier != null && earlier.room().equals(room)
+                                    ? Future.succeededFuture(new Ack(earlier, true))
+                                    : Future.<Ack>failedFuture(reusedClientMsgId()));
+                  }
+                  return Future.failedFuture(failure);
+                });
+    return sent.onSuccess(
+            ack -> {
+              if (transactional[0]) {
+                return; // counted and published by the transactional way
+              }
+              if (ack.duplicate()) {
+                duplicates.increment();
+              } else {
+                stored.increment();
+                live.message(room, ack.message().seq(), ack.message().toFrame());
+              }
+            })
+        .onComplete(done -> inFlight.decrementAndGet());
+  }
+
+  private static Message withSeq(Message m, long seq) {
+    return new Message(
+        m.room(),
+        seq,
+        m.id(),
+        m.kind(),
+        m.content(),
+        m.sentAt(),
+        m.clientMsgId(),
+        m.senderId(),
+        m.senderName(),
+        m.senderOrganisationId(),
+        m.senderOrganisationName(),
+        m.masked());
   }
 
   /**

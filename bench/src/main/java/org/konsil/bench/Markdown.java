@@ -1,0 +1,167 @@
+package org.konsil.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+
+/** The report as a Markdown table: medians, the targets next to them, and the ceilings. */
+final class Markdown {
+
+  private Markdown() {}
+
+  static String of(JsonObject report) {
+    JsonObject m = report.getJsonObject("medians");
+    JsonObject machine = report.getJsonObject("machine");
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "### Preset `%s`, %s node(s), medians of %d runs, %d s per phase%n%n",
+            report.getString("preset"),
+            report.getString("nodes"),
+            report.getInteger("runs"),
+            report.getInteger("secondsPerPhase")));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Machine: %s cores (%s), %s, Java %s. Server, PostgreSQL and load generator share"
+                + " these cores.%n%n",
+            machine.getValue("cores"),
+            machine.getString("cpu", "?"),
+            machine.getString("memory", "?"),
+            machine.getString("java")));
+    out.append("| figure | median | target |\n|---|---:|---|\n");
+    row(out, "connections (active)", m.getDouble("connections", (double) 0), "%.0f", "");
+    row(
+        out,
+        "connection set-up p50 / p99 (ms)",
+        pair(m.getDouble("setupP50Ms"), m.getDouble("setupP99Ms")),
+        "");
+    phase(
+        out,
+        m.getJsonObject("open"),
+        "open loop at " + report.getInteger("openRate") + " msg/s",
+        true);
+    phase(out, m.getJsonObject("closed"), "closed loop (saturated)", false);
+    phase(out, m.getJsonObject("openWithIdle"), "open loop with the idle connections", true);
+    if (m.containsKey("rssPerIdleConnectionBytes")) {
+      row(out, "idle connections", (double) report.getInteger("idleConnections"), "%.0f", "20,000");
+      row(
+          out,
+          "server resident memory per idle connection (KiB)",
+          m.getDouble("rssPerIdleConnectionBytes") / 1024,
+          "%.1f",
+          "≤ 10 KiB");
+      row(
+          out,
+          "server heap per idle connection (KiB)",
+          m.getDouble("heapPerIdleConnectionBytes") / 1024,
+          "%.1f",
+          "");
+    }
+    JsonObject off = m.getJsonObject("databaseOff");
+    if (off != null) {
+      row(
+          out,
+          "ceiling: fan-out with the database off, acked msg/s",
+          off.getDouble("ackedPerSecond"),
+          "%.0f",
+          "");
+      row(out, "ceiling: … delivered msg/s", off.getDouble("deliveredPerSecond"), "%.0f", "");
+    }
+    if (m.containsKey("postgresMessagesPerSecond")) {
+      row(
+          out,
+          "ceiling: PostgreSQL message writes/s (pgbench, 16 clients)",
+          m.getDouble("postgresMessagesPerSecond"),
+          "%.0f",
+          "");
+    }
+    if (m.containsKey("closedToDatabaseOff")) {
+      row(
+          out,
+          "closed loop ÷ database-off ceiling",
+          m.getDouble("closedToDatabaseOff"),
+          "%.2f",
+          "");
+    }
+    if (m.containsKey("closedToPostgres")) {
+      row(
+          out,
+          "closed loop ÷ PostgreSQL ceiling",
+          m.getDouble("closedToPostgres"),
+          "%.2f",
+          "≥ 0.50");
+    }
+    return out.toString();
+  }
+
+  private static void phase(StringBuilder out, JsonObject p, String name, boolean open) {
+    if (p == null) {
+      return;
+    }
+    row(out, name + ": acked msg/s", p.getDouble("ackedPerSecond"), "%.0f", open ? "" : "≥ 10,000");
+    row(
+        out,
+        name + ": delivered msg/s",
+        p.getDouble("deliveredPerSecond"),
+        "%.0f",
+        open ? "" : "≥ 90,000");
+    row(
+        out,
+        name + ": lost / duplicated / refused",
+        String.format(
+            Locale.ROOT,
+            "%.0f / %.0f / %.0f",
+            p.getDouble("lost"),
+            p.getDouble("duplicated"),
+            p.getDouble("refused")),
+        "0 / 0 / –");
+    JsonObject d = p.getJsonObject("deliveryMs");
+    JsonObject a = p.getJsonObject("ackMs");
+    row(out, name + ": send→ack p50 / p99 / p99.9 / max (ms)", four(a), "");
+    row(
+        out,
+        name + ": send→delivery p50 / p99 / p99.9 / max (ms)",
+        four(d),
+        open ? "p99 ≤ 15 ms" : "");
+    row(
+        out,
+        name + ": CPU s server / PostgreSQL / generator",
+        String.format(
+            Locale.ROOT,
+            "%.1f / %.1f / %.1f",
+            p.getDouble("cpuServerSeconds"),
+            p.getDouble("cpuDatabaseSeconds"),
+            p.getDouble("cpuGeneratorSeconds")),
+        "");
+  }
+
+  private static String four(JsonObject l) {
+    return String.format(
+        Locale.ROOT,
+        "%.2f / %.2f / %.2f / %.1f",
+        l.getDouble("p50"),
+        l.getDouble("p99"),
+        l.getDouble("p999"),
+        l.getDouble("max"));
+  }
+
+  private static String pair(Double a, Double b) {
+    return String.format(Locale.ROOT, "%.1f / %.1f", a == null ? 0 : a, b == null ? 0 : b);
+  }
+
+  private static void row(
+      StringBuilder out, String name, Double value, String format, String target) {
+    row(out, name, value == null ? "–" : String.format(Locale.ROOT, format, value), target);
+  }
+
+  private static void row(StringBuilder out, String name, String value, String target) {
+    out.append("| ")
+        .append(name)
+        .append(" | ")
+        .append(value)
+        .append(" | ")
+        .append(target)
+        .append(" |\n");
+  }
+}

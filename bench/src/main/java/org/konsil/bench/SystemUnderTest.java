@@ -1,0 +1,249 @@
+package org.konsil.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.konsil.db.DatabaseSettings;
+import org.konsil.db.EmbeddedDatabase;
+
+/**
+ * The Konsil under measurement: an embedded PostgreSQL and one or two Konsil server processes
+ * started by the benchmark (or a running Konsil given by URL), with their process ids for CPU and
+ * memory readings.
+ */
+final class SystemUnderTest implements AutoCloseable {
+
+  static final String JWT_SECRET =
+      Base64.getEncoder().encodeToString("konsil benchmark signing secret, 32+ bytes".getBytes());
+
+  private final Path work;
+  private final EmbeddedDatabase database;
+  private final DatabaseSettings settings;
+  private final Path serverJar;
+  private final List<Node> nodes = new ArrayList<>();
+
+  /** One Konsil server process. */
+  record Node(Process process, int port, Path log) {
+    String url() {
+      return "http://127.0.0.1:" + port;
+    }
+  }
+
+  private SystemUnderTest(
+      Path work, EmbeddedDatabase database, DatabaseSettings settings, Path jar) {
+    this.work = work;
+    this.database = database;
+    this.settings = settings;
+    this.serverJar = jar;
+  }
+
+  /** Starts an embedded PostgreSQL for the benchmark; Konsil nodes follow with startNodes. */
+  static SystemUnderTest withEmbeddedDatabase(Path serverJar) throws IOException {
+    if (!Files.isRegularFile(serverJar)) {
+      throw new IllegalStateException(
+          serverJar + " is missing: build it first (mvn -q -DskipTests package)");
+    }
+    Path work = Files.createTempDirectory("konsil-bench");
+    EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"), 0);
+    return new SystemUnderTest(work, database, database.settings(), serverJar);
+  }
+
+  /** A Konsil someone else runs; only its database URL is known. */
+  static SystemUnderTest external(String databaseUrl) throws IOException {
+    return new SystemUnderTest(
+        Files.createTempDirectory("konsil-bench"),
+        null,
+        DatabaseSettings.fromUrl(databaseUrl),
+        null);
+  }
+
+  String databaseUrl() {
+    return "postgresql://"
+        + settings.user()
+        + (settings.password().isEmpty() ? "" : ":" + settings.password())
+        + "@"
+        + settings.host()
+        + ":"
+        + settings.port()
+        + "/"
+        + settings.database();
+  }
+
+  DatabaseSettings database() {
+    return settings;
+  }
+
+  /** The environment Konsil nodes and the seeder share. */
+  Map<String, String> environment() {
+    Map<String, String> env = new HashMap<>();
+    env.put("KONSIL_DATABASE_URL", databaseUrl());
+    env.put("KONSIL_JWT_SECRET", JWT_SECRET);
+    // logins are not what is measured: cheap password hashing keeps set-up short
+    env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");
+    env.put("KONSIL_ARGON2_ITERATIONS", "1");
+    env.put("KONSIL_LOGIN_DELAY_STEP_MS", "0");
+    env.put("KONSIL_SHUTDOWN_GRACE_SECONDS", "5");
+    env.put("KONSIL_DATA_DIR", work.resolve("seed").toString());
+    return env;
+  }
+
+  /** Starts Konsil nodes (two form a Hazelcast cluster on loopback); answers their URLs. */
+  List<String> startNodes(int count, boolean withoutDatabase) throws IOException {
+    stopNodes();
+    int[] clusterPorts = {freePort(), freePort()};
+    String members = "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1];
+    List<String> urls = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int port = freePort();
+      Map<String, String> env = new HashMap<>(environment());
+      env.put("KONSIL_HTTP_PORT", Integer.toString(port));
+      env.put("KONSIL_DATA_DIR", work.resolve("node-" + i).toString());
+      if (count > 1) {
+        env.put("KONSIL_CLUSTER", "hazelcast");
+        env.put("KONSIL_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
+        env.put("KONSIL_CLUSTER_MEMBERS", members);
+      }
+      if (withoutDatabase) {
+        env.put("KONSIL_BENCH_WITHOUT_DATABASE", "true");
+      }
+      Path log = work.resolve("node-" + i + ".log");
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xms512m",
+                  "-Xmx1g",
+                  "-jar",
+                  serverJar.toAbsolutePath().toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
+      builder.environment().putAll(env);
+      nodes.add(new Node(builder.start(), port, log));
+    }
+    for (Node node : nodes) {
+      awaitLine(node, "Konsil listens on", Duration.ofSeconds(120));
+      urls.add(node.url());
+    }
+    if (count > 1) {
+      for (Node node : nodes) {
+        awaitLine(node, "Members {size:" + count, Duration.ofSeconds(60));
+      }
+    }
+    return urls;
+  }
+
+  void stopNodes() {
+    for (Node node : nodes) {
+      node.process().destroy();
+      try {
+        node.process().waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    nodes.clear();
+  }
+
+  List<Node> nodes() {
+    return nodes;
+  }
+
+  /** The postmaster's process id, when the benchmark runs the database. */
+  OptionalLong postmaster() {
+    if (database == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      String pid = Files.readAllLines(work.resolve("postgres").resolve("postmaster.pid")).get(0);
+      return OptionalLong.of(Long.parseLong(pid.trim()));
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  double serverCpuSeconds() {
+    return nodes.stream().mapToDouble(n -> ProcStats.cpuSeconds(n.process().pid(), true)).sum();
+  }
+
+  double databaseCpuSeconds() {
+    return postmaster().isPresent() ? ProcStats.postgresCpuSeconds(postmaster().getAsLong()) : 0;
+  }
+
+  long serverResidentBytes() {
+    return nodes.stream().mapToLong(n -> ProcStats.residentBytes(n.process().pid())).sum();
+  }
+
+  /** Heap in use after a full collection, summed over the nodes (jcmd GC.run, then /metrics). */
+  long serverHeapAfterGc() throws IOException, InterruptedException {
+    long total = 0;
+    HttpClient http = HttpClient.newHttpClient();
+    for (Node node : nodes) {
+      Process gc =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(node.process().pid()),
+                  "GC.run")
+              .redirectErrorStream(true)
+              .start();
+      gc.getInputStream().readAllBytes();
+      gc.waitFor();
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(node.url() + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+          total += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    }
+    return total;
+  }
+
+  private static void awaitLine(Node node, String text, Duration limit) throws IOException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(node.log()) && Files.readString(node.log()).contains(text)) {
+        return;
+      }
+      if (!node.process().isAlive()) {
+        throw new IllegalStateException(
+            "Konsil stopped while starting:\n" + Files.readString(node.log()));
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new IllegalStateException(
+        "no '" + text + "' from Konsil within " + limit + ":\n" + Files.readString(node.log()));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    stopNodes();
+    if (database != null) {
+      database.close();
+    }
+  }
+}
