@@ -114,33 +114,34 @@ final class MessageStore {
                 + " e.sent_at AS earlier_sent_at"
                 + " FROM (SELECT 1) AS one LEFT JOIN earlier e ON true")
         .execute(p)
-        .map(
-            rows -> {
-              io.vertx.sqlclient.Row row = rows.iterator().next();
-              UUID earlierRoom = row.getUUID("earlier_room");
-              Message earlier =
-                  earlierRoom == null
-                      ? null
-                      : new Message(
-                          earlierRoom,
-                          row.getLong("earlier_seq"),
-                          row.getUUID("earlier_id"),
-                          row.getString("earlier_kind"),
-                          row.getString("earlier_content"),
-                          row.getOffsetDateTime("earlier_sent_at"),
-                          m.clientMsgId(),
-                          m.senderId(),
-                          m.senderName(),
-                          m.senderOrganisationId(),
-                          m.senderOrganisationName(),
-                          false);
-              return new TextOutcome(
-                  row.getLong("member") > 0,
-                  row.getBoolean("closed"),
-                  row.getInteger("pending"),
-                  row.getLong("seq"),
-                  earlier);
-            });
+        .map(rows -> outcome(rows.iterator().next(), m));
+  }
+
+  /** Reads one message's outcome from a row of the one-statement or the batched send. */
+  static TextOutcome outcome(io.vertx.sqlclient.Row row, Message m) {
+    UUID earlierRoom = row.getUUID("earlier_room");
+    Message earlier =
+        earlierRoom == null
+            ? null
+            : new Message(
+                earlierRoom,
+                row.getLong("earlier_seq"),
+                row.getUUID("earlier_id"),
+                row.getString("earlier_kind"),
+                row.getString("earlier_content"),
+                row.getOffsetDateTime("earlier_sent_at"),
+                m.clientMsgId(),
+                m.senderId(),
+                m.senderName(),
+                m.senderOrganisationId(),
+                m.senderOrganisationName(),
+                false);
+    return new TextOutcome(
+        row.getLong("member") > 0,
+        row.getBoolean("closed"),
+        row.getInteger("pending"),
+        row.getLong("seq"),
+        earlier);
   }
 
   /** Stores the message and moves the room's sequence in one statement. */

@@ -35,6 +35,9 @@ public final class MessagingService implements RoomCursor.Fetch {
   public static final int MAX_CONTENT_LENGTH = 16_000;
   public static final int MAX_PAGE = 200;
 
+  /** Text batches written at the same time; the rest of the pool serves reads and the rest. */
+  private static final int BATCHES_IN_FLIGHT = 4;
+
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
@@ -44,6 +47,7 @@ public final class MessagingService implements RoomCursor.Fetch {
   private final AuditLog audit;
   private final InvitationService invitations;
   private final MessageStore store = new MessageStore();
+  private final TextBatcher batcher;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
   private final Counter stored;
@@ -73,6 +77,7 @@ public final class MessagingService implements RoomCursor.Fetch {
             .register(metrics);
     this.vertx = vertx;
     this.pool = pool;
+    this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, metrics);
     this.clock = clock;
     this.rooms = rooms;
     this.live = live;
@@ -186,8 +191,8 @@ public final class MessagingService implements RoomCursor.Fetch {
     inFlight.incrementAndGet();
     boolean[] transactional = {false};
     Future<Ack> sent =
-        store
-            .storeText(pool, message)
+        batcher
+            .store(message)
             .compose(
                 outcome -> {
                   if (!outcome.member()) {
