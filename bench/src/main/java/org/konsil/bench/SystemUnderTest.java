@@ -119,15 +119,19 @@ final class SystemUnderTest implements AutoCloseable {
         env.put("KONSIL_BENCH_WITHOUT_DATABASE", "true");
       }
       Path log = work.resolve("node-" + i + ".log");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xms512m");
+      command.add("-Xmx1g");
+      // e.g. -XX:StartFlightRecording=... to profile the server under load
+      String extra = System.getenv("KONSIL_BENCH_SERVER_JAVA_OPTIONS");
+      if (extra != null && !extra.isBlank()) {
+        command.addAll(List.of(extra.trim().split("\\s+")));
+      }
+      command.add("-jar");
+      command.add(serverJar.toAbsolutePath().toString());
       ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xms512m",
-                  "-Xmx1g",
-                  "-jar",
-                  serverJar.toAbsolutePath().toString())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(env);
       nodes.add(new Node(builder.start(), port, log));
     }
