@@ -37,12 +37,16 @@ public final class Bench {
       System.exit(2);
       return;
     }
-    new Bench(options).run();
+    run(options);
     System.exit(0);
   }
 
-  private void run() throws Exception {
-    Preset preset = options.preset();
+  /** Runs the benchmark; answers the report that was also written to the output folder. */
+  static JsonObject run(BenchOptions options) throws Exception {
+    return new Bench(options).run();
+  }
+
+  private JsonObject run() throws Exception {
     try (SystemUnderTest sut =
         options.url().isPresent()
             ? SystemUnderTest.external(options.databaseUrl().get())
@@ -54,7 +58,8 @@ public final class Bench {
           options.url().isPresent()
               ? List.of(options.url().get())
               : sut.startNodes(options.nodes(), false);
-      List<Seeder.Org> orgs = Seeder.seed(sut.environment(), "main", preset.rooms, preset.members);
+      List<Seeder.Org> orgs =
+          Seeder.seed(sut.environment(), "main", options.rooms(), options.members());
       List<Seeder.Org> idleOrgs =
           options.idle() == 0
               ? List.of()
@@ -72,7 +77,7 @@ public final class Bench {
         databaseCeiling(sut, orgs, rooms);
       }
     }
-    report();
+    return report();
   }
 
   /** One run: connect, open loop at the target rate, closed loop, and idle connections. */
@@ -97,17 +102,25 @@ public final class Bench {
       result.put("closed", phase(sut, load, "closed", 0));
 
       if (options.idle() > 0 && options.url().isEmpty()) {
-        long rssBefore = sut.serverResidentBytes();
+        // The server's heap is committed and touched at start (AlwaysPreTouch), so resident
+        // memory grows only by what lives outside the heap; the live heap after a full
+        // collection counts the rest. Together: what an idle connection costs the server.
         long heapBefore = sut.serverHeapAfterGc();
-        long rssBaseline = sut.serverResidentBytes();
+        long rssBefore = sut.serverResidentBytes();
         load.openIdle(idleOrgs, options.idle());
         long heapAfter = sut.serverHeapAfterGc();
         long rssAfter = sut.serverResidentBytes();
         int idle = load.idleConnections();
         result.put("idleConnections", idle);
-        result.put("rssBeforeIdleBytes", Math.max(rssBefore, rssBaseline));
-        result.put("rssPerIdleConnectionBytes", (rssAfter - rssBaseline) / (double) idle);
+        result.put("rssBeforeIdleBytes", rssBefore);
         result.put("heapPerIdleConnectionBytes", (heapAfter - heapBefore) / (double) idle);
+        result.put("nativePerIdleConnectionBytes", (rssAfter - rssBefore) / (double) idle);
+        result.put(
+            "memoryPerIdleConnectionBytes",
+            (rssAfter - rssBefore + heapAfter - heapBefore) / (double) idle);
+        if (System.getenv("KONSIL_BENCH_HISTOGRAM") != null) {
+          sut.printHeapHistogram(25);
+        }
         result.put("openWithIdle", phase(sut, load, "open+idle", options.openRate()));
       }
     }
@@ -152,9 +165,9 @@ public final class Bench {
 
   /** WebSocket fan-out with the database switched off: a bench-only Konsil node. */
   private void fanOutCeiling(SystemUnderTest sut) throws Exception {
-    Preset preset = options.preset();
     List<String> urls = sut.startNodes(1, true);
-    List<Seeder.Org> orgs = Seeder.seed(sut.environment(), "nodb", preset.rooms, preset.members);
+    List<Seeder.Org> orgs =
+        Seeder.seed(sut.environment(), "nodb", options.rooms(), options.members());
     try (Load load = new Load(urls)) {
       List<String> rooms = load.createRooms(orgs);
       load.connect(orgs, rooms);
@@ -188,14 +201,16 @@ public final class Bench {
 
   // ---------------------------------------------------------------- report
 
-  private void report() throws IOException {
+  private JsonObject report() throws IOException {
     JsonObject medians = new JsonObject();
     for (String key :
         List.of(
+            "connections",
             "connectSeconds",
             "setupP50Ms",
             "setupP99Ms",
-            "rssPerIdleConnectionBytes",
+            "memoryPerIdleConnectionBytes",
+            "nativePerIdleConnectionBytes",
             "heapPerIdleConnectionBytes")) {
       medianInto(medians, key, runs.stream().map(r -> r.getValue(key)).toList());
     }
@@ -227,6 +242,8 @@ public final class Bench {
         new JsonObject()
             .put("date", Instant.now().toString())
             .put("preset", options.preset().name().toLowerCase())
+            .put("rooms", options.rooms())
+            .put("members", options.members())
             .put(
                 "nodes", options.url().isPresent() ? "external" : Integer.toString(options.nodes()))
             .put("runs", options.runs())
@@ -244,6 +261,7 @@ public final class Bench {
     String markdown = Markdown.of(report);
     Files.writeString(options.out().resolve(name + ".md"), markdown);
     System.out.println(markdown);
+    return report;
   }
 
   private static JsonObject machine() {

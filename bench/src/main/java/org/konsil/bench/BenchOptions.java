@@ -6,6 +6,8 @@ import java.util.Optional;
 /** The command line of the benchmark. */
 record BenchOptions(
     Preset preset,
+    int rooms,
+    int members,
     int runs,
     int seconds,
     int openRate,
@@ -22,6 +24,7 @@ record BenchOptions(
           "\n",
           "java -jar bench/target/konsil-bench.jar [options]",
           "  --preset small|medium|large   workload (default small)",
+          "  --rooms N, --members N        change the preset's rooms and members per room",
           "  --runs N                      runs per figure, the report shows medians (default 3)",
           "  --seconds N                   measured seconds per load phase (default 15)",
           "  --rate N                      open loop: messages per second in all (default 1000)",
@@ -43,6 +46,8 @@ record BenchOptions(
     int rate = 1000;
     int nodes = 1;
     Integer idle = null;
+    Integer rooms = null;
+    Integer members = null;
     boolean ceilings = true;
     String url = null;
     String databaseUrl = null;
@@ -57,6 +62,8 @@ record BenchOptions(
         case "--rate" -> rate = number(args, ++i, arg, 1, 1_000_000);
         case "--nodes" -> nodes = number(args, ++i, arg, 1, 2);
         case "--idle" -> idle = number(args, ++i, arg, 0, 100_000);
+        case "--rooms" -> rooms = number(args, ++i, arg, 1, 10_000);
+        case "--members" -> members = number(args, ++i, arg, 2, 100);
         case "--no-ceilings" -> ceilings = false;
         case "--url" -> url = value(args, ++i, arg);
         case "--database-url" -> databaseUrl = value(args, ++i, arg);
@@ -74,6 +81,8 @@ record BenchOptions(
     }
     return new BenchOptions(
         preset,
+        rooms == null ? preset.rooms : rooms,
+        members == null ? preset.members : members,
         runs,
         seconds,
         rate,

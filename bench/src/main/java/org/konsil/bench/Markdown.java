@@ -15,8 +15,11 @@ final class Markdown {
     out.append(
         String.format(
             Locale.ROOT,
-            "### Preset `%s`, %s node(s), medians of %d runs, %d s per phase%n%n",
+            "### Preset `%s` (%d rooms × %d members), %s node(s), medians of %d runs, %d s per"
+                + " phase%n%n",
             report.getString("preset"),
+            report.getInteger("rooms"),
+            report.getInteger("members"),
             report.getString("nodes"),
             report.getInteger("runs"),
             report.getInteger("secondsPerPhase")));
@@ -43,18 +46,19 @@ final class Markdown {
         true);
     phase(out, m.getJsonObject("closed"), "closed loop (saturated)", false);
     phase(out, m.getJsonObject("openWithIdle"), "open loop with the idle connections", true);
-    if (m.containsKey("rssPerIdleConnectionBytes")) {
+    if (m.containsKey("memoryPerIdleConnectionBytes")) {
       row(out, "idle connections", (double) report.getInteger("idleConnections"), "%.0f", "20,000");
       row(
           out,
-          "server resident memory per idle connection (KiB)",
-          m.getDouble("rssPerIdleConnectionBytes") / 1024,
+          "server memory per idle connection: live heap + resident outside the heap (KiB)",
+          m.getDouble("memoryPerIdleConnectionBytes") / 1024,
           "%.1f",
           "≤ 10 KiB");
+      row(out, "… live heap (KiB)", m.getDouble("heapPerIdleConnectionBytes") / 1024, "%.1f", "");
       row(
           out,
-          "server heap per idle connection (KiB)",
-          m.getDouble("heapPerIdleConnectionBytes") / 1024,
+          "… resident outside the heap (KiB)",
+          m.getDouble("nativePerIdleConnectionBytes") / 1024,
           "%.1f",
           "");
     }

@@ -121,8 +121,10 @@ final class SystemUnderTest implements AutoCloseable {
       Path log = work.resolve("node-" + i + ".log");
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xms512m");
+      // a fixed heap, touched at start: resident memory then grows only outside the heap
+      command.add("-Xms1g");
       command.add("-Xmx1g");
+      command.add("-XX:+AlwaysPreTouch");
       // e.g. -XX:StartFlightRecording=... to profile the server under load
       String extra = System.getenv("KONSIL_BENCH_SERVER_JAVA_OPTIONS");
       if (extra != null && !extra.isBlank()) {
@@ -214,6 +216,22 @@ final class SystemUnderTest implements AutoCloseable {
       }
     }
     return total;
+  }
+
+  /** Prints the classes that take most of the first node's heap (jcmd GC.class_histogram). */
+  void printHeapHistogram(int lines) throws IOException, InterruptedException {
+    Process histogram =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(nodes.get(0).process().pid()),
+                "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
+    String[] output = new String(histogram.getInputStream().readAllBytes()).split("\n");
+    histogram.waitFor();
+    for (int i = 0; i < Math.min(lines, output.length); i++) {
+      System.out.println(output[i]);
+    }
   }
 
   private static void awaitLine(Node node, String text, Duration limit) throws IOException {
