@@ -161,14 +161,17 @@ public final class Wiring {
     mailOutbox.start(Duration.ofSeconds(1));
     faxOutbox.start(Duration.ofSeconds(1));
     notifier.start(Duration.ofSeconds(15));
-    return vertx
-        .deployVerticle(
-            () -> {
-              HttpVerticle verticle = new HttpVerticle(config, this::router, this::gateway);
-              verticles.add(verticle);
-              return verticle;
-            },
-            new DeploymentOptions().setInstances(config.eventLoopInstances()))
+    return presence
+        .start(vertx, pool)
+        .compose(
+            registered ->
+                vertx.deployVerticle(
+                    () -> {
+                      HttpVerticle verticle = new HttpVerticle(config, this::router, this::gateway);
+                      verticles.add(verticle);
+                      return verticle;
+                    },
+                    new DeploymentOptions().setInstances(config.eventLoopInstances())))
         .map(
             id -> {
               deploymentId = id;
@@ -194,7 +197,7 @@ public final class Wiring {
         .transform(
             closed -> {
               LOG.info("sockets closed; stopping the servers");
-              return vertx.undeploy(deploymentId);
+              return vertx.undeploy(deploymentId).eventually(presence::stop);
             });
   }
 

@@ -92,6 +92,11 @@ public final class UnreadNotifier {
                 + " LEFT JOIN room_notifications n ON n.user_id = u.id AND n.room_id = r.id"
                 + " WHERE u.status = 'active' AND uo.status = 'active' AND u.notify_by_email"
                 + " AND pt.consent_revoked_at IS NULL"
+                // connected to any node: no mail
+                + " AND NOT EXISTS (SELECT 1 FROM presence pr JOIN nodes nd ON nd.id = pr.node_id"
+                + "  WHERE pr.user_id = u.id AND nd.seen_at > now() - interval '"
+                + Presence.ALIVE.toSeconds()
+                + " seconds')"
                 + " AND r.last_seq > coalesce(mk.seq, 0) AND r.last_message_at <= #{due}"
                 + " AND (n.notified_at IS NULL OR n.notified_at <= #{quiet})"
                 + " AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id"

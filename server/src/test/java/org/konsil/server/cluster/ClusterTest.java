@@ -240,6 +240,33 @@ class ClusterTest {
     }
   }
 
+  @Test
+  void aUserConnectedToTheOtherNodeGetsNoUnreadMailButAnOfflineColleagueDoes() {
+    KonsilServer.TestUser colleague = nodeA.user(careHome);
+    UUID room = nodeA.room(nodeA.login(anna), careHome.id());
+    try (TestSocket tomOnB = socket(apiB, portB, tom)) {
+      nodeA.sendRest(nodeA.login(anna), room, "Bitte melden");
+      nodeA.clock.advance(java.time.Duration.ofSeconds(61));
+      KonsilServer.await(nodeA.wiring().notifier().run());
+      // one mail per room with unread messages (earlier tests' rooms too)
+      assertTrue(
+          nodeA.count(
+                  "SELECT count(*) FROM outbox WHERE channel = 'mail' AND recipient = '"
+                      + colleague.email()
+                      + "'")
+              >= 1,
+          "the colleague, connected nowhere, is told");
+      assertEquals(
+          0,
+          nodeA.count(
+              "SELECT count(*) FROM outbox WHERE channel = 'mail' AND recipient = '"
+                  + tom.email()
+                  + "'"),
+          "Tom reads it on node B");
+      assertTrue(!tomOnB.isClosed());
+    }
+  }
+
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
