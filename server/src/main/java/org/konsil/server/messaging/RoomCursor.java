@@ -38,11 +38,18 @@ final class RoomCursor {
   private long delivered;
   private boolean busy;
 
+  /**
+   * Where this connection began following the room: everything after it up to {@code delivered} has
+   * been pushed on this connection once, so a replay must not repeat it.
+   */
+  private final long started;
+
   RoomCursor(UUID room, ClientConnection connection, Fetch fetch, long delivered) {
     this.room = room;
     this.connection = connection;
     this.fetch = fetch;
     this.delivered = delivered;
+    this.started = delivered;
   }
 
   /** The room's patient revoked consent: frames still held back are masked before they go out. */
@@ -122,7 +129,10 @@ final class RoomCursor {
               }
               long last = after;
               for (Message message : page) {
-                connection.sendBulk(message.toFrame());
+                // a message pushed live since the connection began following the room goes once
+                if (message.seq() <= started || message.seq() > delivered) {
+                  connection.sendBulk(message.toFrame());
+                }
                 last = message.seq();
               }
               delivered = Math.max(delivered, last);

@@ -231,7 +231,10 @@ class ClusterTest {
         assertEquals(
             oneTo(last).subList(seen.get(0).intValue() - 1, (int) last),
             sorted,
-            "every message from the first one seen on, once");
+            "every message from the first one seen on, once; seen on B "
+                + seen
+                + ", after the reconnect "
+                + resumed);
         assertEquals(new java.util.HashSet<>(all).size(), all.size(), "no duplicate");
       }
     } finally {

@@ -184,6 +184,28 @@ class WebSocketMessagingTest {
   }
 
   @Test
+  void syncAfterLivePushesReplaysOnlyWhatThisConnectionHasNotHad() {
+    UUID room = server.room(anna, careHome.id());
+    for (int i = 1; i <= 5; i++) {
+      server.sendRest(anna, room, "vorher " + i);
+    }
+    try (TestSocket t = server.socket(tom)) {
+      // 6 to 8 are pushed live before the client (reconnected, say, after seq 2) asks to sync
+      for (int i = 6; i <= 8; i++) {
+        server.sendRest(anna, room, "live " + i);
+        assertEquals(i, t.next("message").getLong("seq"));
+      }
+      t.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 2));
+      List<JsonObject> replayed = t.messages(3);
+      assertEquals(List.of(3L, 4L, 5L), replayed.stream().map(m -> m.getLong("seq")).toList());
+      assertEquals(8, t.next("synced").getLong("seq"));
+      t.expectNone("message", 300);
+      server.sendRest(anna, room, "danach");
+      assertEquals(9, t.next("message").getLong("seq"));
+    }
+  }
+
+  @Test
   void ackRepeatsTheFramesRef() {
     UUID room = server.room(anna, careHome.id());
     try (TestSocket a = server.socket(anna)) {
