@@ -109,6 +109,35 @@ public final class Browser implements AutoCloseable {
         "a visible " + css);
   }
 
+  /**
+   * An attribute of the visible element; read again if the page re-rendered the element in between
+   * (the room list and the history are rebuilt on every event).
+   */
+  public String attribute(String css, String name) {
+    return until(
+        () -> {
+          try {
+            return find(css).getAttribute(name);
+          } catch (StaleElementReferenceException e) {
+            return null;
+          }
+        },
+        name + " of " + css);
+  }
+
+  /** The visible element's text, read again if the element was re-rendered meanwhile. */
+  public String text(String css) {
+    return until(
+        () -> {
+          try {
+            return find(css).getText();
+          } catch (StaleElementReferenceException e) {
+            return null;
+          }
+        },
+        "the text of " + css);
+  }
+
   public List<WebElement> all(String css) {
     return driver.findElements(By.cssSelector(css));
   }

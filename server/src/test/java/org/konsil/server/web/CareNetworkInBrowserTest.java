@@ -92,7 +92,7 @@ class CareNetworkInBrowserTest {
   }
 
   private static UUID openRoomId(Browser browser) {
-    return UUID.fromString(browser.find(".room[data-room]").getAttribute("data-room"));
+    return UUID.fromString(browser.attribute(".room[data-room]", "data-room"));
   }
 
   @Test
@@ -157,8 +157,7 @@ class CareNetworkInBrowserTest {
   @Test
   void b_attachmentUploadedWithThePickerOpensForThePartner() {
     tomsBrowser.login(tom);
-    UUID room =
-        UUID.fromString(tomsBrowser.find(".room-item[data-room]").getAttribute("data-room"));
+    UUID room = UUID.fromString(tomsBrowser.attribute(".room-item[data-room]", "data-room"));
     tomsBrowser.openRoom(room);
     annasBrowser.login(anna).openRoom(room);
     annasBrowser.find("#attach-file").sendKeys(consentPdf.toAbsolutePath().toString());
@@ -195,8 +194,7 @@ class CareNetworkInBrowserTest {
   @Test
   void c_revokedConsentMasksTheRoomLiveAndDisablesTheComposer() {
     tomsBrowser.login(tom);
-    UUID room =
-        UUID.fromString(tomsBrowser.find(".room-item[data-room]").getAttribute("data-room"));
+    UUID room = UUID.fromString(tomsBrowser.attribute(".room-item[data-room]", "data-room"));
     tomsBrowser.openRoom(room);
     tomsBrowser.waitForText(".message .content", "Kompressionsstrümpfe");
     tomsBrowser.press("#composer-text", "Entwurf vor dem Widerruf");
@@ -222,20 +220,17 @@ class CareNetworkInBrowserTest {
         ".message.system", "Die Einwilligung wurde widerrufen (Widerruf vom 20.11.2026)");
     assertTrue(
         !tomsBrowser.present(".message .content:not(.masked)")
-            || !tomsBrowser.find(".messages").getText().contains("Kompressionsstrümpfe"),
+            || !tomsBrowser.text(".messages").contains("Kompressionsstrümpfe"),
         "nothing of the history shows");
-    assertEquals("true", tomsBrowser.find("#composer-text").getAttribute("disabled"));
+    assertEquals("true", tomsBrowser.attribute("#composer-text", "disabled"));
     assertTrue(
-        tomsBrowser
-            .find(".room-item[data-room='" + room + "']")
-            .getAttribute("class")
-            .contains("revoked"));
+        tomsBrowser.attribute(".room-item[data-room='" + room + "']", "class").contains("revoked"));
     tomsBrowser.screenshot("revoked");
 
     tomsBrowser.driver().navigate().refresh();
     tomsBrowser.openRoom(room);
     tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
-    assertTrue(!tomsBrowser.find(".messages").getText().contains("Kompressionsstrümpfe"));
+    assertTrue(!tomsBrowser.text(".messages").contains("Kompressionsstrümpfe"));
   }
 
   @Test
@@ -379,7 +374,7 @@ class CareNetworkInBrowserTest {
         ".message.pending[data-state=failed] .failed", "Die Einwilligung wurde widerrufen.");
     tomsBrowser.waitForText(".consent-banner.revoked", "widerrufen");
     tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
-    assertTrue(!tomsBrowser.find(".messages").getText().contains("Blutzucker"));
+    assertTrue(!tomsBrowser.text(".messages").contains("Blutzucker"));
     assertEquals(
         0,
         server.count(
@@ -436,7 +431,7 @@ class CareNetworkInBrowserTest {
     tomsBrowser.forgetSession().visit("/");
     tomsBrowser.type("#login-email", doctor.email()).type("#login-password", doctor.password());
     tomsBrowser.click("#login-submit");
-    String shown = tomsBrowser.find("#enrol-secret").getText();
+    String shown = tomsBrowser.text("#enrol-secret");
     tomsBrowser.type("#enrol-code", org.konsil.server.accounts.Totp.codeAt(shown, step));
     tomsBrowser.press("#enrol-code", org.openqa.selenium.Keys.ENTER);
     tomsBrowser.waitForCount(".recovery-codes li", 10);

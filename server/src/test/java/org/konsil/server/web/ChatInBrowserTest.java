@@ -17,7 +17,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.KonsilServer;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.WebElement;
 
 /** Two clinicians of two organisations chat in two real browsers. */
 class ChatInBrowserTest {
@@ -71,10 +70,18 @@ class ChatInBrowserTest {
             .getString("id"));
   }
 
+  /** The sequence numbers the open room shows, read in one go (the list is re-rendered often). */
   private static List<Long> seqs(Browser browser) {
+    String shown =
+        (String)
+            browser.js(
+                "return [...document.querySelectorAll('.messages .message[data-seq]')]"
+                    + ".map(item => item.dataset.seq).join(',')");
     List<Long> seqs = new ArrayList<>();
-    for (WebElement item : browser.all(".messages .message[data-seq]")) {
-      seqs.add(Long.parseLong(item.getAttribute("data-seq")));
+    for (String seq : shown.split(",")) {
+      if (!seq.isEmpty()) {
+        seqs.add(Long.parseLong(seq));
+      }
     }
     return seqs;
   }
@@ -105,8 +112,7 @@ class ChatInBrowserTest {
     String reply = annasBrowser.waitForText(".message:not(.own) .content", "Verband gewechselt.");
     assertEquals("Gerötet,\nVerband gewechselt.", reply);
     annasBrowser.waitForText(".message .meta", "Pflegeheim Sonnenhof");
-    annasBrowser.until(
-        () -> annasBrowser.find(".typing").getText().isEmpty() ? true : null, "typing ends");
+    annasBrowser.until(() -> annasBrowser.text(".typing").isEmpty() ? true : null, "typing ends");
     annasBrowser.screenshot("chat");
 
     assertGapFree(seqs(annasBrowser), 2);
@@ -122,7 +128,7 @@ class ChatInBrowserTest {
     UUID newer = room("Entlassung Frau S.");
     annasBrowser.login(anna);
     tomsBrowser.login(tom);
-    String first = annasBrowser.find(".room-item").getAttribute("data-room");
+    String first = annasBrowser.attribute(".room-item", "data-room");
     assertEquals(newer.toString(), first, "newest activity first");
 
     KonsilServer.Session toms = server.login(tom);
@@ -132,7 +138,7 @@ class ChatInBrowserTest {
     annasBrowser.waitForText(".room-item[data-room='" + older + "'] .badge", "2");
     assertEquals(
         older.toString(),
-        annasBrowser.find(".room-item").getAttribute("data-room"),
+        annasBrowser.attribute(".room-item", "data-room"),
         "the room with the new message moved up");
     annasBrowser.screenshot("rooms");
 
@@ -192,7 +198,7 @@ class ChatInBrowserTest {
         server.count(
             "SELECT count(*) FROM messages WHERE content = 'Während des Abbruchs geschrieben'"),
         "stored once");
-    assertEquals("Entwurf bleibt", annasBrowser.find("#composer-text").getAttribute("value"));
+    assertEquals("Entwurf bleibt", annasBrowser.attribute("#composer-text", "value"));
   }
 
   @Test
