@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,10 +45,7 @@ class DurabilityTest {
   record Node(KonsilProcess process, int port, Api api) {}
 
   static Node startNode() throws IOException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = KonsilServer.freePort();
     Map<String, String> env = new HashMap<>();
     env.put("KONSIL_DATABASE_URL", TestDatabase.url(server.database()));
     env.put("KONSIL_HTTP_PORT", Integer.toString(port));

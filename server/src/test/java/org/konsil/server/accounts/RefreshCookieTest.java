@@ -155,4 +155,36 @@ class RefreshCookieTest {
         "invalid_refresh_token",
         post("/api/v1/auth/refresh", new JsonObject(), null, cookie, true).code());
   }
+
+  @Test
+  void anUnknownOrMalformedCookieIsAnEndedSessionAndIsCleared() {
+    for (String cookie : new String[] {"not-a-token", "x".repeat(300), "%00;"}) {
+      Api.Response refused = post("/api/v1/auth/refresh", new JsonObject(), null, cookie, true);
+      assertEquals(401, refused.status(), cookie);
+      assertEquals("invalid_refresh_token", refused.code(), cookie);
+      assertTrue(setCookie(refused).contains("Max-Age=0"), "the browser forgets it: " + cookie);
+    }
+  }
+
+  @Test
+  void anotherValueOfTheSessionHeaderIsNotACookieRequest() {
+    KonsilServer.TestUser user = server.user(practice);
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Konsil-Session", "token");
+    Api.Response login =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/auth/login",
+                null,
+                "application/json",
+                new JsonObject()
+                    .put("email", user.email())
+                    .put("password", user.password())
+                    .toBuffer(),
+                headers);
+    assertEquals(200, login.status());
+    assertNotNull(login.json().getString("refreshToken"), "answered as to an integrator");
+    assertEquals(null, setCookie(login));
+  }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,8 +27,8 @@ import org.konsil.server.testkit.TestSocket;
  */
 class ClusterTest {
 
-  static final int HAZELCAST_A = freePort();
-  static final int HAZELCAST_B = freePort();
+  static final int HAZELCAST_A = KonsilServer.freePort();
+  static final int HAZELCAST_B = KonsilServer.freePort();
   static final String MEMBERS = "127.0.0.1:" + HAZELCAST_A + ",127.0.0.1:" + HAZELCAST_B;
 
   @RegisterExtension
@@ -65,7 +64,7 @@ class ClusterTest {
   }
 
   static KonsilProcess startNodeB() throws IOException {
-    portB = freePort();
+    portB = KonsilServer.freePort();
     Map<String, String> env = new HashMap<>();
     env.put("KONSIL_DATABASE_URL", TestDatabase.url(nodeA.database()));
     env.put("KONSIL_HTTP_PORT", Integer.toString(portB));
@@ -277,13 +276,5 @@ class ClusterTest {
         "SELECT count(*) FROM outbox WHERE channel = 'mail' AND recipient = '"
             + user.email()
             + "'");
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -66,4 +66,57 @@ class KonsilConfigTest {
             () -> KonsilConfig.from(Map.of("KONSIL_TLS_CERT_FILE", "/x.pem")));
     assertTrue(tls.getMessage().contains("KONSIL_TLS_KEY_FILE"));
   }
+
+  @Test
+  void clusteringIsOffByDefaultAndTakesItsMembers() {
+    assertTrue(KonsilConfig.from(Map.of()).cluster().isEmpty());
+    assertEquals(false, KonsilConfig.from(Map.of()).benchWithoutDatabase());
+    KonsilConfig.ClusterSettings cluster =
+        KonsilConfig.from(
+                Map.of(
+                    "KONSIL_DATABASE_URL", "postgresql://konsil@db:5432/konsil",
+                    "KONSIL_CLUSTER", "hazelcast",
+                    "KONSIL_CLUSTER_HOST", "10.0.0.11",
+                    "KONSIL_CLUSTER_MEMBERS", "10.0.0.11:5701, 10.0.0.12:5701 ,"))
+            .cluster()
+            .orElseThrow();
+    assertEquals("10.0.0.11", cluster.host());
+    assertEquals(5701, cluster.port());
+    assertEquals(java.util.List.of("10.0.0.11:5701", "10.0.0.12:5701"), cluster.members());
+    assertEquals(0, cluster.eventBusPort());
+  }
+
+  @Test
+  void wrongClusterSettingsAreRefusedWithTheVariablesName() {
+    IllegalArgumentException kind =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KonsilConfig.from(Map.of("KONSIL_CLUSTER", "multicast")));
+    assertTrue(kind.getMessage().contains("KONSIL_CLUSTER"));
+    IllegalArgumentException embedded =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KonsilConfig.from(Map.of("KONSIL_CLUSTER", "hazelcast")));
+    assertTrue(embedded.getMessage().contains("KONSIL_DATABASE_URL"), embedded.getMessage());
+    IllegalArgumentException members =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KonsilConfig.from(
+                    Map.of(
+                        "KONSIL_DATABASE_URL", "postgresql://konsil@db:5432/konsil",
+                        "KONSIL_CLUSTER", "hazelcast",
+                        "KONSIL_CLUSTER_MEMBERS", "10.0.0.11:5701;rm -rf /")));
+    assertTrue(members.getMessage().contains("KONSIL_CLUSTER_MEMBERS"));
+    IllegalArgumentException port =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KonsilConfig.from(
+                    Map.of(
+                        "KONSIL_DATABASE_URL", "postgresql://konsil@db:5432/konsil",
+                        "KONSIL_CLUSTER", "hazelcast",
+                        "KONSIL_CLUSTER_PORT", "0")));
+    assertTrue(port.getMessage().contains("KONSIL_CLUSTER_PORT"));
+  }
 }

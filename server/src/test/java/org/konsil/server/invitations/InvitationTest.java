@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
-import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -28,6 +25,7 @@ import org.konsil.server.testkit.FakeFaxProvider;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.Mailbox;
 import org.konsil.server.testkit.TestSocket;
 import org.konsil.server.testkit.Waiting;
 
@@ -37,7 +35,7 @@ import org.konsil.server.testkit.Waiting;
 class InvitationTest {
 
   static final FakeFaxProvider provider = new FakeFaxProvider();
-  static final int SMTP_PORT = freePort();
+  static final int SMTP_PORT = KonsilServer.freePort();
   static final Pattern CODE = Pattern.compile("[0-9A-Z]{4}(?:-[0-9A-Z]{2,4}){6}");
 
   @RegisterExtension
@@ -457,35 +455,14 @@ class InvitationTest {
   }
 
   static String waitForMailTo(String address) {
-    Waiting.until(() -> !mailsTo(address).isEmpty(), "no mail to " + address);
-    return bodyOf(mailsTo(address).get(0));
+    return Mailbox.firstTextTo(mail, address);
   }
 
-  /** The mails received for an address, in order of arrival. */
   static java.util.List<MimeMessage> mailsTo(String address) {
-    java.util.List<MimeMessage> found = new java.util.ArrayList<>();
-    try {
-      for (MimeMessage message : mail.getReceivedMessages()) {
-        if (message.getAllRecipients()[0].toString().equals(address)) {
-          found.add(message);
-        }
-      }
-    } catch (jakarta.mail.MessagingException e) {
-      throw new IllegalStateException(e);
-    }
-    return found;
+    return Mailbox.to(mail, address);
   }
 
-  /** A mail's text with quoted-printable soft breaks and escapes undone. */
   static String bodyOf(MimeMessage message) {
-    return GreenMailUtil.getBody(message).replace("=\r\n", "").replace("=3D", "=");
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return Mailbox.text(message);
   }
 }

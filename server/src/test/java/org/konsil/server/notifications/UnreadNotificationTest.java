@@ -9,8 +9,6 @@ import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -28,7 +26,7 @@ import org.konsil.server.testkit.Waiting;
 /** Users who are not connected learn of unread messages by e-mail, throttled, without content. */
 class UnreadNotificationTest {
 
-  static final int SMTP_PORT = freePort();
+  static final int SMTP_PORT = KonsilServer.freePort();
 
   @RegisterExtension
   @Order(1)
@@ -143,14 +141,6 @@ class UnreadNotificationTest {
         assertEquals(0, mailsTo(user.email()), user.email());
       }
       assertEquals(1, mailsTo(careHome.admin().email()), "the admin, offline, is told");
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

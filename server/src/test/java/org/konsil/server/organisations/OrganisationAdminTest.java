@@ -10,8 +10,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +28,7 @@ import org.konsil.server.testkit.TestSocket;
 /** An organisation's admin manages its users; mail goes out through the outbox over SMTP. */
 class OrganisationAdminTest {
 
-  static final int SMTP_PORT = freePort();
+  static final int SMTP_PORT = KonsilServer.freePort();
 
   @RegisterExtension
   @Order(1)
@@ -421,13 +419,5 @@ class OrganisationAdminTest {
     assertEquals(careHome.id().toString(), own.getString("id"));
     assertEquals("active", own.getString("status"));
     assertEquals("care_home", own.getString("kind"));
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

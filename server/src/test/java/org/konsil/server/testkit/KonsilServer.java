@@ -310,9 +310,12 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  private static int freePort() throws IOException {
+  /** A port nobody listens on right now, for a server a test starts. */
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

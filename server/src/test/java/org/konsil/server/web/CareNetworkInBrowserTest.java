@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
-import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.Waiting;
+import org.konsil.server.testkit.Mailbox;
 
 /**
  * The care network in the browser: a patient room with its consent, a revocation that masks it, an
@@ -38,7 +35,7 @@ import org.konsil.server.testkit.Waiting;
 @TestMethodOrder(MethodOrderer.MethodName.class)
 class CareNetworkInBrowserTest {
 
-  static final int SMTP_PORT = freePort();
+  static final int SMTP_PORT = KonsilServer.freePort();
   static final Pattern CODE = Pattern.compile("[0-9A-Z]{4}(?:-[0-9A-Z]{2,4}){6}");
 
   @RegisterExtension
@@ -247,8 +244,7 @@ class CareNetworkInBrowserTest {
     UUID room = openRoomId(annasBrowser);
     annasBrowser.waitForText(".invitations summary", "Einladungen (1)");
 
-    MimeMessage invitation = mailTo("leitung@sonnenhof.test");
-    String body = GreenMailUtil.getBody(invitation).replace("=\r\n", "").replace("=3D", "=");
+    String body = Mailbox.firstTextTo(mail, "leitung@sonnenhof.test");
     Matcher code = CODE.matcher(body);
     assertTrue(code.find(), body);
     assertTrue(body.contains("/register"), "the mail links to the registration page");
@@ -292,8 +288,7 @@ class CareNetworkInBrowserTest {
     annasBrowser.waitForText(".users", "l.koch@praxis-weber.test");
     annasBrowser.screenshot("admin");
 
-    MimeMessage linkMail = mailTo("l.koch@praxis-weber.test");
-    String body = GreenMailUtil.getBody(linkMail).replace("=\r\n", "").replace("=3D", "=");
+    String body = Mailbox.firstTextTo(mail, "l.koch@praxis-weber.test");
     Matcher link = Pattern.compile("/set-password#token=[A-Za-z0-9_-]+").matcher(body);
     assertTrue(link.find(), body);
 
@@ -456,33 +451,5 @@ class CareNetworkInBrowserTest {
     return browser.until(
         () -> (String) browser.js("return window.openedDocuments[0] || null"),
         "an opened document");
-  }
-
-  private static MimeMessage mailTo(String address) {
-    MimeMessage[] found = new MimeMessage[1];
-    Waiting.until(
-        () -> {
-          for (MimeMessage message : mail.getReceivedMessages()) {
-            try {
-              if (message.getAllRecipients()[0].toString().equals(address)) {
-                found[0] = message;
-                return true;
-              }
-            } catch (jakarta.mail.MessagingException e) {
-              throw new IllegalStateException(e);
-            }
-          }
-          return false;
-        },
-        "a mail to " + address);
-    return found[0];
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
