@@ -101,9 +101,9 @@ public final class AccountService {
                           return failLogin(user, address);
                         }
                         refuseInactive(user);
-                        return store
-                            .clearFailures(pool, user.id())
-                            .compose(done -> afterPassword(user));
+                        // The count of failures is cleared only by a complete login, so that
+                        // wrong second-factor codes after a right password add up to the lock.
+                        return afterPassword(user);
                       });
             });
   }
@@ -158,7 +158,7 @@ public final class AccountService {
                                     "invalid_second_factor",
                                     "The code is wrong or has been used already.")));
               }
-              return store.clearFailures(pool, user.id()).compose(done -> openSession(user));
+              return openSession(user);
             });
   }
 
@@ -462,7 +462,8 @@ public final class AccountService {
     return pool.withTransaction(
             tx ->
                 store
-                    .createSession(tx, sessionId, user.id(), now, expiresAt)
+                    .clearFailures(tx, user.id())
+                    .compose(done -> store.createSession(tx, sessionId, user.id(), now, expiresAt))
                     .compose(
                         done ->
                             store.insertRefreshToken(
