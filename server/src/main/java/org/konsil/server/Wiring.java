@@ -270,6 +270,10 @@ public final class Wiring {
   }
 
   public MailOutbox mailOutbox() {
+  public Presence presence() {
+    return presence;
+  }
+
     return mailOutbox;
   }
 

@@ -43,6 +43,8 @@ public record KonsilConfig(
     FaxSettings fax,
     Duration invitationTtl,
     Duration outboxGiveUp,
+    Duration httpIdleTimeout,
+    Duration wsIdleTimeout,
     Duration notifyDelay,
     Duration notifyInterval,
     Optional<ClusterSettings> cluster,
@@ -137,6 +139,8 @@ public record KonsilConfig(
         s.text("KONSIL_BENCH_WITHOUT_DATABASE", "false").equals("true"));
   }
 
+        Duration.ofSeconds(s.integer("KONSIL_HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
+        Duration.ofSeconds(s.integer("KONSIL_WS_IDLE_TIMEOUT_SECONDS", 60, 3, 3600)),
   private static Optional<ClusterSettings> cluster(Settings s) {
     if (s.oneOf("KONSIL_CLUSTER", "off", "off", "hazelcast").equals("off")) {
       return Optional.empty();
@@ -193,6 +197,15 @@ public record KonsilConfig(
 
   public Path mailSpoolDir() {
     return dataDir.resolve("mail");
+  }
+
+  /**
+   * How often the server pings each WebSocket: often enough that a live client's pongs arrive well
+   * within both idle timeouts.
+   */
+  public Duration wsPingInterval() {
+    return (httpIdleTimeout.compareTo(wsIdleTimeout) < 0 ? httpIdleTimeout : wsIdleTimeout)
+        .dividedBy(3);
   }
 
   private static String stripSlash(String url) {

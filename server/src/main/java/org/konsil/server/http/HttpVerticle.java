@@ -39,6 +39,11 @@ public final class HttpVerticle extends VerticleBase {
             .setHost(config.httpHost())
             .setPort(config.httpPort())
             .setCompressionSupported(true)
+            // Nothing read or written for this long closes the connection: a client that opens
+            // connections and goes silent does not hold them forever. WebSockets stay busy with
+            // the gateway's pings and have their own timeout for a peer that stops answering.
+            .setIdleTimeout((int) config.httpIdleTimeout().toSeconds())
+            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS)
             // The application refuses frames above its own limit with an error frame and keeps
             // the socket; only frames far beyond it are cut off by the protocol layer (1009).
             .setMaxWebSocketFrameSize(config.wsMaxFrameBytes() * 4)

@@ -4,6 +4,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,12 +39,34 @@ public final class Json {
     try {
       Object value = io.vertx.core.json.Json.decodeValue(text);
       if (value instanceof JsonObject json) {
+        refuseNul(json);
         return new Json(json);
       }
     } catch (DecodeException | ClassCastException e) {
       throw ApiException.malformedJson();
     }
     throw ApiException.malformedJson();
+  }
+
+  /**
+   * Refuses U+0000 anywhere in the input, keys included: PostgreSQL cannot store it in text, and no
+   * field has a use for it.
+   */
+  private static void refuseNul(Object value) {
+    if (value instanceof String text) {
+      if (text.indexOf('\u0000') >= 0) {
+        throw ApiException.validation("Text must not contain the NUL character (U+0000).");
+      }
+    } else if (value instanceof JsonObject json) {
+      for (var entry : json) {
+        refuseNul(entry.getKey());
+        refuseNul(entry.getValue());
+      }
+    } else if (value instanceof JsonArray array) {
+      for (Object item : array) {
+        refuseNul(item);
+      }
+    }
   }
 
   public JsonObject raw() {
@@ -99,15 +122,24 @@ public final class Json {
 
   public long requiredLong(String field, long min, long max) {
     Object value = object.getValue(field);
-    if (!(value instanceof Number number)
-        || number.doubleValue() != Math.rint(number.doubleValue())) {
+    if (!(value instanceof Number number)) {
       throw ApiException.validation("'" + field + "' must be a whole number.");
     }
-    long result = number.longValue();
-    if (result < min || result > max) {
+    // Compared exactly: longValue() of a BigInteger or a large double wraps or saturates silently.
+    BigDecimal exact;
+    try {
+      exact = new BigDecimal(number.toString());
+    } catch (NumberFormatException infinite) {
+      throw ApiException.validation("'" + field + "' must be a whole number.");
+    }
+    if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
+      throw ApiException.validation("'" + field + "' must be a whole number.");
+    }
+    if (exact.compareTo(BigDecimal.valueOf(min)) < 0
+        || exact.compareTo(BigDecimal.valueOf(max)) > 0) {
       throw ApiException.validation("'" + field + "' must be between " + min + " and " + max + ".");
     }
-    return result;
+    return exact.longValueExact();
   }
 
   public Boolean optionalBoolean(String field) {

@@ -20,6 +20,7 @@ import org.konsil.server.accounts.AuthenticatedUser;
 final class ClientConnection {
 
   static final short CLOSE_GOING_AWAY = 1001;
+  static final short CLOSE_PROTOCOL_ERROR = 1002;
   static final short CLOSE_INTERNAL_ERROR = 1011;
   static final short CLOSE_UNAUTHENTICATED = 4001;
   static final short CLOSE_ENDED = 4003;
@@ -32,6 +33,9 @@ final class ClientConnection {
   private final Promise<Void> gone = Promise.promise();
   private long outboundBytes;
   private boolean closed;
+
+  /** When the client was last heard from (any frame, a pong included), by System.nanoTime(). */
+  private long lastHeard = System.nanoTime();
 
   AuthenticatedUser user;
   boolean authenticating;
@@ -63,6 +67,21 @@ final class ClientConnection {
 
   boolean isClosed() {
     return closed || ws.isClosed();
+  }
+
+  void heard() {
+    lastHeard = System.nanoTime();
+  }
+
+  long silentNanos() {
+    return System.nanoTime() - lastHeard;
+  }
+
+  /** A WebSocket ping; every client answers it with a pong, which counts as being heard. */
+  void ping() {
+    if (!isClosed()) {
+      ws.writePing(io.vertx.core.buffer.Buffer.buffer("konsil"));
+    }
   }
 
   /** A frame that may be dropped with the connection when the client cannot keep up. */

@@ -63,6 +63,7 @@ public final class WebSocketGateway {
   private final Set<UUID> maskedRooms = new HashSet<>();
 
   private MessageConsumer<String> consumer;
+  private long pinger = -1;
   private boolean accepting = true;
   private Future<Void> shutdown;
 
@@ -87,6 +88,7 @@ public final class WebSocketGateway {
 
   /** Call on the event loop that will serve the sockets. */
   public Future<Void> start() {
+    pinger = vertx.setPeriodic(config.wsPingInterval().toMillis(), id -> keepAlive());
     consumer = vertx.eventBus().consumer(LiveEvents.ADDRESS, this::onLiveEvent);
     return consumer.completion();
   }
@@ -97,6 +99,7 @@ public final class WebSocketGateway {
       return shutdown;
     }
     accepting = false;
+    vertx.cancelTimer(pinger);
     List<Future<Void>> closing = new ArrayList<>();
     for (ClientConnection connection : new ArrayList<>(all)) {
       closing.add(
@@ -127,10 +130,23 @@ public final class WebSocketGateway {
     all.add(connection);
     openSockets.incrementAndGet();
     ws.setWriteQueueMaxSize(64 * 1024);
-    ws.textMessageHandler(text -> onText(connection, text));
-    ws.binaryMessageHandler(
-        data -> connection.sendError("unsupported_frame", "Send JSON text frames.", null));
-    ws.exceptionHandler(e -> connection.close(ClientConnection.CLOSE_INTERNAL_ERROR, "error"));
+    InboundFrames inbound =
+        new InboundFrames(
+            config.wsMaxFrameBytes() * 4L,
+            text -> onText(connection, text),
+            () -> connection.sendError("unsupported_frame", "Send JSON text frames.", null));
+    ws.frameHandler(
+        frame -> {
+          connection.heard();
+          short refusal = inbound.accept(frame);
+          if (refusal != InboundFrames.OK) {
+            connection.close(
+                refusal,
+                refusal == InboundFrames.CLOSE_INVALID_TEXT ? "invalid UTF-8" : "message too big");
+          }
+        });
+    ws.pongHandler(data -> connection.heard());
+    ws.exceptionHandler(e -> closeAfterFailure(connection, e));
     ws.closeHandler(v -> forget(connection));
     String ticket = ticketOf(ws);
     if (ticket != null) {
@@ -151,6 +167,35 @@ public final class WebSocketGateway {
                   "authentication timeout");
             }
           });
+    }
+  }
+
+  /**
+   * A frame the protocol layer could not read closes with the code it names (1009 for a frame far
+   * above the limit, 1002 for a protocol violation); anything else is a fault on this side (1011).
+   */
+  private static void closeAfterFailure(ClientConnection connection, Throwable failure) {
+    if (failure
+        instanceof
+        io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException corrupt) {
+      var status = corrupt.closeStatus();
+      connection.close(
+          status == null ? ClientConnection.CLOSE_PROTOCOL_ERROR : (short) status.code(),
+          status == null ? "protocol error" : status.reasonText());
+    } else {
+      connection.close(ClientConnection.CLOSE_INTERNAL_ERROR, "error");
+    }
+  }
+
+  /** Pings every socket, and closes those from which nothing came for the idle timeout. */
+  private void keepAlive() {
+    long idle = config.wsIdleTimeout().toNanos();
+    for (ClientConnection connection : new ArrayList<>(all)) {
+      if (connection.silentNanos() > idle) {
+        connection.close(ClientConnection.CLOSE_GOING_AWAY, "idle timeout");
+      } else {
+        connection.ping();
+      }
     }
   }
 
@@ -431,6 +476,13 @@ public final class WebSocketGateway {
           }
         }
       }
+      case "organisation" -> {
+        for (ClientConnection connection : new ArrayList<>(all)) {
+          if (connection.isReady()) {
+            deliverToOrganisation(event, connection);
+          }
+        }
+      }
       case "user-disabled" -> {
         for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
           connection.endWithError(
@@ -472,6 +524,8 @@ public final class WebSocketGateway {
       }
     } else if ("joined".equals(kind)) {
       deliverJoined(event, connection);
+    } else if ("organisation".equals(kind)) {
+      deliverToOrganisation(event, connection);
     } else if ("masked".equals(kind)
         && connection.cursors.containsKey(UUID.fromString(headers.get(LiveEvents.ROOM)))) {
       connection.sendLive(event.body());
@@ -486,6 +540,13 @@ public final class WebSocketGateway {
         List.of(headers.get(LiveEvents.ORGANISATIONS).split(",")).contains(organisation);
     if (concerned && !connection.cursors.containsKey(room)) {
       follow(connection, room, Long.parseLong(headers.get(LiveEvents.SEQ)));
+      connection.sendLive(event.body());
+    }
+  }
+
+  private void deliverToOrganisation(Message<String> event, ClientConnection connection) {
+    String organisation = event.headers().get(LiveEvents.ORGANISATIONS);
+    if (connection.user.organisationId().toString().equals(organisation)) {
       connection.sendLive(event.body());
     }
   }

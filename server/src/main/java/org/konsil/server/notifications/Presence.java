@@ -85,10 +85,13 @@ public final class Presence {
             e -> LOG.warn("presence not written (the heartbeat repairs it): {}", e.toString()));
   }
 
-  /** Keeps this node alive and its rows right: writes that raced or failed are repaired here. */
-  private void heartbeat() {
+  /**
+   * Keeps this node alive and its rows right: writes that raced or failed are repaired here. Runs
+   * every {@link #HEARTBEAT}; callable at any time.
+   */
+  public Future<Void> heartbeat() {
     UUID[] users = sockets.keySet().toArray(new UUID[0]);
-    pool.withTransaction(
+    return pool.withTransaction(
             tx ->
                 tx.preparedQuery("UPDATE nodes SET seen_at = now() WHERE id = $1")
                     .execute(Tuple.of(node))
@@ -105,7 +108,7 @@ public final class Presence {
                             tx.preparedQuery(
                                     "DELETE FROM presence WHERE node_id = $1"
                                         + " AND NOT (user_id = ANY($2))")
-                                .execute(Tuple.of(node, users)))
+                                .execute(Tuple.tuple().addUUID(node).addArrayOfUUID(users)))
                     .compose(
                         done ->
                             tx.preparedQuery(
@@ -113,7 +116,8 @@ public final class Presence {
                                         + " SELECT $1, u FROM unnest($2::uuid[]) AS u"
                                         + " JOIN users ON users.id = u"
                                         + " ON CONFLICT DO NOTHING")
-                                .execute(Tuple.of(node, users))))
-        .onFailure(e -> LOG.warn("presence heartbeat failed: {}", e.toString()));
+                                .execute(Tuple.tuple().addUUID(node).addArrayOfUUID(users))))
+        .onFailure(e -> LOG.warn("presence heartbeat failed: {}", e.toString()))
+        .mapEmpty();
   }
 }
