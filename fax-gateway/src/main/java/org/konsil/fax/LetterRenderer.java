@@ -20,6 +20,7 @@ import javax.imageio.plugins.tiff.TIFFDirectory;
 import javax.imageio.plugins.tiff.TIFFField;
 import javax.imageio.plugins.tiff.TIFFTag;
 import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -118,7 +119,8 @@ public final class LetterRenderer {
   public byte[] tiff(byte[] pdf) {
     try (PDDocument document = Loader.loadPDF(pdf);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+        // in memory: ImageIO's default would cache the letter, code and all, in a temporary file
+        ImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
       ImageWriter writer = ImageIO.getImageWritersByFormatName("tiff").next();
       writer.setOutput(out);
       ImageWriteParam param = writer.getDefaultWriteParam();

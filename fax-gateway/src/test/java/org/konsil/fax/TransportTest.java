@@ -20,6 +20,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -83,6 +84,30 @@ class TransportTest {
     assertEquals(
         FaxStatus.DELIVERED,
         spool.status(receipt.providerId()).await(10, TimeUnit.SECONDS).status());
+  }
+
+  @Test
+  void spoolFilesAndFoldersAreReadableByTheServerUserOnly() throws Exception {
+    Path folder = Files.createTempDirectory("fax-spool").resolve("data").resolve("fax");
+    SpoolFaxTransport spool = new SpoolFaxTransport(vertx, folder);
+    spool.send(document).await(10, TimeUnit.SECONDS);
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(folder.getParent())));
+    try (var files = Files.list(folder)) {
+      for (Path file : files.toList()) {
+        assertEquals(
+            "rw-------",
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+            file.toString());
+      }
+    }
+
+    // A folder an earlier version left open is narrowed at the next fax.
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+    spool.send(document).await(10, TimeUnit.SECONDS);
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)));
   }
 
   @Test

@@ -25,20 +25,26 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.konsil.server.http.ApiException;
 
 /**
- * Documents on disk under the data folder ({@code files/<id>}), streamed in without holding them in
- * memory. A document is checked from its bytes (signature, then a parse) and its size while it
- * arrives; whatever is refused or cut off leaves nothing behind.
+ * Documents on disk under the data folder ({@code files/<id>}, 0600 in 0700 folders), streamed in
+ * without holding them in memory. A document is checked from its bytes (signature, then a parse)
+ * and its size while it arrives; whatever is refused or cut off leaves nothing behind.
  */
 public final class FileStore {
 
   private final Vertx vertx;
   private final Path folder;
+  private final OpenOptions newFile;
 
   public FileStore(Vertx vertx, Path folder) {
     this.vertx = vertx;
     this.folder = folder;
+    this.newFile = new OpenOptions().setCreateNew(true).setWrite(true);
+    if (PrivateFiles.posix(folder)) {
+      newFile.setPerms("rw-------");
+    }
     try {
-      Files.createDirectories(folder.resolve("incoming"));
+      PrivateFiles.folder(folder);
+      PrivateFiles.folder(folder.resolve("incoming"));
       // What a crash left half-written is of no use to anyone.
       try (var leftovers = Files.list(folder.resolve("incoming"))) {
         for (Path leftover : leftovers.toList()) {
@@ -101,7 +107,7 @@ public final class FileStore {
     request.pause();
     vertx
         .fileSystem()
-        .open(incoming.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+        .open(incoming.toString(), newFile)
         .onFailure(result::fail)
         .onSuccess(file -> new Upload(request, file, incoming, allowed, maxBytes, result).start());
     return result
@@ -134,7 +140,7 @@ public final class FileStore {
                 throw new ApiException(
                     415, "unsupported_file_type", "This kind of file is not accepted.");
               }
-              Files.write(incoming, document);
+              PrivateFiles.write(incoming, document);
               return new StoredFile(
                   null,
                   type,

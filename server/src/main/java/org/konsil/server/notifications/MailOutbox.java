@@ -19,9 +19,12 @@ import org.konsil.server.http.Times;
  */
 public final class MailOutbox {
 
-  /** Removes the text of a mail that carried an invitation code. */
-  private static final String SCRUB =
-      "payload = CASE WHEN payload ? 'secret' THEN payload - 'text' ELSE payload END";
+  /**
+   * Removes the text of a mail that is done with (sent or given up). Set-password links and
+   * invitation codes travel in the text; the status view needs only recipient, status, attempts and
+   * times, which stay.
+   */
+  private static final String SCRUB = "payload = payload - 'text'";
 
   private final Pool pool;
   private final Clock clock;
@@ -42,8 +45,9 @@ public final class MailOutbox {
   }
 
   /**
-   * Queues a mail that carries a single-use code for an invitation: its text is removed from the
-   * outbox once it is sent or given up.
+   * Queues the mail of an invitation (it carries the single-use code), linked to the invitation so
+   * that the inviter sees how it fared. Like every mail, its text leaves the outbox once it is sent
+   * or given up.
    */
   public Future<Void> enqueueSecret(SqlClient tx, MailMessage mail, java.util.UUID invitationId) {
     return enqueue(tx, mail, invitationId);
@@ -52,7 +56,7 @@ public final class MailOutbox {
   private Future<Void> enqueue(SqlClient tx, MailMessage mail, java.util.UUID invitationId) {
     java.util.Map<String, Object> p = new java.util.HashMap<>();
     p.put("to", mail.to());
-    p.put("payload", invitationId == null ? mail.toJson() : mail.toJson().put("secret", true));
+    p.put("payload", mail.toJson());
     p.put("now", Times.now(clock));
     p.put("invitation", invitationId);
     return SqlTemplate.forUpdate(

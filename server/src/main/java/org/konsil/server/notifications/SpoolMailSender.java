@@ -2,16 +2,17 @@ package org.konsil.server.notifications;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
+import org.konsil.server.files.PrivateFiles;
 
 /**
  * The default when no SMTP server is configured: each mail becomes an {@code .eml} file in a folder
- * (by default {@code ./data/mail}), so a person can open it.
+ * (by default {@code ./data/mail}), so a person can open it. The folder is 0700 and each file 0600:
+ * the mails carry set-password links and invitation codes.
  */
 public final class SpoolMailSender implements MailSender {
 
@@ -33,7 +34,7 @@ public final class SpoolMailSender implements MailSender {
   public Future<Void> send(MailMessage mail, String idempotencyKey) {
     return vertx.executeBlocking(
         () -> {
-          Files.createDirectories(folder);
+          PrivateFiles.folder(folder);
           String eml =
               "From: "
                   + from
@@ -51,7 +52,7 @@ public final class SpoolMailSender implements MailSender {
           // idempotency key as file name makes a repeated attempt overwrite, not duplicate.
           Path target = folder.resolve(idempotencyKey + ".eml");
           Path temporary = folder.resolve(idempotencyKey + ".eml.tmp");
-          Files.writeString(temporary, eml, StandardCharsets.UTF_8);
+          PrivateFiles.writeString(temporary, eml);
           Files.move(
               temporary,
               target,
