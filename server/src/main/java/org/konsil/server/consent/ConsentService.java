@@ -17,6 +17,7 @@ import java.util.UUID;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.Refusals;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.files.MediaType;
 import org.konsil.server.files.StoredFile;
@@ -439,9 +440,27 @@ public final class ConsentService {
             });
   }
 
+  /**
+   * Refuses a consent document, audited; also in the patient organisation's trail when the consent
+   * exists. The answer is the same either way.
+   */
   private <T> Future<T> refuseDocument(AuthenticatedUser user, UUID consentId) {
-    return audit
-        .recordAlone(AuditEvent.by(user).on("consent", consentId).denied("consent.document_read"))
+    return store
+        .byId(pool, consentId)
+        .compose(
+            consent ->
+                consent == null
+                    ? Future.<Patient>succeededFuture()
+                    : patients.byId(consent.patientId()))
+        .<UUID>map(patient -> patient == null ? null : patient.organisationId())
+        .otherwiseEmpty()
+        .compose(
+            owner ->
+                Refusals.record(
+                    audit,
+                    AuditEvent.by(user).on("consent", consentId),
+                    "consent.document_read",
+                    owner))
         .transform(done -> Future.failedFuture(ApiException.notFound("No such consent.")));
   }
 }

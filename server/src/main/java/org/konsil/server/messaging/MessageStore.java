@@ -201,6 +201,20 @@ final class MessageStore {
         .map(Rows::firstOrNull);
   }
 
+  /**
+   * The organisation that owns the room an attachment was sent in (the patient's, or the creator's
+   * for a general room), or null when there is no such attachment; for refusals.
+   */
+  Future<UUID> attachmentOwner(SqlClient client, UUID id) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT coalesce(pt.organisation_id, r.created_by_org) AS owner_org"
+                + " FROM attachments a JOIN rooms r ON r.id = a.room_id"
+                + " LEFT JOIN patients pt ON pt.id = r.patient_id WHERE a.id = #{id}")
+        .execute(Map.of("id", id))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("owner_org"));
+  }
+
   /** The room's patient and the patient's organisation, or null for a general room. */
   Future<io.vertx.sqlclient.Row> patientOf(SqlClient client, UUID room) {
     return SqlTemplate.forQuery(

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.Refusals;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.files.StoredFile;
 import org.konsil.server.http.ApiException;
@@ -426,11 +427,17 @@ public final class MessagingService implements RoomCursor.Fetch {
         .compose(
             row -> {
               if (row == null) {
-                return audit
-                    .recordAlone(
-                        AuditEvent.by(user)
-                            .on("attachment", attachmentId)
-                            .denied("attachment.read"))
+                // the owner of the attachment's room sees the refusal too, if there is such a room
+                return store
+                    .attachmentOwner(pool, attachmentId)
+                    .otherwiseEmpty()
+                    .compose(
+                        owner ->
+                            Refusals.record(
+                                audit,
+                                AuditEvent.by(user).on("attachment", attachmentId),
+                                "attachment.read",
+                                owner))
                     .transform(
                         done -> Future.failedFuture(ApiException.notFound("No such attachment.")));
               }

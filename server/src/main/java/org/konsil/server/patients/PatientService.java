@@ -10,6 +10,7 @@ import java.util.UUID;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.Refusals;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
 
@@ -119,10 +120,19 @@ public final class PatientService {
     return store.markRevoked(tx, patientId, Times.now(clock));
   }
 
-  /** Refuses access to a patient and writes the refusal to the audit trail. */
+  /**
+   * Refuses access to a patient and writes the refusal to the audit trail, the patient
+   * organisation's too when the patient exists; the answer is the same either way.
+   */
   public <T> Future<T> refuse(AuthenticatedUser user, UUID patientId) {
-    return audit
-        .recordAlone(AuditEvent.by(user).on("patient", patientId).denied("patient.read"))
+    return store
+        .byId(pool, patientId, false)
+        .<UUID>map(patient -> patient == null ? null : patient.organisationId())
+        .otherwiseEmpty()
+        .compose(
+            owner ->
+                Refusals.record(
+                    audit, AuditEvent.by(user).on("patient", patientId), "patient.read", owner))
         .transform(done -> Future.failedFuture(ApiException.notFound("No such patient.")));
   }
 }

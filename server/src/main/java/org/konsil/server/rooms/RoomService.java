@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.konsil.server.accounts.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.Refusals;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
@@ -266,10 +267,17 @@ public final class RoomService {
         .compose(seq -> seq == null ? refuse(user, roomId) : Future.succeededFuture(seq));
   }
 
-  /** Refuses a room the user's organisation is not in (or that does not exist), audited. */
+  /**
+   * Refuses a room the user's organisation is not in (or that does not exist), audited; also in the
+   * owning organisation's trail when the room exists. The answer is the same either way.
+   */
   public <T> Future<T> refuse(AuthenticatedUser user, UUID roomId) {
-    return audit
-        .recordAlone(AuditEvent.by(user).on("room", roomId).denied("room.read"))
+    return store
+        .ownerOf(pool, roomId)
+        .otherwiseEmpty()
+        .compose(
+            owner ->
+                Refusals.record(audit, AuditEvent.by(user).on("room", roomId), "room.read", owner))
         .transform(done -> Future.failedFuture(ApiException.notAMember()));
   }
 

@@ -132,6 +132,19 @@ final class RoomStore {
         .map(Rows::firstOrNull);
   }
 
+  /**
+   * The organisation that owns the room (the patient's, or the creator's for a general room), or
+   * null when there is no such room; for refusals, whoever asks.
+   */
+  Future<UUID> ownerOf(SqlClient client, UUID roomId) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT coalesce(pt.organisation_id, r.created_by_org) AS owner_org FROM rooms r"
+                + " LEFT JOIN patients pt ON pt.id = r.patient_id WHERE r.id = #{room}")
+        .execute(Map.of("room", roomId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("owner_org"));
+  }
+
   Future<Boolean> isMember(SqlClient tx, UUID roomId, UUID org) {
     return SqlTemplate.forQuery(
             tx, "SELECT 1 FROM room_members WHERE room_id = #{room} AND organisation_id = #{org}")

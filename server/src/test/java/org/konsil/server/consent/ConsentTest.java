@@ -74,8 +74,21 @@ class ConsentTest {
                 + patient
                 + "' AND actor_user_id = '"
                 + eve.userId()
+                + "' AND organisation_id = '"
+                + outsider.id()
                 + "'"),
         "the refusal is audited");
+    Waiting.until(
+        () ->
+            server.count(
+                    "SELECT count(*) FROM audit_events WHERE action = 'patient.read'"
+                        + " AND outcome = 'denied' AND object_id = '"
+                        + patient
+                        + "' AND organisation_id = '"
+                        + practice.id()
+                        + "'")
+                == 1,
+        "the refusal is in the patient organisation's trail too");
     assertEquals(200, server.api().get("/api/v1/patients/" + patient, anna.accessToken()).status());
   }
 
@@ -217,8 +230,20 @@ class ConsentTest {
         server.count(
             "SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND actor_user_id = '"
                 + eve.userId()
-                + "' AND action IN ('consent.document_read') "),
+                + "' AND action IN ('consent.document_read') AND organisation_id = '"
+                + outsider.id()
+                + "'"),
         "both refused document reads are audited");
+    Waiting.until(
+        () ->
+            server.count(
+                    "SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND actor_user_id = '"
+                        + eve.userId()
+                        + "' AND action = 'consent.document_read' AND organisation_id = '"
+                        + practice.id()
+                        + "'")
+                == 1,
+        "the refused read of the real document is in the patient organisation's trail too");
     assertEquals(
         1,
         server.count(

@@ -91,6 +91,8 @@ class AttachmentTest {
                 "SELECT count(*) FROM audit_events WHERE action = 'attachment.read' AND outcome = 'denied'"
                     + " AND object_id = '"
                     + content.getString("attachmentId")
+                    + "' AND organisation_id = '"
+                    + outsider.id()
                     + "'"));
       }
     }
