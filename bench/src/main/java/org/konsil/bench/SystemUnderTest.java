@@ -57,7 +57,7 @@ final class SystemUnderTest implements AutoCloseable {
     }
     Path work = Files.createTempDirectory("konsil-bench");
     EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"), 0);
-    return new SystemUnderTest(work, database, database.settings(), serverJar);
+    return new SystemUnderTest(work, database, database.superuser(), serverJar);
   }
 
   /** A Konsil someone else runs; only its database URL is known. */
@@ -70,6 +70,10 @@ final class SystemUnderTest implements AutoCloseable {
   }
 
   String databaseUrl() {
+    return url(settings);
+  }
+
+  private static String url(DatabaseSettings settings) {
     return "postgresql://"
         + settings.user()
         + (settings.password().isEmpty() ? "" : ":" + settings.password())
@@ -88,7 +92,13 @@ final class SystemUnderTest implements AutoCloseable {
   /** The environment Konsil nodes and the seeder share. */
   Map<String, String> environment() {
     Map<String, String> env = new HashMap<>();
-    env.put("KONSIL_DATABASE_URL", databaseUrl());
+    if (database != null) {
+      // the nodes run as the embedded database's application role, as Konsil does by default
+      env.put("KONSIL_DATABASE_URL", url(database.roles().application()));
+      env.put("KONSIL_DATABASE_MIGRATION_URL", url(database.roles().owner()));
+    } else {
+      env.put("KONSIL_DATABASE_URL", databaseUrl());
+    }
     env.put("KONSIL_JWT_SECRET", JWT_SECRET);
     // logins are not what is measured: cheap password hashing keeps set-up short
     env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");

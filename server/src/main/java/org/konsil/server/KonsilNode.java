@@ -10,19 +10,17 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.konsil.db.DatabaseRoles;
 import org.konsil.db.DatabaseSettings;
+import org.konsil.db.DurabilitySettings;
 import org.konsil.db.EmbeddedDatabase;
 import org.konsil.db.Migrations;
-import org.konsil.server.accounts.Secrets;
+import org.konsil.server.cluster.ClusterMembership;
 import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.config.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +39,7 @@ public final class KonsilNode implements AutoCloseable {
   private final Pool pool;
   private final Wiring wiring;
   private boolean serving;
+  private boolean closed;
 
   private KonsilNode(
       KonsilConfig config,
@@ -80,28 +79,36 @@ public final class KonsilNode implements AutoCloseable {
 
   private static KonsilNode open(KonsilConfig config, Clock clock, boolean attach) {
     EmbeddedDatabase embedded = null;
-    DatabaseSettings database;
-    Integer runningPort = null;
-    try {
-      if (config.databaseUrl().isEmpty() && attach) {
-        runningPort = EmbeddedDatabase.runningPort(config.postgresDir());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    DatabaseRoles roles;
+    Optional<DatabaseRoles> running =
+        config.databaseUrl().isEmpty() && attach
+            ? EmbeddedDatabase.attachToRunning(config.postgresDir())
+            : Optional.empty();
     if (config.databaseUrl().isPresent()) {
-      database = DatabaseSettings.fromUrl(config.databaseUrl().get());
-    } else if (runningPort != null) {
-      database = new DatabaseSettings("127.0.0.1", runningPort, "postgres", "postgres", "");
+      roles = DatabaseRoles.fromUrls(config.databaseUrl().get(), config.databaseMigrationUrl());
+    } else if (running.isPresent()) {
+      roles = running.get();
     } else {
       LOG.info("starting the embedded PostgreSQL in {}", config.postgresDir());
       embedded = EmbeddedDatabase.start(config.postgresDir(), config.embeddedDatabasePort());
-      database = embedded.settings();
+      roles = embedded.roles();
     }
+    DatabaseSettings database = roles.application();
     try {
-      int applied = Migrations.migrate(database);
+      int applied = Migrations.migrate(roles.owner());
       LOG.info(
-          "database {} is at the newest schema ({} migrations applied now)", database, applied);
+          "database {} is at the newest schema ({} migrations applied now)",
+          roles.owner(),
+          applied);
+      if (roles.applicationIsOwner()) {
+        LOG.warn(
+            "Konsil runs as {}, the owner of its schema: set KONSIL_DATABASE_MIGRATION_URL to the"
+                + " owner and KONSIL_DATABASE_URL to an application role (docs/operations.md)",
+            database.user());
+      } else {
+        Migrations.grantApplicationRole(roles.owner(), database.user());
+      }
+      requireDurability(config, database);
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Vertx vertx = vertx(config, metrics);
       Pool pool =
@@ -127,6 +134,30 @@ public final class KonsilNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Logs the settings that decide whether an acknowledged message survives a crash, read back from
+   * the database as the server's role sees them, and refuses to serve on settings that lose commits
+   * unless the operator allowed it explicitly.
+   */
+  private static void requireDurability(KonsilConfig config, DatabaseSettings database) {
+    DurabilitySettings settings = DurabilitySettings.read(database);
+    LOG.info("database durability: {}", settings);
+    if (settings.durable()) {
+      return;
+    }
+    if (!config.allowUnsafeDurability()) {
+      throw new IllegalStateException(
+          "the database may lose acknowledged messages in a crash ("
+              + settings
+              + "); turn fsync, synchronous_commit and full_page_writes on, or set"
+              + " KONSIL_ALLOW_UNSAFE_DURABILITY=true to run anyway");
+    }
+    LOG.warn(
+        "UNSAFE: the database may lose acknowledged messages in a crash ({}); running only"
+            + " because KONSIL_ALLOW_UNSAFE_DURABILITY=true",
+        settings);
+  }
+
   /** Vert.x on its own, or joined to the other nodes' event bus when clustering is on. */
   private static Vertx vertx(KonsilConfig config, PrometheusMeterRegistry metrics) {
     VertxOptions options =
@@ -138,11 +169,7 @@ public final class KonsilNode implements AutoCloseable {
       return builder.with(options).build();
     }
     KonsilConfig.ClusterSettings cluster = config.cluster().get();
-    options.setEventBusOptions(
-        new io.vertx.core.eventbus.EventBusOptions()
-            .setHost(cluster.host())
-            .setPort(cluster.eventBusPort())
-            .setClusterPublicHost(cluster.host()));
+    options.setEventBusOptions(ClusterMembership.eventBus(cluster));
     LOG.info(
         "joining the cluster at {}:{} (members {})",
         cluster.host(),
@@ -151,36 +178,12 @@ public final class KonsilNode implements AutoCloseable {
     try {
       return builder
           .with(options)
-          .withClusterManager(
-              new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(hazelcast(cluster)))
+          .withClusterManager(ClusterMembership.clusterManager(cluster))
           .buildClustered()
           .await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("could not join the cluster: " + e.getMessage(), e);
     }
-  }
-
-  /** Vert.x's Hazelcast settings with TCP join at the listed members and multicast off. */
-  private static com.hazelcast.config.Config hazelcast(KonsilConfig.ClusterSettings cluster) {
-    com.hazelcast.config.Config hz = io.vertx.spi.cluster.hazelcast.ConfigUtil.loadConfig();
-    hz.setClusterName("konsil");
-    hz.setProperty("hazelcast.logging.type", "slf4j");
-    hz.setProperty("hazelcast.phone.home.enabled", "false");
-    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
-    // a node that stops answering leaves the cluster within seconds, not the default minute
-    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
-    com.hazelcast.config.NetworkConfig network = hz.getNetworkConfig();
-    network.setPort(cluster.port()).setPortAutoIncrement(false);
-    network.setPublicAddress(cluster.host() + ":" + cluster.port());
-    if (cluster.host().matches("[0-9.]+")) {
-      network.getInterfaces().setEnabled(true).addInterface(cluster.host());
-    }
-    com.hazelcast.config.JoinConfig join = network.getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
-    return hz;
   }
 
   public Wiring wiring() {
@@ -205,7 +208,11 @@ public final class KonsilNode implements AutoCloseable {
 
   /** Stops in order: no new work, in-flight messages commit, sockets close, then the database. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     LOG.info("stopping Konsil");
     try {
       if (serving) {
@@ -218,34 +225,15 @@ public final class KonsilNode implements AutoCloseable {
     } finally {
       if (embedded != null) {
         embedded.close();
+        LOG.info("the embedded PostgreSQL has stopped");
       }
+      LOG.info("Konsil has stopped");
     }
   }
 
   /** The signing secret from KONSIL_JWT_SECRET, or from a file in the data folder made once. */
   private static byte[] tokenSecret(KonsilConfig config) {
-    if (config.jwtSecret().isPresent()) {
-      byte[] secret = Base64.getDecoder().decode(config.jwtSecret().get());
-      if (secret.length < 32) {
-        throw new IllegalArgumentException(
-            "KONSIL_JWT_SECRET must hold at least 32 bytes (Base64)");
-      }
-      return secret;
-    }
-    Path file = config.dataDir().resolve("token-secret");
-    try {
-      if (!Files.exists(file)) {
-        Files.createDirectories(config.dataDir());
-        Files.writeString(file, Base64.getEncoder().encodeToString(Secrets.randomBytes(32)));
-        try {
-          Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-          // not a POSIX file system; the data folder's own permissions protect it
-        }
-      }
-      return Base64.getDecoder().decode(Files.readString(file).trim());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or write " + file, e);
-    }
+    return SecretFiles.load(
+        config.jwtSecret(), "KONSIL_JWT_SECRET", config.dataDir().resolve("token-secret"));
   }
 }

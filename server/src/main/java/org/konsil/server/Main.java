@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.konsil.server.audit.AuditLog;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.demo.DemoData;
 import org.konsil.server.http.ApiException;
@@ -22,7 +23,7 @@ public final class Main {
           "usage:",
           "  java -jar konsil.jar                 start Konsil (settings from KONSIL_* variables)",
           "  java -jar konsil.jar --demo          start Konsil with two demo organisations",
-          "  java -jar konsil.jar verify-audit     check the audit trail's hash chain",
+          "  java -jar konsil.jar verify-audit     check the audit trail's keyed chain and anchors",
           "  java -jar konsil.jar create-organisation --kind KIND --name NAME",
           "         --admin-email EMAIL --admin-name NAME",
           "         [--street S] [--postal-code P] [--city C] [--email E] [--fax F]",
@@ -61,7 +62,7 @@ public final class Main {
   private static void serve(boolean demo) {
     KonsilConfig config = KonsilConfig.fromEnvironment();
     KonsilNode node = KonsilNode.start(config, Clock.systemUTC());
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "konsil-shutdown"));
+    stopOnSignals(node);
     System.out.println(
         "Konsil listens on " + config.publicUrl() + " (health: /health, metrics: /metrics)");
     if (demo) {
@@ -71,6 +72,32 @@ public final class Main {
       } catch (Exception e) {
         System.err.println("konsil: demo data could not be created: " + e.getMessage());
       }
+    }
+  }
+
+  /**
+   * SIGTERM and SIGINT stop Konsil in order (KonsilNode.close) and end the process with status 0: a
+   * requested stop that went well is not a failure for the init system. Any other end of the JVM
+   * still closes the node through a shutdown hook.
+   */
+  private static void stopOnSignals(KonsilNode node) {
+    java.util.concurrent.atomic.AtomicBoolean stopping =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "konsil-shutdown"));
+    for (String name : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(
+          new sun.misc.Signal(name),
+          signal -> {
+            if (stopping.compareAndSet(false, true)) {
+              new Thread(
+                      () -> {
+                        node.close();
+                        System.exit(0);
+                      },
+                      "konsil-stop")
+                  .start();
+            }
+          });
     }
   }
 
@@ -120,24 +147,60 @@ public final class Main {
     }
   }
 
-  /** Walks the audit chain; exit 0 when intact, 1 naming the first broken event otherwise. */
+  /**
+   * Walks the audit chain and checks it against the anchor file; exit 0 when intact, 1 naming each
+   * problem and its event otherwise.
+   */
   private static int verifyAudit() {
     KonsilConfig config = KonsilConfig.fromEnvironment();
     try (KonsilNode node = KonsilNode.openForCommand(config, Clock.systemUTC())) {
-      var result = node.wiring().audit().verify().await(600, TimeUnit.SECONDS);
+      AuditLog.Verification result = node.wiring().audit().verify().await(600, TimeUnit.SECONDS);
       if (result.intact()) {
         System.out.println("The audit trail is intact: " + result.checked() + " events checked.");
-        return 0;
+      } else {
+        boolean first = true;
+        for (AuditLog.Problem problem : result.problems()) {
+          String where =
+              problem.eventId() == null ? "in the anchor file" : "at event " + problem.eventId();
+          System.out.println(
+              (first ? "The audit trail is broken " : "Also broken ")
+                  + where
+                  + ": "
+                  + problem.description()
+                  + ".");
+          first = false;
+        }
+        if (result.problemCount() > result.problems().size()) {
+          System.out.println(
+              "... and " + (result.problemCount() - result.problems().size()) + " more problems.");
+        }
+        System.out.println(result.checked() + " events checked.");
       }
-      System.out.println(
-          "The audit trail is broken at event "
-              + result.firstBrokenId()
-              + ": "
-              + result.problem()
-              + " ("
-              + result.checked()
-              + " events before it are intact).");
-      return 1;
+      if (result.legacyEvents() > 0) {
+        System.out.println(
+            result.legacyEvents()
+                + " events predate the audit key (plain SHA-256)"
+                + (result.keyedFromId() == null
+                    ? "; no keyed event yet."
+                    : "; the keyed chain starts at event "
+                        + result.keyedFromId()
+                        + ", which seals them."));
+      }
+      if (result.anchorFileFound()) {
+        System.out.println(
+            "Anchors checked against the chain: "
+                + result.anchorsChecked()
+                + " ("
+                + node.wiring().audit().anchorFile()
+                + ").");
+      } else {
+        System.out.println(
+            "No anchor file at "
+                + node.wiring().audit().anchorFile()
+                + ": whether the newest events were cut off is not checked"
+                + " (set KONSIL_AUDIT_ANCHOR_FILE to the server's anchor file).");
+      }
+      return result.intact() ? 0 : 1;
     } catch (java.util.concurrent.TimeoutException e) {
       System.err.println("konsil: the database did not answer in time");
       return 1;

@@ -29,9 +29,11 @@ import org.konsil.server.accounts.AccountRoutes;
 import org.konsil.server.accounts.AccountService;
 import org.konsil.server.accounts.Authenticator;
 import org.konsil.server.accounts.PasswordHasher;
+import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.config.SecretFiles;
 import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.files.FileStore;
@@ -39,6 +41,7 @@ import org.konsil.server.http.ApiException;
 import org.konsil.server.http.HttpVerticle;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.SecurityHeaders;
+import org.konsil.server.http.ShutdownGate;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.messaging.AttachmentRoutes;
@@ -82,6 +85,7 @@ public final class Wiring {
   private final OrganisationService organisations;
   private final RoomService rooms;
   private final AuditLog audit;
+  private final AuditAnchors auditAnchors;
   private final PatientService patients;
   private final FileStore files;
   private final ConsentService consents;
@@ -90,6 +94,7 @@ public final class Wiring {
   private final AtomicInteger openSockets;
   private final FaxOutbox faxOutbox;
   private final Presence presence = new Presence();
+  private final ShutdownGate shutdownGate = new ShutdownGate();
   private final UnreadNotifier notifier;
   private final InvitationService invitations;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
@@ -113,7 +118,16 @@ public final class Wiring {
             ? new SmtpMailSender(vertx, config.smtp().get(), config.mailFrom())
             : new SpoolMailSender(vertx, config.mailSpoolDir(), config.mailFrom(), clock);
     this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender, config.outboxGiveUp());
-    this.audit = new AuditLog(pool, clock);
+    this.audit =
+        new AuditLog(
+            vertx,
+            pool,
+            clock,
+            SecretFiles.load(config.auditKey(), "KONSIL_AUDIT_KEY", config.auditKeyFile()),
+            config.auditAnchorFile());
+    this.auditAnchors =
+        new AuditAnchors(
+            vertx, pool, clock, config.auditAnchorFile(), config.auditAnchorInterval());
     this.accounts =
         new AccountService(
             vertx,
@@ -134,7 +148,15 @@ public final class Wiring {
         new FaxOutbox(vertx, pool, clock, faxTransport(vertx, config), config.outboxGiveUp());
     this.invitations =
         new InvitationService(
-            pool, clock, config, mailOutbox, faxOutbox, accounts, organisations, audit);
+            pool,
+            clock,
+            config,
+            mailOutbox,
+            faxOutbox,
+            accounts,
+            organisations,
+            audit,
+            live::toOrganisation);
     this.rooms =
         new RoomService(pool, clock, organisations, patients, consents, audit, live, invitations);
     this.messaging =
@@ -161,6 +183,8 @@ public final class Wiring {
     mailOutbox.start(Duration.ofSeconds(1));
     faxOutbox.start(Duration.ofSeconds(1));
     notifier.start(Duration.ofSeconds(15));
+    audit.checkKey();
+    auditAnchors.start();
     return presence
         .start(vertx, pool)
         .compose(
@@ -180,24 +204,33 @@ public final class Wiring {
   }
 
   /**
-   * Stops in order: no new messages, the ones being stored commit, every socket is closed with 1001
-   * after its last acks, and only then the servers close.
+   * Stops in order: new requests answer 503, running ones answer, no new messages, the ones being
+   * stored commit, every socket is closed with 1001 after its last acks, and only then the servers
+   * close (the database closes after this, in KonsilNode).
    */
   public Future<Void> stop() {
     mailOutbox.stop();
     faxOutbox.stop();
     notifier.stop();
     if (deploymentId == null) {
-      return Future.succeededFuture();
+      return auditAnchors.stop();
     }
-    return messaging
-        .drain(config.shutdownGrace())
+    // New requests answer 503; the running ones answer before anything below them closes.
+    return shutdownGate
+        .close()
+        .timeout(config.shutdownGrace().toMillis() + 1, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .otherwiseEmpty()
+        .compose(answered -> messaging.drain(config.shutdownGrace()))
         .compose(
             drained -> Future.join(verticles.stream().map(HttpVerticle::closeSockets).toList()))
         .transform(
             closed -> {
               LOG.info("sockets closed; stopping the servers");
-              return vertx.undeploy(deploymentId).eventually(presence::stop);
+              return vertx
+                  .undeploy(deploymentId)
+                  .eventually(presence::stop)
+                  // after the last request, so that the anchor names the final head of the chain
+                  .eventually(auditAnchors::stop);
             });
   }
 
@@ -221,6 +254,10 @@ public final class Wiring {
     return audit;
   }
 
+  public AuditAnchors auditAnchors() {
+    return auditAnchors;
+  }
+
   public PatientService patients() {
     return patients;
   }
@@ -231,6 +268,10 @@ public final class Wiring {
 
   public UnreadNotifier notifier() {
     return notifier;
+  }
+
+  public Presence presence() {
+    return presence;
   }
 
   public FaxOutbox faxOutbox() {
@@ -270,10 +311,6 @@ public final class Wiring {
   }
 
   public MailOutbox mailOutbox() {
-  public Presence presence() {
-    return presence;
-  }
-
     return mailOutbox;
   }
 
@@ -285,6 +322,7 @@ public final class Wiring {
   private Router router(Vertx vertx) {
     Router root = Router.router(vertx);
     root.route().handler(SecurityHeaders::apply);
+    root.route().handler(shutdownGate::handle);
     HealthChecks checks =
         HealthChecks.create(vertx)
             .register(

@@ -45,7 +45,7 @@ class EmbeddedDatabaseTest {
                       null,
                       "dom@apotheke.test",
                       "Dom")));
-      assertTrue(Files.exists(data.resolve("postgres").resolve("PG_VERSION")));
+      assertTrue(Files.exists(data.resolve("postgres").resolve("pgdata").resolve("PG_VERSION")));
       assertTrue(Files.exists(data.resolve("token-secret")));
       IllegalStateException busy =
           assertThrows(

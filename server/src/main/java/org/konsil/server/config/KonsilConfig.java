@@ -12,6 +12,8 @@ import java.util.Optional;
 public record KonsilConfig(
     Path dataDir,
     Optional<String> databaseUrl,
+    Optional<String> databaseMigrationUrl,
+    boolean allowUnsafeDurability,
     int embeddedDatabasePort,
     int databasePoolSize,
     String httpHost,
@@ -20,6 +22,9 @@ public record KonsilConfig(
     Optional<Path> tlsCertFile,
     Optional<Path> tlsKeyFile,
     Optional<String> jwtSecret,
+    Optional<String> auditKey,
+    Duration auditAnchorInterval,
+    Path auditAnchorFile,
     Duration accessTokenTtl,
     Duration sessionTtl,
     Duration passwordLinkTtl,
@@ -38,13 +43,13 @@ public record KonsilConfig(
     int wsMaxFrameBytes,
     int wsMaxQueuedBytes,
     Duration wsAuthTimeout,
+    Duration httpIdleTimeout,
+    Duration wsIdleTimeout,
     Duration shutdownGrace,
     int eventLoopInstances,
     FaxSettings fax,
     Duration invitationTtl,
     Duration outboxGiveUp,
-    Duration httpIdleTimeout,
-    Duration wsIdleTimeout,
     Duration notifyDelay,
     Duration notifyInterval,
     Optional<ClusterSettings> cluster,
@@ -52,10 +57,19 @@ public record KonsilConfig(
 
   /**
    * Several nodes on one PostgreSQL: a Hazelcast cluster that carries the Vert.x event bus. Nodes
-   * find each other by TCP at the listed members; multicast is never used.
+   * find each other by TCP at the listed members; multicast is never used. The event bus runs over
+   * TLS with client certificates from the key store (trusted: the certificates in the trust store,
+   * by default the key store's own); a Hazelcast member must prove that it knows the secret.
    */
   public record ClusterSettings(
-      String host, int port, java.util.List<String> members, int eventBusPort) {}
+      String host,
+      int port,
+      java.util.List<String> members,
+      int eventBusPort,
+      Path keyStore,
+      String keyStorePassword,
+      Path trustStore,
+      String secret) {}
 
   /** How faxes leave: spool (a folder), http (a provider's REST API) or smtp (e-mail-to-fax). */
   public record FaxSettings(
@@ -101,6 +115,8 @@ public record KonsilConfig(
     return new KonsilConfig(
         dataDir,
         s.optional("KONSIL_DATABASE_URL"),
+        s.optional("KONSIL_DATABASE_MIGRATION_URL"),
+        s.oneOf("KONSIL_ALLOW_UNSAFE_DURABILITY", "false", "false", "true").equals("true"),
         s.integer("KONSIL_EMBEDDED_DATABASE_PORT", 0, 0, 65535),
         s.integer("KONSIL_DATABASE_POOL_SIZE", 16, 1, 500),
         s.text("KONSIL_HTTP_HOST", "127.0.0.1"),
@@ -109,6 +125,11 @@ public record KonsilConfig(
         cert,
         key,
         s.optional("KONSIL_JWT_SECRET"),
+        s.optional("KONSIL_AUDIT_KEY"),
+        Duration.ofSeconds(s.integer("KONSIL_AUDIT_ANCHOR_INTERVAL_SECONDS", 60, 1, 3600)),
+        s.optional("KONSIL_AUDIT_ANCHOR_FILE")
+            .map(file -> Path.of(file).toAbsolutePath().normalize())
+            .orElse(dataDir.resolve("audit-anchors")),
         Duration.ofSeconds(s.integer("KONSIL_ACCESS_TOKEN_TTL_SECONDS", 300, 10, 3600)),
         Duration.ofHours(s.integer("KONSIL_SESSION_TTL_HOURS", 12, 1, 24 * 90)),
         Duration.ofHours(s.integer("KONSIL_PASSWORD_LINK_TTL_HOURS", 72, 1, 24 * 30)),
@@ -127,11 +148,13 @@ public record KonsilConfig(
         s.integer("KONSIL_WS_MAX_FRAME_BYTES", 65_536, 1024, 1_048_576),
         s.integer("KONSIL_WS_MAX_QUEUED_BYTES", 1_048_576, 4096, 64 * 1_048_576),
         Duration.ofSeconds(s.integer("KONSIL_WS_AUTH_TIMEOUT_SECONDS", 10, 1, 300)),
+        Duration.ofSeconds(s.integer("KONSIL_HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
+        Duration.ofSeconds(s.integer("KONSIL_WS_IDLE_TIMEOUT_SECONDS", 60, 3, 3600)),
         Duration.ofSeconds(s.integer("KONSIL_SHUTDOWN_GRACE_SECONDS", 10, 0, 300)),
         s.integer(
             "KONSIL_EVENT_LOOPS", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 256),
         fax(s),
-        Duration.ofDays(s.integer("KONSIL_INVITATION_TTL_DAYS", 30, 1, 365)),
+        Duration.ofDays(s.integer("KONSIL_INVITATION_TTL_DAYS", 14, 1, 365)),
         Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)),
         Duration.ofSeconds(s.integer("KONSIL_NOTIFY_DELAY_SECONDS", 60, 0, 24 * 3600)),
         Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)),
@@ -139,8 +162,6 @@ public record KonsilConfig(
         s.text("KONSIL_BENCH_WITHOUT_DATABASE", "false").equals("true"));
   }
 
-        Duration.ofSeconds(s.integer("KONSIL_HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
-        Duration.ofSeconds(s.integer("KONSIL_WS_IDLE_TIMEOUT_SECONDS", 60, 3, 3600)),
   private static Optional<ClusterSettings> cluster(Settings s) {
     if (s.oneOf("KONSIL_CLUSTER", "off", "off", "hazelcast").equals("off")) {
       return Optional.empty();
@@ -163,9 +184,43 @@ public record KonsilConfig(
                 + member);
       }
     }
+    Path keyStore =
+        Path.of(
+                s.optional("KONSIL_CLUSTER_KEYSTORE")
+                    .orElseThrow(
+                        () ->
+                            new IllegalArgumentException(
+                                "KONSIL_CLUSTER=hazelcast needs KONSIL_CLUSTER_KEYSTORE: a PKCS#12"
+                                    + " file with this node's key and certificate")))
+            .toAbsolutePath();
+    String keyStorePassword =
+        s.optional("KONSIL_CLUSTER_KEYSTORE_PASSWORD")
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "KONSIL_CLUSTER=hazelcast needs KONSIL_CLUSTER_KEYSTORE_PASSWORD"));
+    String secret =
+        s.optional("KONSIL_CLUSTER_SECRET")
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "KONSIL_CLUSTER=hazelcast needs KONSIL_CLUSTER_SECRET, the same on every"
+                            + " node"));
+    if (secret.length() < 32) {
+      throw new IllegalArgumentException("KONSIL_CLUSTER_SECRET must have at least 32 characters");
+    }
     return Optional.of(
         new ClusterSettings(
-            host, port, members, s.integer("KONSIL_CLUSTER_BUS_PORT", 0, 0, 65535)));
+            host,
+            port,
+            members,
+            s.integer("KONSIL_CLUSTER_BUS_PORT", 0, 0, 65535),
+            keyStore,
+            keyStorePassword,
+            s.optional("KONSIL_CLUSTER_TRUSTSTORE")
+                .map(file -> Path.of(file).toAbsolutePath())
+                .orElse(keyStore),
+            secret));
   }
 
   private static FaxSettings fax(Settings s) {
@@ -187,6 +242,15 @@ public record KonsilConfig(
     return fax;
   }
 
+  /**
+   * How often the server pings each WebSocket: often enough that a live client's pongs arrive well
+   * within both idle timeouts.
+   */
+  public Duration wsPingInterval() {
+    return (httpIdleTimeout.compareTo(wsIdleTimeout) < 0 ? httpIdleTimeout : wsIdleTimeout)
+        .dividedBy(3);
+  }
+
   public Path postgresDir() {
     return dataDir.resolve("postgres");
   }
@@ -195,17 +259,13 @@ public record KonsilConfig(
     return dataDir.resolve("fax");
   }
 
-  public Path mailSpoolDir() {
-    return dataDir.resolve("mail");
+  /** Where the audit key is made and kept when KONSIL_AUDIT_KEY is not set. */
+  public Path auditKeyFile() {
+    return dataDir.resolve("audit-key");
   }
 
-  /**
-   * How often the server pings each WebSocket: often enough that a live client's pongs arrive well
-   * within both idle timeouts.
-   */
-  public Duration wsPingInterval() {
-    return (httpIdleTimeout.compareTo(wsIdleTimeout) < 0 ? httpIdleTimeout : wsIdleTimeout)
-        .dividedBy(3);
+  public Path mailSpoolDir() {
+    return dataDir.resolve("mail");
   }
 
   private static String stripSlash(String url) {

@@ -64,7 +64,8 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     database = TestDatabase.fresh();
     port = freePort();
     dataDir = Files.createTempDirectory("konsil-test-data");
-    env.put("KONSIL_DATABASE_URL", TestDatabase.url(database));
+    env.put("KONSIL_DATABASE_URL", TestDatabase.applicationUrl(database));
+    env.put("KONSIL_DATABASE_MIGRATION_URL", TestDatabase.url(database));
     env.put("KONSIL_HTTP_PORT", Integer.toString(port));
     env.put("KONSIL_DATA_DIR", dataDir.toString());
     node = KonsilNode.start(KonsilConfig.from(env), clock);

@@ -12,8 +12,10 @@ import org.konsil.db.EmbeddedDatabase;
 import org.konsil.db.Migrations;
 
 /**
- * One real embedded PostgreSQL for the whole test run. A template database is migrated once; each
- * test class gets a fresh copy of it, so classes never see each other's rows.
+ * One real embedded PostgreSQL for the whole test run, started as Konsil starts its own (durable,
+ * passwords, owner and application roles). A template database is migrated once by the owner role;
+ * each test class gets a fresh copy of it, so classes never see each other's rows. Tests read and
+ * tamper with rows as the superuser; the server under test runs as the application role.
  */
 public final class TestDatabase {
 
@@ -29,20 +31,31 @@ public final class TestDatabase {
         Path dir = Files.createTempDirectory("konsil-test-pg");
         embedded = EmbeddedDatabase.start(dir, 0);
         Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
-        execute(embedded.settings(), "CREATE DATABASE " + TEMPLATE);
-        Migrations.migrate(embedded.settings().withDatabase(TEMPLATE));
+        execute(
+            embedded.superuser().withDatabase("postgres"),
+            "CREATE DATABASE " + TEMPLATE + " OWNER " + EmbeddedDatabase.OWNER_ROLE);
+        DatabaseSettings owner = embedded.roles().owner().withDatabase(TEMPLATE);
+        Migrations.migrate(owner);
+        Migrations.grantApplicationRole(owner, EmbeddedDatabase.APP_ROLE);
       } catch (Exception e) {
         throw new IllegalStateException("could not start the test database", e);
       }
     }
-    return embedded.settings();
+    return embedded.superuser();
   }
 
   /** A new, migrated, empty database. */
   public static DatabaseSettings fresh() {
     DatabaseSettings server = server();
     String name = "konsil_test_" + COUNTER.incrementAndGet();
-    execute(server, "CREATE DATABASE " + name + " TEMPLATE " + TEMPLATE);
+    execute(
+        server.withDatabase("postgres"),
+        "CREATE DATABASE "
+            + name
+            + " TEMPLATE "
+            + TEMPLATE
+            + " OWNER "
+            + EmbeddedDatabase.OWNER_ROLE);
     return server.withDatabase(name);
   }
 
@@ -68,7 +81,31 @@ public final class TestDatabase {
     }
   }
 
-  public static String url(DatabaseSettings s) {
-    return "postgresql://" + s.user() + "@" + s.host() + ":" + s.port() + "/" + s.database();
+  /** The schema owner's URL of a test database (a server given only this one runs as owner). */
+  public static String url(DatabaseSettings database) {
+    return format(embedded.roles().owner().withDatabase(database.database()));
+  }
+
+  /** The application role's URL of a test database, for KONSIL_DATABASE_URL. */
+  public static String applicationUrl(DatabaseSettings database) {
+    return format(embedded.roles().application().withDatabase(database.database()));
+  }
+
+  /** The database's superuser, for tests that look behind the server's back. */
+  public static DatabaseSettings superuser(DatabaseSettings database) {
+    return embedded.superuser().withDatabase(database.database());
+  }
+
+  private static String format(DatabaseSettings s) {
+    return "postgresql://"
+        + s.user()
+        + ":"
+        + s.password()
+        + "@"
+        + s.host()
+        + ":"
+        + s.port()
+        + "/"
+        + s.database();
   }
 }
