@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, replace, uuid } from './dom.js';
 import { t, lang, setLang, problemText } from './i18n.js';
 import { LiveConnection } from './live.js';
-import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom } from './state.js';
+import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom, withholdIdentity } from './state.js';
 import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
 import { renderNewRoom } from './views/newroom.js';
@@ -36,6 +36,7 @@ export class App {
     window.addEventListener('focus', this.focusListener);
     document.addEventListener('visibilitychange', this.focusListener);
     await this.loadRooms();
+    await this.loadRegistrations();
     this.route();
     this.live.start();
   }
@@ -56,10 +57,12 @@ export class App {
         onclick: () => { setLang(lang() === 'de' ? 'en' : 'de'); this.relayout(); },
       }, t('lang.switch')),
       h('button', { class: 'secondary', type: 'button', id: 'logout', onclick: () => this.logout() }, t('logout')));
+    this.waiting = h('div', { class: 'waiting', id: 'waiting', 'aria-live': 'polite' });
     const aside = h('aside', { class: 'sidebar' },
       h('div', { class: 'sidebar-head' },
         h('h2', {}, t('rooms.title')),
         h('a', { class: 'button primary', href: '#/new', id: 'new-room' }, t('rooms.new'))),
+      this.waiting,
       this.list);
     this.shell = h('div', { class: 'shell' }, aside, this.main);
     replace(this.root, header, this.banner, this.shell);
@@ -71,7 +74,28 @@ export class App {
     this.roomView = null;
     this.layout();
     this.renderList();
+    this.renderWaiting();
     this.route();
+  }
+
+  /**
+   * Registrations of this organisation that the inviting organisation has not confirmed (or has
+   * rejected): their rooms stay closed, so the sidebar says for whom it waits.
+   */
+  async loadRegistrations() {
+    try {
+      this.state.registrations = await api.get('/invitations/received');
+    } catch (e) {
+      this.state.registrations = [];
+    }
+    this.renderWaiting();
+  }
+
+  renderWaiting() {
+    if (!this.waiting) return;
+    const open = (this.state.registrations || []).filter((r) => r.status !== 'confirmed');
+    replace(this.waiting, open.map((r) => h('p', { class: `notice waiting-${r.status}`, 'data-invitation': r.id },
+      t(r.status === 'pending' ? 'waiting.pending' : 'waiting.rejected', { org: r.invitingOrganisation.name }))));
   }
 
   async loadRooms() {
@@ -175,6 +199,7 @@ export class App {
     }
     // Unread counts and rooms joined while offline come with the list.
     this.loadRooms().catch(() => {});
+    this.loadRegistrations();
     for (const item of this.state.outbox.values()) {
       if (item.state === 'sending') this.transmit(item);
     }
@@ -226,10 +251,22 @@ export class App {
       case 'joined': {
         this.state.rooms.set(frame.room.id, frame.room);
         this.renderList();
+        // a confirmed registration: the room it waited for is here now
+        if ((this.state.registrations || []).some((r) => r.room === frame.room.id)) this.loadRegistrations();
+        break;
+      }
+      case 'registration_pending': {
+        const room = this.state.rooms.get(frame.room);
+        if (room) {
+          room.registrationPending = true;
+          this.renderList();
+        }
+        if (this.roomView && this.roomView.roomId === frame.room) this.roomView.loadInvitations();
         break;
       }
       case 'revoked': {
         maskRoom(this.state, frame.room, frame.at);
+        withholdIdentity(this.state, frame.room);
         this.renderList();
         this.refreshRoom(frame.room);
         break;

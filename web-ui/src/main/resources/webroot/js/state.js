@@ -87,3 +87,14 @@ export function maskRoom(state, roomId, at) {
     }
   }
 }
+
+/**
+ * After a revocation a partner keeps nothing of the patient's identity in memory: the same as
+ * the server answers from then on (a neutral title, the patient without name or birth date).
+ */
+export function withholdIdentity(state, roomId) {
+  const room = state.rooms.get(roomId);
+  if (!room || !room.patient || room.patient.organisationId === state.user.organisation.id) return;
+  room.identityWithheld = true;
+  room.patient = { id: room.patient.id, organisationId: room.patient.organisationId };
+}

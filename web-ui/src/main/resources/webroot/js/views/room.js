@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { h, replace, uuid, fileSize, openBlob, saveBlob } from '../dom.js';
 import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
 import { entries, timeline } from '../state.js';
+import { roomTitle } from './roomlist.js';
 
 export class RoomView {
   constructor(app, roomId) {
@@ -60,13 +61,13 @@ export class RoomView {
       onkeydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); this.fileInput.click(); } } },
     t('room.attach.short')),
     this.fileInput, this.textarea, this.sendButton);
+    this.title = h('h1', { id: 'room-title' }, roomTitle(room));
+    this.patient = h('div', { class: 'patient-slot' }, patientLine(room));
     this.element = h('section', { class: 'room', 'data-room': this.roomId, 'aria-labelledby': 'room-title' },
       h('header', { class: 'room-head' },
         h('a', { class: 'back', href: '#/' }, `← ${t('room.back')}`),
-        h('h1', { id: 'room-title' }, room.title),
-        room.patient
-          ? h('p', { class: 'patient-line' }, `${t('room.patient')}: ${room.patient.familyName}, ${room.patient.givenName} · ${t('room.born', { date: formatDate(room.patient.birthDate) })}`)
-          : null,
+        this.title,
+        this.patient,
         h('p', { class: 'partners-line' }, `${t('room.partners')}: ${room.organisations.map((o) => o.name).join(', ')}`)),
       this.banner, this.invitations, this.scroller, this.typingLine, this.uploadList, this.composer);
     this.dragDepth = 0;
@@ -125,6 +126,11 @@ export class RoomView {
     const room = this.room;
     if (!room || !this.element) return;
     const atBottom = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 60;
+    // a revocation withholds the patient's identity from partners: the head follows the room
+    if (this.title.textContent !== roomTitle(room)) {
+      this.title.textContent = roomTitle(room);
+      replace(this.patient, patientLine(room));
+    }
     this.renderBanner(room);
     const line = timeline(this.app.state, this.roomId);
     const { stored, pending } = entries(this.app.state, this.roomId);
@@ -244,6 +250,10 @@ export class RoomView {
       });
   }
 
+  /**
+   * The room's invitations and how they fared. The owner also sees who registered with one and
+   * confirms (the organisation joins the room) or rejects it.
+   */
   async loadInvitations() {
     const room = this.room;
     if (room.kind !== 'general' || !room.organisations.some((o) => o.id === this.app.state.user.organisation.id)) return;
@@ -253,15 +263,34 @@ export class RoomView {
     } catch (e) {
       return;
     }
-    if (!list.length || !this.element) return;
-    replace(this.invitations, h('details', { class: 'invitations' },
+    if (!this.element) return;
+    const owner = room.createdByOrganisationId === this.app.state.user.organisation.id;
+    const waiting = list.filter((invitation) => invitation.registration && invitation.registration.status === 'pending');
+    room.registrationPending = owner && waiting.length > 0;
+    this.app.renderList();
+    if (!list.length) return;
+    const shown = this.invitations.querySelector('details');
+    const open = (shown && shown.open) || (owner && waiting.length > 0);
+    replace(this.invitations, h('details', { class: 'invitations', open: open ? true : null },
       h('summary', {}, `${t('room.invitations')} (${list.length})`),
-      h('ul', {}, list.map((invitation) => h('li', {},
+      h('ul', {}, list.map((invitation) => h('li', { 'data-invitation': invitation.id },
         t('room.invite.status', { name: invitation.organisation.name, status: invitationStatus(invitation) }),
-        room.createdByOrganisationId === this.app.state.user.organisation.id
-          && (invitation.deliveries || []).some((d) => d.status === 'failed') && !invitation.usedAt
+        owner && (invitation.deliveries || []).some((d) => d.status === 'failed') && !invitation.usedAt
           ? h('button', { class: 'link', type: 'button', onclick: (event) => api.post(`/invitations/${invitation.id}/resend`, {}).then(() => this.loadInvitations()).catch((e) => { event.target.replaceWith(h('span', { class: 'error' }, problemText(e.code))); }) }, t('room.invite.resend'))
-          : null)))));
+          : null,
+        owner && waiting.includes(invitation) ? this.registration(invitation) : null)))));
+  }
+
+  registration(invitation) {
+    const admin = invitation.registration.admin || {};
+    const org = invitation.organisation.name;
+    const decide = (event, answer) => api.post(`/invitations/${invitation.id}/${answer}`, {})
+      .then(() => this.loadInvitations())
+      .catch((e) => { event.target.replaceWith(h('span', { class: 'error', role: 'alert' }, problemText(e.code))); });
+    return h('div', { class: 'registration', role: 'group' },
+      h('p', {}, t('registration.who', { name: admin.displayName || '', email: admin.email || '', org })),
+      h('button', { class: 'primary confirm-registration', type: 'button', onclick: (event) => decide(event, 'confirmation') }, t('registration.confirm')),
+      h('button', { class: 'secondary reject-registration', type: 'button', onclick: (event) => decide(event, 'rejection') }, t('registration.reject')));
   }
 
   showError(e) {
@@ -271,7 +300,15 @@ export class RoomView {
   }
 }
 
+function patientLine(room) {
+  if (!room.patient) return null;
+  if (!room.patient.familyName) return h('p', { class: 'patient-line withheld' }, t('room.identity.withheld'));
+  return h('p', { class: 'patient-line' }, `${t('room.patient')}: ${room.patient.familyName}, ${room.patient.givenName} · ${t('room.born', { date: formatDate(room.patient.birthDate) })}`);
+}
+
 function invitationStatus(invitation) {
+  const registration = invitation.registration;
+  if (registration) return t(registration.status === 'pending' ? 'invitation.awaiting' : `invitation.${registration.status}`);
   if (invitation.usedAt) return t('invitation.registered');
   if (!invitation.sentAt) return t('invitation.pending');
   const states = (invitation.deliveries || []).map((d) => d.status);

@@ -1,4 +1,5 @@
 // The list of rooms in the sidebar: newest activity first, unread badges, patient and partners.
+// After a revocation a partner's rooms come without the patient's identity (identityWithheld).
 
 import { h, replace } from '../dom.js';
 import { t, formatDate, formatDateTime } from '../i18n.js';
@@ -11,6 +12,18 @@ export function renderRoomList(list, rooms, currentId) {
   replace(list, h('ul', {}, rooms.map((room) => item(room, room.id === currentId))));
 }
 
+/** The title to show: a neutral one when the patient's identity is withheld from this viewer. */
+export function roomTitle(room) {
+  return room.identityWithheld ? t('room.withheld') : room.title;
+}
+
+function patientLine(room) {
+  if (!room.patient) return h('span', { class: 'room-kind' }, t('rooms.general'));
+  if (!room.patient.familyName) return h('span', { class: 'room-patient withheld' }, t('room.identity.withheld'));
+  return h('span', { class: 'room-patient' },
+    `${room.patient.familyName}, ${room.patient.givenName} (${t('room.born', { date: formatDate(room.patient.birthDate) })})`);
+}
+
 function item(room, current) {
   const unread = room.unread || 0;
   const partners = room.organisations.map((o) => o.name).join(', ');
@@ -21,12 +34,12 @@ function item(room, current) {
       'data-room': room.id,
       'aria-current': current ? 'page' : null,
     },
-    h('span', { class: 'room-title' }, room.title),
+    h('span', { class: 'room-title' }, roomTitle(room)),
     unread ? h('span', { class: 'badge', 'aria-label': t('rooms.unread', { n: unread }) }, String(unread)) : null,
-    room.patient
-      ? h('span', { class: 'room-patient' },
-        `${room.patient.familyName}, ${room.patient.givenName} (${t('room.born', { date: formatDate(room.patient.birthDate) })})`)
-      : h('span', { class: 'room-kind' }, t('rooms.general')),
+    room.registrationPending
+      ? h('span', { class: 'badge registration', title: t('rooms.registrationPending'), 'aria-label': t('rooms.registrationPending') }, '!')
+      : null,
+    patientLine(room),
     h('span', { class: 'room-partners' }, partners),
     room.lastMessageAt ? h('time', { class: 'room-time', datetime: room.lastMessageAt }, formatDateTime(room.lastMessageAt)) : null));
 }

@@ -32,8 +32,9 @@ import org.konsil.server.patients.PatientService;
 
 /**
  * A patient's signed consent: uploaded in versions by the patient's organisation, readable by every
- * organisation in a room about the patient, and revoked once and for good. A revocation closes and
- * masks every room about the patient in the same transaction; nothing is deleted.
+ * organisation in a room about the patient until it is revoked (then by the patient's organisation
+ * only), and revoked once and for good. A revocation closes and masks every room about the patient
+ * in the same transaction; nothing is deleted.
  */
 public final class ConsentService {
 
@@ -265,20 +266,47 @@ public final class ConsentService {
                   .compose(allowed -> patients.byId(consent.patientId()))
                   .compose(
                       patient ->
-                          audit
-                              .recordAlone(
-                                  AuditEvent.by(user)
-                                      .forOrganisation(patient.organisationId())
-                                      .on("consent", consentId)
-                                      .with("patient", consent.patientId())
-                                      .success("consent.document_read"))
-                              .map(
-                                  done ->
-                                      new DocumentAccess(
-                                          files.path(consent.fileId()),
-                                          consent.mediaType(),
-                                          "consent-" + consent.version())));
+                          patient.revoked()
+                                  && !patient.organisationId().equals(user.organisationId())
+                              ? refuseRevokedDocument(user, consentId, patient)
+                              : audit
+                                  .recordAlone(
+                                      AuditEvent.by(user)
+                                          .forOrganisation(patient.organisationId())
+                                          .on("consent", consentId)
+                                          .with("patient", consent.patientId())
+                                          .success("consent.document_read"))
+                                  .map(
+                                      done ->
+                                          new DocumentAccess(
+                                              files.path(consent.fileId()),
+                                              consent.mediaType(),
+                                              "consent-" + consent.version())));
             });
+  }
+
+  /**
+   * After a revocation only the patient's own organisation opens the consent documents; a partner's
+   * attempt is refused with {@code consent_revoked} and audited, in the patient organisation's
+   * trail too.
+   */
+  private <T> Future<T> refuseRevokedDocument(
+      AuthenticatedUser user, UUID consentId, Patient patient) {
+    return Refusals.record(
+            audit,
+            AuditEvent.by(user)
+                .on("consent", consentId)
+                .with("patient", patient.id())
+                .with("reason", "consent_revoked"),
+            "consent.document_read",
+            patient.organisationId())
+        .transform(
+            done ->
+                Future.failedFuture(
+                    ApiException.forbidden(
+                        "consent_revoked",
+                        "The patient has revoked their consent; only their own organisation may"
+                            + " open the consent documents.")));
   }
 
   /** Where a document lies on disk and how to send it. */

@@ -64,6 +64,15 @@ public class ApiException extends RuntimeException {
     return new ApiException(403, "not_a_member", "You are not a member of this room.");
   }
 
+  /** A member organisation that does not own the room tried what only its owner may do. */
+  public static ApiException notRoomOwner() {
+    return new ApiException(
+        403,
+        "not_room_owner",
+        "Only the organisation that owns this room (its admins, or the room's creator) may do"
+            + " this.");
+  }
+
   public static ApiException conflict(String code, String detail) {
     return new ApiException(409, code, detail);
   }

@@ -10,7 +10,10 @@ import org.konsil.server.http.Json;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 
-/** REST routes: a room's invitations and their delivery, resending, and registering with a code. */
+/**
+ * REST routes: a room's invitations and their delivery, resending, registering with a code, and the
+ * inviting organisation's answer to a registration.
+ */
 public final class InvitationRoutes {
 
   private final InvitationService invitations;
@@ -27,11 +30,23 @@ public final class InvitationRoutes {
         .respond(
             ctx -> {
               UUID room = RoomRoutes.roomId(ctx);
+              AuthenticatedUser user = AuthenticatedUser.of(ctx);
               return rooms
-                  .requireMember(AuthenticatedUser.of(ctx), room)
-                  .compose(member -> invitations.ofRoom(room));
+                  .requireMember(user, room)
+                  .compose(member -> invitations.ofRoom(room, user.organisationId()));
             });
     router.post("/invitations/:invitationId/resend").handler(this::resend);
+    router
+        .post("/invitations/:invitationId/confirmation")
+        .respond(
+            ctx -> rooms.decideRegistration(AuthenticatedUser.of(ctx), invitationId(ctx), true));
+    router
+        .post("/invitations/:invitationId/rejection")
+        .respond(
+            ctx -> rooms.decideRegistration(AuthenticatedUser.of(ctx), invitationId(ctx), false));
+    router
+        .get("/invitations/received")
+        .respond(ctx -> invitations.received(AuthenticatedUser.of(ctx)));
     router.post("/registrations").respond(this::register);
   }
 
@@ -47,6 +62,14 @@ public final class InvitationRoutes {
         .resend(AuthenticatedUser.of(ctx), id)
         .onSuccess(done -> ctx.response().setStatusCode(202).end())
         .onFailure(ctx::fail);
+  }
+
+  private static UUID invitationId(RoutingContext ctx) {
+    try {
+      return Json.uuid("invitationId", ctx.pathParam("invitationId"));
+    } catch (ApiException e) {
+      throw ApiException.notFound("No such invitation.");
+    }
   }
 
   private Future<?> register(RoutingContext ctx) {

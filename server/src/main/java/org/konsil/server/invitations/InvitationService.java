@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.konsil.fax.FaxNumber;
@@ -33,7 +32,8 @@ import org.konsil.server.organisations.OrganisationService;
 /**
  * Invitations of partners that are not on Konsil yet: created with a room, sent by e-mail and/or
  * fax when the room's first message is sent (or at once), and redeemed with a single-use code that
- * activates the organisation, creates its first admin and lets it into the room.
+ * activates the organisation and creates its first admin. The code lets them register, not read:
+ * the organisation joins the room once the inviting organisation confirmed the registration.
  */
 public final class InvitationService {
 
@@ -46,6 +46,7 @@ public final class InvitationService {
   private final OrganisationService organisations;
   private final AuditLog audit;
   private final LoginThrottle wrongCodes;
+  private final OrganisationNotices notices;
   private final InvitationStore store = new InvitationStore();
 
   public InvitationService(
@@ -56,7 +57,9 @@ public final class InvitationService {
       FaxOutbox fax,
       AccountService accounts,
       OrganisationService organisations,
-      AuditLog audit) {
+      AuditLog audit,
+      OrganisationNotices notices) {
+    this.notices = notices;
     this.pool = pool;
     this.clock = clock;
     this.config = config;
@@ -70,22 +73,21 @@ public final class InvitationService {
 
   /**
    * In the room-creating transaction: each invitee becomes an {@code invited} organisation with an
-   * invitation; answers the new organisations' ids, to be added to the room.
+   * invitation. They are not members of the room: they join it when the inviter confirms their
+   * registration.
    */
-  public Future<List<UUID>> invite(
+  public Future<Void> invite(
       SqlClient tx,
       AuthenticatedUser inviter,
       UUID room,
       List<InviteeRequest> invitees,
       boolean now) {
-    List<UUID> created = new ArrayList<>();
     OffsetDateTime at = Times.now(clock);
     Future<Void> chain = Future.succeededFuture();
     for (InviteeRequest invitee : invitees) {
       chain = chain.compose(done -> refuseKnown(invitee));
       UUID organisation = UUID.randomUUID();
       UUID invitation = UUID.randomUUID();
-      created.add(organisation);
       chain =
           chain
               .compose(done -> store.insertInvitedOrganisation(tx, organisation, invitee, at))
@@ -112,10 +114,8 @@ public final class InvitationService {
                               .with("fax", invitee.fax() != null)
                               .success("invitation.created")));
     }
-    return chain
-        .compose(
-            done -> now ? dispatchPending(tx, room) : store.addPending(tx, room, invitees.size()))
-        .map(created);
+    return chain.compose(
+        done -> now ? dispatchPending(tx, room) : store.addPending(tx, room, invitees.size()));
   }
 
   /** An invitee whose e-mail address or fax number an organisation has already is refused. */
@@ -186,35 +186,147 @@ public final class InvitationService {
     return sent;
   }
 
-  /** The invitations of a room with how their e-mails and faxes fared; for members of the room. */
-  public Future<JsonArray> ofRoom(UUID room) {
+  /**
+   * The invitations of a room with how their e-mails and faxes fared, and each registration with
+   * the inviting organisation's answer; for members of the room. Who registered (name, e-mail) is
+   * shown to the inviting organisation only.
+   */
+  public Future<JsonArray> ofRoom(UUID room, UUID viewer) {
     return store
         .ofRoom(pool, room)
         .map(
             rows -> {
               JsonArray list = new JsonArray();
               for (Row row : rows) {
-                Object deliveries = row.getValue("deliveries");
-                list.add(
-                    new JsonObject()
-                        .put("id", row.getUUID("id").toString())
-                        .put(
-                            "organisation",
-                            new JsonObject()
-                                .put("id", row.getUUID("organisation_id").toString())
-                                .put("name", row.getString("organisation_name"))
-                                .put("status", row.getString("organisation_status")))
-                        .put("email", row.getString("email"))
-                        .put("fax", row.getString("fax"))
-                        .put("sentAt", Times.iso(row.getOffsetDateTime("sent_at")))
-                        .put("expiresAt", Times.iso(row.getOffsetDateTime("expires_at")))
-                        .put("usedAt", Times.iso(row.getOffsetDateTime("used_at")))
-                        .put(
-                            "deliveries",
-                            deliveries instanceof JsonArray array ? array : new JsonArray()));
+                list.add(shown(row, viewer));
               }
               return list;
             });
+  }
+
+  /** One invitation as {@link #ofRoom} shows it. */
+  public Future<JsonObject> shown(UUID invitationId, UUID viewer) {
+    return store.shownById(pool, invitationId).map(row -> shown(row, viewer));
+  }
+
+  private static JsonObject shown(Row row, UUID viewer) {
+    Object deliveries = row.getValue("deliveries");
+    JsonObject registration = null;
+    if (row.getOffsetDateTime("used_at") != null) {
+      registration =
+          new JsonObject()
+              .put("registeredAt", Times.iso(row.getOffsetDateTime("used_at")))
+              .put("status", registrationStatus(row))
+              .put("decidedAt", Times.iso(row.getOffsetDateTime("decided_at")));
+      if (row.getUUID("invited_by_org").equals(viewer) && row.getString("admin_email") != null) {
+        registration.put(
+            "admin",
+            new JsonObject()
+                .put("displayName", row.getString("admin_name"))
+                .put("email", row.getString("admin_email")));
+      }
+    }
+    return new JsonObject()
+        .put("id", row.getUUID("id").toString())
+        .put("room", row.getUUID("room_id").toString())
+        .put(
+            "organisation",
+            new JsonObject()
+                .put("id", row.getUUID("organisation_id").toString())
+                .put("name", row.getString("organisation_name"))
+                .put("kind", row.getString("organisation_kind"))
+                .put("status", row.getString("organisation_status")))
+        .put("email", row.getString("email"))
+        .put("fax", row.getString("fax"))
+        .put("sentAt", Times.iso(row.getOffsetDateTime("sent_at")))
+        .put("expiresAt", Times.iso(row.getOffsetDateTime("expires_at")))
+        .put("usedAt", Times.iso(row.getOffsetDateTime("used_at")))
+        .put("registration", registration)
+        .put("deliveries", deliveries instanceof JsonArray array ? array : new JsonArray());
+  }
+
+  private static String registrationStatus(Row row) {
+    String decision = row.getString("decision");
+    return decision == null ? "pending" : decision;
+  }
+
+  /**
+   * The rooms the user's organisation registered for, each with the inviting organisation and its
+   * answer: what a newly registered admin sees instead of a room that waits for confirmation.
+   */
+  public Future<JsonArray> received(AuthenticatedUser user) {
+    return store
+        .received(pool, user.organisationId())
+        .map(
+            rows -> {
+              JsonArray list = new JsonArray();
+              for (Row row : rows) {
+                list.add(
+                    new JsonObject()
+                        .put("id", row.getUUID("id").toString())
+                        .put("room", row.getUUID("room_id").toString())
+                        .put(
+                            "invitingOrganisation",
+                            new JsonObject()
+                                .put("id", row.getUUID("invited_by_org").toString())
+                                .put("name", row.getString("inviter_name")))
+                        .put("registeredAt", Times.iso(row.getOffsetDateTime("used_at")))
+                        .put("status", registrationStatus(row))
+                        .put("decidedAt", Times.iso(row.getOffsetDateTime("decided_at"))));
+              }
+              return list;
+            });
+  }
+
+  /** A registration that waits for the inviting organisation's answer. */
+  public record PendingRegistration(UUID invitationId, UUID roomId, UUID organisationId) {}
+
+  /** The room an invitation belongs to, or null for an unknown id. */
+  public Future<UUID> roomOf(UUID invitationId) {
+    return store
+        .shownById(pool, invitationId)
+        .map(row -> row == null ? null : row.getUUID("room_id"));
+  }
+
+  /**
+   * Locks the invitation for the inviting organisation's answer; refused with {@code
+   * registration_not_pending} unless its organisation registered and no answer was given yet.
+   */
+  public Future<PendingRegistration> lockPending(SqlClient tx, UUID invitationId) {
+    return store
+        .byId(tx, invitationId)
+        .map(
+            row -> {
+              if (row == null) {
+                throw ApiException.notFound("No such invitation.");
+              }
+              if (row.getOffsetDateTime("used_at") == null || row.getString("decision") != null) {
+                throw ApiException.conflict(
+                    "registration_not_pending",
+                    row.getOffsetDateTime("used_at") == null
+                        ? "Nobody has registered with this invitation yet."
+                        : "This registration has been " + row.getString("decision") + " already.");
+              }
+              return new PendingRegistration(
+                  invitationId, row.getUUID("room_id"), row.getUUID("organisation_id"));
+            });
+  }
+
+  /** Records the answer to a registration, audited, in the caller's transaction. */
+  public Future<Void> decide(
+      SqlClient tx, AuthenticatedUser user, PendingRegistration registration, boolean confirmed) {
+    String decision = confirmed ? "confirmed" : "rejected";
+    return store
+        .decide(tx, registration.invitationId(), decision, user.userId(), Times.now(clock))
+        .compose(
+            done ->
+                audit.record(
+                    tx,
+                    AuditEvent.by(user)
+                        .on("invitation", registration.invitationId())
+                        .with("room", registration.roomId())
+                        .with("organisation", registration.organisationId())
+                        .success("invitation." + decision)));
   }
 
   /** Sends an invitation again with a new code; only the inviting organisation may. */
@@ -256,12 +368,16 @@ public final class InvitationService {
           "rate_limited", "Too many wrong codes; try again later.", wait);
     }
     OffsetDateTime now = Times.now(clock);
+    InviterNotice[] pushed = {null};
     // The code is checked before the expensive password hash, so that guessing costs little.
     return store
-        .codeUsable(pool, hash(code), now)
+        .codeState(pool, hash(code), now)
         .compose(
-            usable -> {
-              if (!usable) {
+            state -> {
+              if (state == InvitationStore.CodeState.REDEEMED) {
+                throw codeRedeemed();
+              }
+              if (state == InvitationStore.CodeState.INVALID) {
                 wrongCodes.recordFailure(address);
                 throw invalidCode();
               }
@@ -278,6 +394,9 @@ public final class InvitationService {
                                   if (row == null) {
                                     throw invalidCode();
                                   }
+                                  if (row.getOffsetDateTime("used_at") != null) {
+                                    throw codeRedeemed();
+                                  }
                                   UUID organisation = row.getUUID("organisation_id");
                                   return store
                                       .activate(tx, organisation)
@@ -292,7 +411,17 @@ public final class InvitationService {
                                                   .compose(
                                                       done ->
                                                           store.markUsed(
-                                                              tx, row.getUUID("id"), now))
+                                                              tx, row.getUUID("id"), userId, now))
+                                                  .compose(
+                                                      done ->
+                                                          tellInviter(
+                                                              tx,
+                                                              row,
+                                                              userId,
+                                                              adminName,
+                                                              adminEmail,
+                                                              now,
+                                                              pushed))
                                                   .compose(
                                                       done ->
                                                           audit.record(
@@ -315,9 +444,94 @@ public final class InvitationService {
                                                               .put("userId", userId.toString())
                                                               .put(
                                                                   "roomId",
-                                                                  row.getUUID("room_id")
-                                                                      .toString())));
-                                })));
+                                                                  row.getUUID("room_id").toString())
+                                                              .put("status", "pending")
+                                                              .put(
+                                                                  "invitingOrganisation",
+                                                                  new JsonObject()
+                                                                      .put(
+                                                                          "id",
+                                                                          row.getUUID(
+                                                                                  "invited_by_org")
+                                                                              .toString())
+                                                                      .put(
+                                                                          "name",
+                                                                          row.getString(
+                                                                              "inviter_name")))));
+                                })))
+        .onSuccess(registered -> notices.push(pushed[0].organisation(), pushed[0].frame()));
+  }
+
+  /** The frame for the inviting organisation's connected users, pushed after the commit. */
+  private record InviterNotice(UUID organisation, String frame) {}
+
+  /**
+   * In the registration's transaction: a mail to the user who invited (no patient data, no room
+   * title: only who registered), and the frame pushed to the inviting organisation after the
+   * commit.
+   */
+  private Future<Void> tellInviter(
+      SqlClient tx,
+      Row invitation,
+      UUID adminId,
+      String adminName,
+      String adminEmail,
+      OffsetDateTime now,
+      InviterNotice[] pushed) {
+    JsonObject frame =
+        new JsonObject()
+            .put("type", "registration_pending")
+            .put("room", invitation.getUUID("room_id").toString())
+            .put("invitation", invitation.getUUID("id").toString())
+            .put(
+                "organisation",
+                new JsonObject()
+                    .put("id", invitation.getUUID("organisation_id").toString())
+                    .put("name", invitation.getString("organisation_name"))
+                    .put("kind", invitation.getString("organisation_kind")))
+            .put(
+                "admin",
+                new JsonObject()
+                    .put("id", adminId.toString())
+                    .put("displayName", adminName)
+                    .put("email", adminEmail))
+            .put("registeredAt", Times.iso(now));
+    pushed[0] = new InviterNotice(invitation.getUUID("invited_by_org"), frame.encode());
+    if (!"active".equals(invitation.getString("inviter_status"))) {
+      return Future.succeededFuture();
+    }
+    return mail.enqueue(
+        tx,
+        registrationMail(
+            invitation.getString("inviter_email"), invitation.getString("organisation_name")));
+  }
+
+  private MailMessage registrationMail(String to, String organisation) {
+    String url = config.publicUrl() + "/";
+    String text =
+        "Guten Tag,\n\n"
+            + organisation
+            + " hat sich mit Ihrer Einladung bei Konsil registriert. Die Organisation sieht den"
+            + " Raum, zu dem Sie eingeladen haben, erst, wenn Sie oder jemand aus Ihrer"
+            + " Organisation die Registrierung bestätigt haben. Prüfen Sie in Konsil, wer sich"
+            + " registriert hat, und bestätigen oder lehnen Sie ab:\n\n"
+            + url
+            + "\n\nDiese Nachricht enthält keine Patientendaten.\n\n---\n\nHello,\n\n"
+            + organisation
+            + " has registered on Konsil with your invitation. It sees the room you invited it"
+            + " to only once you or someone of your organisation confirmed the registration. Check"
+            + " in Konsil who registered, then confirm or reject:\n\n"
+            + url
+            + "\n\nThis message contains no patient data.\n";
+    return new MailMessage(to, "Registrierung bestätigen / Confirm a registration – Konsil", text);
+  }
+
+  private static ApiException codeRedeemed() {
+    return new ApiException(
+        410,
+        "invitation_code_used",
+        "This code has been used to register already; it works once. Log in with the account"
+            + " that was registered with it.");
   }
 
   private static ApiException invalidCode() {

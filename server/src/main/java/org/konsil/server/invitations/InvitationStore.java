@@ -90,12 +90,15 @@ final class InvitationStore {
         .map(Rows::firstOrNull);
   }
 
-  /** The unused invitation with this code, locked; null for a wrong, used or expired code. */
+  /**
+   * The invitation with this code, locked, if it is unexpired or was redeemed already (the caller
+   * refuses the second use); null for a wrong or expired code.
+   */
   Future<Row> byCode(SqlClient tx, byte[] hash, OffsetDateTime now) {
     return SqlTemplate.forQuery(
             tx,
             INVITATION_SELECT
-                + " WHERE i.code_hash = #{hash} AND i.used_at IS NULL AND i.expires_at > #{now}"
+                + " WHERE i.code_hash = #{hash} AND (i.used_at IS NOT NULL OR i.expires_at > #{now})"
                 + " FOR UPDATE OF i")
         .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
         .map(Rows::firstOrNull);
@@ -122,37 +125,86 @@ final class InvitationStore {
         .mapEmpty();
   }
 
-  /** Whether an unused, unexpired invitation has this code (no lock: a cheap first check). */
-  Future<Boolean> codeUsable(SqlClient client, byte[] hash, OffsetDateTime now) {
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT 1 FROM invitations WHERE code_hash = #{hash} AND used_at IS NULL"
-                + " AND expires_at > #{now}")
-        .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
-        .map(rows -> rows.size() > 0);
+  /** What a code is (no lock: a cheap first check). */
+  enum CodeState {
+    USABLE,
+    REDEEMED,
+    INVALID
   }
 
-  Future<Void> markUsed(SqlClient tx, UUID id, OffsetDateTime now) {
+  Future<CodeState> codeState(SqlClient client, byte[] hash, OffsetDateTime now) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT used_at IS NOT NULL AS redeemed FROM invitations WHERE code_hash = #{hash}"
+                + " AND (used_at IS NOT NULL OR expires_at > #{now})")
+        .execute(Map.of("hash", Buffer.buffer(hash), "now", now))
+        .map(
+            rows ->
+                rows.size() == 0
+                    ? CodeState.INVALID
+                    : rows.iterator().next().getBoolean("redeemed")
+                        ? CodeState.REDEEMED
+                        : CodeState.USABLE);
+  }
+
+  /**
+   * Binds the invitation to the account that redeemed its code. The code's hash stays, so that a
+   * second use is recognised as such; it opens nothing.
+   */
+  Future<Void> markUsed(SqlClient tx, UUID id, UUID redeemedBy, OffsetDateTime now) {
     return SqlTemplate.forUpdate(
-            tx, "UPDATE invitations SET used_at = #{now}, code_hash = NULL WHERE id = #{id}")
-        .execute(Map.of("id", id, "now", now))
+            tx,
+            "UPDATE invitations SET used_at = #{now}, redeemed_by_user = #{user} WHERE id = #{id}")
+        .execute(Map.of("id", id, "user", redeemedBy, "now", now))
         .mapEmpty();
+  }
+
+  /** Records the inviting organisation's answer to a registration. */
+  Future<Void> decide(SqlClient tx, UUID id, String decision, UUID decidedBy, OffsetDateTime now) {
+    return SqlTemplate.forUpdate(
+            tx,
+            "UPDATE invitations SET decision = #{decision}, decided_at = #{now},"
+                + " decided_by = #{user} WHERE id = #{id}")
+        .execute(Map.of("id", id, "decision", decision, "user", decidedBy, "now", now))
+        .mapEmpty();
+  }
+
+  /** The invitations an organisation registered with, and the inviting organisations' answers. */
+  Future<List<Row>> received(SqlClient client, UUID organisation) {
+    return SqlTemplate.forQuery(
+            client,
+            INVITATION_SELECT
+                + " WHERE i.organisation_id = #{org} AND i.used_at IS NOT NULL"
+                + " ORDER BY i.used_at DESC, i.id")
+        .execute(Map.of("org", organisation))
+        .map(Rows::list);
   }
 
   /** The room's invitations with the delivery state of each channel, for members of the room. */
   Future<List<Row>> ofRoom(SqlClient client, UUID room) {
     return SqlTemplate.forQuery(
-            client,
-            "SELECT i.id, i.organisation_id, o.name AS organisation_name, o.status AS organisation_status,"
-                + " i.email, i.fax, i.sent_at, i.expires_at, i.used_at,"
-                + " (SELECT json_agg(json_build_object('channel', x.channel, 'status', x.status,"
-                + "  'attempts', x.attempts, 'lastError', x.last_error, 'sentAt', to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
-                + "  ORDER BY x.id) FROM outbox x WHERE x.invitation_id = i.id) AS deliveries"
-                + " FROM invitations i JOIN organisations o ON o.id = i.organisation_id"
-                + " WHERE i.room_id = #{room} ORDER BY i.created_at, i.id")
+            client, ROOM_INVITATIONS + " WHERE i.room_id = #{room} ORDER BY i.created_at, i.id")
         .execute(Map.of("room", room))
         .map(Rows::list);
   }
+
+  /** One invitation as {@link #ofRoom} shows it, or null. */
+  Future<Row> shownById(SqlClient client, UUID id) {
+    return SqlTemplate.forQuery(client, ROOM_INVITATIONS + " WHERE i.id = #{id}")
+        .execute(Map.of("id", id))
+        .map(Rows::firstOrNull);
+  }
+
+  private static final String ROOM_INVITATIONS =
+      "SELECT i.id, i.room_id, i.invited_by_org, i.organisation_id, o.name AS organisation_name,"
+          + " o.kind AS organisation_kind, o.status AS organisation_status,"
+          + " i.email, i.fax, i.sent_at, i.expires_at, i.used_at, i.decision, i.decided_at,"
+          + " ru.display_name AS admin_name, ru.email AS admin_email,"
+          + " (SELECT json_agg(json_build_object('channel', x.channel, 'status', x.status,"
+          + "  'attempts', x.attempts, 'lastError', x.last_error, 'sentAt', to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+          + "  ORDER BY x.id) FROM outbox x WHERE x.invitation_id = i.id) AS deliveries"
+          + " FROM invitations i JOIN organisations o ON o.id = i.organisation_id"
+          + " LEFT JOIN users ru ON ru.id = i.redeemed_by_user";
 
   Future<Void> activate(SqlClient tx, UUID organisation) {
     return SqlTemplate.forUpdate(
@@ -163,7 +215,10 @@ final class InvitationStore {
   }
 
   private static final String INVITATION_SELECT =
-      "SELECT i.*, o.name AS organisation_name, inviter.name AS inviter_name"
+      "SELECT i.*, o.name AS organisation_name, o.kind AS organisation_kind,"
+          + " inviter.name AS inviter_name, iu.email AS inviter_email,"
+          + " iu.status AS inviter_status"
           + " FROM invitations i JOIN organisations o ON o.id = i.organisation_id"
-          + " JOIN organisations inviter ON inviter.id = i.invited_by_org";
+          + " JOIN organisations inviter ON inviter.id = i.invited_by_org"
+          + " JOIN users iu ON iu.id = i.invited_by_user";
 }

@@ -62,6 +62,15 @@ public final class LiveEvents {
                 organisations.stream().map(UUID::toString).collect(Collectors.joining(","))));
   }
 
+  /** A frame for the connected users of one organisation (a registration waiting for it). */
+  public void toOrganisation(UUID organisation, String frame) {
+    publish(
+        frame,
+        new DeliveryOptions()
+            .addHeader(KIND, "organisation")
+            .addHeader(ORGANISATIONS, organisation.toString()));
+  }
+
   /** A room whose patient revoked consent: its messages are shown masked from now on. */
   void roomMasked(UUID room, String frame) {
     publish(

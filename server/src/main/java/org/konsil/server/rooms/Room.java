@@ -7,7 +7,11 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.konsil.server.http.Times;
 
-/** A room as one user sees it: its member organisations and that user's unread count. */
+/**
+ * A room as one user sees it: its member organisations and that user's unread count. After a
+ * revocation a partner sees it with {@code identityWithheld}: a neutral title, and a patient
+ * without name or birth date.
+ */
 public record Room(
     UUID id,
     String kind,
@@ -21,7 +25,8 @@ public record Room(
     JsonObject patient,
     OffsetDateTime consentRevokedAt,
     JsonObject consent,
-    UUID createdByOrganisationId) {
+    UUID createdByOrganisationId,
+    boolean identityWithheld) {
 
   static final RowMapper<Room> MAPPER =
       row -> {
@@ -39,7 +44,8 @@ public record Room(
             row.getValue("patient") instanceof JsonObject patient ? patient : null,
             row.getOffsetDateTime("consent_revoked_at"),
             row.getValue("consent") instanceof JsonObject consent ? consent : null,
-            row.getUUID("created_by_org"));
+            row.getUUID("created_by_org"),
+            Boolean.TRUE.equals(row.getBoolean("identity_withheld")));
       };
 
   /** The organisation whose documentation the room is: the patient's, or the creator's. */
@@ -63,6 +69,7 @@ public record Room(
         .put("unread", unread)
         .put("patient", patient)
         .put("consent", consent)
-        .put("consentRevokedAt", Times.iso(consentRevokedAt));
+        .put("consentRevokedAt", Times.iso(consentRevokedAt))
+        .put("identityWithheld", identityWithheld);
   }
 }

@@ -125,13 +125,9 @@ public final class RoomService {
                             .compose(
                                 done ->
                                     invitees.isEmpty()
-                                        ? Future.succeededFuture(List.<UUID>of())
+                                        ? Future.succeededFuture()
                                         : invitations.invite(tx, user, roomId, invitees, inviteNow))
-                            .compose(
-                                invited -> {
-                                  members.addAll(invited);
-                                  return store.insertMembers(tx, roomId, members, now);
-                                })
+                            .compose(done -> store.insertMembers(tx, roomId, members, now))
                             .compose(
                                 done ->
                                     audit.record(
@@ -147,12 +143,13 @@ public final class RoomService {
   }
 
   /**
-   * Adds a partner organisation to a room; for a patient room, an active consent must cover it. The
-   * new members see the whole history.
+   * Adds a partner organisation to a room; only its owner may (see {@link #requireOwner}), and for
+   * a patient room an active consent must cover the partner. The new members see the whole history.
    */
   public Future<Room> addOrganisation(AuthenticatedUser user, UUID roomId, UUID organisationId) {
     OffsetDateTime now = Times.now(clock);
-    return requireActive(List.of(organisationId))
+    return requireOwner(user, roomId, "room.organisation_added")
+        .compose(owner -> requireActive(List.of(organisationId)))
         .compose(
             active ->
                 pool.withTransaction(
@@ -208,6 +205,122 @@ public final class RoomService {
                 store
                     .viewFor(pool, roomId, user.organisationId(), user.userId())
                     .onSuccess(room -> announceJoined(room, lastSeq, List.of(organisationId))));
+  }
+
+  /**
+   * Refuses unless the user may add organisations to the room: an admin of the organisation that
+   * owns it (the patient's, or the creator's for a general room), or the user who created it.
+   * Outsiders get {@code not_a_member}, partners {@code not_room_owner}; both refusals are audited,
+   * a partner's in the owner's trail too. Ownership never changes, so no lock is needed.
+   */
+  public Future<Void> requireOwner(AuthenticatedUser user, UUID roomId, String action) {
+    return store
+        .ownershipIfMember(pool, roomId, user.organisationId())
+        .compose(
+            row -> {
+              if (row == null) {
+                return refuse(user, roomId);
+              }
+              UUID owner = row.getUUID("owner_org");
+              if (owner.equals(user.organisationId())
+                  && (user.isAdmin() || user.userId().equals(row.getUUID("created_by_user")))) {
+                return Future.succeededFuture();
+              }
+              return Refusals.record(
+                      audit,
+                      AuditEvent.by(user).on("room", roomId).with("reason", "not_room_owner"),
+                      action,
+                      owner)
+                  .transform(done -> Future.<Void>failedFuture(ApiException.notRoomOwner()));
+            });
+  }
+
+  /**
+   * The owner's answer to an organisation that registered with one of the room's invitations:
+   * confirmed, it joins the room (and its connected users start following it); rejected, it stays
+   * outside. Only the room's owner answers ({@link #requireOwner}); both answers are audited.
+   */
+  public Future<JsonObject> decideRegistration(
+      AuthenticatedUser user, UUID invitationId, boolean confirm) {
+    OffsetDateTime now = Times.now(clock);
+    String action = confirm ? "invitation.confirmed" : "invitation.rejected";
+    return invitations
+        .roomOf(invitationId)
+        .compose(
+            roomId -> {
+              if (roomId == null) {
+                return Future.failedFuture(ApiException.notFound("No such invitation."));
+              }
+              return requireOwner(user, roomId, action).map(roomId);
+            })
+        .compose(
+            roomId ->
+                pool.withTransaction(
+                    // the room row before the invitation's, in the order a first message takes
+                    // them when it sends the room's invitations
+                    tx ->
+                        store
+                            .lockIfMember(tx, roomId, user.organisationId(), true)
+                            .compose(
+                                room ->
+                                    invitations
+                                        .lockPending(tx, invitationId)
+                                        .compose(
+                                            pending ->
+                                                (confirm
+                                                        ? admit(tx, user, pending, now)
+                                                        : Future.<Void>succeededFuture())
+                                                    .compose(
+                                                        done ->
+                                                            invitations.decide(
+                                                                tx, user, pending, confirm))
+                                                    .map(
+                                                        done ->
+                                                            new Object[] {
+                                                              pending, room.getLong("last_seq")
+                                                            })))))
+        .compose(
+            decided -> {
+              InvitationService.PendingRegistration pending =
+                  (InvitationService.PendingRegistration) decided[0];
+              long lastSeq = (Long) decided[1];
+              Future<Void> announced =
+                  confirm
+                      ? store
+                          .viewFor(pool, pending.roomId(), user.organisationId(), user.userId())
+                          .onSuccess(
+                              room ->
+                                  announceJoined(room, lastSeq, List.of(pending.organisationId())))
+                          .mapEmpty()
+                      : Future.succeededFuture();
+              return announced.compose(
+                  done -> invitations.shown(invitationId, user.organisationId()));
+            });
+  }
+
+  /** Makes a confirmed organisation a member (it may be one already, added by hand meanwhile). */
+  private Future<Void> admit(
+      SqlClient tx,
+      AuthenticatedUser user,
+      InvitationService.PendingRegistration pending,
+      OffsetDateTime now) {
+    return store
+        .isMember(tx, pending.roomId(), pending.organisationId())
+        .compose(
+            already ->
+                already
+                    ? Future.succeededFuture()
+                    : store
+                        .insertMembers(tx, pending.roomId(), List.of(pending.organisationId()), now)
+                        .compose(
+                            done ->
+                                audit.record(
+                                    tx,
+                                    AuditEvent.by(user)
+                                        .on("room", pending.roomId())
+                                        .with("organisation", pending.organisationId())
+                                        .with("invitation", pending.invitationId())
+                                        .success("room.organisation_added"))));
   }
 
   /** Locks the patient (when there is one) and checks that the consent covers the organisations. */

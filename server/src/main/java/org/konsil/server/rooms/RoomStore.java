@@ -15,8 +15,27 @@ import org.konsil.server.http.Rows;
 /** SQL for rooms, their member organisations and users' read markers. */
 final class RoomStore {
 
+  /** The title partners see once the patient revoked: it names nobody. */
+  static final String WITHHELD_TITLE = "Patient – Einwilligung widerrufen";
+
+  /**
+   * After a revocation the patient's identity is withheld from every organisation but the patient's
+   * own: a neutral title, and the patient without name or birth date. Decided here, in the one
+   * query every room answer comes from (list, view, joined frames).
+   */
+  private static final String WITHHELD =
+      "(pt.consent_revoked_at IS NOT NULL AND pt.organisation_id <> #{org})";
+
   private static final String ROOM_SELECT =
-      "SELECT r.id, r.kind, r.title, r.created_at, r.last_seq, r.last_message_at, r.created_by_org,"
+      "SELECT r.id, r.kind, r.created_at, r.last_seq, r.last_message_at, r.created_by_org,"
+          + " CASE WHEN "
+          + WITHHELD
+          + " THEN '"
+          + WITHHELD_TITLE
+          + "' ELSE r.title END AS title,"
+          + " coalesce("
+          + WITHHELD
+          + ", false) AS identity_withheld,"
           + " coalesce(rm.seq, 0) AS read_seq,"
           + " (SELECT count(*) FROM messages m WHERE m.room_id = r.id"
           + "  AND m.seq > coalesce(rm.seq, 0) AND m.sender_user_id IS DISTINCT FROM #{user})"
@@ -24,7 +43,10 @@ final class RoomStore {
           + " (SELECT json_agg(json_build_object('id', o.id, 'name', o.name, 'kind', o.kind)"
           + "  ORDER BY o.name) FROM room_members x JOIN organisations o"
           + "  ON o.id = x.organisation_id WHERE x.room_id = r.id) AS organisations,"
-          + " CASE WHEN pt.id IS NULL THEN NULL ELSE json_build_object('id', pt.id,"
+          + " CASE WHEN pt.id IS NULL THEN NULL WHEN "
+          + WITHHELD
+          + " THEN json_build_object('id', pt.id, 'organisationId', pt.organisation_id)"
+          + " ELSE json_build_object('id', pt.id,"
           + "  'familyName', pt.family_name, 'givenName', pt.given_name,"
           + "  'birthDate', pt.birth_date, 'organisationId', pt.organisation_id) END AS patient,"
           + " pt.consent_revoked_at,"
@@ -128,6 +150,21 @@ final class RoomStore {
             "SELECT r.patient_id, r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
                 + " WHERE r.id = #{room} AND m.organisation_id = #{org}"
                 + (lock ? " FOR UPDATE OF r" : ""))
+        .execute(Map.of("room", roomId, "org", org))
+        .map(Rows::firstOrNull);
+  }
+
+  /**
+   * The organisation that owns the room (the patient's, or the creator's for a general room) and
+   * the user who created it, if the organisation is a member; else null.
+   */
+  Future<Row> ownershipIfMember(SqlClient client, UUID roomId, UUID org) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT coalesce(pt.organisation_id, r.created_by_org) AS owner_org, r.created_by_user"
+                + " FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " AND m.organisation_id = #{org} LEFT JOIN patients pt ON pt.id = r.patient_id"
+                + " WHERE r.id = #{room}")
         .execute(Map.of("room", roomId, "org", org))
         .map(Rows::firstOrNull);
   }

@@ -19,6 +19,7 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
+import org.konsil.server.testkit.Waiting;
 
 /** A revocation closes every room about the patient and masks its history; nothing is deleted. */
 class RevocationTest {
@@ -167,6 +168,104 @@ class RevocationTest {
                 + " AND details LIKE '%"
                 + patient
                 + "%' AND details NOT LIKE '%Widerruf%'"));
+  }
+
+  @Test
+  void afterARevocationPartnersSeeNeitherTheNameNorTheConsentDocument() {
+    UUID patient = server.patient(anna, "Hansen");
+    assertEquals(
+        201,
+        server
+            .uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id())
+            .status());
+    Api.Response created =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("kind", "patient")
+                    .put("patientId", patient.toString())
+                    .put("title", "Hansen, Erika – Wundversorgung")
+                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
+                anna.accessToken());
+    assertEquals(201, created.status(), created.body());
+    UUID room = UUID.fromString(created.json().getString("id"));
+    String document =
+        "/api/v1/consents/" + created.json().getJsonObject("consent").getString("id") + "/document";
+    assertEquals(200, server.api().get(document, tom.accessToken()).status(), "before: readable");
+    server.sendRest(tom, room, "Wunde heilt gut");
+
+    List<JsonObject> frames = new ArrayList<>();
+    try (TestSocket live = server.socket(tom)) {
+      assertEquals(200, revoke(patient).status());
+      frames.add(live.next("revoked"));
+      frames.add(live.next("message"));
+      live.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 0));
+      frames.add(live.next("synced"));
+      live.send(new JsonObject().put("type", "ping").put("ref", "p1"));
+      live.next("pong");
+      frames.addAll(live.remaining());
+    }
+    String ticket =
+        server.api().post("/api/v1/ws-tickets", null, tom.accessToken()).json().getString("ticket");
+    try (TestSocket again =
+        TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket)) {
+      frames.add(again.next("ready"));
+    }
+    Api.Response list = server.api().get("/api/v1/rooms", tom.accessToken());
+    Api.Response view = server.api().get("/api/v1/rooms/" + room, tom.accessToken());
+    Api.Response consent =
+        server.api().get("/api/v1/patients/" + patient + "/consent", tom.accessToken());
+    Api.Response history =
+        server.api().get("/api/v1/rooms/" + room + "/messages", tom.accessToken());
+    Api.Response search = server.api().get("/api/v1/patients?query=Hansen", tom.accessToken());
+    assertEquals(200, view.status());
+    assertEquals(200, search.status());
+    assertEquals(0, search.array().size(), "partners do not search the practice's patients");
+    JsonObject listed =
+        list.array().stream()
+            .map(r -> (JsonObject) r)
+            .filter(r -> r.getString("id").equals(room.toString()))
+            .findFirst()
+            .orElseThrow();
+    List<String> answers = new ArrayList<>();
+    answers.add(listed.encode());
+    answers.add(view.body());
+    answers.add(consent.body());
+    answers.add(history.body());
+    frames.forEach(frame -> answers.add(frame.encode()));
+    for (String answer : answers) {
+      for (String identity : List.of("Hansen", "Erika", "1941-03-07")) {
+        assertTrue(!answer.contains(identity), identity + " shown to the partner in " + answer);
+      }
+    }
+    JsonObject seen = view.json();
+    assertEquals("Patient – Einwilligung widerrufen", seen.getString("title"));
+    assertTrue(seen.getBoolean("identityWithheld"));
+    assertEquals(patient.toString(), seen.getJsonObject("patient").getString("id"));
+    assertEquals("Patient – Einwilligung widerrufen", listed.getString("title"));
+
+    Api.Response refused = server.api().get(document, tom.accessToken());
+    assertEquals(403, refused.status());
+    assertEquals("consent_revoked", refused.code());
+    String practicesCopy =
+        "SELECT count(*) FROM audit_events WHERE action = 'consent.document_read'"
+            + " AND outcome = 'denied' AND actor_user_id = '"
+            + tom.userId()
+            + "' AND organisation_id = '"
+            + practice.id()
+            + "'";
+    // the practice's copy of a refusal is written after the answer
+    Waiting.until(() -> server.count(practicesCopy) == 1, "the refusal in the practice's trail");
+
+    // the patient's own organisation still sees everything
+    JsonObject own = server.api().get("/api/v1/rooms/" + room, anna.accessToken()).json();
+    assertEquals("Hansen, Erika – Wundversorgung", own.getString("title"));
+    assertEquals(false, own.getBoolean("identityWithheld"));
+    assertEquals("Hansen", own.getJsonObject("patient").getString("familyName"));
+    assertEquals("1941-03-07", own.getJsonObject("patient").getString("birthDate"));
+    assertEquals(200, server.api().get(document, anna.accessToken()).status());
   }
 
   @Test

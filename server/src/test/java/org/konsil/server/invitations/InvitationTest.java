@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -183,12 +184,13 @@ class InvitationTest {
     Api.Response registered = register(code.toLowerCase(), "leitung@sonnenhof.test");
     assertEquals(201, registered.status(), registered.body());
     assertEquals(room, registered.json().getString("roomId"));
-    Session heim =
-        server.login(
-            new KonsilServer.TestUser(
-                "leitung@sonnenhof.test",
-                "a good long password",
-                UUID.fromString(registered.json().getString("organisationId"))));
+    assertEquals("pending", registered.json().getString("status"));
+    Session heim = registeredAdmin(registered, "leitung@sonnenhof.test");
+    assertEquals(
+        0,
+        server.api().get("/api/v1/rooms", heim.accessToken()).array().size(),
+        "nothing to read before the inviter confirmed");
+    assertEquals(200, confirm(anna(), invitation.getString("id")).status());
     JsonArray rooms = server.api().get("/api/v1/rooms", heim.accessToken()).array();
     assertEquals(room, rooms.getJsonObject(0).getString("id"));
     JsonArray history =
@@ -205,7 +207,311 @@ class InvitationTest {
       assertEquals("Danke, wir sind vorbereitet.", annaLive.next("message").getString("content"));
     }
     assertEquals(
-        "invalid_invitation_code", register(code, "zweiter@sonnenhof.test").code(), "single use");
+        "invitation_code_used", register(code, "zweiter@sonnenhof.test").code(), "single use");
+  }
+
+  static Session registeredAdmin(Api.Response registered, String email) {
+    return server.login(
+        new KonsilServer.TestUser(
+            email,
+            "a good long password",
+            UUID.fromString(registered.json().getString("organisationId"))));
+  }
+
+  static Api.Response confirm(Session session, String invitation) {
+    return server
+        .api()
+        .post("/api/v1/invitations/" + invitation + "/confirmation", null, session.accessToken());
+  }
+
+  static Api.Response reject(Session session, String invitation) {
+    return server
+        .api()
+        .post("/api/v1/invitations/" + invitation + "/rejection", null, session.accessToken());
+  }
+
+  static JsonObject onlyInvitation(String room) {
+    return server
+        .api()
+        .get("/api/v1/rooms/" + room + "/invitations", anna().accessToken())
+        .array()
+        .getJsonObject(0);
+  }
+
+  /** A socket of the session and its "ready" frame. */
+  static TestSocket socket(Session session, JsonObject[] ready) {
+    String ticket =
+        server
+            .api()
+            .post("/api/v1/ws-tickets", null, session.accessToken())
+            .json()
+            .getString("ticket");
+    TestSocket socket =
+        TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket);
+    ready[0] = socket.next("ready");
+    return socket;
+  }
+
+  @Test
+  void aRegistrationGivesNoReadAccessUntilTheInviterConfirmsIt() throws Exception {
+    TestOrg clinic = server.organisation("clinic");
+    Session clinicAdmin = server.login(clinic.admin());
+    Api.Response created =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("title", "Übergabe Frau M.")
+                    .put("partnerOrganisationIds", new JsonArray().add(clinic.id().toString()))
+                    .put(
+                        "invitations",
+                        new JsonArray()
+                            .add(
+                                mailInvitee(
+                                    "Pflegeheim Elbblick", "care_home", "heim@elbblick.test")))
+                    .put("inviteNow", true),
+                anna().accessToken());
+    assertEquals(201, created.status(), created.body());
+    assertEquals(
+        2,
+        created.json().getJsonArray("organisations").size(),
+        "the invited organisation is not a member yet");
+    UUID room = UUID.fromString(created.json().getString("id"));
+    server.sendRest(anna(), room, "Frau M. braucht Insulin um 8 Uhr.");
+    Api.Response attached =
+        server
+            .api()
+            .send(
+                io.vertx.core.http.HttpMethod.POST,
+                "/api/v1/rooms/"
+                    + room
+                    + "/attachments?clientMsgId="
+                    + UUID.randomUUID()
+                    + "&fileName=plan.pdf",
+                anna().accessToken(),
+                "application/pdf",
+                org.konsil.server.testkit.Documents.pdf());
+    assertEquals(201, attached.status(), attached.body());
+    String attachment =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages", anna().accessToken())
+            .json()
+            .getJsonArray("messages")
+            .stream()
+            .map(m -> (JsonObject) m)
+            .filter(m -> m.getString("kind").equals("attachment"))
+            .map(m -> new JsonObject(m.getString("content")).getString("attachmentId"))
+            .findFirst()
+            .orElseThrow();
+    String code = codeIn(waitForMailTo("heim@elbblick.test"));
+    String invitation = onlyInvitation(room.toString()).getString("id");
+
+    Api.Response registered;
+    try (TestSocket annaLive = server.socket(anna())) {
+      registered = register(code, "leitung@elbblick.test");
+      assertEquals(201, registered.status(), registered.body());
+      assertEquals("pending", registered.json().getString("status"));
+      assertEquals(
+          practice.name(),
+          registered.json().getJsonObject("invitingOrganisation").getString("name"));
+      JsonObject pushed = annaLive.next("registration_pending");
+      assertEquals(room.toString(), pushed.getString("room"));
+      assertEquals(invitation, pushed.getString("invitation"));
+      assertEquals("Pflegeheim Elbblick", pushed.getJsonObject("organisation").getString("name"));
+      assertEquals("leitung@elbblick.test", pushed.getJsonObject("admin").getString("email"));
+      assertEquals("Heimleitung", pushed.getJsonObject("admin").getString("displayName"));
+    }
+    Waiting.until(
+        () ->
+            mailsTo(practice.admin().email()).stream()
+                .anyMatch(m -> bodyOf(m).contains("Elbblick")),
+        "no mail to the inviter");
+    String told =
+        mailsTo(practice.admin().email()).stream()
+            .map(InvitationTest::bodyOf)
+            .filter(text -> text.contains("Elbblick"))
+            .findFirst()
+            .orElseThrow();
+    assertFalse(told.contains("Frau M"), "no room title in the mail");
+    assertFalse(told.contains("Insulin"), "no message in the mail");
+
+    JsonObject shown = onlyInvitation(room.toString()).getJsonObject("registration");
+    assertEquals("pending", shown.getString("status"));
+    assertEquals("leitung@elbblick.test", shown.getJsonObject("admin").getString("email"));
+    JsonObject partnersView =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/invitations", clinicAdmin.accessToken())
+            .array()
+            .getJsonObject(0)
+            .getJsonObject("registration");
+    assertEquals("pending", partnersView.getString("status"));
+    assertFalse(partnersView.containsKey("admin"), "who registered is the inviter's to see");
+
+    Session heim = registeredAdmin(registered, "leitung@elbblick.test");
+    assertFalse(
+        server.api().get("/api/v1/rooms", heim.accessToken()).body().contains(room.toString()));
+    for (String path :
+        List.of(
+            "/api/v1/rooms/" + room,
+            "/api/v1/rooms/" + room + "/messages",
+            "/api/v1/rooms/" + room + "/invitations")) {
+      assertEquals("not_a_member", server.api().get(path, heim.accessToken()).code(), path);
+    }
+    assertEquals(
+        404, server.api().get("/api/v1/attachments/" + attachment, heim.accessToken()).status());
+    Api.Response write =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms/" + room + "/messages",
+                new JsonObject()
+                    .put("clientMsgId", UUID.randomUUID().toString())
+                    .put("content", "Hallo?"),
+                heim.accessToken());
+    assertEquals("not_a_member", write.code());
+    JsonObject received =
+        server
+            .api()
+            .get("/api/v1/invitations/received", heim.accessToken())
+            .array()
+            .getJsonObject(0);
+    assertEquals("pending", received.getString("status"));
+    assertEquals(practice.name(), received.getJsonObject("invitingOrganisation").getString("name"));
+
+    JsonObject[] ready = {null};
+    try (TestSocket heimLive = socket(heim, ready)) {
+      assertFalse(ready[0].getJsonArray("rooms").encode().contains(room.toString()));
+      heimLive.send(
+          new JsonObject()
+              .put("type", "sync")
+              .put("ref", "s1")
+              .put("room", room.toString())
+              .put("after", 0));
+      JsonObject refused = heimLive.next("error");
+      assertEquals("not_a_member", refused.getString("code"));
+      assertEquals("s1", refused.getString("ref"));
+
+      assertEquals(
+          "not_room_owner", confirm(clinicAdmin, invitation).code(), "a partner cannot confirm");
+      assertEquals("not_a_member", confirm(heim, invitation).code(), "nor can the newcomer");
+      assertEquals(
+          "pending",
+          onlyInvitation(room.toString()).getJsonObject("registration").getString("status"));
+
+      Api.Response confirmed = confirm(anna(), invitation);
+      assertEquals(200, confirmed.status(), confirmed.body());
+      assertEquals("confirmed", confirmed.json().getJsonObject("registration").getString("status"));
+      JsonObject joined = heimLive.next("joined");
+      assertEquals(room.toString(), joined.getJsonObject("room").getString("id"));
+      heimLive.send(
+          new JsonObject()
+              .put("type", "sync")
+              .put("ref", "s2")
+              .put("room", room.toString())
+              .put("after", 0));
+      assertTrue(heimLive.next("message").getString("content").contains("Insulin"));
+    }
+    assertTrue(
+        server.api().get("/api/v1/rooms", heim.accessToken()).body().contains(room.toString()));
+    assertEquals(
+        200, server.api().get("/api/v1/rooms/" + room + "/messages", heim.accessToken()).status());
+    assertEquals(
+        200, server.api().get("/api/v1/attachments/" + attachment, heim.accessToken()).status());
+    assertEquals(
+        "confirmed",
+        server
+            .api()
+            .get("/api/v1/invitations/received", heim.accessToken())
+            .array()
+            .getJsonObject(0)
+            .getString("status"));
+    assertEquals("registration_not_pending", confirm(anna(), invitation).code());
+    assertEquals("registration_not_pending", reject(anna(), invitation).code());
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'invitation.confirmed'"
+                + " AND object_id = '"
+                + invitation
+                + "'"));
+  }
+
+  @Test
+  void aRejectedRegistrationStaysOutsideTheRoomAndTheCodeWorksOnlyOnce() {
+    Api.Response created =
+        roomWithInvitation(
+            mailInvitee("Pflegedienst Falsch", "care_service", "info@falsch.test"), true);
+    String room = created.json().getString("id");
+    server.sendRest(anna(), UUID.fromString(room), "Bitte Rückruf.");
+    String code = codeIn(waitForMailTo("info@falsch.test"));
+    String invitation = onlyInvitation(room).getString("id");
+    assertEquals(
+        "registration_not_pending", confirm(anna(), invitation).code(), "nobody registered yet");
+    Api.Response registered = register(code, "chef@falsch.test");
+    assertEquals(201, registered.status(), registered.body());
+
+    assertEquals(
+        "invitation_code_used",
+        register(code, "chef@falsch.test").code(),
+        "not even by the same person");
+    assertEquals("invitation_code_used", register(code, "zweite@falsch.test").code());
+    assertEquals(1, server.count("SELECT count(*) FROM users WHERE email LIKE '%@falsch.test'"));
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM invitations WHERE id = '"
+                + invitation
+                + "' AND redeemed_by_user = '"
+                + registered.json().getString("userId")
+                + "'"),
+        "the code is bound to the account that redeemed it");
+
+    Api.Response rejected = reject(anna(), invitation);
+    assertEquals(200, rejected.status(), rejected.body());
+    assertEquals("rejected", rejected.json().getJsonObject("registration").getString("status"));
+    Session chef = registeredAdmin(registered, "chef@falsch.test");
+    assertFalse(server.api().get("/api/v1/rooms", chef.accessToken()).body().contains(room));
+    assertEquals(
+        "not_a_member",
+        server.api().get("/api/v1/rooms/" + room + "/messages", chef.accessToken()).code());
+    assertEquals(
+        "rejected",
+        server
+            .api()
+            .get("/api/v1/invitations/received", chef.accessToken())
+            .array()
+            .getJsonObject(0)
+            .getString("status"));
+    assertEquals("registration_not_pending", confirm(anna(), invitation).code());
+    assertEquals(
+        "not_a_member",
+        server.api().get("/api/v1/rooms/" + room + "/messages", chef.accessToken()).code(),
+        "still outside");
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM room_members WHERE room_id = '"
+                + room
+                + "' AND organisation_id = '"
+                + registered.json().getString("organisationId")
+                + "'"));
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'invitation.rejected'"
+                + " AND object_id = '"
+                + invitation
+                + "'"));
+    assertEquals(
+        404,
+        server
+            .api()
+            .post("/api/v1/invitations/not-an-id/confirmation", null, anna().accessToken())
+            .status());
+    assertEquals(404, confirm(anna(), UUID.randomUUID().toString()).status());
   }
 
   @Test
@@ -355,11 +661,11 @@ class InvitationTest {
     assertEquals(429, limited.status());
     assertEquals("rate_limited", limited.code());
     assertTrue(limited.headers().get("Retry-After") != null);
-    server.clock.advance(Duration.ofDays(31));
+    server.clock.advance(Duration.ofDays(14));
     assertEquals(
         "invalid_invitation_code",
         register(code, "sued@apotheke.test").code(),
-        "expired after 30 days");
+        "expired after 14 days");
     assertEquals(0, server.count("SELECT count(*) FROM users WHERE email = 'sued@apotheke.test'"));
   }
 

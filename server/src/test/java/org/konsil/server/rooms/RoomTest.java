@@ -15,6 +15,7 @@ import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.Waiting;
 
 /** General rooms over REST: who creates them with whom, who sees them, history pages, markers. */
 class RoomTest {
@@ -156,6 +157,73 @@ class RoomTest {
                     .put("title", "X")
                     .put("partnerOrganisationIds", new JsonArray().add("nope")))
             .code());
+  }
+
+  static Api.Response addOrganisation(Session session, UUID room, UUID organisation) {
+    return server
+        .api()
+        .post(
+            "/api/v1/rooms/" + room + "/organisations",
+            new JsonObject().put("organisationId", organisation.toString()),
+            session.accessToken());
+  }
+
+  @Test
+  void aPartnerCannotAddAnOrganisationToThePracticesRoom() {
+    UUID room = server.room(anna, careHome.id());
+    TestOrg pharmacy = server.organisation("pharmacy");
+    Session careHomeAdmin = server.login(careHome.admin());
+    for (Session partner : List.of(tom, careHomeAdmin)) {
+      Api.Response refused = addOrganisation(partner, room, pharmacy.id());
+      assertEquals(403, refused.status(), refused.body());
+      assertEquals("not_room_owner", refused.code());
+    }
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM room_members WHERE room_id = '"
+                + room
+                + "' AND organisation_id = '"
+                + pharmacy.id()
+                + "'"),
+        "nothing stored");
+    String ownersCopies =
+        "SELECT count(*) FROM audit_events WHERE action = 'room.organisation_added'"
+            + " AND outcome = 'denied' AND object_id = '"
+            + room
+            + "' AND organisation_id = '"
+            + practice.id()
+            + "'";
+    // the owner's copy of a refusal is written after the answer
+    Waiting.until(() -> server.count(ownersCopies) == 2, "both refusals in the owner's trail");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'room.organisation_added'"
+                + " AND outcome = 'denied' AND actor_user_id = '"
+                + tom.userId()
+                + "' AND organisation_id = '"
+                + careHome.id()
+                + "'"),
+        "and in the partner's own");
+    Api.Response outsiderTry = addOrganisation(eve, room, pharmacy.id());
+    assertEquals("not_a_member", outsiderTry.code());
+
+    Api.Response added = addOrganisation(anna, room, pharmacy.id());
+    assertEquals(200, added.status(), added.body());
+    assertEquals(3, added.json().getJsonArray("organisations").size());
+  }
+
+  @Test
+  void withinTheOwningOrganisationOnlyAdminsAndTheRoomsCreatorAddOrganisations() {
+    Session creator = server.login(server.user(practice));
+    Session colleague = server.login(server.user(practice));
+    UUID room = server.room(creator, careHome.id());
+    assertEquals(
+        "not_room_owner", addOrganisation(colleague, room, outsider.id()).code(), "a colleague");
+    assertEquals(200, addOrganisation(creator, room, outsider.id()).status(), "the creator");
+    TestOrg clinic = server.organisation("clinic");
+    assertEquals(200, addOrganisation(anna, room, clinic.id()).status(), "an admin");
   }
 
   @Test

@@ -222,12 +222,27 @@ class CareNetworkInBrowserTest {
     assertEquals("true", tomsBrowser.attribute("#composer-text", "disabled"));
     assertTrue(
         tomsBrowser.attribute(".room-item[data-room='" + room + "']", "class").contains("revoked"));
+    // the partner no longer sees who the patient is
+    String item = ".room-item[data-room='" + room + "']";
+    tomsBrowser.waitForText("#room-title", "Patient – Einwilligung widerrufen");
+    tomsBrowser.waitForText(item + " .room-title", "Patient – Einwilligung widerrufen");
+    tomsBrowser.waitForText(".patient-line", "Angaben zur Person nach Widerruf verborgen");
+    assertTrue(!tomsBrowser.text(".room-head").contains("Musterfrau"));
+    assertTrue(!tomsBrowser.text(item).contains("Musterfrau"));
+    assertTrue(!tomsBrowser.present("#open-consent"), "no consent document to open");
     tomsBrowser.screenshot("revoked");
 
     tomsBrowser.driver().navigate().refresh();
     tomsBrowser.openRoom(room);
     tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
     assertTrue(!tomsBrowser.text(".messages").contains("Kompressionsstrümpfe"));
+    tomsBrowser.waitForText("#room-title", "Patient – Einwilligung widerrufen");
+    assertTrue(!tomsBrowser.text(".room-head").contains("Musterfrau"));
+    assertTrue(!tomsBrowser.text(item).contains("1941"));
+
+    // the practice still sees everything
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.waitForText(".patient-line", "Musterfrau, Erika");
   }
 
   @Test
@@ -266,6 +281,19 @@ class CareNetworkInBrowserTest {
       newcomer.type("#login-email", "leitung@sonnenhof.test");
       newcomer.type("#login-password", "ein langes Passwort");
       newcomer.click("#login-submit");
+      // the code lets them register, not read: the room waits for the practice's confirmation
+      newcomer.waitForText(
+          "#waiting .waiting-pending", "wartet auf die Bestätigung durch Praxis Dr. Weber");
+      assertTrue(!newcomer.present(".room-item[data-room='" + room + "']"));
+      newcomer.screenshot("waiting-for-confirmation");
+
+      annasBrowser.waitForText(".registration", "Petra Lind (leitung@sonnenhof.test)");
+      annasBrowser.screenshot("confirm-registration");
+      annasBrowser.click(".confirm-registration");
+      annasBrowser.waitForText(".invitations", "registriert und bestätigt");
+
+      newcomer.waitForText(".room-item[data-room='" + room + "']", "Überleitung Herr K.");
+      newcomer.waitForGone("#waiting .waiting-pending");
       newcomer.openRoom(room);
       newcomer.send("Guten Tag, wir übernehmen Herrn K. ab Freitag.");
       newcomer.waitForText(".message.own[data-state=sent] .content", "wir übernehmen");
