@@ -1,6 +1,7 @@
 package org.konsil.server.audit;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,13 +9,12 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.konsil.server.http.Rows;
@@ -23,9 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The append-only, hash-chained audit trail. {@link #record} writes in the caller's transaction, so
- * an event exists exactly when the change it describes does; each row's hash covers its fields and
- * the previous row's hash, so an edited or removed row breaks the chain from there on.
+ * The append-only, keyed audit trail. {@link #record} writes in the caller's transaction, so an
+ * event exists exactly when the change it describes does; each row carries an HMAC under a key that
+ * is not in the database over its id, its fields and the previous row's hash, so an edited, removed
+ * or moved row breaks the chain, and nobody without the key can seal it again. The head of the
+ * chain is anchored outside the database by {@link AuditAnchors}.
  */
 public final class AuditLog {
 
@@ -34,49 +36,99 @@ public final class AuditLog {
   /** Serialises writers of the chain; taken for the rest of the writing transaction. */
   private static final long CHAIN_LOCK = 0x4b6f6e73696cL;
 
+  private static final String INSERT =
+      "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_org_id, organisation_id,"
+          + " action, outcome, object_type, object_id, details, prev_hash, hash, scheme)"
+          + " VALUES (#{id}, #{at}, #{actor}, #{actorOrg}, #{org}, #{action}, #{outcome}, #{type},"
+          + " #{object}, #{details}, #{prev}, #{hash}, "
+          + AuditChain.KEYED
+          + ")";
+
+  private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
+  private final AuditChain chain;
+  private final Path anchorFile;
 
-  public AuditLog(Pool pool, Clock clock) {
+  public AuditLog(Vertx vertx, Pool pool, Clock clock, byte[] key, Path anchorFile) {
+    this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
+    this.chain = new AuditChain(key);
+    this.anchorFile = anchorFile;
   }
 
-  /** Appends the event inside the caller's transaction. */
+  /**
+   * Appends the event inside the caller's transaction. Under the chain lock the new row's id is the
+   * head's id plus one, so the keyed chain has no gaps and a missing id is a deleted row. The first
+   * keyed row after unkeyed ones is a genesis event that counts them.
+   */
   public Future<Void> record(SqlClient tx, AuditEvent event) {
     OffsetDateTime now = Times.now(clock);
     return tx.query("SELECT pg_advisory_xact_lock(" + CHAIN_LOCK + ")")
         .execute()
         .compose(
-            locked -> tx.query("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").execute())
+            locked ->
+                tx.query("SELECT id, hash, scheme FROM audit_events ORDER BY id DESC LIMIT 1")
+                    .execute())
         .compose(
             rows -> {
-              byte[] previous =
-                  rows.size() == 0 ? null : rows.iterator().next().getBuffer("hash").getBytes();
-              String details = event.details().encode();
-              byte[] hash = hash(previous, now, event, details);
-              Map<String, Object> p = new HashMap<>();
-              p.put("at", now);
-              p.put("actor", event.actorUserId());
-              p.put("actorOrg", event.actorOrganisationId());
-              p.put("org", event.organisationId());
-              p.put("action", event.action());
-              p.put("outcome", event.outcome());
-              p.put("type", event.objectType());
-              p.put("object", event.objectId());
-              p.put("details", details);
-              p.put("prev", previous == null ? null : Buffer.buffer(previous));
-              p.put("hash", Buffer.buffer(hash));
-              return SqlTemplate.forUpdate(
-                      tx,
-                      "INSERT INTO audit_events (occurred_at, actor_user_id, actor_org_id,"
-                          + " organisation_id, action, outcome, object_type, object_id, details,"
-                          + " prev_hash, hash) VALUES (#{at}, #{actor}, #{actorOrg}, #{org},"
-                          + " #{action}, #{outcome}, #{type}, #{object}, #{details}, #{prev},"
-                          + " #{hash})")
-                  .execute(p)
-                  .mapEmpty();
-            });
+              if (rows.size() == 0) {
+                return insert(tx, 1, null, now, event);
+              }
+              Row head = rows.iterator().next();
+              long headId = head.getLong("id");
+              byte[] headHash = head.getBuffer("hash").getBytes();
+              if (head.getShort("scheme") == AuditChain.KEYED) {
+                return insert(tx, headId + 1, headHash, now, event);
+              }
+              return tx.query("SELECT count(*) AS events FROM audit_events")
+                  .execute()
+                  .compose(
+                      counted ->
+                          insert(
+                              tx,
+                              headId + 1,
+                              headHash,
+                              now,
+                              genesis(counted.iterator().next().getLong("events"))))
+                  .compose(genesisHash -> insert(tx, headId + 2, genesisHash, now, event));
+            })
+        .mapEmpty();
+  }
+
+  /** Inserts one keyed row; answers its MAC, the next row's link. */
+  private Future<byte[]> insert(
+      SqlClient tx, long id, byte[] previous, OffsetDateTime at, AuditEvent event) {
+    String details = event.details().encode();
+    byte[] mac = chain.mac(id, previous, at, event, details);
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", id);
+    p.put("at", at);
+    p.put("actor", event.actorUserId());
+    p.put("actorOrg", event.actorOrganisationId());
+    p.put("org", event.organisationId());
+    p.put("action", event.action());
+    p.put("outcome", event.outcome());
+    p.put("type", event.objectType());
+    p.put("object", event.objectId());
+    p.put("details", details);
+    p.put("prev", previous == null ? null : Buffer.buffer(previous));
+    p.put("hash", Buffer.buffer(mac));
+    return SqlTemplate.forUpdate(tx, INSERT).execute(p).map(done -> mac);
+  }
+
+  /** The first keyed row after the unkeyed ones: "keyed from here", with how many came before. */
+  private static AuditEvent genesis(long legacyEvents) {
+    return new AuditEvent(
+        null,
+        null,
+        null,
+        AuditChain.GENESIS,
+        "success",
+        null,
+        null,
+        new JsonObject().put("legacyEvents", legacyEvents));
   }
 
   /** Appends an event in a transaction of its own, for refusals whose own work rolled back. */
@@ -100,62 +152,86 @@ public final class AuditLog {
         .map(rows -> new JsonArray(Rows.list(rows).stream().map(AuditLog::toJson).toList()));
   }
 
-  /** The outcome of walking the chain. */
-  public record Verification(long checked, Long firstBrokenId, String problem) {
+  /** A row (or an anchor line, without event id) that does not fit, and why. */
+  public record Problem(Long eventId, String description) {}
+
+  /**
+   * The outcome of walking the chain: how many events were checked, how many of them predate the
+   * key (the keyed chain starts at {@code keyedFromId}), how many anchors were checked, and the
+   * problems found (the first {@code problems().size()} of {@code problemCount}).
+   */
+  public record Verification(
+      long checked,
+      long legacyEvents,
+      Long keyedFromId,
+      boolean anchorFileFound,
+      int anchorsChecked,
+      List<Problem> problems,
+      long problemCount) {
+
     public boolean intact() {
-      return firstBrokenId == null;
+      return problemCount == 0;
+    }
+
+    /** The event of the first problem that names one, or null. */
+    public Long firstBrokenId() {
+      return problems.stream()
+          .map(Problem::eventId)
+          .filter(java.util.Objects::nonNull)
+          .findFirst()
+          .orElse(null);
     }
   }
 
-  /** Walks the whole chain in order and names the first row that does not fit. */
+  /** Walks the whole chain in order and checks it against its MACs and every anchor. */
   public Future<Verification> verify() {
-    return walk(0L, null, 0L);
+    return vertx
+        .executeBlocking(() -> AuditAnchors.read(anchorFile), false)
+        .compose(anchors -> new AuditVerifier(pool, chain, anchors).run());
   }
 
-  private Future<Verification> walk(long afterId, byte[] previous, long checked) {
-    return SqlTemplate.forQuery(
-            pool, "SELECT * FROM audit_events WHERE id > #{after} ORDER BY id LIMIT 1000")
-        .execute(Map.of("after", afterId))
-        .compose(
+  /** The anchor file that {@link #verify} checks. */
+  public Path anchorFile() {
+    return anchorFile;
+  }
+
+  /**
+   * Logs an error when the newest keyed row does not match its MAC under this node's key, most
+   * likely because the nodes of a cluster were given different keys.
+   */
+  public Future<Void> checkKey() {
+    return pool.query(
+            "SELECT * FROM audit_events WHERE scheme = "
+                + AuditChain.KEYED
+                + " ORDER BY id DESC LIMIT 1")
+        .execute()
+        .map(
             rows -> {
-              byte[] expectedPrevious = previous;
-              long count = checked;
-              long lastId = afterId;
               for (Row row : rows) {
-                long id = row.getLong("id");
-                byte[] prev =
+                byte[] previous =
                     row.getBuffer("prev_hash") == null
                         ? null
                         : row.getBuffer("prev_hash").getBytes();
-                if (!MessageDigest.isEqual(
-                    expectedPrevious == null ? new byte[0] : expectedPrevious,
-                    prev == null ? new byte[0] : prev)) {
-                  return Future.succeededFuture(
-                      new Verification(count, id, "does not follow the row before it"));
-                }
-                AuditEvent event = fromRow(row);
-                byte[] hash =
-                    hash(
-                        prev,
+                byte[] mac =
+                    chain.mac(
+                        row.getLong("id"),
+                        previous,
                         row.getOffsetDateTime("occurred_at"),
-                        event,
+                        fromRow(row),
                         row.getString("details"));
-                if (!MessageDigest.isEqual(hash, row.getBuffer("hash").getBytes())) {
-                  return Future.succeededFuture(
-                      new Verification(count, id, "its content does not match its hash"));
+                if (!MessageDigest.isEqual(mac, row.getBuffer("hash").getBytes())) {
+                  LOG.error(
+                      "the newest audit event {} does not match its MAC under this node's audit"
+                          + " key: every node needs the same KONSIL_AUDIT_KEY; run verify-audit",
+                      row.getLong("id"));
                 }
-                expectedPrevious = hash;
-                count++;
-                lastId = id;
               }
-              if (rows.size() < 1000) {
-                return Future.succeededFuture(new Verification(count, null, null));
-              }
-              return walk(lastId, expectedPrevious, count);
-            });
+              return (Void) null;
+            })
+        .onFailure(e -> LOG.warn("could not check the audit key: {}", e.toString()));
   }
 
-  private static AuditEvent fromRow(Row row) {
+  static AuditEvent fromRow(Row row) {
     return new AuditEvent(
         row.getUUID("actor_user_id"),
         row.getUUID("actor_org_id"),
@@ -182,28 +258,5 @@ public final class AuditLog {
 
   private static String str(UUID id) {
     return id == null ? null : id.toString();
-  }
-
-  /** SHA-256 over the previous hash and the row's fields, one per line, in a fixed order. */
-  static byte[] hash(byte[] previous, OffsetDateTime at, AuditEvent event, String details) {
-    String canonical =
-        String.join(
-            "\n",
-            previous == null ? "" : HexFormat.of().formatHex(previous),
-            Times.iso(at),
-            String.valueOf(event.actorUserId()),
-            String.valueOf(event.actorOrganisationId()),
-            String.valueOf(event.organisationId()),
-            event.action(),
-            event.outcome(),
-            String.valueOf(event.objectType()),
-            String.valueOf(event.objectId()),
-            details);
-    try {
-      return MessageDigest.getInstance("SHA-256")
-          .digest(canonical.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
   }
 }

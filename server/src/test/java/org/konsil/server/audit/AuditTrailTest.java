@@ -8,12 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.accounts.Secrets;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilProcess;
@@ -22,10 +28,20 @@ import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestDatabase;
 
-/** The audit trail: written with the changes it describes, append-only, and hash-chained. */
+/**
+ * The audit trail: written with the changes it describes, append-only, keyed and anchored; each way
+ * of tampering with it is named by verify-audit.
+ */
 class AuditTrailTest {
 
-  @RegisterExtension static KonsilServer server = new KonsilServer();
+  /** Anchors are written when a test asks for one, and at shutdown; the timer stays out of it. */
+  @RegisterExtension
+  static KonsilServer server =
+      new KonsilServer().with("KONSIL_AUDIT_ANCHOR_INTERVAL_SECONDS", "3600");
+
+  static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+  static boolean kept;
 
   static List<String> actions(JsonArray events) {
     return events.stream().map(e -> ((JsonObject) e).getString("action")).toList();
@@ -82,49 +98,260 @@ class AuditTrailTest {
         server.api().get("/api/v1/audit-events?limit=0", anna.accessToken()).code());
   }
 
-  @Test
-  void rowsCannotBeChangedAndAnEditedRowIsFoundByTheChainCheck() throws Exception {
+  /** The anchor file of this server: only the tests write anchors, and shutdown does. */
+  static Path anchorFile() {
+    return server.dataDir().resolve("audit-anchors");
+  }
+
+  static long newest() {
+    return server.count("SELECT max(id) FROM audit_events");
+  }
+
+  static AuditLog.Verification verify() {
+    return KonsilServer.await(server.wiring().audit().verify());
+  }
+
+  static void anchor() {
+    KonsilServer.await(server.wiring().auditAnchors().anchor());
+  }
+
+  /** A few events: an organisation with its admin, a login and two patients. */
+  static void someEvents() {
     TestOrg clinic = server.organisation("clinic");
     Session admin = server.login(clinic.admin());
     server.patient(admin, "Kette");
-    AuditLog.Verification intact = KonsilServer.await(server.wiring().audit().verify());
-    assertTrue(intact.intact(), "intact before: " + intact.problem());
-    assertTrue(intact.checked() > 0);
+    server.patient(admin, "Glied");
+  }
 
+  /** Changes rows behind the server's back, with the append-only triggers off. */
+  static void tamper(String sql) {
+    TestDatabase.execute(
+        server.database(),
+        "ALTER TABLE audit_events DISABLE TRIGGER USER; "
+            + sql
+            + "; ALTER TABLE audit_events ENABLE TRIGGER USER");
+  }
+
+  /**
+   * Keeps a copy of the chain as it is now, in a schema of its own beside Konsil's; it is put back
+   * after the test.
+   */
+  static void keep() {
+    TestDatabase.execute(
+        server.database(),
+        "CREATE SCHEMA IF NOT EXISTS kept; DROP TABLE IF EXISTS kept.audit_events;"
+            + " CREATE TABLE kept.audit_events AS SELECT * FROM audit_events");
+    kept = true;
+  }
+
+  /** Each test leaves an intact chain for the next. */
+  @AfterEach
+  void putTheChainBack() {
+    if (kept) {
+      tamper(
+          "DELETE FROM audit_events; INSERT INTO audit_events SELECT * FROM kept.audit_events;"
+              + " DROP TABLE kept.audit_events");
+      kept = false;
+    }
+    AuditLog.Verification result = verify();
+    assertTrue(result.intact(), () -> "put back intact: " + result.problems());
+  }
+
+  /** verify-audit as the operator runs it, in a JVM of its own. */
+  static String verifyAuditCommand() throws Exception {
+    Map<String, String> env = new HashMap<>();
+    for (String name :
+        List.of("KONSIL_DATABASE_URL", "KONSIL_DATABASE_MIGRATION_URL", "KONSIL_DATA_DIR")) {
+      if (server.env(name) != null) {
+        env.put(name, server.env(name));
+      }
+    }
+    try (KonsilProcess cli =
+        KonsilProcess.start(env, Files.createTempDirectory("konsil-cli"), "verify-audit")) {
+      return cli.outputAfterExit(60);
+    }
+  }
+
+  static boolean has(AuditLog.Verification result, long eventId, String text) {
+    return result.problems().stream()
+        .anyMatch(p -> Long.valueOf(eventId).equals(p.eventId()) && p.description().contains(text));
+  }
+
+  @Test
+  void anIntactChainPassesWithEveryAnchorChecked() throws Exception {
+    someEvents();
+    anchor();
+    someEvents();
+    anchor();
+    int lines = AuditRows.anchorLines(anchorFile()).size();
+    anchor();
+    assertEquals(
+        lines,
+        AuditRows.anchorLines(anchorFile()).size(),
+        "no new anchor while the head is the same");
+
+    AuditLog.Verification result = verify();
+    assertTrue(result.intact(), () -> result.problems().toString());
+    assertEquals(server.count("SELECT count(*) FROM audit_events"), result.checked());
+    assertEquals(0, result.legacyEvents(), "a new installation is keyed from its first event");
+    assertTrue(result.anchorFileFound());
+    assertEquals(lines, result.anchorsChecked());
+    assertTrue(lines >= 2, "anchors: " + lines);
+
+    String output = verifyAuditCommand();
+    assertTrue(output.contains("(exit 0)"), output);
+    assertTrue(
+        output.contains("The audit trail is intact: " + result.checked() + " events checked."),
+        output);
+    assertTrue(output.contains("Anchors checked against the chain: " + lines + " ("), output);
+  }
+
+  @Test
+  void anEditedRowIsNamedByItsMac() throws Exception {
+    someEvents();
+    long victim = server.count("SELECT max(id) FROM audit_events WHERE action = 'patient.created'");
+    someEvents();
     assertThrows(
         IllegalStateException.class,
         () -> TestDatabase.execute(server.database(), "DELETE FROM audit_events"),
         "append-only");
-    long victim = server.count("SELECT min(id) FROM audit_events WHERE action = 'patient.created'");
-    TestDatabase.execute(
-        server.database(),
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update;"
-            + " UPDATE audit_events SET outcome = 'denied' WHERE id = "
-            + victim
-            + ";"
-            + " ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update;");
-    AuditLog.Verification broken = KonsilServer.await(server.wiring().audit().verify());
-    assertFalse(broken.intact());
-    assertEquals(victim, broken.firstBrokenId());
+    keep();
+    tamper("UPDATE audit_events SET outcome = 'denied' WHERE id = " + victim);
 
-    // the operator's command says the same
-    Map<String, String> env = new HashMap<>();
-    env.put("KONSIL_DATABASE_URL", TestDatabase.url(server.database()));
-    env.put("KONSIL_DATA_DIR", server.dataDir().toString());
-    try (KonsilProcess cli =
-        KonsilProcess.start(env, Files.createTempDirectory("konsil-cli"), "verify-audit")) {
-      String output = cli.outputAfterExit(60);
-      assertTrue(output.contains("(exit 1)"), output);
-      assertTrue(output.contains("broken at event " + victim), output);
+    AuditLog.Verification result = verify();
+    assertFalse(result.intact());
+    assertEquals(1, result.problemCount(), () -> result.problems().toString());
+    assertEquals(victim, result.firstBrokenId());
+    assertTrue(
+        has(result, victim, "its content does not match its MAC"), result.problems()::toString);
+
+    String output = verifyAuditCommand();
+    assertTrue(output.contains("(exit 1)"), output);
+    assertTrue(
+        output.contains(
+            "The audit trail is broken at event "
+                + victim
+                + ": its content does not match its MAC"),
+        output);
+  }
+
+  @Test
+  void aDeletedRowInTheMiddleIsNamedAsMissing() {
+    someEvents();
+    someEvents();
+    long victim = newest() - 2;
+    keep();
+    tamper("DELETE FROM audit_events WHERE id = " + victim);
+
+    AuditLog.Verification result = verify();
+    assertEquals(1, result.problemCount(), () -> result.problems().toString());
+    assertTrue(
+        has(result, victim + 1, "event " + victim + " before it is missing (deleted)"),
+        result.problems()::toString);
+  }
+
+  @Test
+  void deletedNewestRowsAreFoundByTheAnchor() throws Exception {
+    someEvents();
+    anchor();
+    long anchored = newest();
+    List<String> anchors = AuditRows.anchorLines(anchorFile());
+    String last = anchors.get(anchors.size() - 1);
+    assertTrue(last.contains(" event=" + anchored + " "), last);
+    assertTrue(last.endsWith(" count=" + server.count("SELECT count(*) FROM audit_events")), last);
+    assertTrue(last.startsWith(server.clock.instant() + " "), "the injected clock: " + last);
+    keep();
+    tamper("DELETE FROM audit_events WHERE id > " + (anchored - 2));
+
+    AuditLog.Verification result = verify();
+    assertFalse(result.intact());
+    assertTrue(has(result, anchored, "newest events deleted"), () -> result.problems().toString());
+    assertTrue(
+        result.problems().stream().allMatch(p -> p.description().contains("newest events deleted")),
+        () ->
+            "what is left is a consistent chain, only the anchor finds the cut: "
+                + result.problems());
+
+    String output = verifyAuditCommand();
+    assertTrue(output.contains("(exit 1)"), output);
+    assertTrue(output.contains("broken at event " + anchored + ": it was anchored at"), output);
+    assertTrue(
+        output.contains("Anchors checked against the chain: " + anchors.size() + " ("), output);
+  }
+
+  @Test
+  void swappedRowsAreNamedAsReordered() {
+    someEvents();
+    someEvents();
+    long first = newest() - 3;
+    keep();
+    tamper(
+        "UPDATE audit_events SET id = -1 WHERE id = "
+            + first
+            + "; UPDATE audit_events SET id = "
+            + first
+            + " WHERE id = "
+            + (first + 1)
+            + "; UPDATE audit_events SET id = "
+            + (first + 1)
+            + " WHERE id = -1");
+
+    AuditLog.Verification result = verify();
+    assertEquals(first, result.firstBrokenId());
+    assertTrue(
+        has(
+            result,
+            first + 1,
+            "it follows event "
+                + (first - 1)
+                + " instead of event "
+                + first
+                + " (events swapped or reordered)"),
+        result.problems()::toString);
+  }
+
+  @Test
+  void aChainResealedWithAnotherKeyFailsAtEveryRow() throws Exception {
+    someEvents();
+    anchor();
+    long rows = server.count("SELECT count(*) FROM audit_events");
+    long firstId = server.count("SELECT min(id) FROM audit_events");
+    keep();
+    AuditRows.resealWith(server.database(), Secrets.randomBytes(32));
+
+    AuditLog.Verification result = verify();
+    assertTrue(result.problemCount() > rows, "every row and the anchors: " + result.problemCount());
+    assertEquals(firstId, result.firstBrokenId());
+    assertTrue(
+        has(result, firstId, "its content does not match its MAC"), result.problems()::toString);
+    assertTrue(
+        result.problems().stream()
+            .noneMatch(
+                p -> p.description().contains("follow") || p.description().contains("missing")),
+        () -> "the links fit, only the MACs and anchors do not: " + result.problems());
+    assertTrue(
+        result.problems().stream().anyMatch(p -> p.description().contains("replaced or re-sealed")),
+        () -> "the anchors see another hash: " + result.problems());
+  }
+
+  @Test
+  void theHeadIsAnchoredAtShutdownAndTheKeyIsKeptOwnerOnly() throws Exception {
+    someEvents();
+    long head = newest();
+    Path keyFile = server.dataDir().resolve("audit-key");
+    String key = Files.readString(keyFile);
+    server.stop();
+    try {
+      List<String> anchors = AuditRows.anchorLines(anchorFile());
+      String last = anchors.get(anchors.size() - 1);
+      assertTrue(last.contains(" event=" + head + " "), "the shutdown anchor: " + last);
+      assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(anchorFile()));
+      assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(keyFile));
+    } finally {
+      server.start();
     }
-    // put it back, so that the class leaves an intact chain
-    TestDatabase.execute(
-        server.database(),
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update;"
-            + " UPDATE audit_events SET outcome = 'success' WHERE id = "
-            + victim
-            + ";"
-            + " ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update;");
-    assertTrue(KonsilServer.await(server.wiring().audit().verify()).intact());
+    assertEquals(key, Files.readString(keyFile), "the key is made once");
+    someEvents();
+    assertTrue(verify().intact(), "the restarted node seals with the same key");
   }
 }
