@@ -91,6 +91,12 @@ public final class TestDatabase {
     return format(embedded.roles().application().withDatabase(database.database()));
   }
 
+  /** The embedded PostgreSQL all test databases live in. */
+  public static EmbeddedDatabase embedded() {
+    server();
+    return embedded;
+  }
+
   /** The database's superuser, for tests that look behind the server's back. */
   public static DatabaseSettings superuser(DatabaseSettings database) {
     return embedded.superuser().withDatabase(database.database());
