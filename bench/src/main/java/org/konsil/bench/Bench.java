@@ -23,6 +23,7 @@ public final class Bench {
   private final List<JsonObject> runs = new ArrayList<>();
   private final List<JsonObject> withoutDatabase = new ArrayList<>();
   private final List<Double> pgCeiling = new ArrayList<>();
+  private JsonObject database = new JsonObject();
 
   private Bench(BenchOptions options) {
     this.options = options;
@@ -58,6 +59,14 @@ public final class Bench {
           options.url().isPresent()
               ? List.of(options.url().get())
               : sut.startNodes(options.nodes(), false);
+      // read back from the running database, never assumed
+      org.konsil.db.DurabilitySettings durability =
+          org.konsil.db.DurabilitySettings.read(sut.database());
+      database =
+          new JsonObject()
+              .put("fsync", durability.fsync())
+              .put("synchronousCommit", durability.synchronousCommit())
+              .put("fullPageWrites", durability.fullPageWrites());
       List<Seeder.Org> orgs =
           Seeder.seed(sut.environment(), "main", options.rooms(), options.members());
       List<Seeder.Org> idleOrgs =
@@ -251,6 +260,7 @@ public final class Bench {
             .put("openRate", options.openRate())
             .put("idleConnections", options.idle())
             .put("machine", machine())
+            .put("database", database)
             .put("medians", medians)
             .put("allRuns", new JsonArray(runs))
             .put("databaseOffRuns", new JsonArray(withoutDatabase))

@@ -32,6 +32,15 @@ final class Markdown {
             machine.getString("cpu", "?"),
             machine.getString("memory", "?"),
             machine.getString("java")));
+    JsonObject database = report.getJsonObject("database", new JsonObject());
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Database settings, read back from the running PostgreSQL: fsync=%s,"
+                + " synchronous_commit=%s, full_page_writes=%s.%n%n",
+            database.getString("fsync", "?"),
+            database.getString("synchronousCommit", "?"),
+            database.getString("fullPageWrites", "?")));
     out.append("| figure | median | target |\n|---|---:|---|\n");
     row(out, "connections (active)", m.getDouble("connections", (double) 0), "%.0f", "");
     row(

@@ -52,6 +52,11 @@ class BenchSmokeTest {
           phase);
     }
     assertEquals(9.0, medians.getDouble("connections"));
+    // the settings the figures ran on, as the running database reported them
+    assertEquals("on", report.getJsonObject("database").getString("fsync"));
+    assertEquals("on", report.getJsonObject("database").getString("synchronousCommit"));
+    assertTrue(
+        Files.readString(out.resolve("small-1node.md")).contains("fsync=on, synchronous_commit=on"));
     assertTrue(Files.readString(out.resolve("small-1node.md")).contains("closed loop"));
     assertTrue(Files.size(out.resolve("small-1node.json")) > 0);
   }
