@@ -27,6 +27,8 @@ final class SystemUnderTest implements AutoCloseable {
 
   static final String JWT_SECRET =
       Base64.getEncoder().encodeToString("konsil benchmark signing secret, 32+ bytes".getBytes());
+  static final String CLUSTER_STORE_PASSWORD = "konsil benchmark cluster store";
+  static final String CLUSTER_SECRET = "konsil benchmark cluster secret, 32+ characters";
 
   private final Path work;
   private final EmbeddedDatabase database;
@@ -109,6 +111,51 @@ final class SystemUnderTest implements AutoCloseable {
     return env;
   }
 
+  /**
+   * The key store both nodes share for the event bus's mutual TLS, made once with the JDK's keytool
+   * as operations.md tells operators to.
+   */
+  private Path clusterKeyStore() throws IOException {
+    Path file = work.resolve("cluster.p12");
+    if (Files.exists(file)) {
+      return file;
+    }
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "konsil-cluster",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=konsil-cluster",
+                "-validity",
+                "30",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                file.toString(),
+                "-storepass",
+                CLUSTER_STORE_PASSWORD,
+                "-keypass",
+                CLUSTER_STORE_PASSWORD)
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(keytool.getInputStream().readAllBytes());
+    try {
+      if (keytool.waitFor() != 0) {
+        throw new IOException("keytool failed: " + output);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making the cluster key store", e);
+    }
+    return file;
+  }
+
   /** Starts Konsil nodes (two form a Hazelcast cluster on loopback); answers their URLs. */
   List<String> startNodes(int count, boolean withoutDatabase) throws IOException {
     stopNodes();
@@ -124,6 +171,9 @@ final class SystemUnderTest implements AutoCloseable {
         env.put("KONSIL_CLUSTER", "hazelcast");
         env.put("KONSIL_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
         env.put("KONSIL_CLUSTER_MEMBERS", members);
+        env.put("KONSIL_CLUSTER_KEYSTORE", clusterKeyStore().toString());
+        env.put("KONSIL_CLUSTER_KEYSTORE_PASSWORD", CLUSTER_STORE_PASSWORD);
+        env.put("KONSIL_CLUSTER_SECRET", CLUSTER_SECRET);
       }
       if (withoutDatabase) {
         env.put("KONSIL_BENCH_WITHOUT_DATABASE", "true");

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.ClusterKeys;
 import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.TestDatabase;
@@ -30,11 +31,15 @@ class ClusterTest {
   static final int HAZELCAST_A = KonsilServer.freePort();
   static final int HAZELCAST_B = KonsilServer.freePort();
   static final String MEMBERS = "127.0.0.1:" + HAZELCAST_A + ",127.0.0.1:" + HAZELCAST_B;
+  static final java.nio.file.Path KEY_STORE = ClusterKeys.keyStore();
 
   @RegisterExtension
   static KonsilServer nodeA =
       new KonsilServer()
           .with("KONSIL_CLUSTER", "hazelcast")
+          .with("KONSIL_CLUSTER_KEYSTORE", KEY_STORE.toString())
+          .with("KONSIL_CLUSTER_KEYSTORE_PASSWORD", ClusterKeys.PASSWORD)
+          .with("KONSIL_CLUSTER_SECRET", ClusterKeys.SECRET)
           .with("KONSIL_CLUSTER_HOST", "127.0.0.1")
           .with("KONSIL_CLUSTER_PORT", Integer.toString(HAZELCAST_A))
           .with("KONSIL_CLUSTER_MEMBERS", MEMBERS);
@@ -76,6 +81,9 @@ class ClusterTest {
     env.put("KONSIL_CLUSTER_HOST", "127.0.0.1");
     env.put("KONSIL_CLUSTER_PORT", Integer.toString(HAZELCAST_B));
     env.put("KONSIL_CLUSTER_MEMBERS", MEMBERS);
+    env.put("KONSIL_CLUSTER_KEYSTORE", KEY_STORE.toString());
+    env.put("KONSIL_CLUSTER_KEYSTORE_PASSWORD", ClusterKeys.PASSWORD);
+    env.put("KONSIL_CLUSTER_SECRET", ClusterKeys.SECRET);
     KonsilProcess process = KonsilProcess.start(env, Files.createTempDirectory("konsil-work-b"));
     process.awaitLine("Konsil listens on", 120);
     process.awaitLine("Members {size:2", 60);

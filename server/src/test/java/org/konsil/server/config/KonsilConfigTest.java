@@ -77,13 +77,45 @@ class KonsilConfigTest {
                     "KONSIL_DATABASE_URL", "postgresql://konsil@db:5432/konsil",
                     "KONSIL_CLUSTER", "hazelcast",
                     "KONSIL_CLUSTER_HOST", "10.0.0.11",
-                    "KONSIL_CLUSTER_MEMBERS", "10.0.0.11:5701, 10.0.0.12:5701 ,"))
+                    "KONSIL_CLUSTER_MEMBERS", "10.0.0.11:5701, 10.0.0.12:5701 ,",
+                    "KONSIL_CLUSTER_KEYSTORE", "/etc/konsil/cluster.p12",
+                    "KONSIL_CLUSTER_KEYSTORE_PASSWORD", "store password",
+                    "KONSIL_CLUSTER_SECRET", "x".repeat(32)))
             .cluster()
             .orElseThrow();
     assertEquals("10.0.0.11", cluster.host());
     assertEquals(5701, cluster.port());
     assertEquals(java.util.List.of("10.0.0.11:5701", "10.0.0.12:5701"), cluster.members());
     assertEquals(0, cluster.eventBusPort());
+    assertEquals(java.nio.file.Path.of("/etc/konsil/cluster.p12"), cluster.keyStore());
+    assertEquals(cluster.keyStore(), cluster.trustStore(), "the key store trusts itself");
+  }
+
+  @Test
+  void clusteringNeedsAKeyStoreAndALongEnoughSecret() {
+    Map<String, String> base =
+        Map.of(
+            "KONSIL_DATABASE_URL", "postgresql://konsil@db:5432/konsil",
+            "KONSIL_CLUSTER", "hazelcast",
+            "KONSIL_CLUSTER_KEYSTORE", "/etc/konsil/cluster.p12",
+            "KONSIL_CLUSTER_KEYSTORE_PASSWORD", "store password",
+            "KONSIL_CLUSTER_SECRET", "x".repeat(32));
+    for (String missing :
+        new String[] {
+          "KONSIL_CLUSTER_KEYSTORE", "KONSIL_CLUSTER_KEYSTORE_PASSWORD", "KONSIL_CLUSTER_SECRET"
+        }) {
+      Map<String, String> env = new java.util.HashMap<>(base);
+      env.remove(missing);
+      IllegalArgumentException refused =
+          assertThrows(IllegalArgumentException.class, () -> KonsilConfig.from(env));
+      assertTrue(refused.getMessage().contains(missing), refused.getMessage());
+    }
+    Map<String, String> shortSecret = new java.util.HashMap<>(base);
+    shortSecret.put("KONSIL_CLUSTER_SECRET", "x".repeat(31));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> KonsilConfig.from(shortSecret))
+            .getMessage()
+            .contains("KONSIL_CLUSTER_SECRET"));
   }
 
   @Test
