@@ -97,4 +97,6 @@ export function withholdIdentity(state, roomId) {
   if (!room || !room.patient || room.patient.organisationId === state.user.organisation.id) return;
   room.identityWithheld = true;
   room.patient = { id: room.patient.id, organisationId: room.patient.organisationId };
+  // the title of a patient room names the patient: nothing of it stays in memory either
+  room.title = null;
 }

@@ -56,7 +56,8 @@ class BenchSmokeTest {
     assertEquals("on", report.getJsonObject("database").getString("fsync"));
     assertEquals("on", report.getJsonObject("database").getString("synchronousCommit"));
     assertTrue(
-        Files.readString(out.resolve("small-1node.md")).contains("fsync=on, synchronous_commit=on"));
+        Files.readString(out.resolve("small-1node.md"))
+            .contains("fsync=on, synchronous_commit=on"));
     assertTrue(Files.readString(out.resolve("small-1node.md")).contains("closed loop"));
     assertTrue(Files.size(out.resolve("small-1node.json")) > 0);
   }

@@ -54,6 +54,70 @@ public final class Migrations {
     }
   }
 
+  /**
+   * The rights the application role has beyond what the server needs, as the database reports them
+   * to that role itself (memberships and grants to PUBLIC count): empty when it is as narrow as it
+   * should be. Blocking.
+   */
+  public static java.util.List<String> excessRights(
+      DatabaseSettings application, String ownerRole) {
+    java.util.List<String> excess = new java.util.ArrayList<>();
+    try (Connection c =
+            DriverManager.getConnection(
+                application.jdbcUrl(), application.user(), application.password());
+        Statement s = c.createStatement();
+        var rows =
+            s.executeQuery(
+                "SELECT r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb,"
+                    + " r.rolreplication,"
+                    + " pg_has_role(current_user, "
+                    + quoteLiteral(ownerRole)
+                    + ", 'MEMBER') AND current_user <> "
+                    + quoteLiteral(ownerRole)
+                    + ","
+                    + " has_table_privilege('"
+                    + APPEND_ONLY_TABLE
+                    + "', 'UPDATE'),"
+                    + " has_table_privilege('"
+                    + APPEND_ONLY_TABLE
+                    + "', 'DELETE'),"
+                    + " has_table_privilege('"
+                    + APPEND_ONLY_TABLE
+                    + "', 'TRUNCATE'),"
+                    + " has_table_privilege('"
+                    + APPEND_ONLY_TABLE
+                    + "', 'TRIGGER'),"
+                    + " has_schema_privilege('public', 'CREATE')"
+                    + " FROM pg_roles r WHERE r.rolname = current_user")) {
+      rows.next();
+      String[] names = {
+        "superuser",
+        "bypasses row security",
+        "creates roles",
+        "creates databases",
+        "replication",
+        "member of " + ownerRole,
+        "UPDATE on " + APPEND_ONLY_TABLE,
+        "DELETE on " + APPEND_ONLY_TABLE,
+        "TRUNCATE on " + APPEND_ONLY_TABLE,
+        "TRIGGER on " + APPEND_ONLY_TABLE,
+        "CREATE in schema public"
+      };
+      for (int i = 0; i < names.length; i++) {
+        if (rows.getBoolean(i + 1)) {
+          excess.add(names[i]);
+        }
+      }
+      return excess;
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read the application role's rights", e);
+    }
+  }
+
+  private static String quoteLiteral(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+
   static String quoteIdentifier(String name) {
     return "\"" + name.replace("\"", "\"\"") + "\"";
   }

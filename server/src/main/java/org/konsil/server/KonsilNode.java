@@ -11,6 +11,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.konsil.db.DatabaseRoles;
@@ -95,6 +96,8 @@ public final class KonsilNode implements AutoCloseable {
     }
     DatabaseSettings database = roles.application();
     try {
+      // before anything is written: a database that may lose commits is not migrated either
+      requireDurability(config, database);
       int applied = Migrations.migrate(roles.owner());
       LOG.info(
           "database {} is at the newest schema ({} migrations applied now)",
@@ -107,8 +110,16 @@ public final class KonsilNode implements AutoCloseable {
             database.user());
       } else {
         Migrations.grantApplicationRole(roles.owner(), database.user());
+        List<String> excess = Migrations.excessRights(database, roles.owner().user());
+        if (!excess.isEmpty()) {
+          throw new IllegalStateException(
+              "the application role "
+                  + database.user()
+                  + " has more rights than Konsil needs ("
+                  + String.join(", ", excess)
+                  + "); take them away (docs/operations.md, An external PostgreSQL)");
+        }
       }
-      requireDurability(config, database);
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Vertx vertx = vertx(config, metrics);
       Pool pool =
@@ -216,7 +227,8 @@ public final class KonsilNode implements AutoCloseable {
     LOG.info("stopping Konsil");
     try {
       if (serving) {
-        wiring.stop().await(config.shutdownGrace().toSeconds() + 10, TimeUnit.SECONDS);
+        // running requests, then the messages being stored, may each take the grace time
+        wiring.stop().await(2 * config.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
       }
       pool.close().await(10, TimeUnit.SECONDS);
       vertx.close().await(10, TimeUnit.SECONDS);

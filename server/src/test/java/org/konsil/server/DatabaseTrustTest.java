@@ -121,6 +121,30 @@ class DatabaseTrustTest {
     }
   }
 
+  @Test
+  void konsilRefusesAnApplicationRoleThatCouldRewriteTheAuditTrail() throws Exception {
+    DatabaseSettings database = TestDatabase.fresh();
+    // a grant to everyone reaches the application role too
+    TestDatabase.execute(database, "GRANT UPDATE, DELETE ON audit_events TO PUBLIC");
+    Map<String, String> env = new HashMap<>();
+    env.put("KONSIL_DATABASE_URL", TestDatabase.applicationUrl(database));
+    env.put("KONSIL_DATABASE_MIGRATION_URL", TestDatabase.url(database));
+    env.put("KONSIL_HTTP_PORT", "0");
+    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-rights").toString());
+    IllegalStateException refused =
+        assertThrows(
+            IllegalStateException.class,
+            () -> KonsilNode.start(KonsilConfig.from(env), Clock.systemUTC()).close());
+    assertTrue(
+        refused.getMessage().contains("UPDATE on audit_events, DELETE on audit_events"),
+        refused.getMessage());
+
+    TestDatabase.execute(database, "REVOKE UPDATE, DELETE ON audit_events FROM PUBLIC");
+    try (KonsilNode node = KonsilNode.start(KonsilConfig.from(env), Clock.systemUTC())) {
+      assertEquals(EmbeddedDatabase.APP_ROLE, node.database().user());
+    }
+  }
+
   private static String show(Statement s, String name) throws SQLException {
     try (var rows = s.executeQuery("SHOW " + name)) {
       rows.next();
