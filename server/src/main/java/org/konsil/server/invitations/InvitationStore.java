@@ -125,13 +125,14 @@ final class InvitationStore {
         .mapEmpty();
   }
 
-  /** What a code is (no lock: a cheap first check). */
+  /** What a typed code is: still usable, used to register already, or wrong or expired. */
   enum CodeState {
     USABLE,
     REDEEMED,
     INVALID
   }
 
+  /** What the code is (no lock: a cheap first check before the password is hashed). */
   Future<CodeState> codeState(SqlClient client, byte[] hash, OffsetDateTime now) {
     return SqlTemplate.forQuery(
             client,

@@ -276,14 +276,13 @@ public final class RoomService {
                                                                 tx, user, pending, confirm))
                                                     .map(
                                                         done ->
-                                                            new Object[] {
-                                                              pending, room.getLong("last_seq")
-                                                            })))))
+                                                            new Decided(
+                                                                pending,
+                                                                room.getLong("last_seq")))))))
         .compose(
             decided -> {
-              InvitationService.PendingRegistration pending =
-                  (InvitationService.PendingRegistration) decided[0];
-              long lastSeq = (Long) decided[1];
+              InvitationService.PendingRegistration pending = decided.registration();
+              long lastSeq = decided.lastSeq();
               Future<Void> announced =
                   confirm
                       ? store
@@ -297,6 +296,9 @@ public final class RoomService {
                   done -> invitations.shown(invitationId, user.organisationId()));
             });
   }
+
+  /** A registration answered in a transaction, and the room's last sequence number then. */
+  private record Decided(InvitationService.PendingRegistration registration, long lastSeq) {}
 
   /** Makes a confirmed organisation a member (it may be one already, added by hand meanwhile). */
   private Future<Void> admit(
