@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.bouncycastle.util.encoders.Base32;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
@@ -70,48 +71,106 @@ public final class AccountService {
 
   /** Step one of a login. Answers with tokens, or with a challenge for the second factor. */
   public Future<JsonObject> login(String email, String password, String address) {
-    refuseThrottledAddress(address);
-    return store
-        .credentialsByEmail(pool, email)
-        .compose(
-            user -> {
-              if (user == null || user.passwordHash() == null) {
-                String key = email.toLowerCase(Locale.ROOT);
-                long locked = unknownAccounts.retryAfterSeconds(key);
-                if (locked > 0) {
-                  throw accountLocked(locked);
-                }
-                return vertx
-                    .executeBlocking(
-                        () -> {
-                          hasher.burnTime(password);
-                          return null;
-                        })
-                    .compose(
-                        nothing ->
-                            answerLate(
-                                unknownAccounts.recordFailure(key), invalidCredentials(), address));
-              }
-              refuseLocked(user);
-              return vertx
-                  .executeBlocking(() -> hasher.verify(password, user.passwordHash()))
-                  .compose(
-                      matches -> {
-                        if (!matches) {
-                          return failLogin(user, address);
-                        }
-                        refuseInactive(user);
-                        // The count of failures is cleared only by a complete login, so that
-                        // wrong second-factor codes after a right password add up to the lock.
-                        return afterPassword(user);
-                      });
-            });
+    return countedForAddress(address, () -> checkPassword(email, password));
   }
 
   /** Step two of a login with a second factor: a TOTP code or an unused recovery code. */
   public Future<JsonObject> completeSecondFactor(
       String challenge, String code, String recoveryCode, String address) {
-    refuseThrottledAddress(address);
+    return countedForAddress(address, () -> checkSecondFactor(challenge, code, recoveryCode));
+  }
+
+  /**
+   * What a checked password or code led to, decided in the transaction that holds the user's row
+   * lock: guesses sent at once are counted one after the other and stop at the lock.
+   */
+  private sealed interface Outcome permits Refused, Challenged, Opened {}
+
+  /** A wrong guess, counted: {@code failures} of the account so far, the lock's included. */
+  private record Refused(int failures, ApiException refusal) implements Outcome {}
+
+  private record Challenged(String challenge) implements Outcome {}
+
+  private record Opened(
+      UUID userId, UUID organisationId, UUID sessionId, String refreshToken, OffsetDateTime at)
+      implements Outcome {}
+
+  private Future<JsonObject> checkPassword(String email, String password) {
+    return store
+        .credentialsByEmail(pool, email)
+        .compose(
+            user -> {
+              if (user == null || user.passwordHash() == null) {
+                return failUnknownAccount(email.toLowerCase(Locale.ROOT), password);
+              }
+              // Spares the hash while locked; the lock is looked at again under the row lock.
+              refuseLocked(user);
+              return vertx
+                  .executeBlocking(() -> hasher.verify(password, user.passwordHash()))
+                  .compose(
+                      matches ->
+                          pool.withTransaction(
+                              tx ->
+                                  store
+                                      .credentialsById(tx, user.id(), true)
+                                      .compose(
+                                          current ->
+                                              afterPasswordCheck(
+                                                  tx, current, matches, user.passwordHash()))))
+                  .compose(this::answer);
+            });
+  }
+
+  /**
+   * Decides under the row lock: a guess that comes in after the lock answers 429 whether it was
+   * right or wrong, and a password checked against a hash that has changed since counts as wrong.
+   */
+  private Future<Outcome> afterPasswordCheck(
+      SqlClient tx, AccountStore.Credentials user, boolean matches, String checkedHash) {
+    if (user == null) {
+      return Future.succeededFuture(new Refused(1, invalidCredentials()));
+    }
+    refuseLocked(user);
+    if (!matches || !checkedHash.equals(user.passwordHash())) {
+      return countFailure(tx, user, invalidCredentials());
+    }
+    refuseInactive(user);
+    // The count of failures is cleared only by a complete login, so that wrong second-factor codes
+    // after a right password add up to the lock.
+    if (user.totpEnabled()) {
+      String challenge =
+          tokens.issue(
+              new AccessTokens.Claims(
+                  user.id(), null, user.organisationId(), AccessTokens.Purpose.SECOND_FACTOR),
+              CHALLENGE_TTL);
+      return Future.succeededFuture(new Challenged(challenge));
+    }
+    return startSession(tx, user);
+  }
+
+  /** An e-mail address without an account fails and locks like one with an account. */
+  private Future<JsonObject> failUnknownAccount(String key, String password) {
+    long locked = unknownAccounts.retryAfterSeconds(key);
+    if (locked > 0) {
+      throw accountLocked(locked);
+    }
+    return vertx
+        .executeBlocking(
+            () -> {
+              hasher.burnTime(password);
+              return null;
+            })
+        .compose(
+            nothing -> {
+              int failures = unknownAccounts.recordFailure(key);
+              if (failures == 0) {
+                throw accountLocked(unknownAccounts.retryAfterSeconds(key));
+              }
+              return answerLate(failures, invalidCredentials());
+            });
+  }
+
+  private Future<JsonObject> checkSecondFactor(String challenge, String code, String recoveryCode) {
     AccessTokens.Claims claims = tokens.verify(challenge, AccessTokens.Purpose.SECOND_FACTOR);
     if (claims == null) {
       throw new ApiException(
@@ -126,40 +185,77 @@ public final class AccountService {
                     .credentialsById(tx, claims.userId(), true)
                     .compose(
                         user -> {
+                          if (user == null) {
+                            return Future.succeededFuture(
+                                (Outcome) new Refused(1, invalidSecondFactor()));
+                          }
                           refuseLocked(user);
                           refuseInactive(user);
-                          if (code != null) {
-                            long step =
-                                totp.matchingStep(user.totpSecret(), code, user.totpLastStep());
-                            return step < 0
-                                ? Future.succeededFuture((AccountStore.Credentials) null)
-                                : store.useTotpStep(tx, user.id(), step).map(user);
-                          }
-                          return store
-                              .consumeRecoveryCode(
-                                  tx,
-                                  user.id(),
-                                  Secrets.hash(normaliseRecoveryCode(recoveryCode)),
-                                  Times.now(clock))
-                              .map(ok -> ok ? user : null);
+                          return useSecondFactor(tx, user, code, recoveryCode)
+                              .compose(
+                                  accepted ->
+                                      accepted
+                                          ? startSession(tx, user)
+                                          : countFailure(tx, user, invalidSecondFactor()));
                         }))
+        .compose(this::answer);
+  }
+
+  /** Uses up the code if it is right; answers whether it was. */
+  private Future<Boolean> useSecondFactor(
+      SqlClient tx, AccountStore.Credentials user, String code, String recoveryCode) {
+    if (code != null) {
+      long step = totp.matchingStep(user.totpSecret(), code, user.totpLastStep());
+      return step < 0
+          ? Future.succeededFuture(false)
+          : store.useTotpStep(tx, user.id(), step).map(true);
+    }
+    return store.consumeRecoveryCode(
+        tx, user.id(), Secrets.hash(normaliseRecoveryCode(recoveryCode)), Times.now(clock));
+  }
+
+  /**
+   * Counts a wrong guess in the transaction that found it wrong, locking the account at the limit.
+   */
+  private Future<Outcome> countFailure(
+      SqlClient tx, AccountStore.Credentials user, ApiException refusal) {
+    OffsetDateTime lockUntil = Times.at(clock.instant().plus(config.loginLockDuration()));
+    return store
+        .recordFailure(tx, user.id(), config.loginMaxFailures(), lockUntil)
         .compose(
-            user -> {
-              if (user == null) {
-                return store
-                    .credentialsById(pool, claims.userId(), false)
-                    .compose(
-                        known ->
-                            failLogin(
-                                known,
-                                address,
-                                new ApiException(
-                                    401,
-                                    "invalid_second_factor",
-                                    "The code is wrong or has been used already.")));
-              }
-              return openSession(user);
-            });
+            failures ->
+                audit
+                    .record(
+                        tx,
+                        AuditEvent.by(user.id(), user.organisationId())
+                            .on("user", user.id())
+                            .with("reason", refusal.code())
+                            .denied("login"))
+                    .map(done -> (Outcome) new Refused(failures, refusal)));
+  }
+
+  private Future<JsonObject> answer(Outcome outcome) {
+    if (outcome instanceof Refused refused) {
+      return answerLate(refused.failures(), refused.refusal());
+    }
+    if (outcome instanceof Challenged challenged) {
+      return Future.succeededFuture(
+          new JsonObject()
+              .put("status", "second_factor_required")
+              .put("challenge", challenged.challenge()));
+    }
+    Opened opened = (Opened) outcome;
+    return store
+        .activeUser(pool, opened.userId(), opened.sessionId(), opened.at())
+        .map(
+            active ->
+                tokenResponse(
+                        opened.userId(),
+                        opened.organisationId(),
+                        opened.sessionId(),
+                        opened.refreshToken())
+                    .put("status", "authenticated")
+                    .put("user", active.toJson()));
   }
 
   /** Swaps a refresh token for new tokens; a token used twice ends its whole session. */
@@ -441,46 +537,30 @@ public final class AccountService {
     }
   }
 
-  private Future<JsonObject> afterPassword(AccountStore.Credentials user) {
-    if (user.totpEnabled()) {
-      String challenge =
-          tokens.issue(
-              new AccessTokens.Claims(
-                  user.id(), null, user.organisationId(), AccessTokens.Purpose.SECOND_FACTOR),
-              CHALLENGE_TTL);
-      return Future.succeededFuture(
-          new JsonObject().put("status", "second_factor_required").put("challenge", challenge));
-    }
-    return openSession(user);
-  }
-
-  private Future<JsonObject> openSession(AccountStore.Credentials user) {
+  /**
+   * Opens a session in the transaction that holds the user's row lock, clearing the failures
+   * counted so far.
+   */
+  private Future<Outcome> startSession(SqlClient tx, AccountStore.Credentials user) {
     UUID sessionId = UUID.randomUUID();
     String refreshToken = Secrets.newToken();
     OffsetDateTime now = Times.now(clock);
     OffsetDateTime expiresAt = Times.at(clock.instant().plus(config.sessionTtl()));
-    return pool.withTransaction(
-            tx ->
-                store
-                    .clearFailures(tx, user.id())
-                    .compose(done -> store.createSession(tx, sessionId, user.id(), now, expiresAt))
-                    .compose(
-                        done ->
-                            store.insertRefreshToken(
-                                tx, Secrets.hash(refreshToken), sessionId, now))
-                    .compose(
-                        done ->
-                            audit.record(
-                                tx,
-                                AuditEvent.by(user.id(), user.organisationId())
-                                    .on("session", sessionId)
-                                    .success("login"))))
-        .compose(done -> store.activeUser(pool, user.id(), sessionId, now))
+    return store
+        .clearFailures(tx, user.id())
+        .compose(done -> store.createSession(tx, sessionId, user.id(), now, expiresAt))
+        .compose(done -> store.insertRefreshToken(tx, Secrets.hash(refreshToken), sessionId, now))
+        .compose(
+            done ->
+                audit.record(
+                    tx,
+                    AuditEvent.by(user.id(), user.organisationId())
+                        .on("session", sessionId)
+                        .success("login")))
         .map(
-            active ->
-                tokenResponse(user.id(), user.organisationId(), sessionId, refreshToken)
-                    .put("status", "authenticated")
-                    .put("user", active.toJson()));
+            done ->
+                (Outcome)
+                    new Opened(user.id(), user.organisationId(), sessionId, refreshToken, now));
   }
 
   private JsonObject tokenResponse(
@@ -496,12 +576,31 @@ public final class AccountService {
         .put("refreshToken", refreshToken);
   }
 
-  private void refuseThrottledAddress(String address) {
-    long wait = throttle.retryAfterSeconds(address);
+  /**
+   * Runs a login step as an attempt of the address: refused while the address is at its limit, with
+   * the attempt in the count from its start, and the count kept when it was a wrong guess.
+   */
+  private Future<JsonObject> countedForAddress(
+      String address, Supplier<Future<JsonObject>> loginStep) {
+    long wait = throttle.begin(address);
     if (wait > 0) {
       throw ApiException.rateLimited(
           "rate_limited", "Too many failed logins from your address; try again later.", wait);
     }
+    Future<JsonObject> answer;
+    try {
+      answer = loginStep.get();
+    } catch (RuntimeException e) {
+      answer = Future.failedFuture(e);
+    }
+    return answer.andThen(result -> throttle.end(address, isWrongGuess(result.cause())));
+  }
+
+  private static boolean isWrongGuess(Throwable failure) {
+    return failure instanceof ApiException refusal
+        && refusal.status() == 401
+        && (refusal.code().equals("invalid_credentials")
+            || refusal.code().equals("invalid_second_factor"));
   }
 
   private void refuseLocked(AccountStore.Credentials user) {
@@ -527,31 +626,13 @@ public final class AccountService {
     }
   }
 
-  private <T> Future<T> failLogin(AccountStore.Credentials user, String address) {
-    return failLogin(user, address, invalidCredentials());
+  private static ApiException invalidSecondFactor() {
+    return new ApiException(
+        401, "invalid_second_factor", "The code is wrong or has been used already.");
   }
 
-  /** Counts the failure against the account (locking it at the limit), then answers late. */
-  private <T> Future<T> failLogin(
-      AccountStore.Credentials user, String address, ApiException refusal) {
-    if (user == null) {
-      throttle.recordFailure(address);
-      return Future.failedFuture(refusal);
-    }
-    OffsetDateTime lockUntil = Times.at(clock.instant().plus(config.loginLockDuration()));
-    audit.recordAlone(
-        AuditEvent.by(user.id(), user.organisationId())
-            .on("user", user.id())
-            .with("reason", refusal.code())
-            .denied("login"));
-    return store
-        .recordFailure(pool, user.id(), config.loginMaxFailures(), lockUntil)
-        .compose(failures -> answerLate(failures, refusal, address));
-  }
-
-  /** Counts the failure against the address and answers later the more failures there were. */
-  private <T> Future<T> answerLate(int failures, ApiException refusal, String address) {
-    throttle.recordFailure(address);
+  /** Answers a wrong guess the later the more failures the account has counted. */
+  private <T> Future<T> answerLate(int failures, ApiException refusal) {
     long delay = config.loginDelayStep().toMillis() * Math.max(0, failures - 1);
     if (delay <= 0) {
       return Future.failedFuture(refusal);

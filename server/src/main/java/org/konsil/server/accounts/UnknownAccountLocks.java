@@ -39,7 +39,11 @@ final class UnknownAccountLocks {
     return left.isNegative() || left.isZero() ? 0 : Math.max(1, left.toSeconds());
   }
 
-  /** Counts a failure; answers the failures counted, the one that locked included. */
+  /**
+   * Counts a failure unless the address is locked; answers the failures counted, the one that
+   * locked included, or 0 when it was locked and nothing was counted. Checked and counted in one
+   * step, so that failures sent at once stop at the limit as they do in the database.
+   */
   int recordFailure(String email) {
     if (states.size() >= MAX_TRACKED) {
       states
@@ -52,16 +56,20 @@ final class UnknownAccountLocks {
         states.clear();
       }
     }
-    State next =
-        states.compute(
-            email,
-            (key, state) -> {
-              int failures = state == null ? 1 : state.failures() + 1;
-              Instant lockedUntil = state == null ? null : state.lockedUntil();
-              return failures >= maxFailures
-                  ? new State(0, clock.instant().plus(lockDuration))
-                  : new State(failures, lockedUntil);
-            });
-    return next.failures() == 0 ? maxFailures : next.failures();
+    int[] counted = {0};
+    states.compute(
+        email,
+        (key, state) -> {
+          Instant now = clock.instant();
+          if (state != null && state.lockedUntil() != null && state.lockedUntil().isAfter(now)) {
+            return state;
+          }
+          int failures = state == null ? 1 : state.failures() + 1;
+          counted[0] = failures;
+          return failures >= maxFailures
+              ? new State(0, now.plus(lockDuration))
+              : new State(failures, state == null ? null : state.lockedUntil());
+        });
+    return counted[0];
   }
 }

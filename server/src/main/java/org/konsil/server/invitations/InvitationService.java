@@ -362,13 +362,15 @@ public final class InvitationService {
    */
   public Future<JsonObject> register(
       String code, String adminEmail, String adminName, String password, String address) {
-    long wait = wrongCodes.retryAfterSeconds(address);
+    // Counted from its start, so that codes sent at once cannot all pass before one is counted.
+    long wait = wrongCodes.begin(address);
     if (wait > 0) {
       throw ApiException.rateLimited(
           "rate_limited", "Too many wrong codes; try again later.", wait);
     }
     OffsetDateTime now = Times.now(clock);
     InviterNotice[] pushed = {null};
+    boolean[] wrongCode = {false};
     // The code is checked before the expensive password hash, so that guessing costs little.
     return store
         .codeState(pool, hash(code), now)
@@ -378,7 +380,7 @@ public final class InvitationService {
                 throw codeRedeemed();
               }
               if (state == InvitationStore.CodeState.INVALID) {
-                wrongCodes.recordFailure(address);
+                wrongCode[0] = true;
                 throw invalidCode();
               }
               return accounts.hashPassword(password);
@@ -459,7 +461,8 @@ public final class InvitationService {
                                                                           row.getString(
                                                                               "inviter_name")))));
                                 })))
-        .onSuccess(registered -> notices.push(pushed[0].organisation(), pushed[0].frame()));
+        .onSuccess(registered -> notices.push(pushed[0].organisation(), pushed[0].frame()))
+        .andThen(done -> wrongCodes.end(address, wrongCode[0]));
   }
 
   /** The frame for the inviting organisation's connected users, pushed after the commit. */

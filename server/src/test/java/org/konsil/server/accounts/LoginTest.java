@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.Burst;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
+import org.konsil.server.testkit.Waiting;
 
 /** Logging in with e-mail and password, and how guessing is slowed down and locked out. */
 class LoginTest {
@@ -109,6 +115,38 @@ class LoginTest {
       assertEquals(200, login(user.email(), user.password()).status());
     } finally {
       server.clock.advance(Duration.ofMinutes(-36));
+    }
+  }
+
+  @Test
+  void failuresSentAtOnceFromOneAddressStopAtItsLimit() throws Exception {
+    server.clock.advance(Duration.ofHours(3));
+    try {
+      TestUser user = server.user(practice);
+      List<JsonObject> guesses =
+          IntStream.range(0, 40)
+              .mapToObj(i -> new JsonObject().put("email", user.email()).put("password", "no " + i))
+              .toList();
+      List<CompletableFuture<Api.Response>> answers;
+      try (Connection lock = Burst.holdUserLock(server, user.email())) {
+        answers = Burst.post(server, "/api/v1/auth/login", guesses);
+        // The twelve the address may try wait for the account's row; the rest are refused at once.
+        Waiting.until(
+            () -> answers.stream().filter(CompletableFuture::isDone).count() >= 28,
+            "28 guesses refused for the address while 12 are under way");
+        for (CompletableFuture<Api.Response> answer : answers) {
+          if (answer.isDone()) {
+            assertEquals("rate_limited", answer.join().code());
+          }
+        }
+        lock.rollback();
+      }
+      List<Api.Response> all = Burst.all(answers);
+      assertEquals(28, all.stream().filter(r -> "rate_limited".equals(r.code())).count());
+      assertEquals(3, all.stream().filter(r -> "invalid_credentials".equals(r.code())).count());
+      assertEquals(9, all.stream().filter(r -> "account_locked".equals(r.code())).count());
+    } finally {
+      server.clock.advance(Duration.ofHours(-3));
     }
   }
 
