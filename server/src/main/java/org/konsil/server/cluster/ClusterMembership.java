@@ -115,7 +115,8 @@ public final class ClusterMembership {
                 if (!hasValidProof(event.getMember(), key)) {
                   LOG.error(
                       "a cluster member without the cluster secret joined at {}: the oldest member"
-                          + " does not check; the event bus still refuses it (no certificate)",
+                          + " does not check; the event bus refuses it unless it holds a trusted"
+                          + " certificate",
                       event.getMember().getAddress());
                 }
               }
