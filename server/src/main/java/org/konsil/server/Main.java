@@ -127,6 +127,7 @@ public final class Main {
     }
     KonsilConfig config = KonsilConfig.fromEnvironment();
     try (KonsilNode node = KonsilNode.openForCommand(config, Clock.systemUTC())) {
+      node.wiring().audit().open().await(60, TimeUnit.SECONDS);
       var created =
           node.wiring().organisations().createWithAdmin(request).await(60, TimeUnit.SECONDS);
       System.out.println(
@@ -197,8 +198,7 @@ public final class Main {
         System.out.println(
             "No anchor file at "
                 + node.wiring().audit().anchorFile()
-                + ": whether the newest events were cut off is not checked"
-                + " (set KONSIL_AUDIT_ANCHOR_FILE to the server's anchor file).");
+                + ": set KONSIL_AUDIT_ANCHOR_FILE to the server's anchor file.");
       }
       return result.intact() ? 0 : 1;
     } catch (java.util.concurrent.TimeoutException e) {

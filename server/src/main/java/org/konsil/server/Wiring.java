@@ -33,7 +33,6 @@ import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
-import org.konsil.server.config.SecretFiles;
 import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.files.FileStore;
@@ -120,11 +119,7 @@ public final class Wiring {
     this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender, config.outboxGiveUp());
     this.audit =
         new AuditLog(
-            vertx,
-            pool,
-            clock,
-            SecretFiles.load(config.auditKey(), "KONSIL_AUDIT_KEY", config.auditKeyFile()),
-            config.auditAnchorFile());
+            vertx, pool, clock, config.auditKey(), config.auditKeyFile(), config.auditAnchorFile());
     this.auditAnchors =
         new AuditAnchors(
             vertx, pool, clock, config.auditAnchorFile(), config.auditAnchorInterval());
@@ -179,11 +174,15 @@ public final class Wiring {
             config.publicUrl());
   }
 
+  /** Starts once the audit key is known to be the one that sealed the trail; fails otherwise. */
   public Future<Void> start() {
+    return audit.open().compose(keyChecked -> startServing());
+  }
+
+  private Future<Void> startServing() {
     mailOutbox.start(Duration.ofSeconds(1));
     faxOutbox.start(Duration.ofSeconds(1));
     notifier.start(Duration.ofSeconds(15));
-    audit.checkKey();
     auditAnchors.start();
     return presence
         .start(vertx, pool)

@@ -28,16 +28,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Anchors the head of the audit chain outside the database: every interval and at shutdown, when
- * the newest event changed, one line with its id, its hash, the time and the number of events is
- * appended to the anchor file and logged. Cutting off the newest events, or re-sealing the chain,
- * then no longer matches what was anchored.
+ * the newest event changed, one line with its id, its hash, the time, the first keyed event and the
+ * number of events is appended to the anchor file and logged. Cutting off the newest events, or
+ * re-sealing the chain (also as if it had never been keyed), then no longer matches what was
+ * anchored.
  */
 public final class AuditAnchors {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuditAnchors.class);
 
-  /** One line of the anchor file: the chain had {@code count} events ending with this one. */
-  public record Anchor(int line, Instant at, long eventId, byte[] hash, long count) {
+  /**
+   * One line of the anchor file: the chain had {@code count} events ending with this one, and was
+   * keyed from event {@code keyedFrom} on ({@link #NOT_KEYED} when it had no keyed event yet,
+   * {@link #NOT_RECORDED} on lines written before this was recorded).
+   */
+  public record Anchor(
+      int line, Instant at, long eventId, byte[] hash, long keyedFrom, long count) {
+
+    public static final long NOT_KEYED = 0;
+    public static final long NOT_RECORDED = -1;
 
     String format() {
       return at
@@ -45,6 +54,8 @@ public final class AuditAnchors {
           + eventId
           + " hash="
           + HexFormat.of().formatHex(hash)
+          + " keyed-from="
+          + (keyedFrom == NOT_KEYED ? "none" : Long.toString(keyedFrom))
           + " count="
           + count;
     }
@@ -65,6 +76,9 @@ public final class AuditAnchors {
   private long timer = -1;
   private Future<Void> running = Future.succeededFuture();
   private volatile Anchor lastWritten;
+
+  /** The first keyed event once there is one; it never changes after that. */
+  private volatile long keyedFrom = Anchor.NOT_KEYED;
 
   public AuditAnchors(Vertx vertx, Pool pool, Clock clock, Path file, Duration interval) {
     this.vertx = vertx;
@@ -129,15 +143,28 @@ public final class AuditAnchors {
             });
   }
 
-  /** Counts the events up to the head (rows commit in id order) and appends the anchor. */
+  /**
+   * Counts the events up to the head (rows commit in id order), finds where the keyed chain starts
+   * and appends the anchor.
+   */
   private Future<Void> write(long id, byte[] hash) {
-    return pool.preparedQuery("SELECT count(*) AS events FROM audit_events WHERE id <= $1")
-        .execute(Tuple.of(id))
+    return keyedFrom()
         .compose(
-            counted -> {
-              Anchor anchor =
-                  new Anchor(
-                      0, clock.instant(), id, hash, counted.iterator().next().getLong("events"));
+            keyed ->
+                pool.preparedQuery("SELECT count(*) AS events FROM audit_events WHERE id <= $1")
+                    .execute(Tuple.of(id))
+                    .map(counted -> counted.iterator().next().getLong("events"))
+                    .map(
+                        events ->
+                            new Anchor(
+                                0,
+                                clock.instant(),
+                                id,
+                                hash,
+                                keyed != Anchor.NOT_KEYED && keyed <= id ? keyed : Anchor.NOT_KEYED,
+                                events)))
+        .compose(
+            anchor -> {
               return vertx.executeBlocking(
                   () -> {
                     append(file, anchor.format());
@@ -146,6 +173,23 @@ public final class AuditAnchors {
                     return null;
                   },
                   false);
+            });
+  }
+
+  private Future<Long> keyedFrom() {
+    if (keyedFrom != Anchor.NOT_KEYED) {
+      return Future.succeededFuture(keyedFrom);
+    }
+    return pool.query(
+            "SELECT min(id) AS keyed FROM audit_events WHERE scheme = " + AuditChain.KEYED)
+        .execute()
+        .map(
+            rows -> {
+              Long first = rows.iterator().next().getLong("keyed");
+              if (first != null) {
+                keyedFrom = first;
+              }
+              return first == null ? Anchor.NOT_KEYED : first;
             });
   }
 
@@ -206,23 +250,37 @@ public final class AuditAnchors {
     return new AnchorFile(true, anchors, unreadable);
   }
 
-  /** {@code <instant> event=<id> hash=<hex> count=<n>}, or nothing if the line is not that. */
+  /**
+   * {@code <instant> event=<id> hash=<hex> keyed-from=<id|none> count=<n>}, or the same without
+   * keyed-from as the first keyed version wrote it; nothing if the line is not that.
+   */
   private static Optional<Anchor> parse(int number, String line) {
     String[] parts = line.trim().split(" ");
-    if (parts.length != 4
+    boolean recorded = parts.length == 5;
+    if ((parts.length != 4 && !recorded)
         || !parts[1].startsWith("event=")
         || !parts[2].startsWith("hash=")
-        || !parts[3].startsWith("count=")) {
+        || (recorded && !parts[3].startsWith("keyed-from="))
+        || !parts[parts.length - 1].startsWith("count=")) {
       return Optional.empty();
     }
     try {
+      long keyed = Anchor.NOT_RECORDED;
+      if (recorded) {
+        String value = parts[3].substring("keyed-from=".length());
+        keyed = value.equals("none") ? Anchor.NOT_KEYED : Long.parseLong(value);
+        if (keyed < 1 && keyed != Anchor.NOT_KEYED) {
+          return Optional.empty();
+        }
+      }
       return Optional.of(
           new Anchor(
               number,
               Instant.parse(parts[0]),
               Long.parseLong(parts[1].substring("event=".length())),
               HexFormat.of().parseHex(parts[2].substring("hash=".length())),
-              Long.parseLong(parts[3].substring("count=".length()))));
+              keyed,
+              Long.parseLong(parts[parts.length - 1].substring("count=".length()))));
     } catch (DateTimeParseException | IllegalArgumentException e) {
       return Optional.empty();
     }

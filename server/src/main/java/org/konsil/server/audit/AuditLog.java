@@ -16,7 +16,9 @@ import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.konsil.server.config.SecretFiles;
 import org.konsil.server.http.Rows;
 import org.konsil.server.http.Times;
 import org.slf4j.Logger;
@@ -34,7 +36,7 @@ public final class AuditLog {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
 
   /** Serialises writers of the chain; taken for the rest of the writing transaction. */
-  private static final long CHAIN_LOCK = 0x4b6f6e73696cL;
+  static final long CHAIN_LOCK = 0x4b6f6e73696cL;
 
   private static final String INSERT =
       "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_org_id, organisation_id,"
@@ -44,18 +46,131 @@ public final class AuditLog {
           + AuditChain.KEYED
           + ")";
 
+  /** The variable that holds the audit key when it is not kept in its file. */
+  public static final String KEY_VARIABLE = "KONSIL_AUDIT_KEY";
+
+  private static final String NEWEST_KEYED =
+      "SELECT * FROM audit_events WHERE scheme = " + AuditChain.KEYED + " ORDER BY id DESC LIMIT 1";
+
+  /** What the audit key gives: the seal of the chain and the identifiers organisations see. */
+  private record Keyed(AuditChain chain, AuditRefs refs) {}
+
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
-  private final AuditChain chain;
+  private final Optional<String> configuredKey;
+  private final Path keyFile;
   private final Path anchorFile;
+  private volatile Keyed keyed;
 
-  public AuditLog(Vertx vertx, Pool pool, Clock clock, byte[] key, Path anchorFile) {
+  /**
+   * The trail sealed with the key from {@code configuredKey} (Base64, from KONSIL_AUDIT_KEY) or
+   * else from {@code keyFile}; nothing is written before {@link #open} has checked the key.
+   */
+  public AuditLog(
+      Vertx vertx,
+      Pool pool,
+      Clock clock,
+      Optional<String> configuredKey,
+      Path keyFile,
+      Path anchorFile) {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
-    this.chain = new AuditChain(key);
+    this.configuredKey = configuredKey;
+    this.keyFile = keyFile;
     this.anchorFile = anchorFile;
+  }
+
+  /**
+   * Finds the audit key and makes sure it is the one that sealed the trail, before anything is
+   * written: fails when the trail has keyed events and no key is configured or found (a new key
+   * would never verify them, so none is made then), or when the newest keyed event does not match
+   * its MAC under the key (another node's key, or a changed event). A key is made, once, only while
+   * the trail has no keyed event.
+   */
+  public Future<Void> open() {
+    return newestKeyed()
+        .compose(
+            newest ->
+                vertx.executeBlocking(
+                    () -> {
+                      byte[] key = findKey(newest).orElse(null);
+                      if (key == null) {
+                        key = SecretFiles.create(keyFile);
+                        LOG.info("made a new audit key in {}", keyFile);
+                      }
+                      AuditChain chain = new AuditChain(key);
+                      if (newest != null && !matches(chain, newest)) {
+                        throw new IllegalStateException(
+                            "the newest keyed audit event "
+                                + newest.getLong("id")
+                                + " does not match its MAC under the audit key from "
+                                + keySource()
+                                + ": this is not the key that sealed the trail (every node needs"
+                                + " the same "
+                                + KEY_VARIABLE
+                                + " or the same "
+                                + keyFile
+                                + "), or the event was changed; run verify-audit with the right"
+                                + " key");
+                      }
+                      keyed = new Keyed(chain, new AuditRefs(key));
+                      return (Void) null;
+                    },
+                    false));
+  }
+
+  /** The newest keyed row, or null while there is none. */
+  private Future<Row> newestKeyed() {
+    return pool.query(NEWEST_KEYED)
+        .execute()
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /**
+   * The configured or kept key; never makes one. Fails when there is none although the trail has
+   * keyed events. Blocking.
+   */
+  private Optional<byte[]> findKey(Row newestKeyed) {
+    Optional<byte[]> key = SecretFiles.read(configuredKey, KEY_VARIABLE, keyFile);
+    if (key.isEmpty() && newestKeyed != null) {
+      throw new IllegalStateException(
+          "the audit trail has keyed events (the newest is event "
+              + newestKeyed.getLong("id")
+              + ") but no audit key is set: set "
+              + KEY_VARIABLE
+              + " or put the key file "
+              + keyFile
+              + " back from the backup of the data folder. No new key is made: it could not"
+              + " verify them");
+    }
+    return key;
+  }
+
+  private String keySource() {
+    return configuredKey.isPresent() ? KEY_VARIABLE : keyFile.toString();
+  }
+
+  private static boolean matches(AuditChain chain, Row row) {
+    byte[] previous =
+        row.getBuffer("prev_hash") == null ? null : row.getBuffer("prev_hash").getBytes();
+    byte[] mac =
+        chain.mac(
+            row.getLong("id"),
+            previous,
+            row.getOffsetDateTime("occurred_at"),
+            fromRow(row),
+            row.getString("details"));
+    return MessageDigest.isEqual(mac, row.getBuffer("hash").getBytes());
+  }
+
+  private Keyed keyed() {
+    Keyed current = keyed;
+    if (current == null) {
+      throw new IllegalStateException("the audit key was not checked (AuditLog.open) yet");
+    }
+    return current;
   }
 
   /**
@@ -64,7 +179,12 @@ public final class AuditLog {
    * keyed row after unkeyed ones is a genesis event that counts them.
    */
   public Future<Void> record(SqlClient tx, AuditEvent event) {
-    OffsetDateTime now = Times.now(clock);
+    AuditChain chain;
+    try {
+      chain = keyed().chain();
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
     return tx.query("SELECT pg_advisory_xact_lock(" + CHAIN_LOCK + ")")
         .execute()
         .compose(
@@ -73,33 +193,41 @@ public final class AuditLog {
                     .execute())
         .compose(
             rows -> {
+              // taken under the lock, so that times never go backwards along the ids
+              OffsetDateTime now = Times.now(clock);
               if (rows.size() == 0) {
-                return insert(tx, 1, null, now, event);
+                return insert(chain, tx, 1, null, now, event);
               }
               Row head = rows.iterator().next();
               long headId = head.getLong("id");
               byte[] headHash = head.getBuffer("hash").getBytes();
               if (head.getShort("scheme") == AuditChain.KEYED) {
-                return insert(tx, headId + 1, headHash, now, event);
+                return insert(chain, tx, headId + 1, headHash, now, event);
               }
               return tx.query("SELECT count(*) AS events FROM audit_events")
                   .execute()
                   .compose(
                       counted ->
                           insert(
+                              chain,
                               tx,
                               headId + 1,
                               headHash,
                               now,
                               genesis(counted.iterator().next().getLong("events"))))
-                  .compose(genesisHash -> insert(tx, headId + 2, genesisHash, now, event));
+                  .compose(genesisHash -> insert(chain, tx, headId + 2, genesisHash, now, event));
             })
         .mapEmpty();
   }
 
   /** Inserts one keyed row; answers its MAC, the next row's link. */
-  private Future<byte[]> insert(
-      SqlClient tx, long id, byte[] previous, OffsetDateTime at, AuditEvent event) {
+  private static Future<byte[]> insert(
+      AuditChain chain,
+      SqlClient tx,
+      long id,
+      byte[] previous,
+      OffsetDateTime at,
+      AuditEvent event) {
     String details = event.details().encode();
     byte[] mac = chain.mac(id, previous, at, event, details);
     Map<String, Object> p = new HashMap<>();
@@ -138,8 +266,12 @@ public final class AuditLog {
             e -> LOG.error("could not write audit event {}: {}", event.action(), e.toString()));
   }
 
-  /** The newest events of one organisation's log, newest first, before an id if one is given. */
-  public Future<JsonArray> list(UUID organisationId, Long beforeId, int limit) {
+  /**
+   * The newest events of one organisation's log, newest first, before an event if one is given.
+   * Each event has an opaque reference instead of its id (see {@link AuditRefs}).
+   */
+  Future<JsonArray> list(UUID organisationId, Long beforeId, int limit) {
+    AuditRefs refs = keyed().refs();
     Map<String, Object> p = new HashMap<>();
     p.put("org", organisationId);
     p.put("before", beforeId == null ? Long.MAX_VALUE : beforeId);
@@ -149,7 +281,17 @@ public final class AuditLog {
             "SELECT * FROM audit_events WHERE organisation_id = #{org} AND id < #{before}"
                 + " ORDER BY id DESC LIMIT #{limit}")
         .execute(p)
-        .map(rows -> new JsonArray(Rows.list(rows).stream().map(AuditLog::toJson).toList()));
+        .map(
+            rows ->
+                new JsonArray(
+                    Rows.list(rows).stream()
+                        .map(row -> toJson(row, refs.of(row.getLong("id"))))
+                        .toList()));
+  }
+
+  /** The event id behind a reference shown by {@link #list}, or nothing if it is not one. */
+  Optional<Long> eventIdOf(String reference) {
+    return keyed().refs().idOf(reference);
   }
 
   /** A row (or an anchor line, without event id) that does not fit, and why. */
@@ -185,50 +327,22 @@ public final class AuditLog {
 
   /** Walks the whole chain in order and checks it against its MACs and every anchor. */
   public Future<Verification> verify() {
-    return vertx
-        .executeBlocking(() -> AuditAnchors.read(anchorFile), false)
-        .compose(anchors -> new AuditVerifier(pool, chain, anchors).run());
+    return newestKeyed()
+        .compose(
+            newest ->
+                vertx.executeBlocking(
+                    () -> {
+                      // a trail without keyed events is checked without a key; none is made
+                      AuditChain chain = findKey(newest).map(AuditChain::new).orElse(null);
+                      return new AuditVerifier(pool, chain, AuditAnchors.read(anchorFile));
+                    },
+                    false))
+        .compose(AuditVerifier::run);
   }
 
   /** The anchor file that {@link #verify} checks. */
   public Path anchorFile() {
     return anchorFile;
-  }
-
-  /**
-   * Logs an error when the newest keyed row does not match its MAC under this node's key, most
-   * likely because the nodes of a cluster were given different keys.
-   */
-  public Future<Void> checkKey() {
-    return pool.query(
-            "SELECT * FROM audit_events WHERE scheme = "
-                + AuditChain.KEYED
-                + " ORDER BY id DESC LIMIT 1")
-        .execute()
-        .map(
-            rows -> {
-              for (Row row : rows) {
-                byte[] previous =
-                    row.getBuffer("prev_hash") == null
-                        ? null
-                        : row.getBuffer("prev_hash").getBytes();
-                byte[] mac =
-                    chain.mac(
-                        row.getLong("id"),
-                        previous,
-                        row.getOffsetDateTime("occurred_at"),
-                        fromRow(row),
-                        row.getString("details"));
-                if (!MessageDigest.isEqual(mac, row.getBuffer("hash").getBytes())) {
-                  LOG.error(
-                      "the newest audit event {} does not match its MAC under this node's audit"
-                          + " key: every node needs the same KONSIL_AUDIT_KEY; run verify-audit",
-                      row.getLong("id"));
-                }
-              }
-              return (Void) null;
-            })
-        .onFailure(e -> LOG.warn("could not check the audit key: {}", e.toString()));
   }
 
   static AuditEvent fromRow(Row row) {
@@ -243,9 +357,9 @@ public final class AuditLog {
         null);
   }
 
-  private static JsonObject toJson(Row row) {
+  private static JsonObject toJson(Row row, String reference) {
     return new JsonObject()
-        .put("id", row.getLong("id"))
+        .put("id", reference)
         .put("occurredAt", Times.iso(row.getOffsetDateTime("occurred_at")))
         .put("actorUserId", str(row.getUUID("actor_user_id")))
         .put("actorOrganisationId", str(row.getUUID("actor_org_id")))

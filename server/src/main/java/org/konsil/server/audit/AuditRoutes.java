@@ -22,18 +22,24 @@ public final class AuditRoutes {
   private Future<?> list(RoutingContext ctx) {
     AuthenticatedUser admin = AuthenticatedUser.of(ctx).requireAdmin();
     Long before = null;
+    String reference = ctx.queryParams().get("before");
+    if (reference != null) {
+      before =
+          audit
+              .eventIdOf(reference)
+              .orElseThrow(
+                  () ->
+                      ApiException.validation(
+                          "'before' must be the id of an event from this list."));
+    }
     int limit = 100;
     try {
-      String raw = ctx.queryParams().get("before");
-      if (raw != null) {
-        before = Long.parseLong(raw);
-      }
       String rawLimit = ctx.queryParams().get("limit");
       if (rawLimit != null) {
         limit = Integer.parseInt(rawLimit);
       }
     } catch (NumberFormatException e) {
-      throw ApiException.validation("'before' and 'limit' must be whole numbers.");
+      throw ApiException.validation("'limit' must be a whole number.");
     }
     if (limit < 1 || limit > 500) {
       throw ApiException.validation("'limit' must be between 1 and 500.");

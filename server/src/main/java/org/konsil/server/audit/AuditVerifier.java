@@ -33,7 +33,10 @@ final class AuditVerifier {
   private static final int REMEMBERED_HASHES = 10_000;
 
   private final Pool pool;
+
+  /** Null when no audit key was found, which the caller allows only while no row is keyed. */
   private final AuditChain chain;
+
   private final AnchorFile anchorFile;
   private final Map<Long, List<Anchor>> anchorsById = new HashMap<>();
   private final List<Problem> problems = new ArrayList<>();
@@ -133,10 +136,14 @@ final class AuditVerifier {
       }
     }
     byte[] expected =
-        scheme == AuditChain.KEYED
-            ? chain.mac(id, previous, row.getOffsetDateTime("occurred_at"), event, details)
-            : AuditChain.legacyHash(previous, row.getOffsetDateTime("occurred_at"), event, details);
-    if (!MessageDigest.isEqual(expected, hash)) {
+        scheme != AuditChain.KEYED
+            ? AuditChain.legacyHash(previous, row.getOffsetDateTime("occurred_at"), event, details)
+            : chain == null
+                ? null
+                : chain.mac(id, previous, row.getOffsetDateTime("occurred_at"), event, details);
+    if (expected == null) {
+      problem(id, "it is keyed, but no audit key is set to check it");
+    } else if (!MessageDigest.isEqual(expected, hash)) {
       problem(
           id,
           scheme == AuditChain.KEYED
@@ -199,6 +206,15 @@ final class AuditVerifier {
   }
 
   private Verification finish() {
+    if (checked > 0 && anchorFile.anchors().isEmpty()) {
+      problem(
+          null,
+          (anchorFile.found() ? "it holds no anchor" : "it is missing")
+              + ": without the anchors, neither whether the newest events were cut off nor where"
+              + " the keyed chain starts (a chain sealed again as if it had never been keyed) can"
+              + " be checked");
+    }
+    checkKeyedStart();
     // anchors whose event the walk never met: cut off at the end, or missing in the middle
     anchorsById.values().stream()
         .flatMap(List::stream)
@@ -237,6 +253,41 @@ final class AuditVerifier {
         anchorFile.anchors().size(),
         List.copyOf(problems),
         problemCount);
+  }
+
+  /**
+   * Every anchor since they record it names the first keyed event; a chain that starts being keyed
+   * elsewhere, or claims never to have been keyed, was sealed again without the key. Only the first
+   * anchor that disagrees is named.
+   */
+  private void checkKeyedStart() {
+    for (Anchor anchor : anchorFile.anchors()) {
+      long anchored = anchor.keyedFrom();
+      if (anchored == Anchor.NOT_RECORDED) {
+        continue;
+      }
+      boolean agrees =
+          anchored == Anchor.NOT_KEYED
+              ? keyedFrom == null || keyedFrom > anchor.eventId()
+              : Long.valueOf(anchored).equals(keyedFrom);
+      if (!agrees) {
+        problem(
+            keyedFrom == null ? anchor.eventId() : keyedFrom,
+            (keyedFrom == null
+                    ? "the chain has no keyed event"
+                    : "the keyed chain starts at event " + keyedFrom)
+                + ", but the anchor of "
+                + anchor.at()
+                + " (line "
+                + anchor.line()
+                + ") says "
+                + (anchored == Anchor.NOT_KEYED
+                    ? "no event up to " + anchor.eventId() + " was keyed"
+                    : "it is keyed from event " + anchored)
+                + " (sealed again without the audit key)");
+        return;
+      }
+    }
   }
 
   private void problem(Long eventId, String description) {

@@ -2,10 +2,12 @@ package org.konsil.server.config;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -28,32 +30,98 @@ public final class SecretFiles {
    * Blocking; call it while the node is wired, not on an event loop.
    */
   public static byte[] load(Optional<String> configured, String variable, Path file) {
+    return read(configured, variable, file).orElseGet(() -> create(file));
+  }
+
+  /**
+   * The configured secret if there is one, otherwise the one in the file if the file exists; never
+   * makes one. An empty or unreadable file is an error, not a missing one: a key file is never
+   * written empty, so it was damaged and must be put back rather than made again. Blocking.
+   */
+  public static Optional<byte[]> read(Optional<String> configured, String variable, Path file) {
     if (configured.isPresent()) {
-      return decode(configured.get(), variable);
+      return Optional.of(decode(configured.get(), variable));
     }
     try {
       if (!Files.exists(file)) {
-        create(file);
+        return Optional.empty();
       }
-      return decode(Files.readString(file, StandardCharsets.US_ASCII).trim(), file.toString());
+      String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+      if (text.isEmpty()) {
+        throw new IllegalArgumentException(
+            file
+                + " is empty: put back the key from the backup of the data folder, or set "
+                + variable);
+      }
+      return Optional.of(decode(text, file.toString()));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or write " + file, e);
+      throw new UncheckedIOException("cannot read " + file, e);
     }
   }
 
-  private static void create(Path file) throws IOException {
+  /**
+   * Makes the file with 256 random bits and answers them. The key is written and synced in a
+   * private temporary file beside it and then linked into place in one step, so a crash never
+   * leaves an empty or half-written key file; if another process of this node made the file a
+   * moment before, its key is answered. Blocking.
+   */
+  public static byte[] create(Path file) {
     byte[] secret = new byte[MIN_BYTES];
     RANDOM.nextBytes(secret);
-    if (!createOwnerOnly(file)) {
-      // another process of this node (a command beside the server) made it a moment ago
-      return;
+    Path folder = file.toAbsolutePath().getParent();
+    Path partial = null;
+    try {
+      Files.createDirectories(folder);
+      partial = temporaryOwnerOnly(folder, file.getFileName().toString());
+      Files.writeString(
+          partial,
+          Base64.getEncoder().encodeToString(secret),
+          StandardCharsets.US_ASCII,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.SYNC);
+      try {
+        // a link fails if the file exists, where a move would replace another process's key
+        Files.createLink(file, partial);
+      } catch (FileAlreadyExistsException e) {
+        return read(Optional.empty(), file.toString(), file).orElseThrow();
+      } catch (UnsupportedOperationException e) {
+        Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+      }
+      syncFolder(folder);
+      return secret;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    } finally {
+      if (partial != null) {
+        try {
+          Files.deleteIfExists(partial);
+        } catch (IOException e) {
+          // the key is in place; a leftover private temporary file holds nothing else
+        }
+      }
     }
-    Files.writeString(
-        file,
-        Base64.getEncoder().encodeToString(secret),
-        StandardCharsets.US_ASCII,
-        StandardOpenOption.WRITE,
-        StandardOpenOption.SYNC);
+  }
+
+  private static Path temporaryOwnerOnly(Path folder, String name) throws IOException {
+    try {
+      return Files.createTempFile(
+          folder,
+          "." + name + "-",
+          ".partial",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system; the folder's own permissions protect it
+      return Files.createTempFile(folder, "." + name + "-", ".partial");
+    }
+  }
+
+  /** Makes the new name durable too; not every file system can open a folder for that. */
+  private static void syncFolder(Path folder) {
+    try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // the key file itself is synced; only its name may need the next sync of the file system
+    }
   }
 
   /**

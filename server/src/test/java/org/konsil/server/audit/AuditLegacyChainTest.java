@@ -32,6 +32,7 @@ class AuditLegacyChainTest {
     long lastUnkeyed = server.count("SELECT max(id) FROM audit_events");
 
     server.login(server.organisation("practice").admin());
+    KonsilServer.await(server.wiring().auditAnchors().anchor());
     long genesis = lastUnkeyed + 1;
     assertEquals(
         1,

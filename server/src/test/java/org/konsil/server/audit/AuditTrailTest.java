@@ -11,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,7 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestDatabase;
+import org.konsil.server.testkit.Waiting;
 
 /**
  * The audit trail: written with the changes it describes, append-only, keyed and anchored; each way
@@ -153,6 +158,7 @@ class AuditTrailTest {
               + " DROP TABLE kept.audit_events");
       kept = false;
     }
+    anchor();
     AuditLog.Verification result = verify();
     assertTrue(result.intact(), () -> "put back intact: " + result.problems());
   }
@@ -175,6 +181,53 @@ class AuditTrailTest {
   static boolean has(AuditLog.Verification result, long eventId, String text) {
     return result.problems().stream()
         .anyMatch(p -> Long.valueOf(eventId).equals(p.eventId()) && p.description().contains(text));
+  }
+
+  /**
+   * A writer that waits for the chain lock takes its time once it holds it: a row never carries an
+   * earlier time than the row before it, however long it waited.
+   */
+  @Test
+  void theTimeIsTakenUnderTheChainLockSoItNeverGoesBackAlongTheIds() throws Exception {
+    someEvents();
+    try (Connection holder =
+        DriverManager.getConnection(
+            server.database().jdbcUrl(), server.database().user(), server.database().password())) {
+      holder.setAutoCommit(false);
+      try (Statement lock = holder.createStatement()) {
+        lock.execute("SELECT pg_advisory_xact_lock(" + AuditLog.CHAIN_LOCK + ")");
+      }
+      var waiting =
+          server
+              .wiring()
+              .audit()
+              .recordAlone(
+                  new AuditEvent(
+                      null, null, null, "test.waited", "success", null, null, new JsonObject()));
+      Waiting.until(
+          () ->
+              server.count(
+                      "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                  > 0,
+          "the writer waits for the chain lock");
+      // the lock is held for five minutes, as by a slow transaction that writes to the chain
+      server.clock.advance(Duration.ofMinutes(5));
+      holder.commit();
+      KonsilServer.await(waiting);
+    }
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'test.waited' AND occurred_at = '"
+                + server.clock.instant()
+                + "'"),
+        "the time when the row joined the chain, not when it was asked for");
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM audit_events a JOIN audit_events b ON b.id = a.id + 1"
+                + " WHERE b.occurred_at < a.occurred_at"),
+        "times never go back along the ids");
   }
 
   @Test
@@ -210,6 +263,7 @@ class AuditTrailTest {
   void anEditedRowIsNamedByItsMac() throws Exception {
     someEvents();
     long victim = server.count("SELECT max(id) FROM audit_events WHERE action = 'patient.created'");
+    anchor();
     someEvents();
     assertThrows(
         IllegalStateException.class,
@@ -238,6 +292,7 @@ class AuditTrailTest {
   @Test
   void aDeletedRowInTheMiddleIsNamedAsMissing() {
     someEvents();
+    anchor();
     someEvents();
     long victim = newest() - 2;
     keep();
@@ -282,6 +337,7 @@ class AuditTrailTest {
   @Test
   void swappedRowsAreNamedAsReordered() {
     someEvents();
+    anchor();
     someEvents();
     long first = newest() - 3;
     keep();

@@ -1,11 +1,13 @@
 package org.konsil.server.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -158,6 +160,81 @@ class CrossOrganisationRefusalTest {
     assertEquals(
         404,
         server.api().get("/api/v1/attachments/" + attachment, proberUser.accessToken()).status());
+  }
+
+  /**
+   * The owner's copy of a refusal takes an event of the whole trail right after the prober's: the
+   * prober's list must not show positions in the whole trail, or the gap would tell a real id from
+   * a made-up one (and the volume of everybody else's events).
+   */
+  @Test
+  void theProbersTrailShowsNoGlobalIdsSoARealProbeLooksLikeAMadeUpOne() {
+    UUID madeUp = UUID.randomUUID();
+    server.api().get("/api/v1/rooms/" + generalRoom + "/messages", proberUser.accessToken());
+    Waiting.until(
+        () -> hasDenied(clinicAdmin, "room.read", generalRoom), "the owner's copy is written");
+    server.api().get("/api/v1/rooms/" + madeUp + "/messages", proberUser.accessToken());
+
+    Api.Response listed =
+        server.api().get("/api/v1/audit-events?limit=2", proberAdmin.accessToken());
+    assertEquals(200, listed.status(), listed.body());
+    JsonObject toMadeUp = listed.array().getJsonObject(0);
+    JsonObject toReal = listed.array().getJsonObject(1);
+    assertEquals(madeUp.toString(), toMadeUp.getString("objectId"));
+    assertEquals(generalRoom.toString(), toReal.getString("objectId"));
+    for (JsonObject event : List.of(toMadeUp, toReal)) {
+      assertTrue(
+          event.getValue("id") instanceof String id && OPAQUE_ID.matcher(id).matches(),
+          "an opaque id: " + event);
+      assertTrue(
+          event.stream().noneMatch(field -> field.getValue() instanceof Number),
+          "no number in the event: " + event);
+    }
+    assertEquals(
+        withoutIds(toMadeUp, madeUp), withoutIds(toReal, generalRoom), "the same but for the ids");
+    for (long globalId :
+        List.of(
+            server.count("SELECT max(id) FROM audit_events WHERE object_id = '" + madeUp + "'"),
+            server.count(
+                "SELECT max(id) FROM audit_events WHERE object_id = '"
+                    + generalRoom
+                    + "' AND organisation_id = '"
+                    + prober.id()
+                    + "'"))) {
+      assertFalse(
+          Pattern.compile("[^0-9a-f]" + globalId + "[^0-9a-f]").matcher(listed.body()).find(),
+          "the trail's own id " + globalId + " is not shown: " + listed.body());
+    }
+
+    // paging still works with the opaque ids
+    JsonArray all = trail(proberAdmin);
+    Api.Response next =
+        server
+            .api()
+            .get(
+                "/api/v1/audit-events?limit=2&before=" + toReal.getString("id"),
+                proberAdmin.accessToken());
+    assertEquals(200, next.status(), next.body());
+    assertEquals(all.getJsonObject(2), next.array().getJsonObject(0));
+    assertEquals(all.getJsonObject(3), next.array().getJsonObject(1));
+    String id = toReal.getString("id");
+    String tampered = (id.charAt(0) == '0' ? "1" : "0") + id.substring(1);
+    for (String bad : List.of(tampered, "0".repeat(32), "12", "not-an-id")) {
+      Api.Response refused =
+          server.api().get("/api/v1/audit-events?before=" + bad, proberAdmin.accessToken());
+      assertEquals(422, refused.status(), bad + ": " + refused.body());
+      assertEquals("validation_failed", refused.code());
+    }
+  }
+
+  static final Pattern OPAQUE_ID = Pattern.compile("[0-9a-f]{32}");
+
+  static JsonObject withoutIds(JsonObject event, UUID object) {
+    JsonObject copy = event.copy();
+    copy.remove("id");
+    copy.remove("occurredAt");
+    copy.put("objectId", copy.getString("objectId").replace(object.toString(), "OBJECT"));
+    return copy;
   }
 
   @Test

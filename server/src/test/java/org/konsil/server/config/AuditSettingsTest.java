@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,30 @@ class AuditSettingsTest {
         configured,
         SecretFiles.load(
             Optional.of(Base64.getEncoder().encodeToString(configured)), "KONSIL_AUDIT_KEY", file));
+  }
+
+  @Test
+  void aKeyFileIsWrittenInOneStepAndAnEmptyOneIsNamedNotReplaced() throws Exception {
+    Path folder = Files.createTempDirectory("konsil-secret");
+    Path file = folder.resolve("audit-key");
+    byte[] made = SecretFiles.create(file);
+    assertEquals(32, Base64.getDecoder().decode(Files.readString(file).trim()).length);
+    assertArrayEquals(made, Base64.getDecoder().decode(Files.readString(file).trim()));
+    assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
+    try (var files = Files.list(folder)) {
+      assertEquals(List.of(file), files.toList(), "no temporary file is left beside the key");
+    }
+    assertArrayEquals(made, SecretFiles.create(file), "a key made a moment before is kept");
+
+    // what a crash between making the file and writing it left behind with the old code
+    Files.writeString(file, "");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SecretFiles.load(Optional.empty(), "KONSIL_AUDIT_KEY", file));
+    assertTrue(e.getMessage().contains(file + " is empty"), e.getMessage());
+    assertTrue(e.getMessage().contains("KONSIL_AUDIT_KEY"), e.getMessage());
+    assertEquals("", Files.readString(file), "an empty key file is not silently replaced");
   }
 
   @Test
