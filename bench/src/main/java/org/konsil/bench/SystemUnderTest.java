@@ -27,6 +27,11 @@ final class SystemUnderTest implements AutoCloseable {
 
   static final String JWT_SECRET =
       Base64.getEncoder().encodeToString("konsil benchmark signing secret, 32+ bytes".getBytes());
+
+  /** One audit key for the seeder and every node, as operations.md asks of a cluster. */
+  static final String AUDIT_KEY =
+      Base64.getEncoder().encodeToString("konsil benchmark audit key, 32+ bytes!".getBytes());
+
   static final String CLUSTER_STORE_PASSWORD = "konsil benchmark cluster store";
   static final String CLUSTER_SECRET = "konsil benchmark cluster secret, 32+ characters";
 
@@ -102,6 +107,7 @@ final class SystemUnderTest implements AutoCloseable {
       env.put("KONSIL_DATABASE_URL", databaseUrl());
     }
     env.put("KONSIL_JWT_SECRET", JWT_SECRET);
+    env.put("KONSIL_AUDIT_KEY", AUDIT_KEY);
     // logins are not what is measured: cheap password hashing keeps set-up short
     env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");
     env.put("KONSIL_ARGON2_ITERATIONS", "1");

@@ -51,6 +51,8 @@ class DurabilityTest {
     env.put("KONSIL_HTTP_PORT", Integer.toString(port));
     env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-node").toString());
     env.put("KONSIL_JWT_SECRET", server.env("KONSIL_JWT_SECRET"));
+    // every node needs the key that sealed the trail, or it refuses to start
+    env.put("KONSIL_AUDIT_KEY", Files.readString(server.dataDir().resolve("audit-key")).trim());
     env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");
     env.put("KONSIL_ARGON2_ITERATIONS", "1");
     env.put("KONSIL_SHUTDOWN_GRACE_SECONDS", "5");

@@ -75,6 +75,8 @@ class ClusterTest {
     env.put("KONSIL_HTTP_PORT", Integer.toString(portB));
     env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-node-b").toString());
     env.put("KONSIL_JWT_SECRET", nodeA.env("KONSIL_JWT_SECRET"));
+    // every node needs the key that sealed the trail, or it refuses to start
+    env.put("KONSIL_AUDIT_KEY", Files.readString(nodeA.dataDir().resolve("audit-key")).trim());
     env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");
     env.put("KONSIL_ARGON2_ITERATIONS", "1");
     env.put("KONSIL_CLUSTER", "hazelcast");
