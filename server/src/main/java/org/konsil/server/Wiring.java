@@ -37,6 +37,7 @@ import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ApiException;
+import org.konsil.server.http.ControlCharacters;
 import org.konsil.server.http.HttpVerticle;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.SecurityHeaders;
@@ -341,6 +342,8 @@ public final class Wiring {
       root.get(page).handler(ctx -> ctx.reroute("/index.html"));
     }
     Router api = Router.router(vertx);
+    // before the body is read: a refused upload stores nothing
+    api.route().handler(ControlCharacters::refuse);
     BodyHandler bodies =
         BodyHandler.create()
             .setBodyLimit(config.httpMaxBodyBytes())

@@ -4,6 +4,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import io.vertx.pgclient.PgException;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,10 +71,26 @@ public final class Problems {
     if (failure instanceof ApiException api) {
       return api;
     }
+    if (isUnstorableText(failure)) {
+      // A safety net behind the checks on JSON and URLs: text PostgreSQL refuses is bad input.
+      return ApiException.validation(
+          "The request contains characters that cannot be stored, such as U+0000.");
+    }
     String reference = UUID.randomUUID().toString();
     LOG.error("unexpected failure, reference {}", reference, failure);
     return new ApiException(
         500, "internal_error", "Something went wrong on the server; reference " + reference + ".");
+  }
+
+  /** PostgreSQL's refusals of U+0000 in text (22021) and of \u0000 in jsonb (22P05). */
+  private static boolean isUnstorableText(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof PgException pg
+          && ("22021".equals(pg.getSqlState()) || "22P05".equals(pg.getSqlState()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static ApiException fromStatus(int status) {
