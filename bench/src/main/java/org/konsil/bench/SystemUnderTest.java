@@ -240,8 +240,7 @@ final class SystemUnderTest implements AutoCloseable {
       return OptionalLong.empty();
     }
     try {
-      String pid = Files.readAllLines(work.resolve("postgres").resolve("postmaster.pid")).get(0);
-      return OptionalLong.of(Long.parseLong(pid.trim()));
+      return EmbeddedDatabase.postmasterPid(database.pgdata());
     } catch (IOException e) {
       return OptionalLong.empty();
     }

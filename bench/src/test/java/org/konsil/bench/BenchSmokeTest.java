@@ -44,6 +44,8 @@ class BenchSmokeTest {
       assertEquals(0.0, figures.getDouble("lost"), phase);
       assertEquals(0.0, figures.getDouble("duplicated"), phase);
       assertTrue(figures.getDouble("ackedPerSecond") > 0, phase);
+      // the database's processes are found and measured (they write every message)
+      assertTrue(figures.getDouble("cpuDatabaseSeconds") > 0, phase);
       // every message reaches the two other members of its room
       assertEquals(
           2 * figures.getDouble("ackedPerSecond"),
