@@ -138,19 +138,15 @@ class CrashRecoveryTest {
     try (EmbeddedDatabase neighbour = EmbeddedDatabase.start(neighbourFolder, 0)) {
       long neighbourPid =
           EmbeddedDatabase.postmasterPid(neighbour.pgdata()).orElseThrow(AssertionError::new);
-      long orphanPid;
       EmbeddedKonsil first = EmbeddedKonsil.start(client, data);
+      EmbeddedKonsil second = null;
       try {
-        orphanPid = first.postmasterPid();
+        long orphanPid = first.postmasterPid();
         first.process().kill();
         first.process().awaitExit(60);
-      } finally {
-        first.close();
-      }
-      assertTrue(alive(orphanPid), "the kill left Konsil's PostgreSQL running");
+        assertTrue(alive(orphanPid), "the kill left Konsil's PostgreSQL running");
 
-      EmbeddedKonsil second = EmbeddedKonsil.start(client, data);
-      try {
+        second = EmbeddedKonsil.start(client, data);
         assertTrue(
             second.process().output().contains("still running (pid " + orphanPid + ")"),
             second.process().output());
@@ -159,8 +155,11 @@ class CrashRecoveryTest {
         assertTrue(alive(neighbourPid), "another folder's PostgreSQL is left alone");
         assertEquals(200, second.api().get("/health", null).status());
       } finally {
-        second.close();
-        second.process().awaitExit(60);
+        if (second != null) {
+          second.close();
+        }
+        // only now: closing it stops what its kill left running
+        first.close();
       }
     }
   }

@@ -162,8 +162,23 @@ public final class EmbeddedKonsil implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops Konsil as an operator would (SIGTERM), and any PostgreSQL a test's kill left running on
+   * its folder, so that no test leaves a database process behind.
+   */
   @Override
   public void close() {
-    process.close();
+    process.terminate();
+    try {
+      process.awaitExit(60);
+    } finally {
+      process.close();
+      try {
+        EmbeddedDatabase.postmasterPid(postgresFolder().resolve("pgdata"))
+            .ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }
