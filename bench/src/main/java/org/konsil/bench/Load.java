@@ -228,6 +228,16 @@ final class Load implements AutoCloseable {
                               ready.tryComplete(socket);
                             }
                           });
+                      // a socket the server closes before its ready frame fails the run at
+                      // once, with the server's reason, instead of waiting out the time limit
+                      socket.closeHandler(
+                          closed ->
+                              ready.tryFail(
+                                  new IllegalStateException(
+                                      "an idle socket was closed before it was ready: "
+                                          + socket.closeStatusCode()
+                                          + " "
+                                          + socket.closeReason())));
                       return socket
                           .connect(options(user[0], ticket))
                           .compose(open -> ready.future());
