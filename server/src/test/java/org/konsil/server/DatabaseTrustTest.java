@@ -103,11 +103,7 @@ class DatabaseTrustTest {
     TestDatabase.execute(
         database.withDatabase("postgres"),
         "ALTER DATABASE " + database.database() + " SET synchronous_commit = off");
-    Map<String, String> env = new HashMap<>();
-    env.put("KONSIL_DATABASE_URL", TestDatabase.applicationUrl(database));
-    env.put("KONSIL_DATABASE_MIGRATION_URL", TestDatabase.url(database));
-    env.put("KONSIL_HTTP_PORT", "0");
-    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-unsafe").toString());
+    Map<String, String> env = twoRoles(database);
     IllegalStateException refused =
         assertThrows(
             IllegalStateException.class,
@@ -126,11 +122,7 @@ class DatabaseTrustTest {
     DatabaseSettings database = TestDatabase.fresh();
     // a grant to everyone reaches the application role too
     TestDatabase.execute(database, "GRANT UPDATE, DELETE ON audit_events TO PUBLIC");
-    Map<String, String> env = new HashMap<>();
-    env.put("KONSIL_DATABASE_URL", TestDatabase.applicationUrl(database));
-    env.put("KONSIL_DATABASE_MIGRATION_URL", TestDatabase.url(database));
-    env.put("KONSIL_HTTP_PORT", "0");
-    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-rights").toString());
+    Map<String, String> env = twoRoles(database);
     IllegalStateException refused =
         assertThrows(
             IllegalStateException.class,
@@ -143,6 +135,16 @@ class DatabaseTrustTest {
     try (KonsilNode node = KonsilNode.start(KonsilConfig.from(env), Clock.systemUTC())) {
       assertEquals(EmbeddedDatabase.APP_ROLE, node.database().user());
     }
+  }
+
+  /** A node on the test database with its owner and application roles, on a free port. */
+  private static Map<String, String> twoRoles(DatabaseSettings database) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("KONSIL_DATABASE_URL", TestDatabase.applicationUrl(database));
+    env.put("KONSIL_DATABASE_MIGRATION_URL", TestDatabase.url(database));
+    env.put("KONSIL_HTTP_PORT", "0");
+    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-roles").toString());
+    return env;
   }
 
   private static String show(Statement s, String name) throws SQLException {
