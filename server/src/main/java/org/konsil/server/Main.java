@@ -68,7 +68,7 @@ public final class Main {
     if (demo) {
       try {
         System.out.println(
-            new DemoData(node.wiring()).seed(config.publicUrl()).await(60, TimeUnit.SECONDS));
+            demoData(node.wiring()).seed(config.publicUrl()).await(60, TimeUnit.SECONDS));
       } catch (Exception e) {
         System.err.println("konsil: demo data could not be created: " + e.getMessage());
       }
@@ -217,5 +217,15 @@ public final class Main {
       options.put(args[i].substring(2), args[++i]);
     }
     return options;
+  }
+
+  static DemoData demoData(Wiring wiring) {
+    return new DemoData(
+        wiring.accounts(),
+        wiring.organisations(),
+        wiring.patients(),
+        wiring.consents(),
+        wiring.rooms(),
+        wiring.messaging());
   }
 }

@@ -38,14 +38,13 @@ import org.konsil.server.consent.ConsentService;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.ControlCharacters;
-import org.konsil.server.http.HttpVerticle;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.SecurityHeaders;
 import org.konsil.server.http.ShutdownGate;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.messaging.AttachmentRoutes;
-import org.konsil.server.messaging.LiveEvents;
+import org.konsil.server.live.LiveEvents;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.SystemNotices;
@@ -62,6 +61,7 @@ import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.patients.PatientService;
+import org.konsil.server.rooms.RoomInvitationRoutes;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 
@@ -131,7 +131,7 @@ public final class Wiring {
             clock,
             config,
             new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations()),
-            new AccessTokens(tokenSecret, clock),
+            new AccessTokens(vertx, tokenSecret, clock),
             live,
             audit);
     this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live, audit);
@@ -372,7 +372,8 @@ public final class Wiring {
     new ConsentRoutes(consents).mount(api);
     new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
-    new InvitationRoutes(invitations, rooms).mount(api);
+    new RoomInvitationRoutes(invitations, rooms).mount(api);
+    new InvitationRoutes(invitations).mount(api);
     config
         .fax()
         .callbackSecret()

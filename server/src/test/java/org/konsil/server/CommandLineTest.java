@@ -109,7 +109,7 @@ class CommandLineTest {
 
   @Test
   void demoDataHasTwoOrganisationsUsersAndARoomAndIsSeededOnce() {
-    DemoData demo = new DemoData(server.wiring());
+    DemoData demo = Main.demoData(server.wiring());
     String instructions = KonsilServer.await(demo.seed("http://localhost:8080"));
     assertTrue(instructions.contains(DemoData.PASSWORD));
     KonsilServer.await(demo.seed("http://localhost:8080"));

@@ -1,5 +1,6 @@
 package org.konsil.server.accounts;
 
+import org.konsil.server.identity.AuthenticatedUser;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +21,7 @@ import org.konsil.server.audit.AuditLog;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
-import org.konsil.server.messaging.LiveEvents;
+import org.konsil.server.live.LiveEvents;
 
 /**
  * Logging in and out: passwords, second factor, sessions with rotating refresh tokens, short-lived

@@ -1,5 +1,6 @@
 package org.konsil.server.accounts;
 
+import org.konsil.server.identity.AuthenticatedUser;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;

@@ -1,5 +1,6 @@
 package org.konsil.server.accounts;
 
+import org.konsil.server.identity.AuthenticatedUser;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import org.konsil.server.http.ApiException;

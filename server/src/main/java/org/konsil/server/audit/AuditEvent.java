@@ -2,7 +2,7 @@ package org.konsil.server.audit;
 
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /**
  * One entry of the audit trail: who did what to which object, for which organisation's log, with

@@ -3,7 +3,7 @@ package org.konsil.server.audit;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 
 /** REST route for an organisation's administrators to read their organisation's audit trail. */

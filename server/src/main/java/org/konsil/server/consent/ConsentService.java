@@ -14,7 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.Refusals;
@@ -23,9 +23,6 @@ import org.konsil.server.files.MediaType;
 import org.konsil.server.files.StoredFile;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
-import org.konsil.server.messaging.Message;
-import org.konsil.server.messaging.MessagingService;
-import org.konsil.server.messaging.SystemNotices;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.Patient;
 import org.konsil.server.patients.PatientService;
@@ -47,7 +44,7 @@ public final class ConsentService {
   private final PatientService patients;
   private final FileStore files;
   private final AuditLog audit;
-  private final SystemNotices notices;
+  private final RevocationNotices notices;
   private final OrganisationService organisations;
   private final io.vertx.core.Vertx vertx;
   private final ConsentStore store = new ConsentStore();
@@ -58,7 +55,7 @@ public final class ConsentService {
       PatientService patients,
       FileStore files,
       AuditLog audit,
-      SystemNotices notices,
+      RevocationNotices notices,
       OrganisationService organisations,
       io.vertx.core.Vertx vertx) {
     this.organisations = organisations;
@@ -104,7 +101,7 @@ public final class ConsentService {
         .compose(
             patient -> {
               if (patient.revoked()) {
-                throw MessagingService.consentRevoked();
+                throw consentRevoked();
               }
               return this.organisations.activeOrganisations(organisations);
             })
@@ -156,7 +153,7 @@ public final class ConsentService {
                               now,
                               organisations))
                   .compose(
-                      done ->
+                      roomCount ->
                           audit.record(
                               tx,
                               AuditEvent.by(user)
@@ -176,7 +173,7 @@ public final class ConsentService {
         .compose(
             patient -> {
               if (patient.revoked()) {
-                throw MessagingService.consentRevoked();
+                throw consentRevoked();
               }
               return store.latest(tx, patientId);
             });
@@ -309,6 +306,13 @@ public final class ConsentService {
                             + " open the consent documents.")));
   }
 
+  /** The refusal once the patient has revoked their consent. */
+  public static ApiException consentRevoked() {
+    return ApiException.conflict(
+        "consent_revoked",
+        "The patient has revoked their consent; this room takes no new messages.");
+  }
+
   /** Where a document lies on disk and how to send it. */
   public record DocumentAccess(java.nio.file.Path path, String mediaType, String name) {}
 
@@ -329,23 +333,24 @@ public final class ConsentService {
             .compose(
                 patient -> {
                   if (patient.revoked()) {
-                    throw MessagingService.consentRevoked();
+                    throw consentRevoked();
                   }
                   return withDocument
                       ? files.receive(body, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, null)
                       : Future.succeededFuture(null);
                 });
-    List<Message> posted = new ArrayList<>();
+    List<Runnable> announcements = new ArrayList<>();
     return document.compose(
         file ->
-            pool.withTransaction(tx -> recordRevocation(tx, user, patientId, date, file, posted))
+            pool.withTransaction(
+                    tx -> recordRevocation(tx, user, patientId, date, file, announcements))
                 .onFailure(
                     failure -> {
                       if (file != null) {
                         files.discard(file.id());
                       }
                     })
-                .onSuccess(consent -> posted.forEach(notices::announceRevocation)));
+                .onSuccess(consent -> announcements.forEach(Runnable::run)));
   }
 
   private Future<Consent> recordRevocation(
@@ -354,7 +359,7 @@ public final class ConsentService {
       UUID patientId,
       LocalDate date,
       StoredFile file,
-      List<Message> posted) {
+      List<Runnable> announcements) {
     OffsetDateTime now = Times.now(clock);
     return latestOfUnrevoked(tx, patientId)
         .compose(
@@ -380,43 +385,23 @@ public final class ConsentService {
                                   date,
                                   file == null ? null : file.id())
                               .compose(done -> patients.markRevoked(tx, patientId))
-                              .compose(done -> postNotices(tx, rooms, date, now, posted)))
+                              .compose(done -> notices.post(tx, rooms, date, now))
+                              .map(
+                                  announce -> {
+                                    announcements.add(announce);
+                                    return rooms.size();
+                                  }))
                   .compose(
-                      done ->
+                      roomCount ->
                           audit.record(
                               tx,
                               AuditEvent.by(user)
                                   .on("consent", consent.id())
                                   .with("patient", patientId)
-                                  .with("rooms", posted.size())
+                                  .with("rooms", roomCount)
                                   .success("consent.revoked")))
                   .compose(done -> store.byId(tx, consent.id()));
             });
-  }
-
-  private Future<Void> postNotices(
-      SqlClient tx, List<UUID> rooms, LocalDate date, OffsetDateTime now, List<Message> posted) {
-    Future<Void> chain = Future.succeededFuture();
-    for (UUID room : rooms) {
-      chain =
-          chain.compose(
-              done ->
-                  notices
-                      .post(
-                          tx,
-                          room,
-                          new JsonObject()
-                              .put("event", "consent_revoked")
-                              .put("revocationDate", date.toString())
-                              .put("recordedAt", Times.iso(now)),
-                          now)
-                      .map(
-                          message -> {
-                            posted.add(message);
-                            return null;
-                          }));
-    }
-    return chain;
   }
 
   /**
@@ -426,7 +411,7 @@ public final class ConsentService {
   public Future<Void> requireCoverage(
       SqlClient client, Patient patient, Collection<UUID> organisations) {
     if (patient.revoked()) {
-      return Future.failedFuture(MessagingService.consentRevoked());
+      return Future.failedFuture(consentRevoked());
     }
     return store
         .latest(client, patient.id())

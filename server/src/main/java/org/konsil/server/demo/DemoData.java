@@ -4,8 +4,13 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
-import org.konsil.server.Wiring;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.accounts.AccountService;
+import org.konsil.server.consent.ConsentService;
+import org.konsil.server.messaging.MessagingService;
+import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.patients.PatientService;
+import org.konsil.server.rooms.RoomService;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.organisations.CreateOrganisationRequest;
 
 /**
@@ -21,24 +26,38 @@ public final class DemoData {
   static final String CARE_HOME_ADMIN = "maria.schulz@lindenhof.example";
   static final String CARE_HOME_MEMBER = "tom.weber@lindenhof.example";
 
-  private final Wiring wiring;
+  private final AccountService accounts;
+  private final OrganisationService organisations;
+  private final PatientService patients;
+  private final ConsentService consents;
+  private final RoomService rooms;
+  private final MessagingService messaging;
 
-  public DemoData(Wiring wiring) {
-    this.wiring = wiring;
+  public DemoData(
+      AccountService accounts,
+      OrganisationService organisations,
+      PatientService patients,
+      ConsentService consents,
+      RoomService rooms,
+      MessagingService messaging) {
+    this.accounts = accounts;
+    this.organisations = organisations;
+    this.patients = patients;
+    this.consents = consents;
+    this.rooms = rooms;
+    this.messaging = messaging;
   }
 
   /** Seeds when missing; answers the text that tells a person how to log in. */
   public Future<String> seed(String publicUrl) {
-    return wiring
-        .organisations()
+    return organisations
         .directory("Hausarztpraxis am Markt", "practice", 1)
         .compose(found -> found.isEmpty() ? create() : Future.succeededFuture())
         .map(done -> instructions(publicUrl));
   }
 
   private Future<Void> create() {
-    return wiring
-        .organisations()
+    return organisations
         .createWithAdmin(
             new CreateOrganisationRequest(
                 "practice",
@@ -52,8 +71,7 @@ public final class DemoData {
                 "Dr. Anna Berger"))
         .compose(
             practice ->
-                wiring
-                    .organisations()
+                organisations
                     .createWithAdmin(
                         new CreateOrganisationRequest(
                             "care_home",
@@ -77,8 +95,7 @@ public final class DemoData {
 
   private Future<Void> member(JsonObject created, String email, String name) {
     UUID organisationId = UUID.fromString(created.getJsonObject("organisation").getString("id"));
-    return wiring
-        .organisations()
+    return organisations
         .addUserWithLink(organisationId, email, name, "member")
         .compose(this::setPassword);
   }
@@ -88,13 +105,11 @@ public final class DemoData {
     return login(PRACTICE_ADMIN)
         .compose(
             anna ->
-                wiring
-                    .rooms()
+                rooms
                     .createGeneral(anna, "Abstimmung Hausbesuche Lindenhof", List.of(careHomeId))
                     .compose(
                         room ->
-                            wiring
-                                .messaging()
+                            messaging
                                 .send(
                                     anna,
                                     room.id(),
@@ -106,8 +121,7 @@ public final class DemoData {
                                         login(CARE_HOME_ADMIN)
                                             .compose(
                                                 maria ->
-                                                    wiring
-                                                        .messaging()
+                                                    messaging
                                                         .send(
                                                             maria,
                                                             room.id(),
@@ -126,23 +140,19 @@ public final class DemoData {
     return login(PRACTICE_ADMIN)
         .compose(
             anna ->
-                wiring
-                    .patients()
+                patients
                     .create(anna, "Musterfrau", "Erika", java.time.LocalDate.of(1941, 3, 7), null)
                     .compose(
                         patient ->
-                            wiring
-                                .consents()
+                            consents
                                 .templateBytes(anna, patient.id(), List.of(careHomeId), "de")
                                 .compose(
                                     form ->
-                                        wiring
-                                            .consents()
+                                        consents
                                             .upload(anna, patient.id(), List.of(careHomeId), form))
                                 .compose(
                                     consent ->
-                                        wiring
-                                            .rooms()
+                                        rooms
                                             .createForPatient(
                                                 anna,
                                                 patient.id(),
@@ -150,8 +160,7 @@ public final class DemoData {
                                                 List.of(careHomeId)))
                                 .compose(
                                     room ->
-                                        wiring
-                                            .messaging()
+                                        messaging
                                             .send(
                                                 anna,
                                                 room.id(),
@@ -162,15 +171,14 @@ public final class DemoData {
   }
 
   private Future<AuthenticatedUser> login(String email) {
-    return wiring
-        .accounts()
+    return accounts
         .login(email, PASSWORD, "127.0.0.1")
-        .compose(tokens -> wiring.accounts().authenticate(tokens.getString("accessToken")));
+        .compose(tokens -> accounts.authenticate(tokens.getString("accessToken")));
   }
 
   private Future<Void> setPassword(String link) {
     String token = link.substring(link.indexOf("#token=") + "#token=".length());
-    return wiring.accounts().setPassword(token, PASSWORD);
+    return accounts.setPassword(token, PASSWORD);
   }
 
   private static String instructions(String publicUrl) {

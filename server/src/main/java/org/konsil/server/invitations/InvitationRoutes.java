@@ -4,46 +4,25 @@ import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
-import org.konsil.server.rooms.RoomRoutes;
-import org.konsil.server.rooms.RoomService;
 
 /**
- * REST routes: a room's invitations and their delivery, resending, registering with a code, and the
- * inviting organisation's answer to a registration.
+ * REST routes: resending an invitation, the invitations an organisation received, and registering
+ * with a code. A room's invitations and the inviting organisation's answer to a registration are
+ * in {@code rooms.RoomInvitationRoutes}: both need the room.
  */
 public final class InvitationRoutes {
 
   private final InvitationService invitations;
-  private final RoomService rooms;
 
-  public InvitationRoutes(InvitationService invitations, RoomService rooms) {
+  public InvitationRoutes(InvitationService invitations) {
     this.invitations = invitations;
-    this.rooms = rooms;
   }
 
   public void mount(Router router) {
-    router
-        .get("/rooms/:roomId/invitations")
-        .respond(
-            ctx -> {
-              UUID room = RoomRoutes.roomId(ctx);
-              AuthenticatedUser user = AuthenticatedUser.of(ctx);
-              return rooms
-                  .requireMember(user, room)
-                  .compose(member -> invitations.ofRoom(room, user.organisationId()));
-            });
     router.post("/invitations/:invitationId/resend").handler(this::resend);
-    router
-        .post("/invitations/:invitationId/confirmation")
-        .respond(
-            ctx -> rooms.decideRegistration(AuthenticatedUser.of(ctx), invitationId(ctx), true));
-    router
-        .post("/invitations/:invitationId/rejection")
-        .respond(
-            ctx -> rooms.decideRegistration(AuthenticatedUser.of(ctx), invitationId(ctx), false));
     router
         .get("/invitations/received")
         .respond(ctx -> invitations.received(AuthenticatedUser.of(ctx)));
@@ -64,7 +43,8 @@ public final class InvitationRoutes {
         .onFailure(ctx::fail);
   }
 
-  private static UUID invitationId(RoutingContext ctx) {
+  /** The invitation id from the path; a malformed one is an unknown invitation. */
+  public static UUID invitationId(RoutingContext ctx) {
     try {
       return Json.uuid("invitationId", ctx.pathParam("invitationId"));
     } catch (ApiException e) {

@@ -16,7 +16,7 @@ import java.util.UUID;
 import org.konsil.fax.FaxNumber;
 import org.konsil.fax.InvitationLetter;
 import org.konsil.server.accounts.AccountService;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.accounts.LoginThrottle;
 import org.konsil.server.accounts.Secrets;
 import org.konsil.server.audit.AuditEvent;

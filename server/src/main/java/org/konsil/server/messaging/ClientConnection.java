@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /**
  * One client's WebSocket with its own bounded outbound queue. Live frames beyond the bound close

@@ -1,5 +1,7 @@
 package org.konsil.server.messaging;
 
+import org.konsil.server.consent.ConsentService;
+import org.konsil.server.live.LiveEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -16,7 +18,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.Refusals;
@@ -205,7 +207,7 @@ public final class MessagingService implements RoomCursor.Fetch {
                         : Future.failedFuture(reusedClientMsgId());
                   }
                   if (outcome.closed()) {
-                    return Future.failedFuture(consentRevoked());
+                    return Future.failedFuture(ConsentService.consentRevoked());
                   }
                   if (outcome.seq() == 0) {
                     // invitations wait for this room's first message: the transactional way
@@ -356,16 +358,10 @@ public final class MessagingService implements RoomCursor.Fetch {
         .map(
             revoked -> {
               if (revoked) {
-                throw consentRevoked();
+                throw ConsentService.consentRevoked();
               }
               return null;
             });
-  }
-
-  public static ApiException consentRevoked() {
-    return ApiException.conflict(
-        "consent_revoked",
-        "The patient has revoked their consent; this room takes no new messages.");
   }
 
   /**
@@ -442,7 +438,7 @@ public final class MessagingService implements RoomCursor.Fetch {
                         done -> Future.failedFuture(ApiException.notFound("No such attachment.")));
               }
               if (row.getBoolean("revoked")) {
-                return Future.failedFuture(consentRevoked());
+                return Future.failedFuture(ConsentService.consentRevoked());
               }
               return audit
                   .recordAlone(

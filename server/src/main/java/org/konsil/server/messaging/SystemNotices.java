@@ -1,6 +1,12 @@
 package org.konsil.server.messaging;
 
+import org.konsil.server.live.LiveEvents;
 import io.vertx.core.Future;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.konsil.server.consent.RevocationNotices;
+import org.konsil.server.http.Times;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
 import java.time.OffsetDateTime;
@@ -10,7 +16,7 @@ import java.util.UUID;
  * Notices that Konsil itself posts into rooms (a consent revoked, later: a partner joined, an
  * invitation sent), stored like messages with kind {@code system} and no sender.
  */
-public final class SystemNotices {
+public final class SystemNotices implements RevocationNotices {
 
   private final LiveEvents live;
   private final MessageStore store = new MessageStore();
@@ -43,8 +49,24 @@ public final class SystemNotices {
             });
   }
 
+  @Override
+  public Future<Runnable> post(
+      SqlClient tx, List<UUID> rooms, LocalDate date, OffsetDateTime now) {
+    JsonObject notice =
+        new JsonObject()
+            .put("event", "consent_revoked")
+            .put("revocationDate", date.toString())
+            .put("recordedAt", Times.iso(now));
+    List<Message> posted = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (UUID room : rooms) {
+      chain = chain.compose(done -> post(tx, room, notice, now).map(posted::add).mapEmpty());
+    }
+    return chain.map(done -> () -> posted.forEach(this::announceRevocation));
+  }
+
   /** After the commit: tell connected members, who mask the room's earlier messages. */
-  public void announceRevocation(Message notice) {
+  private void announceRevocation(Message notice) {
     live.roomMasked(
         notice.room(),
         new JsonObject()

@@ -1,5 +1,6 @@
 package org.konsil.server.messaging;
 
+import org.konsil.server.live.LiveEvents;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -21,7 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.accounts.AccountService;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;

@@ -11,12 +11,12 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 import org.konsil.server.accounts.AccountService;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
-import org.konsil.server.messaging.LiveEvents;
+import org.konsil.server.live.LiveEvents;
 import org.konsil.server.notifications.MailMessage;
 import org.konsil.server.notifications.MailOutbox;
 

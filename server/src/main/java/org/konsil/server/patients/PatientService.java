@@ -7,7 +7,7 @@ import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.UUID;
-import org.konsil.server.accounts.AuthenticatedUser;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.Refusals;

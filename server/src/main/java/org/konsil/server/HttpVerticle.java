@@ -1,4 +1,4 @@
-package org.konsil.server.http;
+package org.konsil.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,4 +1,4 @@
-package org.konsil.server.accounts;
+package org.konsil.server.identity;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -19,7 +19,7 @@ public record AuthenticatedUser(
     java.time.OffsetDateTime sessionExpiresAt,
     boolean notifyByEmail) {
 
-  static final String CONTEXT_KEY = "konsil.user";
+  public static final String CONTEXT_KEY = "konsil.user";
 
   public static AuthenticatedUser of(RoutingContext ctx) {
     AuthenticatedUser user = ctx.get(CONTEXT_KEY);

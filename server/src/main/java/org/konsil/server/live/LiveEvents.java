@@ -1,4 +1,4 @@
-package org.konsil.server.messaging;
+package org.konsil.server.live;
 
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -13,13 +13,13 @@ import java.util.stream.Collectors;
  */
 public final class LiveEvents {
 
-  static final String ADDRESS = "konsil.live";
-  static final String KIND = "kind";
-  static final String ROOM = "room";
-  static final String SEQ = "seq";
-  static final String USER = "user";
-  static final String SESSION = "session";
-  static final String ORGANISATIONS = "organisations";
+  public static final String ADDRESS = "konsil.live";
+  public static final String KIND = "kind";
+  public static final String ROOM = "room";
+  public static final String SEQ = "seq";
+  public static final String USER = "user";
+  public static final String SESSION = "session";
+  public static final String ORGANISATIONS = "organisations";
 
   private final EventBus bus;
 
@@ -27,7 +27,7 @@ public final class LiveEvents {
     this.bus = bus;
   }
 
-  void message(UUID room, long seq, String frame) {
+  public void message(UUID room, long seq, String frame) {
     publish(
         frame,
         new DeliveryOptions()
@@ -36,7 +36,7 @@ public final class LiveEvents {
             .addHeader(SEQ, Long.toString(seq)));
   }
 
-  void typing(UUID room, UUID user, String frame) {
+  public void typing(UUID room, UUID user, String frame) {
     publish(
         frame,
         new DeliveryOptions()
@@ -45,7 +45,7 @@ public final class LiveEvents {
             .addHeader(USER, user.toString()));
   }
 
-  void readMarker(UUID user, String frame) {
+  public void readMarker(UUID user, String frame) {
     publish(frame, new DeliveryOptions().addHeader(KIND, "read").addHeader(USER, user.toString()));
   }
 
@@ -72,7 +72,7 @@ public final class LiveEvents {
   }
 
   /** A room whose patient revoked consent: its messages are shown masked from now on. */
-  void roomMasked(UUID room, String frame) {
+  public void roomMasked(UUID room, String frame) {
     publish(
         frame, new DeliveryOptions().addHeader(KIND, "masked").addHeader(ROOM, room.toString()));
   }

@@ -1,0 +1,47 @@
+package org.konsil.server.rooms;
+
+import io.vertx.ext.web.Router;
+import java.util.UUID;
+import org.konsil.server.identity.AuthenticatedUser;
+import org.konsil.server.invitations.InvitationRoutes;
+import org.konsil.server.invitations.InvitationService;
+
+/**
+ * REST routes about invitations that need the room: a room's invitations and their delivery, and
+ * the inviting organisation's answer to a registration, which lets the newcomer into the room.
+ */
+public final class RoomInvitationRoutes {
+
+  private final InvitationService invitations;
+  private final RoomService rooms;
+
+  public RoomInvitationRoutes(InvitationService invitations, RoomService rooms) {
+    this.invitations = invitations;
+    this.rooms = rooms;
+  }
+
+  public void mount(Router router) {
+    router
+        .get("/rooms/:roomId/invitations")
+        .respond(
+            ctx -> {
+              UUID room = RoomRoutes.roomId(ctx);
+              AuthenticatedUser user = AuthenticatedUser.of(ctx);
+              return rooms
+                  .requireMember(user, room)
+                  .compose(member -> invitations.ofRoom(room, user.organisationId()));
+            });
+    router
+        .post("/invitations/:invitationId/confirmation")
+        .respond(
+            ctx ->
+                rooms.decideRegistration(
+                    AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), true));
+    router
+        .post("/invitations/:invitationId/rejection")
+        .respond(
+            ctx ->
+                rooms.decideRegistration(
+                    AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), false));
+  }
+}
