@@ -172,11 +172,20 @@ public final class AccountService {
   }
 
   private Future<JsonObject> checkSecondFactor(String challenge, String code, String recoveryCode) {
-    AccessTokens.Claims claims = tokens.verify(challenge, AccessTokens.Purpose.SECOND_FACTOR);
-    if (claims == null) {
-      throw new ApiException(
-          401, "invalid_challenge", "The login step has expired; log in again with your password.");
-    }
+    return tokens
+        .verify(challenge, AccessTokens.Purpose.SECOND_FACTOR)
+        .recover(
+            refused ->
+                Future.failedFuture(
+                    new ApiException(
+                        401,
+                        "invalid_challenge",
+                        "The login step has expired; log in again with your password.")))
+        .compose(claims -> checkSecondFactor(claims, code, recoveryCode));
+  }
+
+  private Future<JsonObject> checkSecondFactor(
+      AccessTokens.Claims claims, String code, String recoveryCode) {
     if ((code == null) == (recoveryCode == null)) {
       throw ApiException.validation("Send either 'code' or 'recoveryCode'.");
     }
@@ -342,13 +351,16 @@ public final class AccountService {
 
   /** The user behind a bearer access token, checked against the database on every call. */
   public Future<AuthenticatedUser> authenticate(String accessToken) {
-    AccessTokens.Claims claims = tokens.verify(accessToken, AccessTokens.Purpose.ACCESS);
-    if (claims == null) {
-      return Future.failedFuture(
-          new ApiException(401, "invalid_token", "The access token is invalid or has expired."));
-    }
-    return store
-        .activeUser(pool, claims.userId(), claims.sessionId(), Times.now(clock))
+    return tokens
+        .verify(accessToken, AccessTokens.Purpose.ACCESS)
+        .recover(
+            refused ->
+                Future.failedFuture(
+                    new ApiException(
+                        401, "invalid_token", "The access token is invalid or has expired.")))
+        .compose(
+            claims ->
+                store.activeUser(pool, claims.userId(), claims.sessionId(), Times.now(clock)))
         .map(
             user -> {
               if (user == null) {

@@ -95,7 +95,7 @@ class TokenTest {
                     .getBytes());
     String tampered = parts[0] + "." + otherPayload + "." + parts[2];
     assertEquals(401, rooms(tampered));
-    AccessTokens foreign = new AccessTokens(new byte[32], Clock.systemUTC());
+    AccessTokens foreign = new AccessTokens(server.clientVertx(), new byte[32], Clock.systemUTC());
     String signedElsewhere =
         foreign.issue(
             new AccessTokens.Claims(
