@@ -37,6 +37,15 @@ public final class AuditAnchors {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuditAnchors.class);
 
+  private static final String HEAD = "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1";
+
+  /** Rows commit in id order, so the events up to the head are the ones before it. */
+  private static final String COUNT_UP_TO =
+      "SELECT count(*) AS events FROM audit_events WHERE id <= $1";
+
+  private static final String FIRST_KEYED =
+      "SELECT min(id) AS keyed FROM audit_events WHERE scheme = " + AuditChain.KEYED;
+
   /**
    * One line of the anchor file: the chain had {@code count} events ending with this one, and was
    * keyed from event {@code keyedFrom} on ({@link #NOT_KEYED} when it had no keyed event yet,
@@ -120,7 +129,7 @@ public final class AuditAnchors {
   }
 
   private Future<Void> anchorOnce() {
-    return pool.query("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
+    return pool.query(HEAD)
         .execute()
         .compose(
             rows -> {
@@ -151,7 +160,7 @@ public final class AuditAnchors {
     return keyedFrom()
         .compose(
             keyed ->
-                pool.preparedQuery("SELECT count(*) AS events FROM audit_events WHERE id <= $1")
+                pool.preparedQuery(COUNT_UP_TO)
                     .execute(Tuple.of(id))
                     .map(counted -> counted.iterator().next().getLong("events"))
                     .map(
@@ -180,8 +189,7 @@ public final class AuditAnchors {
     if (keyedFrom != Anchor.NOT_KEYED) {
       return Future.succeededFuture(keyedFrom);
     }
-    return pool.query(
-            "SELECT min(id) AS keyed FROM audit_events WHERE scheme = " + AuditChain.KEYED)
+    return pool.query(FIRST_KEYED)
         .execute()
         .map(
             rows -> {

@@ -3,10 +3,10 @@ package org.konsil.server.audit;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.nio.file.Path;
@@ -39,12 +39,24 @@ public final class AuditLog {
   static final long CHAIN_LOCK = 0x4b6f6e73696cL;
 
   private static final String INSERT =
-      "INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_org_id, organisation_id,"
-          + " action, outcome, object_type, object_id, details, prev_hash, hash, scheme)"
-          + " VALUES (#{id}, #{at}, #{actor}, #{actorOrg}, #{org}, #{action}, #{outcome}, #{type},"
-          + " #{object}, #{details}, #{prev}, #{hash}, "
-          + AuditChain.KEYED
-          + ")";
+      """
+      INSERT INTO audit_events (id, occurred_at, actor_user_id, actor_org_id, organisation_id,
+        action, outcome, object_type, object_id, details, prev_hash, hash, scheme)
+      VALUES (#{id}, #{at}, #{actor}, #{actorOrg}, #{org}, #{action}, #{outcome}, #{type},
+        #{object}, #{details}, #{prev}, #{hash}, %d)"""
+          .formatted(AuditChain.KEYED);
+
+  private static final String LOCK_CHAIN = "SELECT pg_advisory_xact_lock(" + CHAIN_LOCK + ")";
+
+  private static final String HEAD =
+      "SELECT id, hash, scheme FROM audit_events ORDER BY id DESC LIMIT 1";
+
+  private static final String COUNT = "SELECT count(*) AS events FROM audit_events";
+
+  private static final String ORGANISATION_TRAIL =
+      """
+      SELECT * FROM audit_events WHERE organisation_id = #{org} AND id < #{before}
+      ORDER BY id DESC LIMIT #{limit}""";
 
   /** The variable that holds the audit key when it is not kept in its file. */
   public static final String KEY_VARIABLE = "KONSIL_AUDIT_KEY";
@@ -61,6 +73,7 @@ public final class AuditLog {
   private final Optional<String> configuredKey;
   private final Path keyFile;
   private final Path anchorFile;
+  private final SqlTemplate<Map<String, Object>, RowSet<Row>> organisationTrail;
   private volatile Keyed keyed;
 
   /**
@@ -80,6 +93,7 @@ public final class AuditLog {
     this.configuredKey = configuredKey;
     this.keyFile = keyFile;
     this.anchorFile = anchorFile;
+    this.organisationTrail = SqlTemplate.forQuery(pool, ORGANISATION_TRAIL);
   }
 
   /**
@@ -185,12 +199,9 @@ public final class AuditLog {
     } catch (IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    return tx.query("SELECT pg_advisory_xact_lock(" + CHAIN_LOCK + ")")
+    return tx.query(LOCK_CHAIN)
         .execute()
-        .compose(
-            locked ->
-                tx.query("SELECT id, hash, scheme FROM audit_events ORDER BY id DESC LIMIT 1")
-                    .execute())
+        .compose(locked -> tx.query(HEAD).execute())
         .compose(
             rows -> {
               // taken under the lock, so that times never go backwards along the ids
@@ -204,7 +215,7 @@ public final class AuditLog {
               if (head.getShort("scheme") == AuditChain.KEYED) {
                 return insert(chain, tx, headId + 1, headHash, now, event);
               }
-              return tx.query("SELECT count(*) AS events FROM audit_events")
+              return tx.query(COUNT)
                   .execute()
                   .compose(
                       counted ->
@@ -243,6 +254,7 @@ public final class AuditLog {
     p.put("details", details);
     p.put("prev", previous == null ? null : Buffer.buffer(previous));
     p.put("hash", Buffer.buffer(mac));
+    // bound to the caller's transaction, so built per call: a template cannot change its client
     return SqlTemplate.forUpdate(tx, INSERT).execute(p).map(done -> mac);
   }
 
@@ -270,23 +282,19 @@ public final class AuditLog {
    * The newest events of one organisation's log, newest first, before an event if one is given.
    * Each event has an opaque reference instead of its id (see {@link AuditRefs}).
    */
-  Future<JsonArray> list(UUID organisationId, Long beforeId, int limit) {
+  Future<List<AuditEntry>> list(UUID organisationId, Long beforeId, int limit) {
     AuditRefs refs = keyed().refs();
     Map<String, Object> p = new HashMap<>();
     p.put("org", organisationId);
     p.put("before", beforeId == null ? Long.MAX_VALUE : beforeId);
     p.put("limit", limit);
-    return SqlTemplate.forQuery(
-            pool,
-            "SELECT * FROM audit_events WHERE organisation_id = #{org} AND id < #{before}"
-                + " ORDER BY id DESC LIMIT #{limit}")
+    return organisationTrail
         .execute(p)
         .map(
             rows ->
-                new JsonArray(
-                    Rows.list(rows).stream()
-                        .map(row -> toJson(row, refs.of(row.getLong("id"))))
-                        .toList()));
+                Rows.list(rows).stream()
+                    .map(row -> AuditEntry.from(row, refs.of(row.getLong("id"))))
+                    .toList());
   }
 
   /** The event id behind a reference shown by {@link #list}, or nothing if it is not one. */
@@ -355,22 +363,5 @@ public final class AuditLog {
         row.getString("object_type"),
         row.getUUID("object_id"),
         null);
-  }
-
-  private static JsonObject toJson(Row row, String reference) {
-    return new JsonObject()
-        .put("id", reference)
-        .put("occurredAt", Times.iso(row.getOffsetDateTime("occurred_at")))
-        .put("actorUserId", str(row.getUUID("actor_user_id")))
-        .put("actorOrganisationId", str(row.getUUID("actor_org_id")))
-        .put("action", row.getString("action"))
-        .put("outcome", row.getString("outcome"))
-        .put("objectType", row.getString("object_type"))
-        .put("objectId", str(row.getUUID("object_id")))
-        .put("details", new JsonObject(row.getString("details")));
-  }
-
-  private static String str(UUID id) {
-    return id == null ? null : id.toString();
   }
 }

@@ -1,6 +1,7 @@
 package org.konsil.server.audit;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.konsil.server.identity.AuthenticatedUser;
@@ -44,6 +45,8 @@ public final class AuditRoutes {
     if (limit < 1 || limit > 500) {
       throw ApiException.validation("'limit' must be between 1 and 500.");
     }
-    return audit.list(admin.organisationId(), before, limit);
+    return audit
+        .list(admin.organisationId(), before, limit)
+        .map(entries -> new JsonArray(entries.stream().map(AuditEntry::toJson).toList()));
   }
 }

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -26,13 +27,16 @@ final class AuditVerifier {
 
   private static final int PAGE = 1000;
 
+  private static final String PAGE_AFTER =
+      "SELECT * FROM audit_events WHERE id > #{after} ORDER BY id LIMIT " + PAGE;
+
   /** Problems kept with their text; a chain re-sealed with another key breaks at every row. */
   private static final int KEPT_PROBLEMS = 100;
 
   /** Hashes of recent rows, to tell a row that follows an earlier one (reordered) from others. */
   private static final int REMEMBERED_HASHES = 10_000;
 
-  private final Pool pool;
+  private final SqlTemplate<Map<String, Object>, RowSet<Row>> pageAfter;
 
   /** Null when no audit key was found, which the caller allows only while no row is keyed. */
   private final AuditChain chain;
@@ -55,7 +59,7 @@ final class AuditVerifier {
   private byte[] lastHash;
 
   AuditVerifier(Pool pool, AuditChain chain, AnchorFile anchorFile) {
-    this.pool = pool;
+    this.pageAfter = SqlTemplate.forQuery(pool, PAGE_AFTER);
     this.chain = chain;
     this.anchorFile = anchorFile;
     for (Anchor anchor : anchorFile.anchors()) {
@@ -71,8 +75,7 @@ final class AuditVerifier {
   }
 
   private Future<Void> page(long afterId) {
-    return SqlTemplate.forQuery(
-            pool, "SELECT * FROM audit_events WHERE id > #{after} ORDER BY id LIMIT " + PAGE)
+    return pageAfter
         .execute(Map.of("after", afterId))
         .compose(
             rows -> {

@@ -2,8 +2,10 @@ package org.konsil.server.consent;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.templates.RowMapper;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import org.konsil.server.http.Times;
@@ -25,6 +27,27 @@ public record Consent(
     LocalDate revocationDate,
     UUID revocationFileId,
     List<UUID> organisations) {
+
+  static final RowMapper<Consent> MAPPER =
+      row -> {
+        UUID[] organisations = row.getArrayOfUUIDs("organisations");
+        return new Consent(
+            row.getUUID("id"),
+            row.getUUID("patient_id"),
+            row.getInteger("version"),
+            row.getString("status"),
+            row.getUUID("file_id"),
+            row.getString("media_type"),
+            row.getLong("size_bytes"),
+            HexFormat.of().formatHex(row.getBuffer("sha256").getBytes()),
+            row.getUUID("uploaded_by"),
+            row.getString("uploaded_by_name"),
+            row.getOffsetDateTime("uploaded_at"),
+            row.getOffsetDateTime("revoked_at"),
+            row.getLocalDate("revocation_date"),
+            row.getUUID("revocation_file_id"),
+            organisations == null ? List.of() : List.of(organisations));
+      };
 
   public JsonObject toJson() {
     return new JsonObject()

@@ -47,7 +47,7 @@ public final class ConsentService {
   private final RevocationNotices notices;
   private final OrganisationService organisations;
   private final io.vertx.core.Vertx vertx;
-  private final ConsentStore store = new ConsentStore();
+  private final ConsentStore store;
 
   public ConsentService(
       Pool pool,
@@ -66,6 +66,7 @@ public final class ConsentService {
     this.files = files;
     this.audit = audit;
     this.notices = notices;
+    this.store = new ConsentStore(pool);
   }
 
   /**
@@ -228,7 +229,7 @@ public final class ConsentService {
   /** The patient's newest consent, for the owning organisation or a member of a room about them. */
   public Future<Consent> current(AuthenticatedUser user, UUID patientId) {
     return mayRead(user, patientId)
-        .compose(allowed -> store.latest(pool, patientId))
+        .compose(allowed -> store.latest(patientId))
         .compose(
             consent -> {
               if (consent == null) {
@@ -252,7 +253,7 @@ public final class ConsentService {
   /** A consent document for reading, audited; refused (and audited) for anyone else. */
   public Future<DocumentAccess> document(AuthenticatedUser user, UUID consentId) {
     return store
-        .byId(pool, consentId)
+        .byId(consentId)
         .compose(
             consent -> {
               if (consent == null) {
@@ -446,7 +447,7 @@ public final class ConsentService {
                 return Future.succeededFuture();
               }
               return store
-                  .sharesARoomAbout(pool, patientId, user.organisationId())
+                  .sharesARoomAbout(patientId, user.organisationId())
                   .compose(
                       shares ->
                           shares ? Future.succeededFuture() : patients.refuse(user, patientId));
@@ -459,7 +460,7 @@ public final class ConsentService {
    */
   private <T> Future<T> refuseDocument(AuthenticatedUser user, UUID consentId) {
     return store
-        .byId(pool, consentId)
+        .byId(consentId)
         .compose(
             consent ->
                 consent == null

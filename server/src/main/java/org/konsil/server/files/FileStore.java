@@ -7,6 +7,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import javax.imageio.ImageIO;
@@ -30,6 +35,12 @@ import org.konsil.server.http.ApiException;
  * and its size while it arrives; whatever is refused or cut off leaves nothing behind.
  */
 public final class FileStore {
+
+  private static final String INSERT =
+      """
+      INSERT INTO stored_files (id, media_type, size_bytes, sha256, file_name, created_by,
+        created_at)
+      VALUES (#{id}, #{type}, #{size}, #{sha}, #{name}, #{by}, #{now})""";
 
   private final Vertx vertx;
   private final Path folder;
@@ -57,22 +68,17 @@ public final class FileStore {
   }
 
   /** Writes the document's catalogue row in the caller's transaction. */
-  public Future<Void> record(
-      io.vertx.sqlclient.SqlClient tx, StoredFile file, UUID by, java.time.OffsetDateTime now) {
-    java.util.Map<String, Object> p = new java.util.HashMap<>();
+  public Future<Void> record(SqlClient tx, StoredFile file, UUID by, OffsetDateTime now) {
+    Map<String, Object> p = new HashMap<>();
     p.put("id", file.id());
     p.put("type", file.type().mime());
     p.put("size", file.size());
-    p.put("sha", io.vertx.core.buffer.Buffer.buffer(file.sha256()));
+    p.put("sha", Buffer.buffer(file.sha256()));
     p.put("name", file.fileName());
     p.put("by", by);
     p.put("now", now);
-    return io.vertx.sqlclient.templates.SqlTemplate.forUpdate(
-            tx,
-            "INSERT INTO stored_files (id, media_type, size_bytes, sha256, file_name, created_by,"
-                + " created_at) VALUES (#{id}, #{type}, #{size}, #{sha}, #{name}, #{by}, #{now})")
-        .execute(p)
-        .mapEmpty();
+    // bound to the caller's transaction, so built per call: a template cannot change its client
+    return SqlTemplate.forUpdate(tx, INSERT).execute(p).mapEmpty();
   }
 
   public Path path(UUID id) {

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +46,7 @@ public final class InvitationService {
   private final AuditLog audit;
   private final LoginThrottle wrongCodes;
   private final OrganisationNotices notices;
-  private final InvitationStore store = new InvitationStore();
+  private final InvitationStore store;
 
   public InvitationService(
       Pool pool,
@@ -69,6 +68,7 @@ public final class InvitationService {
     this.organisations = organisations;
     this.audit = audit;
     this.wrongCodes = new LoginThrottle(clock, 10, Duration.ofMinutes(15));
+    this.store = new InvitationStore(pool);
   }
 
   /**
@@ -142,10 +142,10 @@ public final class InvitationService {
     return store
         .unsent(tx, room)
         .compose(
-            rows -> {
+            unsent -> {
               Future<Void> chain = Future.succeededFuture();
-              for (Row row : rows) {
-                chain = chain.compose(done -> dispatch(tx, row));
+              for (Invitation invitation : unsent) {
+                chain = chain.compose(done -> dispatch(tx, invitation));
               }
               return chain;
             })
@@ -153,35 +153,31 @@ public final class InvitationService {
   }
 
   /** Makes a new code (the old one stops working) and queues the letter on each channel. */
-  private Future<Void> dispatch(SqlClient tx, Row invitation) {
+  private Future<Void> dispatch(SqlClient tx, Invitation invitation) {
     String code = InvitationCodes.newCode();
     OffsetDateTime now = Times.now(clock);
     OffsetDateTime expires = Times.at(clock.instant().plus(config.invitationTtl()));
-    UUID id = invitation.getUUID("id");
+    UUID id = invitation.id();
     String url = config.publicUrl() + "/register";
     InvitationLetter letter =
         new InvitationLetter(
-            invitation.getString("inviter_name"),
-            invitation.getString("organisation_name"),
+            invitation.inviterName(),
+            invitation.organisationName(),
             url,
             code,
             LocalDate.ofInstant(expires.toInstant(), ZoneOffset.UTC),
-            invitation.getString("language"));
+            invitation.language());
     Future<Void> sent =
         store
             .withdrawQueued(tx, id)
             .compose(done -> store.markSent(tx, id, hash(code), now, expires));
-    if (invitation.getString("email") != null) {
+    if (invitation.email() != null) {
       sent =
           sent.compose(
-              done ->
-                  mail.enqueueSecret(
-                      tx, invitationMail(invitation.getString("email"), letter), id));
+              done -> mail.enqueueSecret(tx, invitationMail(invitation.email(), letter), id));
     }
-    if (invitation.getString("fax") != null) {
-      sent =
-          sent.compose(
-              done -> fax.enqueue(tx, id, new FaxNumber(invitation.getString("fax")), letter));
+    if (invitation.fax() != null) {
+      sent = sent.compose(done -> fax.enqueue(tx, id, new FaxNumber(invitation.fax()), letter));
     }
     return sent;
   }
@@ -193,61 +189,16 @@ public final class InvitationService {
    */
   public Future<JsonArray> ofRoom(UUID room, UUID viewer) {
     return store
-        .ofRoom(pool, room)
+        .ofRoom(room)
         .map(
-            rows -> {
-              JsonArray list = new JsonArray();
-              for (Row row : rows) {
-                list.add(shown(row, viewer));
-              }
-              return list;
-            });
+            list ->
+                new JsonArray(
+                    list.stream().map(invitation -> invitation.seenBy(viewer).toJson()).toList()));
   }
 
   /** One invitation as {@link #ofRoom} shows it. */
   public Future<JsonObject> shown(UUID invitationId, UUID viewer) {
-    return store.shownById(pool, invitationId).map(row -> shown(row, viewer));
-  }
-
-  private static JsonObject shown(Row row, UUID viewer) {
-    Object deliveries = row.getValue("deliveries");
-    JsonObject registration = null;
-    if (row.getOffsetDateTime("used_at") != null) {
-      registration =
-          new JsonObject()
-              .put("registeredAt", Times.iso(row.getOffsetDateTime("used_at")))
-              .put("status", registrationStatus(row))
-              .put("decidedAt", Times.iso(row.getOffsetDateTime("decided_at")));
-      if (row.getUUID("invited_by_org").equals(viewer) && row.getString("admin_email") != null) {
-        registration.put(
-            "admin",
-            new JsonObject()
-                .put("displayName", row.getString("admin_name"))
-                .put("email", row.getString("admin_email")));
-      }
-    }
-    return new JsonObject()
-        .put("id", row.getUUID("id").toString())
-        .put("room", row.getUUID("room_id").toString())
-        .put(
-            "organisation",
-            new JsonObject()
-                .put("id", row.getUUID("organisation_id").toString())
-                .put("name", row.getString("organisation_name"))
-                .put("kind", row.getString("organisation_kind"))
-                .put("status", row.getString("organisation_status")))
-        .put("email", row.getString("email"))
-        .put("fax", row.getString("fax"))
-        .put("sentAt", Times.iso(row.getOffsetDateTime("sent_at")))
-        .put("expiresAt", Times.iso(row.getOffsetDateTime("expires_at")))
-        .put("usedAt", Times.iso(row.getOffsetDateTime("used_at")))
-        .put("registration", registration)
-        .put("deliveries", deliveries instanceof JsonArray array ? array : new JsonArray());
-  }
-
-  private static String registrationStatus(Row row) {
-    String decision = row.getString("decision");
-    return decision == null ? "pending" : decision;
+    return store.shownById(invitationId).map(invitation -> invitation.seenBy(viewer).toJson());
   }
 
   /**
@@ -256,25 +207,25 @@ public final class InvitationService {
    */
   public Future<JsonArray> received(AuthenticatedUser user) {
     return store
-        .received(pool, user.organisationId())
+        .received(user.organisationId())
         .map(
-            rows -> {
-              JsonArray list = new JsonArray();
-              for (Row row : rows) {
-                list.add(
+            list -> {
+              JsonArray shown = new JsonArray();
+              for (Invitation invitation : list) {
+                shown.add(
                     new JsonObject()
-                        .put("id", row.getUUID("id").toString())
-                        .put("room", row.getUUID("room_id").toString())
+                        .put("id", invitation.id().toString())
+                        .put("room", invitation.roomId().toString())
                         .put(
                             "invitingOrganisation",
                             new JsonObject()
-                                .put("id", row.getUUID("invited_by_org").toString())
-                                .put("name", row.getString("inviter_name")))
-                        .put("registeredAt", Times.iso(row.getOffsetDateTime("used_at")))
-                        .put("status", registrationStatus(row))
-                        .put("decidedAt", Times.iso(row.getOffsetDateTime("decided_at"))));
+                                .put("id", invitation.invitedByOrg().toString())
+                                .put("name", invitation.inviterName()))
+                        .put("registeredAt", Times.iso(invitation.usedAt()))
+                        .put("status", invitation.registrationStatus())
+                        .put("decidedAt", Times.iso(invitation.decidedAt())));
               }
-              return list;
+              return shown;
             });
   }
 
@@ -284,8 +235,8 @@ public final class InvitationService {
   /** The room an invitation belongs to, or null for an unknown id. */
   public Future<UUID> roomOf(UUID invitationId) {
     return store
-        .shownById(pool, invitationId)
-        .map(row -> row == null ? null : row.getUUID("room_id"));
+        .shownById(invitationId)
+        .map(invitation -> invitation == null ? null : invitation.roomId());
   }
 
   /**
@@ -296,19 +247,19 @@ public final class InvitationService {
     return store
         .byId(tx, invitationId)
         .map(
-            row -> {
-              if (row == null) {
+            invitation -> {
+              if (invitation == null) {
                 throw ApiException.notFound("No such invitation.");
               }
-              if (row.getOffsetDateTime("used_at") == null || row.getString("decision") != null) {
+              if (!invitation.redeemed() || invitation.decision() != null) {
                 throw ApiException.conflict(
                     "registration_not_pending",
-                    row.getOffsetDateTime("used_at") == null
+                    !invitation.redeemed()
                         ? "Nobody has registered with this invitation yet."
-                        : "This registration has been " + row.getString("decision") + " already.");
+                        : "This registration has been " + invitation.decision() + " already.");
               }
               return new PendingRegistration(
-                  invitationId, row.getUUID("room_id"), row.getUUID("organisation_id"));
+                  invitationId, invitation.roomId(), invitation.organisationId());
             });
   }
 
@@ -336,16 +287,16 @@ public final class InvitationService {
             store
                 .byId(tx, invitationId)
                 .compose(
-                    row -> {
-                      if (row == null
-                          || !row.getUUID("invited_by_org").equals(user.organisationId())) {
+                    invitation -> {
+                      if (invitation == null
+                          || !invitation.invitedByOrg().equals(user.organisationId())) {
                         throw ApiException.notFound("No such invitation.");
                       }
-                      if (row.getOffsetDateTime("used_at") != null) {
+                      if (invitation.redeemed()) {
                         throw ApiException.conflict(
                             "invitation_used", "The organisation has registered already.");
                       }
-                      return dispatch(tx, row)
+                      return dispatch(tx, invitation)
                           .compose(
                               done ->
                                   audit.record(
@@ -373,7 +324,7 @@ public final class InvitationService {
     boolean[] wrongCode = {false};
     // The code is checked before the expensive password hash, so that guessing costs little.
     return store
-        .codeState(pool, hash(code), now)
+        .codeState(hash(code), now)
         .compose(
             state -> {
               if (state == InvitationStore.CodeState.REDEEMED) {
@@ -392,77 +343,69 @@ public final class InvitationService {
                         store
                             .byCode(tx, hash(code), now)
                             .compose(
-                                row -> {
-                                  if (row == null) {
-                                    throw invalidCode();
-                                  }
-                                  if (row.getOffsetDateTime("used_at") != null) {
-                                    throw codeRedeemed();
-                                  }
-                                  UUID organisation = row.getUUID("organisation_id");
-                                  return store
-                                      .activate(tx, organisation)
-                                      .compose(
-                                          done ->
-                                              organisations.addFirstAdmin(
-                                                  tx, organisation, adminEmail, adminName))
-                                      .compose(
-                                          userId ->
-                                              accounts
-                                                  .setPasswordHash(tx, userId, passwordHash)
-                                                  .compose(
-                                                      done ->
-                                                          store.markUsed(
-                                                              tx, row.getUUID("id"), userId, now))
-                                                  .compose(
-                                                      done ->
-                                                          tellInviter(
-                                                              tx,
-                                                              row,
-                                                              userId,
-                                                              adminName,
-                                                              adminEmail,
-                                                              now,
-                                                              pushed))
-                                                  .compose(
-                                                      done ->
-                                                          audit.record(
-                                                              tx,
-                                                              AuditEvent.by(userId, organisation)
-                                                                  .on(
-                                                                      "invitation",
-                                                                      row.getUUID("id"))
-                                                                  .with(
-                                                                      "room",
-                                                                      row.getUUID("room_id"))
-                                                                  .success(
-                                                                      "invitation.registered")))
-                                                  .map(
-                                                      done ->
-                                                          new JsonObject()
-                                                              .put(
-                                                                  "organisationId",
-                                                                  organisation.toString())
-                                                              .put("userId", userId.toString())
-                                                              .put(
-                                                                  "roomId",
-                                                                  row.getUUID("room_id").toString())
-                                                              .put("status", "pending")
-                                                              .put(
-                                                                  "invitingOrganisation",
-                                                                  new JsonObject()
-                                                                      .put(
-                                                                          "id",
-                                                                          row.getUUID(
-                                                                                  "invited_by_org")
-                                                                              .toString())
-                                                                      .put(
-                                                                          "name",
-                                                                          row.getString(
-                                                                              "inviter_name")))));
-                                })))
+                                invitation ->
+                                    redeem(
+                                        tx,
+                                        invitation,
+                                        adminEmail,
+                                        adminName,
+                                        passwordHash,
+                                        now,
+                                        pushed))))
         .onSuccess(registered -> notices.push(pushed[0].organisation(), pushed[0].frame()))
         .andThen(done -> wrongCodes.end(address, wrongCode[0]));
+  }
+
+  /**
+   * In the registration's transaction: activates the invitation's organisation with its first
+   * admin, binds the code to that admin and tells the inviter.
+   */
+  private Future<JsonObject> redeem(
+      SqlClient tx,
+      Invitation invitation,
+      String adminEmail,
+      String adminName,
+      String passwordHash,
+      OffsetDateTime now,
+      InviterNotice[] pushed) {
+    if (invitation == null) {
+      throw invalidCode();
+    }
+    if (invitation.redeemed()) {
+      throw codeRedeemed();
+    }
+    UUID organisation = invitation.organisationId();
+    return store
+        .activate(tx, organisation)
+        .compose(done -> organisations.addFirstAdmin(tx, organisation, adminEmail, adminName))
+        .compose(
+            userId ->
+                accounts
+                    .setPasswordHash(tx, userId, passwordHash)
+                    .compose(done -> store.markUsed(tx, invitation.id(), userId, now))
+                    .compose(
+                        done ->
+                            tellInviter(tx, invitation, userId, adminName, adminEmail, now, pushed))
+                    .compose(
+                        done ->
+                            audit.record(
+                                tx,
+                                AuditEvent.by(userId, organisation)
+                                    .on("invitation", invitation.id())
+                                    .with("room", invitation.roomId())
+                                    .success("invitation.registered")))
+                    .map(
+                        done ->
+                            new JsonObject()
+                                .put("organisationId", organisation.toString())
+                                .put("userId", userId.toString())
+                                .put("roomId", invitation.roomId().toString())
+                                .put("status", "pending")
+                                .put(
+                                    "invitingOrganisation",
+                                    new JsonObject()
+                                        .put("id", invitation.invitedByOrg().toString())
+                                        .put("name", invitation.inviterName()))));
   }
 
   /** The frame for the inviting organisation's connected users, pushed after the commit. */
@@ -475,7 +418,7 @@ public final class InvitationService {
    */
   private Future<Void> tellInviter(
       SqlClient tx,
-      Row invitation,
+      Invitation invitation,
       UUID adminId,
       String adminName,
       String adminEmail,
@@ -484,14 +427,14 @@ public final class InvitationService {
     JsonObject frame =
         new JsonObject()
             .put("type", "registration_pending")
-            .put("room", invitation.getUUID("room_id").toString())
-            .put("invitation", invitation.getUUID("id").toString())
+            .put("room", invitation.roomId().toString())
+            .put("invitation", invitation.id().toString())
             .put(
                 "organisation",
                 new JsonObject()
-                    .put("id", invitation.getUUID("organisation_id").toString())
-                    .put("name", invitation.getString("organisation_name"))
-                    .put("kind", invitation.getString("organisation_kind")))
+                    .put("id", invitation.organisationId().toString())
+                    .put("name", invitation.organisationName())
+                    .put("kind", invitation.organisationKind()))
             .put(
                 "admin",
                 new JsonObject()
@@ -499,14 +442,12 @@ public final class InvitationService {
                     .put("displayName", adminName)
                     .put("email", adminEmail))
             .put("registeredAt", Times.iso(now));
-    pushed[0] = new InviterNotice(invitation.getUUID("invited_by_org"), frame.encode());
-    if (!"active".equals(invitation.getString("inviter_status"))) {
+    pushed[0] = new InviterNotice(invitation.invitedByOrg(), frame.encode());
+    if (!"active".equals(invitation.inviterStatus())) {
       return Future.succeededFuture();
     }
     return mail.enqueue(
-        tx,
-        registrationMail(
-            invitation.getString("inviter_email"), invitation.getString("organisation_name")));
+        tx, registrationMail(invitation.inviterEmail(), invitation.organisationName()));
   }
 
   private MailMessage registrationMail(String to, String organisation) {

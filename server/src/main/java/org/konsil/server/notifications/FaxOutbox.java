@@ -4,8 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,22 +34,61 @@ public final class FaxOutbox {
 
   private static final Duration POLL = Duration.ofSeconds(30);
 
+  private static final String ENQUEUE =
+      """
+      INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at,
+        invitation_id)
+      VALUES ('fax', #{to}, #{payload}, 'queued', #{now}, #{now}, #{invitation})""";
+
+  private static final String WAITING_FOR_PROVIDER =
+      """
+      SELECT id FROM outbox
+      WHERE channel = 'fax' AND provider_id = #{provider} AND status = 'sending'""";
+
+  private static final String DELIVERED =
+      """
+      UPDATE outbox SET status = 'sent', sent_at = #{now},
+        provider_id = coalesce(#{provider}, provider_id), last_error = NULL,
+        payload = payload - 'code'
+      WHERE id = #{id}""";
+
+  private static final String FAILED =
+      """
+      UPDATE outbox SET status = 'failed', provider_id = coalesce(#{provider}, provider_id),
+        last_error = #{reason}, payload = payload - 'code'
+      WHERE id = #{id}""";
+
+  private static final String POLL_LATER =
+      """
+      UPDATE outbox SET status = 'sending', provider_id = coalesce(#{provider}, provider_id),
+        next_attempt_at = #{poll}
+      WHERE id = #{id}""";
+
   private final Vertx vertx;
-  private final Pool pool;
   private final Clock clock;
   private final FaxTransport transport;
   private final LetterRenderer renderer = new LetterRenderer();
   private final OutboxWorker worker;
+  // Built once: they run on the pool. The insert runs in the caller's transaction, so it is bound
+  // to that transaction per call (a template cannot change its client).
+  private final SqlTemplate<Map<String, Object>, RowSet<Long>> waitingForProvider;
+  private final SqlTemplate<Map<String, Object>, SqlResult<Void>> delivered;
+  private final SqlTemplate<Map<String, Object>, SqlResult<Void>> failed;
+  private final SqlTemplate<Map<String, Object>, SqlResult<Void>> pollLater;
 
   public FaxOutbox(
       Vertx vertx, Pool pool, Clock clock, FaxTransport transport, Duration giveUpAfter) {
     this.vertx = vertx;
-    this.pool = pool;
     this.clock = clock;
     this.transport = transport;
     this.worker =
         new OutboxWorker(
             vertx, pool, clock, "fax", 10, giveUpAfter, "payload = payload - 'code'", this::handle);
+    this.waitingForProvider =
+        SqlTemplate.forQuery(pool, WAITING_FOR_PROVIDER).mapTo(row -> row.getLong("id"));
+    this.delivered = SqlTemplate.forUpdate(pool, DELIVERED);
+    this.failed = SqlTemplate.forUpdate(pool, FAILED);
+    this.pollLater = SqlTemplate.forUpdate(pool, POLL_LATER);
   }
 
   /** Queues an invitation letter in the caller's transaction. */
@@ -67,13 +107,7 @@ public final class FaxOutbox {
     p.put("payload", payload);
     p.put("now", Times.now(clock));
     p.put("invitation", invitationId);
-    return SqlTemplate.forUpdate(
-            tx,
-            "INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at,"
-                + " invitation_id) VALUES ('fax', #{to}, #{payload}, 'queued', #{now}, #{now},"
-                + " #{invitation})")
-        .execute(p)
-        .mapEmpty();
+    return SqlTemplate.forUpdate(tx, ENQUEUE).execute(p).mapEmpty();
   }
 
   public void start(Duration pollInterval) {
@@ -89,12 +123,12 @@ public final class FaxOutbox {
     return worker.drain();
   }
 
-  private Future<Void> handle(Row row) {
-    long id = row.getLong("id");
-    String providerId = row.getString("provider_id");
+  private Future<Void> handle(OutboxEntry entry) {
+    long id = entry.id();
+    String providerId = entry.providerId();
     Future<FaxReceipt> outcome =
-        providerId != null ? transport.status(providerId) : render(row).compose(transport::send);
-    boolean overdue = worker.overdue(row);
+        providerId != null ? transport.status(providerId) : render(entry).compose(transport::send);
+    boolean overdue = worker.overdue(entry);
     return outcome.compose(
         receipt ->
             overdue
@@ -102,11 +136,11 @@ public final class FaxOutbox {
                     && receipt.status() != FaxStatus.FAILED
                 ? record(id, FaxReceipt.failed(receipt.providerId(), "no confirmation in time"))
                 : record(id, receipt),
-        failure -> worker.retryLater(row, failure));
+        failure -> worker.retryLater(entry, failure));
   }
 
-  private Future<FaxDocument> render(Row row) {
-    JsonObject payload = (JsonObject) row.getValue("payload");
+  private Future<FaxDocument> render(OutboxEntry entry) {
+    JsonObject payload = entry.payload();
     InvitationLetter letter =
         new InvitationLetter(
             payload.getString("inviting"),
@@ -115,11 +149,11 @@ public final class FaxOutbox {
             payload.getString("code"),
             LocalDate.parse(payload.getString("expiresOn")),
             payload.getString("language"));
-    FaxNumber to = new FaxNumber(row.getString("recipient"));
+    FaxNumber to = new FaxNumber(entry.recipient());
     return vertx.executeBlocking(
         () -> {
           byte[] pdf = renderer.pdf(letter);
-          return new FaxDocument("outbox-" + row.getLong("id"), to, pdf, renderer.tiff(pdf));
+          return new FaxDocument("outbox-" + entry.id(), to, pdf, renderer.tiff(pdf));
         });
   }
 
@@ -131,39 +165,26 @@ public final class FaxOutbox {
     if (receipt.providerId() == null) {
       return Future.succeededFuture(false);
     }
-    return SqlTemplate.forQuery(
-            pool,
-            "SELECT id FROM outbox WHERE channel = 'fax' AND provider_id = #{provider}"
-                + " AND status = 'sending'")
+    return waitingForProvider
         .execute(Map.of("provider", receipt.providerId()))
         .compose(
             rows ->
                 rows.size() == 0
                     ? Future.succeededFuture(false)
-                    : record(rows.iterator().next().getLong("id"), receipt).map(true));
+                    : record(rows.iterator().next(), receipt).map(true));
   }
 
   private Future<Void> record(long id, FaxReceipt receipt) {
-    String sql;
-    if (receipt.status() == FaxStatus.DELIVERED) {
-      sql =
-          "UPDATE outbox SET status = 'sent', sent_at = #{now}, provider_id = coalesce(#{provider}, provider_id),"
-              + " last_error = NULL, payload = payload - 'code' WHERE id = #{id}";
-    } else if (receipt.status() == FaxStatus.FAILED) {
-      sql =
-          "UPDATE outbox SET status = 'failed', provider_id = coalesce(#{provider}, provider_id), last_error = #{reason},"
-              + " payload = payload - 'code' WHERE id = #{id}";
-    } else {
-      sql =
-          "UPDATE outbox SET status = 'sending', provider_id = coalesce(#{provider}, provider_id), next_attempt_at = #{poll}"
-              + " WHERE id = #{id}";
-    }
+    SqlTemplate<Map<String, Object>, SqlResult<Void>> update =
+        receipt.status() == FaxStatus.DELIVERED
+            ? delivered
+            : receipt.status() == FaxStatus.FAILED ? failed : pollLater;
     Map<String, Object> p = new HashMap<>();
     p.put("id", id);
     p.put("now", Times.now(clock));
     p.put("provider", receipt.providerId());
     p.put("reason", receipt.reason());
     p.put("poll", Times.at(clock.instant().plus(POLL)));
-    return SqlTemplate.forUpdate(pool, sql).execute(p).mapEmpty();
+    return update.execute(p).mapEmpty();
   }
 }

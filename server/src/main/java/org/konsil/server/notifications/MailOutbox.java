@@ -2,14 +2,15 @@ package org.konsil.server.notifications;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.konsil.server.http.Times;
 
 /**
@@ -26,17 +27,30 @@ public final class MailOutbox {
    */
   private static final String SCRUB = "payload = payload - 'text'";
 
-  private final Pool pool;
+  private static final String ENQUEUE =
+      """
+      INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at,
+        invitation_id)
+      VALUES ('mail', #{to}, #{payload}, 'queued', #{now}, #{now}, #{invitation})""";
+
+  private static final String SENT =
+      "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL, "
+          + SCRUB
+          + " WHERE id = #{id}";
+
   private final Clock clock;
   private final MailSender sender;
   private final OutboxWorker worker;
+  // Built once: it runs on the pool. The insert runs in the caller's transaction, so it is bound
+  // to that transaction per call (a template cannot change its client).
+  private final SqlTemplate<Map<String, Object>, SqlResult<Void>> sent;
 
   public MailOutbox(Vertx vertx, Pool pool, Clock clock, MailSender sender, Duration giveUpAfter) {
-    this.pool = pool;
     this.clock = clock;
     this.sender = sender;
     this.worker =
         new OutboxWorker(vertx, pool, clock, "mail", 20, giveUpAfter, SCRUB, this::deliver);
+    this.sent = SqlTemplate.forUpdate(pool, SENT);
   }
 
   /** Queues a mail in the caller's transaction; nothing leaves before it commits. */
@@ -49,23 +63,17 @@ public final class MailOutbox {
    * that the inviter sees how it fared. Like every mail, its text leaves the outbox once it is sent
    * or given up.
    */
-  public Future<Void> enqueueSecret(SqlClient tx, MailMessage mail, java.util.UUID invitationId) {
+  public Future<Void> enqueueSecret(SqlClient tx, MailMessage mail, UUID invitationId) {
     return enqueue(tx, mail, invitationId);
   }
 
-  private Future<Void> enqueue(SqlClient tx, MailMessage mail, java.util.UUID invitationId) {
-    java.util.Map<String, Object> p = new java.util.HashMap<>();
+  private Future<Void> enqueue(SqlClient tx, MailMessage mail, UUID invitationId) {
+    Map<String, Object> p = new HashMap<>();
     p.put("to", mail.to());
     p.put("payload", mail.toJson());
     p.put("now", Times.now(clock));
     p.put("invitation", invitationId);
-    return SqlTemplate.forUpdate(
-            tx,
-            "INSERT INTO outbox (channel, recipient, payload, status, next_attempt_at, created_at,"
-                + " invitation_id) VALUES ('mail', #{to}, #{payload}, 'queued', #{now}, #{now},"
-                + " #{invitation})")
-        .execute(p)
-        .mapEmpty();
+    return SqlTemplate.forUpdate(tx, ENQUEUE).execute(p).mapEmpty();
   }
 
   public void start(Duration pollInterval) {
@@ -81,21 +89,13 @@ public final class MailOutbox {
     return worker.drain();
   }
 
-  private Future<Void> deliver(Row row) {
-    long id = row.getLong("id");
-    MailMessage mail = MailMessage.fromJson((JsonObject) row.getValue("payload"));
+  private Future<Void> deliver(OutboxEntry entry) {
+    long id = entry.id();
+    MailMessage mail = MailMessage.fromJson(entry.payload());
     return sender
         .send(mail, "outbox-" + id)
         .compose(
-            sent ->
-                SqlTemplate.forUpdate(
-                        pool,
-                        "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL"
-                            + ", "
-                            + SCRUB
-                            + " WHERE id = #{id}")
-                    .execute(Map.of("id", id, "now", Times.now(clock)))
-                    .<Void>mapEmpty(),
-            failure -> worker.retryLater(row, failure));
+            done -> sent.execute(Map.of("id", id, "now", Times.now(clock))).<Void>mapEmpty(),
+            failure -> worker.retryLater(entry, failure));
   }
 }

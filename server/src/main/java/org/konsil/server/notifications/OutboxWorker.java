@@ -3,7 +3,8 @@ package org.konsil.server.notifications;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,14 +31,30 @@ final class OutboxWorker {
   private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   private static final Duration MAX_RETRY = Duration.ofHours(1);
 
+  /** Back to the queue after a failed attempt; {@code %s} removes the secret when it gives up. */
+  private static final String RETRY =
+      """
+      UPDATE outbox SET status = #{status}, next_attempt_at = #{next}, last_error = #{error}%s
+      WHERE id = #{id}""";
+
+  private static final String CLAIM_DUE =
+      """
+      UPDATE outbox SET status = 'sending', attempts = attempts + 1,
+        next_attempt_at = #{claimUntil}
+      WHERE id IN (SELECT id FROM outbox WHERE channel = #{channel}
+        AND status IN ('queued', 'sending') AND next_attempt_at <= #{now}
+        ORDER BY id LIMIT #{batch} FOR UPDATE SKIP LOCKED)
+      RETURNING id, recipient, payload, attempts, created_at, provider_id""";
+
   private final Vertx vertx;
-  private final Pool pool;
   private final Clock clock;
   private final String channel;
   private final int batch;
   private final Duration giveUpAfter;
-  private final String scrubSecret;
-  private final Function<Row, Future<Void>> handler;
+  private final Function<OutboxEntry, Future<Void>> handler;
+  private final SqlTemplate<Map<String, Object>, SqlResult<Void>> retry;
+  private final SqlTemplate<Map<String, Object>, SqlResult<Void>> failAndScrub;
+  private final SqlTemplate<Map<String, Object>, RowSet<OutboxEntry>> claimDue;
   private final AtomicBoolean running = new AtomicBoolean();
   private long timerId = -1;
 
@@ -53,15 +70,16 @@ final class OutboxWorker {
       int batch,
       Duration giveUpAfter,
       String scrubSecret,
-      Function<Row, Future<Void>> handler) {
+      Function<OutboxEntry, Future<Void>> handler) {
     this.vertx = vertx;
-    this.pool = pool;
     this.clock = clock;
     this.channel = channel;
     this.batch = batch;
     this.giveUpAfter = giveUpAfter;
-    this.scrubSecret = scrubSecret;
     this.handler = handler;
+    this.retry = SqlTemplate.forUpdate(pool, RETRY.formatted(""));
+    this.failAndScrub = SqlTemplate.forUpdate(pool, RETRY.formatted(", " + scrubSecret));
+    this.claimDue = SqlTemplate.forQuery(pool, CLAIM_DUE).mapTo(OutboxEntry.MAPPER);
   }
 
   void start(Duration pollInterval) {
@@ -90,18 +108,18 @@ final class OutboxWorker {
   }
 
   /** Whether the row has waited longer than the give-up time. */
-  boolean overdue(Row row) {
-    return row.getOffsetDateTime("created_at")
+  boolean overdue(OutboxEntry entry) {
+    return entry.createdAt()
         .toInstant()
         .plus(giveUpAfter)
         .isBefore(clock.instant());
   }
 
   /** After a failed attempt: back to the queue with backoff, or failed once overdue. */
-  Future<Void> retryLater(Row row, Throwable failure) {
-    long id = row.getLong("id");
-    int attempts = row.getInteger("attempts");
-    boolean giveUp = overdue(row);
+  Future<Void> retryLater(OutboxEntry entry, Throwable failure) {
+    long id = entry.id();
+    int attempts = entry.attempts();
+    boolean giveUp = overdue(entry);
     long backoff = FIRST_RETRY.toMillis() << Math.min(attempts - 1, 20);
     Duration wait = Duration.ofMillis(Math.min(backoff, MAX_RETRY.toMillis()));
     LOG.warn("{} {} attempt {} failed: {}", channel, id, attempts, failure.toString());
@@ -110,30 +128,15 @@ final class OutboxWorker {
     p.put("status", giveUp ? "failed" : "queued");
     p.put("next", Times.at(clock.instant().plus(wait)));
     p.put("error", String.valueOf(failure.getMessage()));
-    return SqlTemplate.forUpdate(
-            pool,
-            "UPDATE outbox SET status = #{status}, next_attempt_at = #{next}, last_error = #{error}"
-                + (giveUp ? ", " + scrubSecret : "")
-                + " WHERE id = #{id}")
-        .execute(p)
-        .mapEmpty();
+    return (giveUp ? failAndScrub : retry).execute(p).mapEmpty();
   }
 
-  private Future<List<Row>> claimDue() {
+  private Future<List<OutboxEntry>> claimDue() {
     Map<String, Object> p = new HashMap<>();
     p.put("channel", channel);
     p.put("now", Times.now(clock));
     p.put("claimUntil", Times.at(clock.instant().plus(CLAIM)));
     p.put("batch", batch);
-    return SqlTemplate.forQuery(
-            pool,
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                + " next_attempt_at = #{claimUntil}"
-                + " WHERE id IN (SELECT id FROM outbox WHERE channel = #{channel}"
-                + " AND status IN ('queued', 'sending') AND next_attempt_at <= #{now}"
-                + " ORDER BY id LIMIT #{batch} FOR UPDATE SKIP LOCKED)"
-                + " RETURNING id, recipient, payload, attempts, created_at, provider_id")
-        .execute(p)
-        .map(Rows::list);
+    return claimDue.execute(p).map(Rows::list);
   }
 }

@@ -25,6 +25,25 @@ public final class Presence {
   private static final Logger LOG = LoggerFactory.getLogger(Presence.class);
   private static final Duration HEARTBEAT = Duration.ofSeconds(20);
 
+  private static final String FORGET_OLD_NODES =
+      "DELETE FROM nodes WHERE seen_at < now() - interval '1 hour'";
+  private static final String INSERT_NODE = "INSERT INTO nodes (id, seen_at) VALUES ($1, now())";
+  private static final String TOUCH_NODE = "UPDATE nodes SET seen_at = now() WHERE id = $1";
+  private static final String DELETE_NODE = "DELETE FROM nodes WHERE id = $1";
+  private static final String INSERT_USER =
+      "INSERT INTO presence (node_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+  private static final String DELETE_USER =
+      "DELETE FROM presence WHERE node_id = $1 AND user_id = $2";
+  private static final String DELETE_GONE_USERS =
+      "DELETE FROM presence WHERE node_id = $1 AND NOT (user_id = ANY($2))";
+
+  /** The node's connected users, those deleted meanwhile left out. */
+  private static final String INSERT_USERS =
+      """
+      INSERT INTO presence (node_id, user_id)
+      SELECT $1, u FROM unnest($2::uuid[]) AS u JOIN users ON users.id = u
+      ON CONFLICT DO NOTHING""";
+
   private final Map<UUID, Integer> sockets = new ConcurrentHashMap<>();
   private final UUID node = UUID.randomUUID();
   private Vertx vertx;
@@ -35,11 +54,11 @@ public final class Presence {
   public Future<Void> start(Vertx vertx, Pool pool) {
     this.vertx = vertx;
     this.pool = pool;
-    return pool.preparedQuery("DELETE FROM nodes WHERE seen_at < now() - interval '1 hour'")
+    return pool.preparedQuery(FORGET_OLD_NODES)
         .execute()
         .compose(
             done ->
-                pool.preparedQuery("INSERT INTO nodes (id, seen_at) VALUES ($1, now())")
+                pool.preparedQuery(INSERT_NODE)
                     .execute(Tuple.of(node)))
         .onSuccess(done -> timer = vertx.setPeriodic(HEARTBEAT.toMillis(), id -> heartbeat()))
         .mapEmpty();
@@ -53,7 +72,7 @@ public final class Presence {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    return pool.preparedQuery("DELETE FROM nodes WHERE id = $1")
+    return pool.preparedQuery(DELETE_NODE)
         .execute(Tuple.of(node))
         .<Void>mapEmpty()
         .otherwiseEmpty();
@@ -61,7 +80,7 @@ public final class Presence {
 
   public void connected(UUID user) {
     if (sockets.merge(user, 1, Integer::sum) == 1 && pool != null) {
-      write("INSERT INTO presence (node_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", user);
+      write(INSERT_USER, user);
     }
   }
 
@@ -69,7 +88,7 @@ public final class Presence {
     boolean gone =
         sockets.computeIfPresent(user, (key, count) -> count <= 1 ? null : count - 1) == null;
     if (gone && pool != null) {
-      write("DELETE FROM presence WHERE node_id = $1 AND user_id = $2", user);
+      write(DELETE_USER, user);
     }
   }
 
@@ -93,29 +112,22 @@ public final class Presence {
     UUID[] users = sockets.keySet().toArray(new UUID[0]);
     return pool.withTransaction(
             tx ->
-                tx.preparedQuery("UPDATE nodes SET seen_at = now() WHERE id = $1")
+                tx.preparedQuery(TOUCH_NODE)
                     .execute(Tuple.of(node))
                     .compose(
                         updated ->
                             updated.rowCount() > 0
                                 ? Future.succeededFuture()
-                                : tx.preparedQuery(
-                                        "INSERT INTO nodes (id, seen_at) VALUES ($1, now())")
+                                : tx.preparedQuery(INSERT_NODE)
                                     .execute(Tuple.of(node))
                                     .mapEmpty())
                     .compose(
                         done ->
-                            tx.preparedQuery(
-                                    "DELETE FROM presence WHERE node_id = $1"
-                                        + " AND NOT (user_id = ANY($2))")
+                            tx.preparedQuery(DELETE_GONE_USERS)
                                 .execute(Tuple.tuple().addUUID(node).addArrayOfUUID(users)))
                     .compose(
                         done ->
-                            tx.preparedQuery(
-                                    "INSERT INTO presence (node_id, user_id)"
-                                        + " SELECT $1, u FROM unnest($2::uuid[]) AS u"
-                                        + " JOIN users ON users.id = u"
-                                        + " ON CONFLICT DO NOTHING")
+                            tx.preparedQuery(INSERT_USERS)
                                 .execute(Tuple.tuple().addUUID(node).addArrayOfUUID(users))))
         .onFailure(e -> LOG.warn("presence heartbeat failed: {}", e.toString()))
         .mapEmpty();

@@ -3,7 +3,7 @@ package org.konsil.server.notifications;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.konsil.server.http.Rows;
 import org.konsil.server.http.Times;
@@ -28,6 +29,46 @@ public final class UnreadNotifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(UnreadNotifier.class);
 
+  /**
+   * Users of active organisations who want mails, are connected to no node, and have in a room of
+   * their organisation an unread message from someone else that came after the delay and after
+   * their last mail about that room; with the organisation that sent the newest one.
+   */
+  private static final String UNREAD =
+      """
+      SELECT u.id AS user_id, u.email, r.id AS room_id,
+        (SELECT o.name FROM messages m JOIN organisations o ON o.id = m.sender_org_id
+          WHERE m.room_id = r.id AND m.seq > coalesce(mk.seq, 0)
+          AND m.sender_user_id IS DISTINCT FROM u.id ORDER BY m.seq DESC LIMIT 1)
+          AS from_organisation
+      FROM users u JOIN organisations uo ON uo.id = u.organisation_id
+      JOIN room_members rm ON rm.organisation_id = u.organisation_id
+      JOIN rooms r ON r.id = rm.room_id
+      LEFT JOIN patients pt ON pt.id = r.patient_id
+      LEFT JOIN read_markers mk ON mk.user_id = u.id AND mk.room_id = r.id
+      LEFT JOIN room_notifications n ON n.user_id = u.id AND n.room_id = r.id
+      WHERE u.status = 'active' AND uo.status = 'active' AND u.notify_by_email
+        AND pt.consent_revoked_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM presence pr JOIN nodes nd ON nd.id = pr.node_id
+          WHERE pr.user_id = u.id AND nd.seen_at > now() - interval '%d seconds')
+        AND r.last_seq > coalesce(mk.seq, 0) AND r.last_message_at <= #{due}
+        AND (n.notified_at IS NULL OR n.notified_at <= #{quiet})
+        AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id
+          AND m.seq > coalesce(mk.seq, 0) AND m.kind <> 'system'
+          AND m.sender_user_id IS DISTINCT FROM u.id
+          AND (n.notified_at IS NULL OR m.sent_at > n.notified_at))
+      LIMIT 500"""
+          .formatted(Presence.ALIVE.toSeconds());
+
+  private static final String NOTIFIED =
+      """
+      INSERT INTO room_notifications (user_id, room_id, notified_at)
+      VALUES (#{user}, #{room}, #{now})
+      ON CONFLICT (user_id, room_id) DO UPDATE SET notified_at = EXCLUDED.notified_at""";
+
+  /** A user to tell about an unread room, and who wrote last. */
+  private record Unread(UUID userId, String email, UUID roomId, String fromOrganisation) {}
+
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
@@ -36,6 +77,7 @@ public final class UnreadNotifier {
   private final Duration delay;
   private final Duration interval;
   private final String publicUrl;
+  private final SqlTemplate<Map<String, Object>, RowSet<Unread>> unread;
   private final AtomicBoolean running = new AtomicBoolean();
   private long timerId = -1;
 
@@ -56,6 +98,15 @@ public final class UnreadNotifier {
     this.delay = delay;
     this.interval = interval;
     this.publicUrl = publicUrl;
+    this.unread =
+        SqlTemplate.forQuery(pool, UNREAD)
+            .mapTo(
+                row ->
+                    new Unread(
+                        row.getUUID("user_id"),
+                        row.getString("email"),
+                        row.getUUID("room_id"),
+                        row.getString("from_organisation")));
   }
 
   public void start(Duration every) {
@@ -77,43 +128,15 @@ public final class UnreadNotifier {
     Map<String, Object> p = new HashMap<>();
     p.put("due", Times.at(clock.instant().minus(delay)));
     p.put("quiet", Times.at(clock.instant().minus(interval)));
-    return SqlTemplate.forQuery(
-            pool,
-            "SELECT u.id AS user_id, u.email, r.id AS room_id,"
-                + " (SELECT o.name FROM messages m JOIN organisations o ON o.id = m.sender_org_id"
-                + "  WHERE m.room_id = r.id AND m.seq > coalesce(mk.seq, 0)"
-                + "  AND m.sender_user_id IS DISTINCT FROM u.id ORDER BY m.seq DESC LIMIT 1)"
-                + "  AS from_organisation"
-                + " FROM users u JOIN organisations uo ON uo.id = u.organisation_id"
-                + " JOIN room_members rm ON rm.organisation_id = u.organisation_id"
-                + " JOIN rooms r ON r.id = rm.room_id"
-                + " LEFT JOIN patients pt ON pt.id = r.patient_id"
-                + " LEFT JOIN read_markers mk ON mk.user_id = u.id AND mk.room_id = r.id"
-                + " LEFT JOIN room_notifications n ON n.user_id = u.id AND n.room_id = r.id"
-                + " WHERE u.status = 'active' AND uo.status = 'active' AND u.notify_by_email"
-                + " AND pt.consent_revoked_at IS NULL"
-                // connected to any node: no mail
-                + " AND NOT EXISTS (SELECT 1 FROM presence pr JOIN nodes nd ON nd.id = pr.node_id"
-                + "  WHERE pr.user_id = u.id AND nd.seen_at > now() - interval '"
-                + Presence.ALIVE.toSeconds()
-                + " seconds')"
-                + " AND r.last_seq > coalesce(mk.seq, 0) AND r.last_message_at <= #{due}"
-                + " AND (n.notified_at IS NULL OR n.notified_at <= #{quiet})"
-                + " AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id"
-                + "  AND m.seq > coalesce(mk.seq, 0) AND m.kind <> 'system'"
-                + "  AND m.sender_user_id IS DISTINCT FROM u.id"
-                + "  AND (n.notified_at IS NULL OR m.sent_at > n.notified_at))"
-                + " LIMIT 500")
+    return unread
         .execute(p)
         .map(Rows::list)
         .compose(
             rows -> {
-              List<Row> absent =
-                  rows.stream()
-                      .filter(row -> !presence.isConnected(row.getUUID("user_id")))
-                      .toList();
+              List<Unread> absent =
+                  rows.stream().filter(row -> !presence.isConnected(row.userId())).toList();
               Future<Void> chain = Future.succeededFuture();
-              for (Row row : absent) {
+              for (Unread row : absent) {
                 chain = chain.compose(done -> notify(row, now));
               }
               return chain.map(done -> absent.size());
@@ -126,22 +149,17 @@ public final class UnreadNotifier {
             });
   }
 
-  private Future<Void> notify(Row row, OffsetDateTime now) {
+  private Future<Void> notify(Unread row, OffsetDateTime now) {
     return pool.withTransaction(
         tx ->
-            SqlTemplate.forUpdate(
-                    tx,
-                    "INSERT INTO room_notifications (user_id, room_id, notified_at)"
-                        + " VALUES (#{user}, #{room}, #{now}) ON CONFLICT (user_id, room_id)"
-                        + " DO UPDATE SET notified_at = EXCLUDED.notified_at")
-                .execute(
-                    Map.of(
-                        "user", row.getUUID("user_id"), "room", row.getUUID("room_id"), "now", now))
+            // bound to this transaction, so built per call: a template cannot change its client
+            SqlTemplate.forUpdate(tx, NOTIFIED)
+                .execute(Map.of("user", row.userId(), "room", row.roomId(), "now", now))
                 .compose(done -> mail.enqueue(tx, mailFor(row))));
   }
 
-  private MailMessage mailFor(Row row) {
-    String from = row.getString("from_organisation");
+  private MailMessage mailFor(Unread row) {
+    String from = row.fromOrganisation();
     if (from == null) {
       from = "Konsil";
     }
@@ -157,6 +175,6 @@ public final class UnreadNotifier {
             + publicUrl
             + "\n\nThis e-mail contains no patient data. You can switch these notifications off"
             + " in your Konsil profile.\n";
-    return new MailMessage(row.getString("email"), "Konsil: Neue Nachricht / New message", text);
+    return new MailMessage(row.email(), "Konsil: Neue Nachricht / New message", text);
   }
 }

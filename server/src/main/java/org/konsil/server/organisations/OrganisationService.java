@@ -29,7 +29,7 @@ public final class OrganisationService {
   private final MailOutbox mail;
   private final LiveEvents live;
   private final AuditLog audit;
-  private final OrganisationStore store = new OrganisationStore();
+  private final OrganisationStore store;
 
   public OrganisationService(
       Pool pool,
@@ -44,6 +44,7 @@ public final class OrganisationService {
     this.accounts = accounts;
     this.mail = mail;
     this.live = live;
+    this.store = new OrganisationStore(pool);
   }
 
   /** An operator's act: an active organisation, its first admin, and that admin's password link. */
@@ -86,7 +87,7 @@ public final class OrganisationService {
   }
 
   public Future<Organisation> view(AuthenticatedUser user) {
-    return store.byId(pool, user.organisationId());
+    return store.byId(user.organisationId());
   }
 
   public Future<Organisation> updateSettings(AuthenticatedUser admin, Boolean requireSecondFactor) {
@@ -94,8 +95,8 @@ public final class OrganisationService {
     Future<Void> change =
         requireSecondFactor == null
             ? Future.succeededFuture()
-            : store.setRequireSecondFactor(pool, admin.organisationId(), requireSecondFactor);
-    return change.compose(done -> store.byId(pool, admin.organisationId()));
+            : store.setRequireSecondFactor(admin.organisationId(), requireSecondFactor);
+    return change.compose(done -> store.byId(admin.organisationId()));
   }
 
   /** Active organisations by name or city, and kind; what a user picks partners from. */
@@ -106,7 +107,7 @@ public final class OrganisationService {
     }
     String trimmed = query == null || query.isBlank() ? null : query.trim();
     return store
-        .searchActive(pool, trimmed, kind, limit)
+        .searchActive(trimmed, kind, limit)
         .map(list -> new JsonArray(list.stream().map(Organisation::toDirectoryJson).toList()));
   }
 
@@ -116,7 +117,7 @@ public final class OrganisationService {
    */
   public Future<JsonArray> byContact(String email, String fax) {
     return store
-        .byContact(pool, email, fax)
+        .byContact(email, fax)
         .map(
             list ->
                 new JsonArray(
@@ -126,13 +127,13 @@ public final class OrganisationService {
   }
 
   public Future<List<Organisation>> activeOrganisations(List<UUID> ids) {
-    return store.activeByIds(pool, ids);
+    return store.activeByIds(ids);
   }
 
   public Future<JsonArray> members(AuthenticatedUser admin) {
     admin.requireAdmin();
     return store
-        .members(pool, admin.organisationId())
+        .members(admin.organisationId())
         .map(list -> new JsonArray(list.stream().map(Member::toJson).toList()));
   }
 

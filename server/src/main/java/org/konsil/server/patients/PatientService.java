@@ -20,12 +20,13 @@ public final class PatientService {
   private final Pool pool;
   private final Clock clock;
   private final AuditLog audit;
-  private final PatientStore store = new PatientStore();
+  private final PatientStore store;
 
   public PatientService(Pool pool, Clock clock, AuditLog audit) {
     this.pool = pool;
     this.clock = clock;
     this.audit = audit;
+    this.store = new PatientStore(pool);
   }
 
   public Future<Patient> create(
@@ -77,7 +78,7 @@ public final class PatientService {
                                 AuditEvent.by(user)
                                     .with("results", found.size())
                                     .success("patient.searched"))
-                            .map(new JsonArray(found))));
+                            .map(new JsonArray(found.stream().map(FoundPatient::toJson).toList()))));
   }
 
   /**
@@ -86,7 +87,7 @@ public final class PatientService {
    */
   public Future<Patient> ownPatient(AuthenticatedUser user, UUID patientId) {
     return store
-        .byId(pool, patientId, false)
+        .byId(patientId)
         .compose(
             patient -> {
               if (patient == null || !patient.organisationId().equals(user.organisationId())) {
@@ -109,11 +110,11 @@ public final class PatientService {
 
   /** The patient row, locked for the caller's transaction. */
   public Future<Patient> lock(SqlClient tx, UUID patientId) {
-    return store.byId(tx, patientId, true);
+    return store.lock(tx, patientId);
   }
 
   public Future<Patient> byId(UUID patientId) {
-    return store.byId(pool, patientId, false);
+    return store.byId(patientId);
   }
 
   public Future<Void> markRevoked(SqlClient tx, UUID patientId) {
@@ -126,7 +127,7 @@ public final class PatientService {
    */
   public <T> Future<T> refuse(AuthenticatedUser user, UUID patientId) {
     return store
-        .byId(pool, patientId, false)
+        .byId(patientId)
         .<UUID>map(patient -> patient == null ? null : patient.organisationId())
         .otherwiseEmpty()
         .compose(

@@ -1,18 +1,54 @@
 package org.konsil.server.patients;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.konsil.server.http.Rows;
 
-/** SQL for patients. */
+/**
+ * SQL for patients. A {@link SqlTemplate} is bound to the client it runs on and cannot be bound to
+ * another, so the read that runs on the pool is a template built once here, and the statements
+ * that run in a caller's transaction are bound to it per call, from the same constants and row
+ * mappers.
+ */
 final class PatientStore {
+
+  private static final String INSERT =
+      """
+      INSERT INTO patients (id, organisation_id, family_name, given_name, birth_date,
+        insurance_number, created_by, created_at)
+      VALUES (#{id}, #{org}, #{family}, #{given}, #{birth}, #{insurance}, #{by}, #{now})""";
+
+  private static final String BY_ID = "SELECT * FROM patients WHERE id = #{id}";
+
+  private static final String LOCK = BY_ID + " FOR UPDATE";
+
+  /** The organisation's patients by name and/or birth date, with their newest consent's status. */
+  private static final String SEARCH =
+      """
+      SELECT p.*, (SELECT c.status FROM consents c WHERE c.patient_id = p.id
+          ORDER BY c.version DESC LIMIT 1) AS consent_status
+      FROM patients p WHERE organisation_id = #{org}
+        AND (#{pattern}::text IS NULL OR lower(family_name) LIKE #{pattern}
+          OR lower(given_name) LIKE #{pattern}
+          OR lower(given_name || ' ' || family_name) LIKE #{pattern})
+        AND (#{birth}::date IS NULL OR birth_date = #{birth})
+      ORDER BY lower(family_name), lower(given_name), birth_date LIMIT 50""";
+
+  private final SqlTemplate<Map<String, Object>, RowSet<Patient>> byId;
+
+  PatientStore(Pool pool) {
+    this.byId = SqlTemplate.forQuery(pool, BY_ID).mapTo(Patient.MAPPER);
+  }
 
   Future<Void> insert(SqlClient tx, Patient p, UUID createdBy, OffsetDateTime now) {
     Map<String, Object> params = new HashMap<>();
@@ -24,53 +60,32 @@ final class PatientStore {
     params.put("insurance", p.insuranceNumber());
     params.put("by", createdBy);
     params.put("now", now);
-    return SqlTemplate.forUpdate(
-            tx,
-            "INSERT INTO patients (id, organisation_id, family_name, given_name, birth_date,"
-                + " insurance_number, created_by, created_at) VALUES (#{id}, #{org}, #{family},"
-                + " #{given}, #{birth}, #{insurance}, #{by}, #{now})")
-        .execute(params)
-        .mapEmpty();
+    return SqlTemplate.forUpdate(tx, INSERT).execute(params).mapEmpty();
   }
 
-  /** The patient, or null; optionally locking the row for the rest of the transaction. */
-  Future<Patient> byId(SqlClient client, UUID id, boolean forUpdate) {
-    return SqlTemplate.forQuery(
-            client, "SELECT * FROM patients WHERE id = #{id}" + (forUpdate ? " FOR UPDATE" : ""))
+  /** The patient, or null. */
+  Future<Patient> byId(UUID id) {
+    return byId.execute(Map.of("id", id)).map(Rows::firstOrNull);
+  }
+
+  /** The patient, or null, locked for the rest of the transaction. */
+  Future<Patient> lock(SqlClient tx, UUID id) {
+    return SqlTemplate.forQuery(tx, LOCK)
         .mapTo(Patient.MAPPER)
         .execute(Map.of("id", id))
         .map(Rows::firstOrNull);
   }
 
-  Future<List<io.vertx.core.json.JsonObject>> search(
-      SqlClient client, UUID org, String name, LocalDate birthDate) {
+  Future<List<FoundPatient>> search(SqlClient tx, UUID org, String name, LocalDate birthDate) {
     Map<String, Object> params = new HashMap<>();
     params.put("org", org);
     params.put(
-        "pattern",
-        name == null ? null : "%" + escapeLike(name.toLowerCase(java.util.Locale.ROOT)) + "%");
+        "pattern", name == null ? null : "%" + escapeLike(name.toLowerCase(Locale.ROOT)) + "%");
     params.put("birth", birthDate);
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT p.*, (SELECT c.status FROM consents c WHERE c.patient_id = p.id"
-                + " ORDER BY c.version DESC LIMIT 1) AS consent_status"
-                + " FROM patients p WHERE organisation_id = #{org}"
-                + " AND (#{pattern}::text IS NULL OR lower(family_name) LIKE #{pattern}"
-                + " OR lower(given_name) LIKE #{pattern}"
-                + " OR lower(given_name || ' ' || family_name) LIKE #{pattern})"
-                + " AND (#{birth}::date IS NULL OR birth_date = #{birth})"
-                + " ORDER BY lower(family_name), lower(given_name), birth_date LIMIT 50")
+    return SqlTemplate.forQuery(tx, SEARCH)
+        .mapTo(FoundPatient.MAPPER)
         .execute(params)
-        .map(
-            rows ->
-                Rows.list(rows).stream()
-                    .map(
-                        row ->
-                            Patient.MAPPER
-                                .map(row)
-                                .toJson()
-                                .put("consent", consentState(row.getString("consent_status"), row)))
-                    .toList());
+        .map(Rows::list);
   }
 
   Future<Void> markRevoked(SqlClient tx, UUID id, OffsetDateTime now) {
@@ -78,14 +93,6 @@ final class PatientStore {
             tx, "UPDATE patients SET consent_revoked_at = #{now} WHERE id = #{id}")
         .execute(Map.of("id", id, "now", now))
         .mapEmpty();
-  }
-
-  /** none, active or revoked: what a search shows next to each patient. */
-  private static String consentState(String latestStatus, io.vertx.sqlclient.Row row) {
-    if (row.getOffsetDateTime("consent_revoked_at") != null) {
-      return "revoked";
-    }
-    return "active".equals(latestStatus) ? "active" : "none";
   }
 
   private static String escapeLike(String s) {
