@@ -88,6 +88,6 @@ final class Seeder {
 
   private static Future<Void> setPassword(org.konsil.server.Wiring services, String link) {
     String token = link.substring(link.indexOf("#token=") + "#token=".length());
-    return services.accounts().setPassword(token, PASSWORD);
+    return services.passwords().setPassword(token, PASSWORD);
   }
 }

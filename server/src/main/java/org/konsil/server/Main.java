@@ -221,7 +221,8 @@ public final class Main {
 
   static DemoData demoData(Wiring wiring) {
     return new DemoData(
-        wiring.accounts(),
+        wiring.logins(),
+        wiring.passwords(),
         wiring.organisations(),
         wiring.patients(),
         wiring.consents(),

@@ -26,9 +26,13 @@ import org.konsil.fax.smtp.SmtpFaxTransport;
 import org.konsil.fax.spool.SpoolFaxTransport;
 import org.konsil.server.accounts.AccessTokens;
 import org.konsil.server.accounts.AccountRoutes;
-import org.konsil.server.accounts.AccountService;
 import org.konsil.server.accounts.Authenticator;
+import org.konsil.server.accounts.LoginService;
 import org.konsil.server.accounts.PasswordHasher;
+import org.konsil.server.accounts.PasswordService;
+import org.konsil.server.accounts.ProfileService;
+import org.konsil.server.accounts.SecondFactorService;
+import org.konsil.server.accounts.SessionService;
 import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.AuditRoutes;
@@ -81,7 +85,11 @@ public final class Wiring {
   private final KonsilConfig config;
   private final Clock clock;
   private final PrometheusMeterRegistry metrics;
-  private final AccountService accounts;
+  private final PasswordService passwords;
+  private final SessionService sessions;
+  private final SecondFactorService secondFactors;
+  private final LoginService logins;
+  private final ProfileService profiles;
   private final OrganisationService organisations;
   private final RoomService rooms;
   private final AuditLog audit;
@@ -124,17 +132,23 @@ public final class Wiring {
     this.auditAnchors =
         new AuditAnchors(
             vertx, pool, clock, config.auditAnchorFile(), config.auditAnchorInterval());
-    this.accounts =
-        new AccountService(
+    AccessTokens tokens = new AccessTokens(vertx, tokenSecret, clock);
+    this.passwords =
+        new PasswordService(
             vertx,
             pool,
             clock,
             config,
             new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations()),
-            new AccessTokens(vertx, tokenSecret, clock),
-            live,
-            audit);
-    this.organisations = new OrganisationService(pool, clock, accounts, mailOutbox, live, audit);
+            live);
+    this.sessions = new SessionService(pool, clock, config, tokens, live, audit);
+    this.secondFactors = new SecondFactorService(pool, clock);
+    this.logins =
+        new LoginService(
+            vertx, pool, clock, config, tokens, passwords, secondFactors, sessions, audit);
+    this.profiles = new ProfileService(pool);
+    this.organisations =
+        new OrganisationService(pool, clock, passwords, sessions, mailOutbox, live, audit);
     this.patients = new PatientService(pool, clock, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =
@@ -149,7 +163,7 @@ public final class Wiring {
             config,
             mailOutbox,
             faxOutbox,
-            accounts,
+            passwords,
             organisations,
             audit,
             live::toOrganisation);
@@ -234,8 +248,12 @@ public final class Wiring {
             });
   }
 
-  public AccountService accounts() {
-    return accounts;
+  public LoginService logins() {
+    return logins;
+  }
+
+  public PasswordService passwords() {
+    return passwords;
   }
 
   public OrganisationService organisations() {
@@ -316,7 +334,7 @@ public final class Wiring {
 
   private WebSocketGateway gateway(Vertx vertx) {
     return new WebSocketGateway(
-        vertx, accounts, rooms, messaging, config, clock, openSockets, presence);
+        vertx, sessions, rooms, messaging, config, clock, openSockets, presence);
   }
 
   private Router router(Vertx vertx) {
@@ -362,9 +380,17 @@ public final class Wiring {
               }
             });
     api.route().handler(Wiring::requireJsonBody);
-    Authenticator authenticator = new Authenticator(accounts);
+    Authenticator authenticator = new Authenticator(sessions);
     api.route().handler(authenticator::handle);
-    new AccountRoutes(accounts, config.sessionTtl(), config.publicUrl()).mount(api);
+    new AccountRoutes(
+            logins,
+            sessions,
+            passwords,
+            secondFactors,
+            profiles,
+            config.sessionTtl(),
+            config.publicUrl())
+        .mount(api);
     new OrganisationRoutes(organisations).mount(api);
     new RoomRoutes(rooms).mount(api);
     new MessageRoutes(messaging).mount(api);

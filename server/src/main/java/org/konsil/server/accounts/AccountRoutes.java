@@ -1,20 +1,39 @@
 package org.konsil.server.accounts;
 
-import org.konsil.server.identity.AuthenticatedUser;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.http.Times;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /** REST routes for logging in and out, tokens, tickets, passwords and the second factor. */
 public final class AccountRoutes {
 
-  private final AccountService accounts;
+  private final LoginService logins;
+  private final SessionService sessions;
+  private final PasswordService passwords;
+  private final SecondFactorService secondFactors;
+  private final ProfileService profiles;
   private final RefreshCookie cookie;
 
-  public AccountRoutes(AccountService accounts, java.time.Duration sessionTtl, String publicUrl) {
-    this.accounts = accounts;
+  public AccountRoutes(
+      LoginService logins,
+      SessionService sessions,
+      PasswordService passwords,
+      SecondFactorService secondFactors,
+      ProfileService profiles,
+      Duration sessionTtl,
+      String publicUrl) {
+    this.logins = logins;
+    this.sessions = sessions;
+    this.passwords = passwords;
+    this.secondFactors = secondFactors;
+    this.profiles = profiles;
     this.cookie = new RefreshCookie(sessionTtl, publicUrl);
   }
 
@@ -26,44 +45,47 @@ public final class AccountRoutes {
     router.post("/auth/set-password").handler(this::setPassword);
     router.post("/auth/logout").handler(this::logout);
     router.post("/ws-tickets").respond(this::wsTicket);
-    router
-        .patch("/me")
-        .respond(
-            ctx -> {
-              Boolean on = Json.body(ctx).optionalBoolean("notifyByEmail");
-              if (on == null) {
-                throw org.konsil.server.http.ApiException.validation("Send 'notifyByEmail'.");
-              }
-              return accounts.setNotifyByEmail(AuthenticatedUser.of(ctx), on);
-            });
+    router.patch("/me").respond(this::updateMe);
     router.get("/me").respond(ctx -> Future.succeededFuture(AuthenticatedUser.of(ctx).toJson()));
     router
         .post("/me/second-factor")
-        .respond(ctx -> accounts.startSecondFactor(AuthenticatedUser.of(ctx)));
+        .respond(
+            ctx ->
+                secondFactors
+                    .startEnrolment(AuthenticatedUser.of(ctx))
+                    .map(
+                        enrolment ->
+                            new JsonObject()
+                                .put("secret", enrolment.secret())
+                                .put("otpauthUri", enrolment.otpauthUri())));
     router
         .post("/me/second-factor/confirm")
         .respond(
             ctx ->
-                accounts.confirmSecondFactor(
-                    AuthenticatedUser.of(ctx), Json.body(ctx).requiredText("code", 16)));
+                secondFactors
+                    .confirmEnrolment(
+                        AuthenticatedUser.of(ctx), Json.body(ctx).requiredText("code", 16))
+                    .map(codes -> new JsonObject().put("recoveryCodes", new JsonArray(codes))));
   }
 
   private Future<?> login(RoutingContext ctx) {
     Json body = Json.body(ctx);
     String email = body.requiredText("email", 254).trim();
-    String password = body.requiredText("password", AccountService.MAX_PASSWORD_LENGTH);
-    return accounts.login(email, password, address(ctx)).map(tokens -> cookie.hand(ctx, tokens));
+    String password = body.requiredText("password", PasswordService.MAX_PASSWORD_LENGTH);
+    return logins
+        .login(email, password, address(ctx))
+        .map(result -> cookie.hand(ctx, toJson(result)));
   }
 
   private Future<?> secondFactor(RoutingContext ctx) {
     Json body = Json.body(ctx);
-    return accounts
+    return logins
         .completeSecondFactor(
             body.requiredText("challenge", 4096),
             body.optionalText("code", 16),
             body.optionalText("recoveryCode", 64),
             address(ctx))
-        .map(tokens -> cookie.hand(ctx, tokens));
+        .map(result -> cookie.hand(ctx, toJson(result)));
   }
 
   private Future<?> refresh(RoutingContext ctx) {
@@ -79,9 +101,9 @@ public final class AccountRoutes {
       token = body.requiredText("refreshToken", 256);
     }
     boolean cookieUsed = token.equals(fromCookie);
-    return accounts
+    return sessions
         .refresh(token)
-        .map(tokens -> cookie.hand(ctx, tokens))
+        .map(result -> cookie.hand(ctx, toJson(result)))
         .onFailure(
             failure -> {
               // only a session that is over loses its cookie, not one that met a passing error
@@ -95,16 +117,16 @@ public final class AccountRoutes {
 
   private void setPassword(RoutingContext ctx) {
     Json body = Json.body(ctx);
-    accounts
+    passwords
         .setPassword(
             body.requiredText("token", 256),
-            body.requiredText("password", AccountService.MAX_PASSWORD_LENGTH + 1))
+            body.requiredText("password", PasswordService.MAX_PASSWORD_LENGTH + 1))
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }
 
   private void logout(RoutingContext ctx) {
-    accounts
+    sessions
         .logout(AuthenticatedUser.of(ctx))
         .onSuccess(
             done -> {
@@ -119,9 +141,43 @@ public final class AccountRoutes {
             });
   }
 
+  private Future<?> updateMe(RoutingContext ctx) {
+    Boolean on = Json.body(ctx).optionalBoolean("notifyByEmail");
+    if (on == null) {
+      throw ApiException.validation("Send 'notifyByEmail'.");
+    }
+    AuthenticatedUser user = AuthenticatedUser.of(ctx);
+    return profiles
+        .setNotifyByEmail(user, on)
+        .map(done -> user.toJson().put("notifyByEmail", on));
+  }
+
   private Future<?> wsTicket(RoutingContext ctx) {
     ctx.response().setStatusCode(201);
-    return accounts.issueWsTicket(AuthenticatedUser.of(ctx));
+    return sessions
+        .issueWsTicket(AuthenticatedUser.of(ctx))
+        .map(
+            ticket ->
+                new JsonObject()
+                    .put("ticket", ticket.ticket())
+                    .put("expiresAt", Times.iso(ticket.expiresAt())));
+  }
+
+  /** A login step's answer as the API documents it. */
+  private static JsonObject toJson(LoginResult result) {
+    if (result instanceof LoginResult.SecondFactorRequired required) {
+      return new JsonObject()
+          .put("status", "second_factor_required")
+          .put("challenge", required.challenge());
+    }
+    LoginResult.Authenticated session = (LoginResult.Authenticated) result;
+    return new JsonObject()
+        .put("accessToken", session.accessToken())
+        .put("tokenType", "Bearer")
+        .put("expiresIn", session.expiresInSeconds())
+        .put("refreshToken", session.refreshToken())
+        .put("status", "authenticated")
+        .put("user", session.user().toJson());
   }
 
   static String address(RoutingContext ctx) {

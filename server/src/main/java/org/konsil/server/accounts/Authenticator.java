@@ -28,10 +28,10 @@ public final class Authenticator {
           "/api/v1/registrations",
           "/api/v1/fax-callbacks");
 
-  private final AccountService accounts;
+  private final SessionService sessions;
 
-  public Authenticator(AccountService accounts) {
-    this.accounts = accounts;
+  public Authenticator(SessionService sessions) {
+    this.sessions = sessions;
   }
 
   public void handle(RoutingContext ctx) {
@@ -46,7 +46,7 @@ public final class Authenticator {
           ApiException.unauthenticated("Send an access token as 'Authorization: Bearer ...'."));
       return;
     }
-    accounts
+    sessions
         .authenticate(header.substring(7).trim())
         .onSuccess(
             user -> {

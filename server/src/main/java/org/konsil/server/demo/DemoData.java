@@ -4,7 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
-import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.LoginResult;
+import org.konsil.server.accounts.LoginService;
+import org.konsil.server.accounts.PasswordService;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.organisations.OrganisationService;
@@ -26,7 +28,8 @@ public final class DemoData {
   static final String CARE_HOME_ADMIN = "maria.schulz@lindenhof.example";
   static final String CARE_HOME_MEMBER = "tom.weber@lindenhof.example";
 
-  private final AccountService accounts;
+  private final LoginService logins;
+  private final PasswordService passwords;
   private final OrganisationService organisations;
   private final PatientService patients;
   private final ConsentService consents;
@@ -34,13 +37,15 @@ public final class DemoData {
   private final MessagingService messaging;
 
   public DemoData(
-      AccountService accounts,
+      LoginService logins,
+      PasswordService passwords,
       OrganisationService organisations,
       PatientService patients,
       ConsentService consents,
       RoomService rooms,
       MessagingService messaging) {
-    this.accounts = accounts;
+    this.logins = logins;
+    this.passwords = passwords;
     this.organisations = organisations;
     this.patients = patients;
     this.consents = consents;
@@ -171,14 +176,20 @@ public final class DemoData {
   }
 
   private Future<AuthenticatedUser> login(String email) {
-    return accounts
+    return logins
         .login(email, PASSWORD, "127.0.0.1")
-        .compose(tokens -> accounts.authenticate(tokens.getString("accessToken")));
+        .map(
+            result -> {
+              if (result instanceof LoginResult.Authenticated session) {
+                return session.user();
+              }
+              throw new IllegalStateException("a demo user has no second factor");
+            });
   }
 
   private Future<Void> setPassword(String link) {
     String token = link.substring(link.indexOf("#token=") + "#token=".length());
-    return accounts.setPassword(token, PASSWORD);
+    return passwords.setPassword(token, PASSWORD);
   }
 
   private static String instructions(String publicUrl) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.UUID;
 import org.konsil.fax.FaxNumber;
 import org.konsil.fax.InvitationLetter;
-import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.PasswordService;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.accounts.LoginThrottle;
 import org.konsil.server.accounts.Secrets;
@@ -41,7 +41,7 @@ public final class InvitationService {
   private final KonsilConfig config;
   private final MailOutbox mail;
   private final FaxOutbox fax;
-  private final AccountService accounts;
+  private final PasswordService passwords;
   private final OrganisationService organisations;
   private final AuditLog audit;
   private final LoginThrottle wrongCodes;
@@ -54,7 +54,7 @@ public final class InvitationService {
       KonsilConfig config,
       MailOutbox mail,
       FaxOutbox fax,
-      AccountService accounts,
+      PasswordService passwords,
       OrganisationService organisations,
       AuditLog audit,
       OrganisationNotices notices) {
@@ -64,7 +64,7 @@ public final class InvitationService {
     this.config = config;
     this.mail = mail;
     this.fax = fax;
-    this.accounts = accounts;
+    this.passwords = passwords;
     this.organisations = organisations;
     this.audit = audit;
     this.wrongCodes = new LoginThrottle(clock, 10, Duration.ofMinutes(15));
@@ -334,7 +334,7 @@ public final class InvitationService {
                 wrongCode[0] = true;
                 throw invalidCode();
               }
-              return accounts.hashPassword(password);
+              return passwords.hashPassword(password);
             })
         .compose(
             passwordHash ->
@@ -380,7 +380,7 @@ public final class InvitationService {
         .compose(done -> organisations.addFirstAdmin(tx, organisation, adminEmail, adminName))
         .compose(
             userId ->
-                accounts
+                passwords
                     .setPasswordHash(tx, userId, passwordHash)
                     .compose(done -> store.markUsed(tx, invitation.id(), userId, now))
                     .compose(

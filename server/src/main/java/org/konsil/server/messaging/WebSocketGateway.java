@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.SessionService;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.http.ApiException;
@@ -47,7 +47,7 @@ public final class WebSocketGateway {
   private static final long SHUTDOWN_FLUSH_MS = 3_000;
 
   private final Vertx vertx;
-  private final AccountService accounts;
+  private final SessionService sessions;
   private final RoomService rooms;
   private final MessagingService messaging;
   private final KonsilConfig config;
@@ -70,7 +70,7 @@ public final class WebSocketGateway {
 
   public WebSocketGateway(
       Vertx vertx,
-      AccountService accounts,
+      SessionService sessions,
       RoomService rooms,
       MessagingService messaging,
       KonsilConfig config,
@@ -81,7 +81,7 @@ public final class WebSocketGateway {
     this.clock = clock;
     this.openSockets = openSockets;
     this.vertx = vertx;
-    this.accounts = accounts;
+    this.sessions = sessions;
     this.rooms = rooms;
     this.messaging = messaging;
     this.config = config;
@@ -152,7 +152,7 @@ public final class WebSocketGateway {
     String ticket = ticketOf(ws);
     if (ticket != null) {
       connection.authenticating = true;
-      accounts
+      sessions
           .redeemWsTicket(ticket)
           .onSuccess(user -> join(connection, user))
           .onFailure(failure -> refuse(connection, failure));
@@ -261,7 +261,7 @@ public final class WebSocketGateway {
   private void authenticate(ClientConnection connection, Json frame) {
     String token = frame.requiredText("token", 4096);
     connection.authenticating = true;
-    accounts
+    sessions
         .authenticate(token)
         .onSuccess(user -> join(connection, user))
         .onFailure(failure -> refuse(connection, failure));

@@ -10,7 +10,8 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
-import org.konsil.server.accounts.AccountService;
+import org.konsil.server.accounts.PasswordService;
+import org.konsil.server.accounts.SessionService;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
@@ -25,7 +26,8 @@ public final class OrganisationService {
 
   private final Pool pool;
   private final Clock clock;
-  private final AccountService accounts;
+  private final PasswordService passwords;
+  private final SessionService sessions;
   private final MailOutbox mail;
   private final LiveEvents live;
   private final AuditLog audit;
@@ -34,14 +36,16 @@ public final class OrganisationService {
   public OrganisationService(
       Pool pool,
       Clock clock,
-      AccountService accounts,
+      PasswordService passwords,
+      SessionService sessions,
       MailOutbox mail,
       LiveEvents live,
       AuditLog audit) {
     this.audit = audit;
     this.pool = pool;
     this.clock = clock;
-    this.accounts = accounts;
+    this.passwords = passwords;
+    this.sessions = sessions;
     this.mail = mail;
     this.live = live;
     this.store = new OrganisationStore(pool);
@@ -77,7 +81,7 @@ public final class OrganisationService {
                             request.adminName(),
                             "admin",
                             now))
-                .compose(done -> accounts.issuePasswordLink(tx, adminId))
+                .compose(done -> passwords.issuePasswordLink(tx, adminId))
                 .map(
                     link ->
                         new JsonObject()
@@ -146,7 +150,7 @@ public final class OrganisationService {
     return pool.withTransaction(
         tx ->
             insertNewUser(tx, userId, admin.organisationId(), email, displayName, role, now)
-                .compose(done -> accounts.issuePasswordLink(tx, userId))
+                .compose(done -> passwords.issuePasswordLink(tx, userId))
                 .compose(
                     link -> mail.enqueue(tx, welcomeMail(email, admin.organisationName(), link)))
                 .compose(done -> audit.record(tx, membership(admin, userId, "user.added")))
@@ -171,7 +175,7 @@ public final class OrganisationService {
     return pool.withTransaction(
         tx ->
             insertNewUser(tx, userId, organisationId, email, displayName, role, now)
-                .compose(done -> accounts.issuePasswordLink(tx, userId)));
+                .compose(done -> passwords.issuePasswordLink(tx, userId)));
   }
 
   /** Disables a user of the admin's organisation: sessions end and open sockets close at once. */
@@ -184,7 +188,7 @@ public final class OrganisationService {
             tx ->
                 ownMember(tx, admin, userId)
                     .compose(member -> store.setUserStatus(tx, userId, "disabled"))
-                    .compose(done -> accounts.endAllSessions(tx, userId))
+                    .compose(done -> sessions.endAllSessions(tx, userId))
                     .compose(done -> audit.record(tx, membership(admin, userId, "user.disabled")))
                     .compose(done -> store.member(tx, admin.organisationId(), userId)))
         .onSuccess(member -> live.userDisabled(userId));
@@ -205,7 +209,7 @@ public final class OrganisationService {
                         throw ApiException.conflict(
                             "user_disabled", "Enable the user before sending a new link.");
                       }
-                      return accounts
+                      return passwords
                           .issuePasswordLink(tx, userId)
                           .compose(link -> mail.enqueue(tx, passwordLinkMail(member.email(), link)))
                           .map(member);

@@ -300,7 +300,7 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
 
   public void setPassword(String link) {
     String token = link.substring(link.indexOf("#token=") + "#token=".length());
-    await(wiring().accounts().setPassword(token, PASSWORD));
+    await(wiring().passwords().setPassword(token, PASSWORD));
   }
 
   public static <T> T await(io.vertx.core.Future<T> future) {
