@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.accounts.Secrets;
 import org.konsil.server.testkit.Api;
-import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
@@ -54,18 +54,15 @@ class AuditTrailTest {
 
   @Test
   void adminsSeeTheirOrganisationsEventsWithIdsOnly() {
-    TestOrg practice = server.organisation("practice");
-    TestOrg careHome = server.organisation("care_home");
-    Session anna = server.login(practice.admin());
-    UUID patient = server.patient(anna, "Geheimname");
-    server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
-    server.patientRoom(anna, patient, careHome.id());
+    CareNetwork network = CareNetwork.create(server);
+    Session anna = network.anna();
+    UUID patient = network.patientRoom("Geheimname").patient();
     server
         .api()
         .post(
             "/api/v1/auth/login",
             new JsonObject()
-                .put("email", practice.admin().email())
+                .put("email", network.practice().admin().email())
                 .put("password", "wrong password!"),
             null);
     server
@@ -92,10 +89,10 @@ class AuditTrailTest {
     assertFalse(listed.body().contains("Geheimname"), "no patient names in the audit trail");
     assertFalse(listed.body().contains("Erika"));
 
-    Session careHomeAdmin = server.login(careHome.admin());
+    Session careHomeAdmin = server.login(network.careHome().admin());
     String theirs = server.api().get("/api/v1/audit-events", careHomeAdmin.accessToken()).body();
     assertFalse(theirs.contains(patient.toString()), "another organisation's log is not shown");
-    Session member = server.login(server.user(practice));
+    Session member = server.login(server.user(network.practice()));
     assertEquals(
         "admin_required", server.api().get("/api/v1/audit-events", member.accessToken()).code());
     assertEquals(

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.Waiting;
 
 /**
@@ -31,43 +31,34 @@ class CrossOrganisationRefusalTest {
 
   static final Pattern ATTACHMENT_ID = Pattern.compile("attachmentId[^0-9a-f]*([0-9a-f-]{36})");
 
-  static TestOrg clinic;
-  static TestOrg prober;
-  static Session clinicAdmin;
+  static CareNetwork network;
   static Session proberUser;
-  static Session proberAdmin;
   static UUID patient;
   static UUID consent;
   static UUID patientRoom;
   static UUID generalRoom;
   static UUID attachment;
 
+  /**
+   * A member of the outsider probes the practice's rooms, patient, consent and attachment; Eve, the
+   * outsider's admin, reads the outsider's trail and Anna the practice's.
+   */
   @BeforeAll
   static void setUp() {
-    clinic = server.organisation("clinic");
-    TestOrg careHome = server.organisation("care_home");
-    prober = server.organisation("practice");
-    clinicAdmin = server.login(clinic.admin());
-    proberAdmin = server.login(prober.admin());
-    proberUser = server.login(server.user(prober));
-
-    patient = server.patient(clinicAdmin, "Probe");
-    Api.Response uploaded =
-        server.uploadConsent(
-            clinicAdmin, patient, Documents.pdf(), "application/pdf", careHome.id());
-    assertEquals(201, uploaded.status(), uploaded.body());
-    consent = UUID.fromString(uploaded.json().getString("id"));
-    Api.Response room = server.patientRoom(clinicAdmin, patient, careHome.id());
-    assertEquals(201, room.status(), room.body());
-    patientRoom = UUID.fromString(room.json().getString("id"));
-    generalRoom = server.room(clinicAdmin, careHome.id());
+    network = CareNetwork.create(server);
+    proberUser = server.login(server.user(network.outsider()));
+    CareNetwork.PatientRoom probed = network.patientRoom("Probe");
+    patient = probed.patient();
+    consent = probed.consent();
+    patientRoom = probed.room();
+    generalRoom = server.room(network.anna(), network.careHome().id());
     Api.Response attached =
         server
             .api()
             .send(
                 HttpMethod.POST,
                 "/api/v1/rooms/" + patientRoom + "/attachments?clientMsgId=" + UUID.randomUUID(),
-                clinicAdmin.accessToken(),
+                network.anna().accessToken(),
                 "image/png",
                 Documents.png());
     assertEquals(201, attached.status(), attached.body());
@@ -75,7 +66,7 @@ class CrossOrganisationRefusalTest {
         ATTACHMENT_ID.matcher(
             server
                 .api()
-                .get("/api/v1/rooms/" + patientRoom + "/messages", clinicAdmin.accessToken())
+                .get("/api/v1/rooms/" + patientRoom + "/messages", network.anna().accessToken())
                 .body());
     assertTrue(found.find());
     attachment = UUID.fromString(found.group(1));
@@ -88,6 +79,7 @@ class CrossOrganisationRefusalTest {
   }
 
   static boolean hasDenied(Session admin, String action, UUID object) {
+    String prober = network.outsider().id().toString();
     return trail(admin).stream()
         .map(JsonObject.class::cast)
         .anyMatch(
@@ -95,7 +87,7 @@ class CrossOrganisationRefusalTest {
                 action.equals(event.getString("action"))
                     && "denied".equals(event.getString("outcome"))
                     && object.toString().equals(event.getString("objectId"))
-                    && prober.id().toString().equals(event.getString("actorOrganisationId")));
+                    && prober.equals(event.getString("actorOrganisationId")));
   }
 
   /**
@@ -112,16 +104,17 @@ class CrossOrganisationRefusalTest {
     assertEquals(
         none.body().replace(madeUp.toString(), "ID"), real.body().replace(object.toString(), "ID"));
 
-    Waiting.until(() -> hasDenied(clinicAdmin, action, object), action + " in the owner's trail");
-    assertTrue(hasDenied(proberAdmin, action, object), action + " in the prober's trail");
-    assertTrue(hasDenied(proberAdmin, action, madeUp), "the made-up id in the prober's trail");
+    Waiting.until(
+        () -> hasDenied(network.anna(), action, object), action + " in the owner's trail");
+    assertTrue(hasDenied(network.eve(), action, object), action + " in the prober's trail");
+    assertTrue(hasDenied(network.eve(), action, madeUp), "the made-up id in the prober's trail");
     assertEquals(
         0,
         server.count(
             "SELECT count(*) FROM audit_events WHERE object_id = '"
                 + madeUp
                 + "' AND organisation_id <> '"
-                + prober.id()
+                + network.outsider().id()
                 + "'"),
         "a made-up id has no owner to tell");
   }
@@ -172,11 +165,11 @@ class CrossOrganisationRefusalTest {
     UUID madeUp = UUID.randomUUID();
     server.api().get("/api/v1/rooms/" + generalRoom + "/messages", proberUser.accessToken());
     Waiting.until(
-        () -> hasDenied(clinicAdmin, "room.read", generalRoom), "the owner's copy is written");
+        () -> hasDenied(network.anna(), "room.read", generalRoom), "the owner's copy is written");
     server.api().get("/api/v1/rooms/" + madeUp + "/messages", proberUser.accessToken());
 
     Api.Response listed =
-        server.api().get("/api/v1/audit-events?limit=2", proberAdmin.accessToken());
+        server.api().get("/api/v1/audit-events?limit=2", network.eve().accessToken());
     assertEquals(200, listed.status(), listed.body());
     JsonObject toMadeUp = listed.array().getJsonObject(0);
     JsonObject toReal = listed.array().getJsonObject(1);
@@ -199,7 +192,7 @@ class CrossOrganisationRefusalTest {
                 "SELECT max(id) FROM audit_events WHERE object_id = '"
                     + generalRoom
                     + "' AND organisation_id = '"
-                    + prober.id()
+                    + network.outsider().id()
                     + "'"))) {
       assertFalse(
           Pattern.compile("[^0-9a-f]" + globalId + "[^0-9a-f]").matcher(listed.body()).find(),
@@ -207,13 +200,13 @@ class CrossOrganisationRefusalTest {
     }
 
     // paging still works with the opaque ids
-    JsonArray all = trail(proberAdmin);
+    JsonArray all = trail(network.eve());
     Api.Response next =
         server
             .api()
             .get(
                 "/api/v1/audit-events?limit=2&before=" + toReal.getString("id"),
-                proberAdmin.accessToken());
+                network.eve().accessToken());
     assertEquals(200, next.status(), next.body());
     assertEquals(all.getJsonObject(2), next.array().getJsonObject(0));
     assertEquals(all.getJsonObject(3), next.array().getJsonObject(1));
@@ -221,7 +214,7 @@ class CrossOrganisationRefusalTest {
     String tampered = (id.charAt(0) == '0' ? "1" : "0") + id.substring(1);
     for (String bad : List.of(tampered, "0".repeat(32), "12", "not-an-id")) {
       Api.Response refused =
-          server.api().get("/api/v1/audit-events?before=" + bad, proberAdmin.accessToken());
+          server.api().get("/api/v1/audit-events?before=" + bad, network.eve().accessToken());
       assertEquals(422, refused.status(), bad + ": " + refused.body());
       assertEquals("validation_failed", refused.code());
     }
@@ -240,12 +233,13 @@ class CrossOrganisationRefusalTest {
   @Test
   void theOwnersOwnAccessLeavesNoRefusalInItsTrail() {
     assertEquals(
-        200, server.api().get("/api/v1/rooms/" + generalRoom, clinicAdmin.accessToken()).status());
+        200,
+        server.api().get("/api/v1/rooms/" + generalRoom, network.anna().accessToken()).status());
     assertEquals(
         0,
         server.count(
             "SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND actor_org_id = '"
-                + clinic.id()
+                + network.practice().id()
                 + "'"));
   }
 }

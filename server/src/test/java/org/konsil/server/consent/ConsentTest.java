@@ -21,10 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.Waiting;
 
 /** Patients and their consent documents; patient rooms exist only while consent covers them. */
@@ -32,38 +31,37 @@ class ConsentTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static TestOrg outsider;
-  static Session anna;
-  static Session tom;
-  static Session eve;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    outsider = server.organisation("pharmacy");
-    anna = server.login(practice.admin());
-    tom = server.login(server.user(careHome));
-    eve = server.login(outsider.admin());
+    network = CareNetwork.create(server);
   }
 
   @Test
   void patientIsFoundByItsOwnOrganisationOnly() {
-    UUID patient = server.patient(anna, "Mustermann");
+    UUID patient = server.patient(network.anna(), "Mustermann");
     JsonArray byName =
-        server.api().get("/api/v1/patients?query=muster", anna.accessToken()).array();
+        server.api().get("/api/v1/patients?query=muster", network.anna().accessToken()).array();
     assertTrue(
         byName.stream().anyMatch(p -> patient.toString().equals(((JsonObject) p).getString("id"))));
     assertEquals("none", byName.getJsonObject(0).getString("consent"));
     JsonArray byBirth =
-        server.api().get("/api/v1/patients?birthDate=1941-03-07", anna.accessToken()).array();
+        server
+            .api()
+            .get("/api/v1/patients?birthDate=1941-03-07", network.anna().accessToken())
+            .array();
     assertFalse(byBirth.isEmpty());
     assertEquals(
-        0, server.api().get("/api/v1/patients?query=muster", eve.accessToken()).array().size());
+        0,
+        server
+            .api()
+            .get("/api/v1/patients?query=muster", network.eve().accessToken())
+            .array()
+            .size());
 
-    Api.Response foreign = server.api().get("/api/v1/patients/" + patient, eve.accessToken());
+    Api.Response foreign =
+        server.api().get("/api/v1/patients/" + patient, network.eve().accessToken());
     assertEquals(404, foreign.status());
     assertEquals("not_found", foreign.code());
     assertEquals(
@@ -73,9 +71,9 @@ class ConsentTest {
                 + " AND object_id = '"
                 + patient
                 + "' AND actor_user_id = '"
-                + eve.userId()
+                + network.eve().userId()
                 + "' AND organisation_id = '"
-                + outsider.id()
+                + network.outsider().id()
                 + "'"),
         "the refusal is audited");
     Waiting.until(
@@ -85,11 +83,13 @@ class ConsentTest {
                         + " AND outcome = 'denied' AND object_id = '"
                         + patient
                         + "' AND organisation_id = '"
-                        + practice.id()
+                        + network.practice().id()
                         + "'")
                 == 1,
         "the refusal is in the patient organisation's trail too");
-    assertEquals(200, server.api().get("/api/v1/patients/" + patient, anna.accessToken()).status());
+    assertEquals(
+        200,
+        server.api().get("/api/v1/patients/" + patient, network.anna().accessToken()).status());
   }
 
   @Test
@@ -111,27 +111,30 @@ class ConsentTest {
               .put("birthDate", "1950-01-01")
               .put("insuranceNumber", "A 12; drop"),
         }) {
-      Api.Response refused = server.api().post("/api/v1/patients", bad, anna.accessToken());
+      Api.Response refused =
+          server.api().post("/api/v1/patients", bad, network.anna().accessToken());
       assertEquals(422, refused.status(), bad.encode());
       assertEquals("validation_failed", refused.code());
     }
     assertEquals(
-        "validation_failed", server.api().get("/api/v1/patients", anna.accessToken()).code());
+        "validation_failed",
+        server.api().get("/api/v1/patients", network.anna().accessToken()).code());
   }
 
   @Test
   void patientRoomNeedsAnActiveConsentCoveringEveryPartner() {
-    UUID patient = server.patient(anna, "Schmidt");
-    Api.Response noConsent = server.patientRoom(anna, patient, careHome.id());
+    UUID patient = server.patient(network.anna(), "Schmidt");
+    Api.Response noConsent = server.patientRoom(network.anna(), patient, network.careHome().id());
     assertEquals(409, noConsent.status());
     assertEquals("consent_required", noConsent.code());
 
     Api.Response uploaded =
-        server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
+        server.uploadConsent(
+            network.anna(), patient, Documents.pdf(), "application/pdf", network.careHome().id());
     assertEquals(201, uploaded.status(), uploaded.body());
     assertEquals(1, uploaded.json().getInteger("version"));
 
-    Api.Response created = server.patientRoom(anna, patient, careHome.id());
+    Api.Response created = server.patientRoom(network.anna(), patient, network.careHome().id());
     assertEquals(201, created.status(), created.body());
     JsonObject room = created.json();
     assertEquals("patient", room.getString("kind"));
@@ -141,23 +144,32 @@ class ConsentTest {
         room.getJsonObject("consent").getString("uploadedAt").endsWith("Z"), "times in UTC with Z");
 
     assertEquals(
-        "consent_required", server.patientRoom(anna, patient, careHome.id(), outsider.id()).code());
+        "consent_required",
+        server
+            .patientRoom(network.anna(), patient, network.careHome().id(), network.outsider().id())
+            .code());
     String add = "/api/v1/rooms/" + room.getString("id") + "/organisations";
     Api.Response addOutsider =
         server
             .api()
             .post(
                 add,
-                new JsonObject().put("organisationId", outsider.id().toString()),
-                anna.accessToken());
+                new JsonObject().put("organisationId", network.outsider().id().toString()),
+                network.anna().accessToken());
     assertEquals("consent_required", addOutsider.code());
 
     Api.Response narrower =
-        server.uploadConsent(anna, patient, Documents.png(), "image/png", outsider.id());
+        server.uploadConsent(
+            network.anna(), patient, Documents.png(), "image/png", network.outsider().id());
     assertEquals("validation_failed", narrower.code(), "a new version may not drop a partner");
     Api.Response wider =
         server.uploadConsent(
-            anna, patient, Documents.jpeg(), "image/jpeg", careHome.id(), outsider.id());
+            network.anna(),
+            patient,
+            Documents.jpeg(),
+            "image/jpeg",
+            network.careHome().id(),
+            network.outsider().id());
     assertEquals(201, wider.status(), wider.body());
     assertEquals(2, wider.json().getInteger("version"));
     assertEquals(
@@ -166,8 +178,8 @@ class ConsentTest {
             .api()
             .post(
                 add,
-                new JsonObject().put("organisationId", outsider.id().toString()),
-                anna.accessToken())
+                new JsonObject().put("organisationId", network.outsider().id().toString()),
+                network.anna().accessToken())
             .status());
     assertEquals(
         409,
@@ -175,72 +187,87 @@ class ConsentTest {
             .api()
             .post(
                 add,
-                new JsonObject().put("organisationId", outsider.id().toString()),
-                anna.accessToken())
+                new JsonObject().put("organisationId", network.outsider().id().toString()),
+                network.anna().accessToken())
             .status());
     assertTrue(
-        server.api().get("/api/v1/rooms", eve.accessToken()).body().contains(room.getString("id")));
+        server
+            .api()
+            .get("/api/v1/rooms", network.eve().accessToken())
+            .body()
+            .contains(room.getString("id")));
 
     // Only the patient's own organisation opens rooms about them.
-    assertEquals("not_found", server.patientRoom(tom, patient, practice.id()).code());
+    assertEquals(
+        "not_found", server.patientRoom(network.tom(), patient, network.practice().id()).code());
   }
 
   @Test
   void everyMemberOpensTheConsentAndStrangersAreRefusedAndAudited() throws Exception {
-    UUID patient = server.patient(anna, "Weber");
+    UUID patient = server.patient(network.anna(), "Weber");
     Buffer document = Documents.pdf();
     JsonObject consent =
-        server.uploadConsent(anna, patient, document, "application/pdf", careHome.id()).json();
+        server
+            .uploadConsent(
+                network.anna(), patient, document, "application/pdf", network.careHome().id())
+            .json();
     assertEquals(
         HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(document.getBytes())),
         consent.getJsonObject("document").getString("sha256"));
-    assertEquals(201, server.patientRoom(anna, patient, careHome.id()).status());
+    assertEquals(
+        201, server.patientRoom(network.anna(), patient, network.careHome().id()).status());
 
     String path = "/api/v1/consents/" + consent.getString("id") + "/document";
-    Api.Response atCareHome = server.api().get(path, tom.accessToken());
+    Api.Response atCareHome = server.api().get(path, network.tom().accessToken());
     assertEquals(200, atCareHome.status());
     assertEquals("application/pdf", atCareHome.contentType());
     assertArrayEquals(document.getBytes(), atCareHome.bytes().getBytes());
     JsonObject current =
-        server.api().get("/api/v1/patients/" + patient + "/consent", tom.accessToken()).json();
+        server
+            .api()
+            .get("/api/v1/patients/" + patient + "/consent", network.tom().accessToken())
+            .json();
     assertEquals(consent.getString("id"), current.getString("id"));
     assertEquals(
         1,
         server.count(
             "SELECT count(*) FROM audit_events WHERE action = 'consent.read' AND actor_user_id = '"
-                + tom.userId()
+                + network.tom().userId()
                 + "' AND organisation_id = '"
-                + practice.id()
+                + network.practice().id()
                 + "'"),
         "the partner's read is in the patient organisation's log");
 
-    Api.Response stranger = server.api().get(path, eve.accessToken());
+    Api.Response stranger = server.api().get(path, network.eve().accessToken());
     assertEquals(404, stranger.status());
-    assertEquals(
-        404,
-        server.api().get("/api/v1/patients/" + patient + "/consent", eve.accessToken()).status());
     assertEquals(
         404,
         server
             .api()
-            .get("/api/v1/consents/" + UUID.randomUUID() + "/document", eve.accessToken())
+            .get("/api/v1/patients/" + patient + "/consent", network.eve().accessToken())
+            .status());
+    assertEquals(
+        404,
+        server
+            .api()
+            .get("/api/v1/consents/" + UUID.randomUUID() + "/document", network.eve().accessToken())
             .status());
     assertEquals(
         2,
         server.count(
             "SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND actor_user_id = '"
-                + eve.userId()
+                + network.eve().userId()
                 + "' AND action IN ('consent.document_read') AND organisation_id = '"
-                + outsider.id()
+                + network.outsider().id()
                 + "'"),
         "both refused document reads are audited");
     Waiting.until(
         () ->
             server.count(
                     "SELECT count(*) FROM audit_events WHERE outcome = 'denied' AND actor_user_id = '"
-                        + eve.userId()
+                        + network.eve().userId()
                         + "' AND action = 'consent.document_read' AND organisation_id = '"
-                        + practice.id()
+                        + network.practice().id()
                         + "'")
                 == 1,
         "the refused read of the real document is in the patient organisation's trail too");
@@ -249,31 +276,41 @@ class ConsentTest {
         server.count(
             "SELECT count(*) FROM audit_events WHERE action = 'consent.document_read' AND outcome = 'success'"
                 + " AND actor_user_id = '"
-                + tom.userId()
+                + network.tom().userId()
                 + "'"));
   }
 
   @Test
   void wrongFilesAreRefusedAndNothingIsStored() throws Exception {
-    UUID patient = server.patient(anna, "Falsch");
+    UUID patient = server.patient(network.anna(), "Falsch");
     long filesBefore = server.count("SELECT count(*) FROM stored_files");
     Api.Response executable =
         server.uploadConsent(
-            anna, patient, Documents.executable(), "application/pdf", careHome.id());
+            network.anna(),
+            patient,
+            Documents.executable(),
+            "application/pdf",
+            network.careHome().id());
     assertEquals(415, executable.status());
     assertEquals("unsupported_file_type", executable.code());
     Api.Response garbage =
         server.uploadConsent(
-            anna, patient, Documents.pdfHeaderOnGarbage(), "application/pdf", careHome.id());
+            network.anna(),
+            patient,
+            Documents.pdfHeaderOnGarbage(),
+            "application/pdf",
+            network.careHome().id());
     assertEquals(422, garbage.status());
     assertEquals("invalid_file", garbage.code());
     Api.Response empty =
-        server.uploadConsent(anna, patient, Buffer.buffer(), "application/pdf", careHome.id());
+        server.uploadConsent(
+            network.anna(), patient, Buffer.buffer(), "application/pdf", network.careHome().id());
     assertEquals("validation_failed", empty.code());
     Buffer huge = Buffer.buffer(new byte[11 * 1024 * 1024]);
     huge.setBytes(0, "%PDF-1.7".getBytes(StandardCharsets.US_ASCII));
     Api.Response tooLarge =
-        server.uploadConsent(anna, patient, huge, "application/pdf", careHome.id());
+        server.uploadConsent(
+            network.anna(), patient, huge, "application/pdf", network.careHome().id());
     assertEquals(413, tooLarge.status());
     assertEquals("payload_too_large", tooLarge.code());
     Api.Response noOrganisations =
@@ -282,12 +319,13 @@ class ConsentTest {
             .send(
                 HttpMethod.POST,
                 "/api/v1/patients/" + patient + "/consents",
-                anna.accessToken(),
+                network.anna().accessToken(),
                 "application/pdf",
                 Documents.pdf());
     assertEquals("validation_failed", noOrganisations.code());
     Api.Response foreign =
-        server.uploadConsent(eve, patient, Documents.pdf(), "application/pdf", outsider.id());
+        server.uploadConsent(
+            network.eve(), patient, Documents.pdf(), "application/pdf", network.outsider().id());
     assertEquals(404, foreign.status());
 
     assertEquals(filesBefore, server.count("SELECT count(*) FROM stored_files"));
@@ -308,7 +346,7 @@ class ConsentTest {
 
   @Test
   void uploadCutOffHalfWayLeavesNothing() throws Exception {
-    UUID patient = server.patient(anna, "Abbruch");
+    UUID patient = server.patient(network.anna(), "Abbruch");
     long filesBefore = server.count("SELECT count(*) FROM stored_files");
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
       OutputStream out = socket.getOutputStream();
@@ -316,10 +354,10 @@ class ConsentTest {
           ("POST /api/v1/patients/"
                   + patient
                   + "/consents?organisations="
-                  + careHome.id()
+                  + network.careHome().id()
                   + " HTTP/1.1\r\n"
                   + "Host: localhost\r\nAuthorization: Bearer "
-                  + anna.accessToken()
+                  + network.anna().accessToken()
                   + "\r\n"
                   + "Content-Type: application/pdf\r\nContent-Length: 500000\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));

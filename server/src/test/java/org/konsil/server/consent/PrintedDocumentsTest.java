@@ -13,27 +13,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
-import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 
 /** The consent form to sign, and the owner's export of a room's unmasked history. */
 class PrintedDocumentsTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static TestOrg outsider;
-  static Session anna;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    outsider = server.organisation("therapy");
-    anna = server.login(practice.admin());
+    network = CareNetwork.create(server);
   }
 
   static String text(Api.Response pdf) throws Exception {
@@ -46,14 +38,17 @@ class PrintedDocumentsTest {
 
   @Test
   void consentTemplateIsFilledInGermanOrEnglish() throws Exception {
-    UUID patient = server.patient(anna, "Größe");
+    UUID patient = server.patient(network.anna(), "Größe");
     String path =
-        "/api/v1/patients/" + patient + "/consent-template?organisations=" + careHome.id();
-    String german = text(server.api().get(path, anna.accessToken()));
+        "/api/v1/patients/"
+            + patient
+            + "/consent-template?organisations="
+            + network.careHome().id();
+    String german = text(server.api().get(path, network.anna().accessToken()));
     assertTrue(german.contains("Erika Größe"), german);
     assertTrue(german.contains("07.03.1941"));
-    assertTrue(german.contains(practice.name()));
-    assertTrue(german.contains(careHome.name()));
+    assertTrue(german.contains(network.practice().name()));
+    assertTrue(german.contains(network.careHome().name()));
     assertTrue(german.contains("Unterschrift"));
     assertTrue(
         server.count(
@@ -62,15 +57,15 @@ class PrintedDocumentsTest {
                     + patient
                     + "'")
             >= 1);
-    assertFalse(german.contains(outsider.name()));
-    String english = text(server.api().get(path + "&lang=en", anna.accessToken()));
+    assertFalse(german.contains(network.outsider().name()));
+    String english = text(server.api().get(path + "&lang=en", network.anna().accessToken()));
     assertTrue(english.contains("Signature of the patient"));
     assertTrue(english.contains("1941-03-07"));
 
+    assertEquals(404, server.api().get(path, network.eve().accessToken()).status());
     assertEquals(
-        404, server.api().get(path, server.login(outsider.admin()).accessToken()).status());
-    assertEquals(
-        "validation_failed", server.api().get(path + "&lang=fr", anna.accessToken()).code());
+        "validation_failed",
+        server.api().get(path + "&lang=fr", network.anna().accessToken()).code());
     assertEquals(
         "organisation_not_active",
         server
@@ -80,19 +75,17 @@ class PrintedDocumentsTest {
                     + patient
                     + "/consent-template?organisations="
                     + UUID.randomUUID(),
-                anna.accessToken())
+                network.anna().accessToken())
             .code());
   }
 
   @Test
   void ownerAdminExportsTheUnmaskedHistoryAndTheExportIsAudited() throws Exception {
-    UUID patient = server.patient(anna, "Export");
-    server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
-    UUID room =
-        UUID.fromString(server.patientRoom(anna, patient, careHome.id()).json().getString("id"));
-    Session tom = server.login(server.user(careHome));
-    server.sendRest(anna, room, "Wundheilung gut, Verband alle zwei Tage");
-    server.sendRest(tom, room, "Wird so umgesetzt");
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Export");
+    UUID patient = patientRoom.patient();
+    UUID room = patientRoom.room();
+    server.sendRest(network.anna(), room, "Wundheilung gut, Verband alle zwei Tage");
+    server.sendRest(network.tom(), room, "Wird so umgesetzt");
     assertEquals(
         200,
         server
@@ -100,12 +93,13 @@ class PrintedDocumentsTest {
             .send(
                 HttpMethod.POST,
                 "/api/v1/patients/" + patient + "/revocation?date=2026-11-22",
-                anna.accessToken(),
+                network.anna().accessToken(),
                 null,
                 null)
             .status());
 
-    String export = text(server.api().get("/api/v1/rooms/" + room + "/export", anna.accessToken()));
+    String export =
+        text(server.api().get("/api/v1/rooms/" + room + "/export", network.anna().accessToken()));
     assertTrue(export.contains("Wundheilung gut"), "unmasked for the documentation: " + export);
     assertTrue(export.contains("Wird so umgesetzt"));
     assertTrue(export.contains("2026-11-22"), "the revocation notice");
@@ -122,19 +116,18 @@ class PrintedDocumentsTest {
             .api()
             .get(
                 "/api/v1/rooms/" + room + "/export",
-                server.login(server.user(practice)).accessToken())
+                server.login(server.user(network.practice())).accessToken())
             .code());
     assertEquals(
         "export_not_allowed",
         server
             .api()
-            .get("/api/v1/rooms/" + room + "/export", server.login(careHome.admin()).accessToken())
+            .get(
+                "/api/v1/rooms/" + room + "/export",
+                server.login(network.careHome().admin()).accessToken())
             .code());
     assertEquals(
         "not_a_member",
-        server
-            .api()
-            .get("/api/v1/rooms/" + room + "/export", server.login(outsider.admin()).accessToken())
-            .code());
+        server.api().get("/api/v1/rooms/" + room + "/export", network.eve().accessToken()).code());
   }
 }

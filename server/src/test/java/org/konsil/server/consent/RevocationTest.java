@@ -14,10 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
 import org.konsil.server.testkit.Waiting;
 
@@ -26,30 +26,11 @@ class RevocationTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static Session anna;
-  static Session tom;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    anna = server.login(practice.admin());
-    tom = server.login(server.user(careHome));
-  }
-
-  /** A patient with a consent for the care home and a room about them. */
-  static UUID[] patientWithRoom(String name) {
-    UUID patient = server.patient(anna, name);
-    assertEquals(
-        201,
-        server
-            .uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id())
-            .status());
-    Api.Response room = server.patientRoom(anna, patient, careHome.id());
-    assertEquals(201, room.status(), room.body());
-    return new UUID[] {patient, UUID.fromString(room.json().getString("id"))};
+    network = CareNetwork.create(server);
   }
 
   static Api.Response revoke(UUID patient) {
@@ -58,7 +39,7 @@ class RevocationTest {
         .send(
             HttpMethod.POST,
             "/api/v1/patients/" + patient + "/revocation?date=2026-11-20",
-            anna.accessToken(),
+            network.anna().accessToken(),
             null,
             null);
   }
@@ -73,12 +54,12 @@ class RevocationTest {
 
   @Test
   void revocationMasksHistoryInRestPushAndSyncAndRefusesNewMessages() {
-    UUID[] ids = patientWithRoom("Widerruf");
-    UUID patient = ids[0];
-    UUID room = ids[1];
-    server.sendRest(anna, room, "Blutzucker 180 mg/dl");
-    server.sendRest(tom, room, "Verstanden, wir messen nach");
-    try (TestSocket live = server.socket(tom)) {
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Widerruf");
+    UUID patient = patientRoom.patient();
+    UUID room = patientRoom.room();
+    server.sendRest(network.anna(), room, "Blutzucker 180 mg/dl");
+    server.sendRest(network.tom(), room, "Verstanden, wir messen nach");
+    try (TestSocket live = server.socket(network.tom())) {
       Api.Response revoked = revoke(patient);
       assertEquals(200, revoked.status(), revoked.body());
       assertEquals("inactive", revoked.json().getString("status"));
@@ -111,12 +92,12 @@ class RevocationTest {
                 new JsonObject()
                     .put("clientMsgId", UUID.randomUUID().toString())
                     .put("content", "x"),
-                anna.accessToken());
+                network.anna().accessToken());
     assertEquals(409, rest.status());
     assertEquals("consent_revoked", rest.code());
 
     // history: masked for everyone, the notice readable
-    for (Session reader : List.of(anna, tom)) {
+    for (Session reader : List.of(network.anna(), network.tom())) {
       JsonArray history =
           server
               .api()
@@ -131,7 +112,7 @@ class RevocationTest {
     assertTrue(
         !server
             .api()
-            .get("/api/v1/rooms/" + room + "/messages", tom.accessToken())
+            .get("/api/v1/rooms/" + room + "/messages", network.tom().accessToken())
             .body()
             .contains("Blutzucker"));
 
@@ -147,19 +128,27 @@ class RevocationTest {
     JsonObject found =
         server
             .api()
-            .get("/api/v1/patients?query=widerruf", anna.accessToken())
+            .get("/api/v1/patients?query=widerruf", network.anna().accessToken())
             .array()
             .getJsonObject(0);
     assertEquals("revoked", found.getString("consent"));
     assertTrue(found.getString("consentRevokedAt") != null);
-    assertEquals("consent_revoked", server.patientRoom(anna, patient, careHome.id()).code());
+    assertEquals(
+        "consent_revoked",
+        server.patientRoom(network.anna(), patient, network.careHome().id()).code());
     assertEquals(
         "consent_revoked",
         server
-            .uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id())
+            .uploadConsent(
+                network.anna(),
+                patient,
+                Documents.pdf(),
+                "application/pdf",
+                network.careHome().id())
             .code());
     assertEquals("consent_revoked", revoke(patient).code());
-    JsonObject roomView = server.api().get("/api/v1/rooms/" + room, tom.accessToken()).json();
+    JsonObject roomView =
+        server.api().get("/api/v1/rooms/" + room, network.tom().accessToken()).json();
     assertTrue(roomView.getString("consentRevokedAt") != null);
     assertEquals(
         1,
@@ -172,32 +161,17 @@ class RevocationTest {
 
   @Test
   void afterARevocationPartnersSeeNeitherTheNameNorTheConsentDocument() {
-    UUID patient = server.patient(anna, "Hansen");
+    CareNetwork.PatientRoom hansen =
+        network.patientRoom("Hansen", "Hansen, Erika – Wundversorgung");
+    UUID patient = hansen.patient();
+    UUID room = hansen.room();
+    String document = "/api/v1/consents/" + hansen.consent() + "/document";
     assertEquals(
-        201,
-        server
-            .uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id())
-            .status());
-    Api.Response created =
-        server
-            .api()
-            .post(
-                "/api/v1/rooms",
-                new JsonObject()
-                    .put("kind", "patient")
-                    .put("patientId", patient.toString())
-                    .put("title", "Hansen, Erika – Wundversorgung")
-                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
-                anna.accessToken());
-    assertEquals(201, created.status(), created.body());
-    UUID room = UUID.fromString(created.json().getString("id"));
-    String document =
-        "/api/v1/consents/" + created.json().getJsonObject("consent").getString("id") + "/document";
-    assertEquals(200, server.api().get(document, tom.accessToken()).status(), "before: readable");
-    server.sendRest(tom, room, "Wunde heilt gut");
+        200, server.api().get(document, network.tom().accessToken()).status(), "before: readable");
+    server.sendRest(network.tom(), room, "Wunde heilt gut");
 
     List<JsonObject> frames = new ArrayList<>();
-    try (TestSocket live = server.socket(tom)) {
+    try (TestSocket live = server.socket(network.tom())) {
       assertEquals(200, revoke(patient).status());
       frames.add(live.next("revoked"));
       frames.add(live.next("message"));
@@ -208,18 +182,23 @@ class RevocationTest {
       frames.addAll(live.remaining());
     }
     String ticket =
-        server.api().post("/api/v1/ws-tickets", null, tom.accessToken()).json().getString("ticket");
+        server
+            .api()
+            .post("/api/v1/ws-tickets", null, network.tom().accessToken())
+            .json()
+            .getString("ticket");
     try (TestSocket again =
         TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket)) {
       frames.add(again.next("ready"));
     }
-    Api.Response list = server.api().get("/api/v1/rooms", tom.accessToken());
-    Api.Response view = server.api().get("/api/v1/rooms/" + room, tom.accessToken());
+    Api.Response list = server.api().get("/api/v1/rooms", network.tom().accessToken());
+    Api.Response view = server.api().get("/api/v1/rooms/" + room, network.tom().accessToken());
     Api.Response consent =
-        server.api().get("/api/v1/patients/" + patient + "/consent", tom.accessToken());
+        server.api().get("/api/v1/patients/" + patient + "/consent", network.tom().accessToken());
     Api.Response history =
-        server.api().get("/api/v1/rooms/" + room + "/messages", tom.accessToken());
-    Api.Response search = server.api().get("/api/v1/patients?query=Hansen", tom.accessToken());
+        server.api().get("/api/v1/rooms/" + room + "/messages", network.tom().accessToken());
+    Api.Response search =
+        server.api().get("/api/v1/patients?query=Hansen", network.tom().accessToken());
     assertEquals(200, view.status());
     assertEquals(200, search.status());
     assertEquals(0, search.array().size(), "partners do not search the practice's patients");
@@ -246,38 +225,38 @@ class RevocationTest {
     assertEquals(patient.toString(), seen.getJsonObject("patient").getString("id"));
     assertEquals("Patient – Einwilligung widerrufen", listed.getString("title"));
 
-    Api.Response refused = server.api().get(document, tom.accessToken());
+    Api.Response refused = server.api().get(document, network.tom().accessToken());
     assertEquals(403, refused.status());
     assertEquals("consent_revoked", refused.code());
     String practicesCopy =
         "SELECT count(*) FROM audit_events WHERE action = 'consent.document_read'"
             + " AND outcome = 'denied' AND actor_user_id = '"
-            + tom.userId()
+            + network.tom().userId()
             + "' AND organisation_id = '"
-            + practice.id()
+            + network.practice().id()
             + "'";
     // the practice's copy of a refusal is written after the answer
     Waiting.until(() -> server.count(practicesCopy) == 1, "the refusal in the practice's trail");
 
     // the patient's own organisation still sees everything
-    JsonObject own = server.api().get("/api/v1/rooms/" + room, anna.accessToken()).json();
+    JsonObject own = server.api().get("/api/v1/rooms/" + room, network.anna().accessToken()).json();
     assertEquals("Hansen, Erika – Wundversorgung", own.getString("title"));
     assertEquals(false, own.getBoolean("identityWithheld"));
     assertEquals("Hansen", own.getJsonObject("patient").getString("familyName"));
     assertEquals("1941-03-07", own.getJsonObject("patient").getString("birthDate"));
-    assertEquals(200, server.api().get(document, anna.accessToken()).status());
+    assertEquals(200, server.api().get(document, network.anna().accessToken()).status());
   }
 
   @Test
   void revocationWithADocumentKeepsIt() {
-    UUID[] ids = patientWithRoom("Mitdokument");
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Mitdokument");
     Api.Response revoked =
         server
             .api()
             .send(
                 HttpMethod.POST,
-                "/api/v1/patients/" + ids[0] + "/revocation?date=2026-11-21",
-                anna.accessToken(),
+                "/api/v1/patients/" + patientRoom.patient() + "/revocation?date=2026-11-21",
+                network.anna().accessToken(),
                 "application/pdf",
                 Documents.pdf());
     assertEquals(200, revoked.status(), revoked.body());
@@ -288,14 +267,14 @@ class RevocationTest {
 
   @Test
   void onlyThePatientsOrganisationRevokesAndBadRequestsAreRefused() {
-    UUID[] ids = patientWithRoom("Fremd");
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Fremd");
     Api.Response foreign =
         server
             .api()
             .send(
                 HttpMethod.POST,
-                "/api/v1/patients/" + ids[0] + "/revocation?date=2026-11-20",
-                tom.accessToken(),
+                "/api/v1/patients/" + patientRoom.patient() + "/revocation?date=2026-11-20",
+                network.tom().accessToken(),
                 null,
                 null);
     assertEquals(404, foreign.status());
@@ -304,27 +283,27 @@ class RevocationTest {
             .api()
             .send(
                 HttpMethod.POST,
-                "/api/v1/patients/" + ids[0] + "/revocation",
-                anna.accessToken(),
+                "/api/v1/patients/" + patientRoom.patient() + "/revocation",
+                network.anna().accessToken(),
                 null,
                 null);
     assertEquals("validation_failed", noDate.code());
-    UUID withoutConsent = server.patient(anna, "Ohnezustimmung");
+    UUID withoutConsent = server.patient(network.anna(), "Ohnezustimmung");
     assertEquals("consent_required", revoke(withoutConsent).code());
-    server.sendRest(anna, ids[1], "geht noch");
+    server.sendRest(network.anna(), patientRoom.room(), "geht noch");
   }
 
   @Test
   void noMessageIsAcceptedAfterTheRevocationCommitsAndNoAckedOneIsLost() throws Exception {
-    UUID[] ids = patientWithRoom("Wettlauf");
-    UUID room = ids[1];
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Wettlauf");
+    UUID room = patientRoom.room();
     List<String> acked = new ArrayList<>();
-    try (TestSocket a = server.socket(anna)) {
+    try (TestSocket a = server.socket(network.anna())) {
       for (int i = 0; i < 300; i++) {
         a.send(send(room, "m" + i));
       }
       a.next("ack");
-      Api.Response revoked = revoke(ids[0]);
+      Api.Response revoked = revoke(patientRoom.patient());
       assertEquals(200, revoked.status(), revoked.body());
       int answers = 1;
       int refused = 0;

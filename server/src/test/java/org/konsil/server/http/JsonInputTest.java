@@ -13,9 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
 
 /** JSON that parses but cannot be taken: NUL characters and numbers beyond a field's range. */
@@ -23,15 +22,11 @@ class JsonInputTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static Session anna;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    anna = server.login(practice.admin());
+    network = CareNetwork.create(server);
   }
 
   static void assertValidationProblem(Api.Response response) {
@@ -53,7 +48,7 @@ class JsonInputTest {
             .post(
                 "/api/v1/auth/login",
                 new JsonObject()
-                    .put("email", practice.admin().email() + "\u0000")
+                    .put("email", network.practice().admin().email() + "\u0000")
                     .put("password", KonsilServer.PASSWORD),
                 null));
     assertValidationProblem(
@@ -62,12 +57,12 @@ class JsonInputTest {
             .post(
                 "/api/v1/auth/login",
                 new JsonObject()
-                    .put("email", practice.admin().email())
+                    .put("email", network.practice().admin().email())
                     .put("password", "a long\u0000 test password"),
                 null));
     assertEquals(attempts, server.count("SELECT count(*) FROM audit_events"), "nothing recorded");
     // the same account still logs in: no failure was counted against it
-    server.login(practice.admin());
+    server.login(network.practice().admin());
   }
 
   @Test
@@ -80,8 +75,10 @@ class JsonInputTest {
                 "/api/v1/rooms",
                 new JsonObject()
                     .put("title", "Fallbesprechung\u0000")
-                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
-                anna.accessToken()));
+                    .put(
+                        "partnerOrganisationIds",
+                        new JsonArray().add(network.careHome().id().toString())),
+                network.anna().accessToken()));
     // in a field nobody reads, in a key, and escaped in the raw text
     assertValidationProblem(
         server
@@ -91,17 +88,19 @@ class JsonInputTest {
                 new JsonObject()
                     .put("title", "Fallbesprechung")
                     .put("note", new JsonArray().add(new JsonObject().put("x", "a\u0000b")))
-                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
-                anna.accessToken()));
+                    .put(
+                        "partnerOrganisationIds",
+                        new JsonArray().add(network.careHome().id().toString())),
+                network.anna().accessToken()));
     assertValidationProblem(
         raw(
             HttpMethod.POST,
             "/api/v1/rooms",
             "{\"title\":\"Fall\",\"k\\u0000\":1,\"partnerOrganisationIds\":[]}",
-            anna.accessToken()));
+            network.anna().accessToken()));
     assertEquals(rooms, server.count("SELECT count(*) FROM rooms"), "no room stored");
 
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     assertValidationProblem(
         server
             .api()
@@ -110,14 +109,14 @@ class JsonInputTest {
                 new JsonObject()
                     .put("clientMsgId", UUID.randomUUID().toString())
                     .put("content", "Blutdruck\u0000 130/80"),
-                anna.accessToken()));
+                network.anna().accessToken()));
     assertEquals(0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
   }
 
   @Test
   void nulInAWebSocketFrameGetsAValidationErrorAndTheSocketStaysUsable() {
-    UUID room = server.room(anna, careHome.id());
-    try (TestSocket socket = server.socket(anna)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    try (TestSocket socket = server.socket(network.anna())) {
       socket.send(
           new JsonObject()
               .put("type", "send")
@@ -133,8 +132,8 @@ class JsonInputTest {
 
   @Test
   void readMarkerOutsideZeroToTwoToTheSixtyThreeMinusOneIsRefused() {
-    UUID room = server.room(anna, careHome.id());
-    server.sendRest(anna, room, "eins");
+    UUID room = server.room(network.anna(), network.careHome().id());
+    server.sendRest(network.anna(), room, "eins");
     String path = "/api/v1/rooms/" + room + "/read";
     for (String seq :
         new String[] {
@@ -150,7 +149,7 @@ class JsonInputTest {
           "null"
         }) {
       Api.Response response =
-          raw(HttpMethod.PUT, path, "{\"seq\":" + seq + "}", anna.accessToken());
+          raw(HttpMethod.PUT, path, "{\"seq\":" + seq + "}", network.anna().accessToken());
       assertValidationProblem(response);
     }
     assertEquals(
@@ -158,11 +157,11 @@ class JsonInputTest {
         server.count(
             "SELECT count(*) FROM read_markers WHERE room_id = '" + room + "' AND seq > 0"),
         "no read marker moved");
-    Api.Response accepted = raw(HttpMethod.PUT, path, "{\"seq\":1}", anna.accessToken());
+    Api.Response accepted = raw(HttpMethod.PUT, path, "{\"seq\":1}", network.anna().accessToken());
     assertEquals(200, accepted.status(), accepted.body());
     assertEquals(1, accepted.json().getLong("readSeq"));
 
-    try (TestSocket socket = server.socket(anna)) {
+    try (TestSocket socket = server.socket(network.anna())) {
       socket.send(
           new JsonObject()
               .put("type", "read")

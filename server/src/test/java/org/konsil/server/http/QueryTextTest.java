@@ -12,25 +12,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 
 /** Text from a query string that PostgreSQL cannot store is refused before any work is done. */
 class QueryTextTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static Session anna;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    anna = server.login(practice.admin());
+    network = CareNetwork.create(server);
   }
 
   static void assertValidationProblem(Api.Response response) {
@@ -48,41 +43,49 @@ class QueryTextTest {
 
   @Test
   void nulInAPatientSearchIsRefused() {
-    assertValidationProblem(server.api().get("/api/v1/patients?query=%00", anna.accessToken()));
-    assertValidationProblem(server.api().get("/api/v1/patients?query=ab%00cd", anna.accessToken()));
     assertValidationProblem(
-        server.api().get("/api/v1/patients?query=M%C3%BCller%00", anna.accessToken()));
+        server.api().get("/api/v1/patients?query=%00", network.anna().accessToken()));
     assertValidationProblem(
-        server.api().get("/api/v1/patients?birthDate=%001950-01-01", anna.accessToken()));
+        server.api().get("/api/v1/patients?query=ab%00cd", network.anna().accessToken()));
+    assertValidationProblem(
+        server.api().get("/api/v1/patients?query=M%C3%BCller%00", network.anna().accessToken()));
+    assertValidationProblem(
+        server.api().get("/api/v1/patients?birthDate=%001950-01-01", network.anna().accessToken()));
   }
 
   @Test
   void nulInADirectorySearchIsRefused() {
     assertValidationProblem(
-        server.api().get("/api/v1/organisations?query=%00", anna.accessToken()));
+        server.api().get("/api/v1/organisations?query=%00", network.anna().accessToken()));
     assertValidationProblem(
-        server.api().get("/api/v1/organisations?query=ca%00re", anna.accessToken()));
+        server.api().get("/api/v1/organisations?query=ca%00re", network.anna().accessToken()));
     assertValidationProblem(
-        server.api().get("/api/v1/organisations?email=a%00@b.test", anna.accessToken()));
+        server.api().get("/api/v1/organisations?email=a%00@b.test", network.anna().accessToken()));
     assertValidationProblem(
-        server.api().get("/api/v1/organisations?query=care&kind=%00", anna.accessToken()));
+        server
+            .api()
+            .get("/api/v1/organisations?query=care&kind=%00", network.anna().accessToken()));
   }
 
   @Test
   void otherControlCharactersAndControlsInParameterNamesAreRefused() {
-    assertValidationProblem(server.api().get("/api/v1/patients?query=a%0Ab", anna.accessToken()));
-    assertValidationProblem(server.api().get("/api/v1/patients?query=a%7Fb", anna.accessToken()));
-    assertValidationProblem(server.api().get("/api/v1/patients?%00=x", anna.accessToken()));
     assertValidationProblem(
-        server.api().get("/api/v1/audit-events?before=%00", anna.accessToken()));
+        server.api().get("/api/v1/patients?query=a%0Ab", network.anna().accessToken()));
+    assertValidationProblem(
+        server.api().get("/api/v1/patients?query=a%7Fb", network.anna().accessToken()));
+    assertValidationProblem(
+        server.api().get("/api/v1/patients?%00=x", network.anna().accessToken()));
+    assertValidationProblem(
+        server.api().get("/api/v1/audit-events?before=%00", network.anna().accessToken()));
     // Before authentication too, so that nothing at all is looked up.
     assertValidationProblem(server.api().get("/api/v1/patients?query=%00", null));
-    assertEquals(200, server.api().get("/api/v1/patients?query=ab", anna.accessToken()).status());
+    assertEquals(
+        200, server.api().get("/api/v1/patients?query=ab", network.anna().accessToken()).status());
   }
 
   @Test
   void nulInAnAttachmentsNameStoresNothing() throws IOException {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     long rows = server.count("SELECT count(*) FROM stored_files");
     long files = filesInStore();
     for (String name : new String[] {"%00", "scan%00.png", "scan%1F.png"}) {
@@ -97,7 +100,7 @@ class QueryTextTest {
                       + UUID.randomUUID()
                       + "&fileName="
                       + name,
-                  anna.accessToken(),
+                  network.anna().accessToken(),
                   "image/png",
                   Documents.png());
       assertValidationProblem(refused);

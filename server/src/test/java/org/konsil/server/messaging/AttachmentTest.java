@@ -13,10 +13,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
 import org.konsil.server.testkit.Waiting;
 
@@ -26,21 +26,11 @@ class AttachmentTest {
   @RegisterExtension
   static KonsilServer server = new KonsilServer().with("KONSIL_ATTACHMENT_MAX_MB", "1");
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static TestOrg outsider;
-  static Session anna;
-  static Session tom;
-  static Session eve;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    outsider = server.organisation("clinic");
-    anna = server.login(practice.admin());
-    tom = server.login(server.user(careHome));
-    eve = server.login(outsider.admin());
+    network = CareNetwork.create(server);
   }
 
   static Api.Response attach(
@@ -62,11 +52,11 @@ class AttachmentTest {
 
   @Test
   void membersSendAndOpenAttachmentsOfEveryKind() {
-    UUID room = server.room(anna, careHome.id());
-    try (TestSocket live = server.socket(tom)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    try (TestSocket live = server.socket(network.tom())) {
       for (Buffer file :
           new Buffer[] {Documents.pdf(), Documents.png(), Documents.jpeg(), Documents.dicom()}) {
-        Api.Response sent = attach(anna, room, UUID.randomUUID(), file, "befund.bin");
+        Api.Response sent = attach(network.anna(), room, UUID.randomUUID(), file, "befund.bin");
         assertEquals(201, sent.status(), sent.body());
         JsonObject pushed = live.next("message");
         assertEquals("attachment", pushed.getString("kind"));
@@ -75,7 +65,9 @@ class AttachmentTest {
         Api.Response opened =
             server
                 .api()
-                .get("/api/v1/attachments/" + content.getString("attachmentId"), tom.accessToken());
+                .get(
+                    "/api/v1/attachments/" + content.getString("attachmentId"),
+                    network.tom().accessToken());
         assertEquals(200, opened.status());
         assertEquals(content.getString("mediaType"), opened.contentType());
         assertArrayEquals(file.getBytes(), opened.bytes().getBytes());
@@ -83,7 +75,9 @@ class AttachmentTest {
         Api.Response stranger =
             server
                 .api()
-                .get("/api/v1/attachments/" + content.getString("attachmentId"), eve.accessToken());
+                .get(
+                    "/api/v1/attachments/" + content.getString("attachmentId"),
+                    network.eve().accessToken());
         assertEquals(404, stranger.status());
         assertEquals(
             1,
@@ -92,7 +86,7 @@ class AttachmentTest {
                     + " AND object_id = '"
                     + content.getString("attachmentId")
                     + "' AND organisation_id = '"
-                    + outsider.id()
+                    + network.outsider().id()
                     + "'"));
       }
     }
@@ -100,10 +94,10 @@ class AttachmentTest {
 
   @Test
   void resentAttachmentIsStoredOnce() {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     UUID clientMsgId = UUID.randomUUID();
-    Api.Response first = attach(anna, room, clientMsgId, Documents.png(), "a.png");
-    Api.Response again = attach(anna, room, clientMsgId, Documents.png(), "a.png");
+    Api.Response first = attach(network.anna(), room, clientMsgId, Documents.png(), "a.png");
+    Api.Response again = attach(network.anna(), room, clientMsgId, Documents.png(), "a.png");
     assertEquals(201, first.status());
     assertEquals(200, again.status());
     assertTrue(again.json().getBoolean("duplicate"));
@@ -113,39 +107,42 @@ class AttachmentTest {
 
   @Test
   void wrongOversizedAndForeignUploadsAreRefusedAndNothingIsStored() {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     long files = server.count("SELECT count(*) FROM stored_files");
     assertEquals(
         "unsupported_file_type",
-        attach(anna, room, UUID.randomUUID(), Documents.executable(), "x.pdf").code());
+        attach(network.anna(), room, UUID.randomUUID(), Documents.executable(), "x.pdf").code());
     assertEquals(
         "invalid_file",
-        attach(anna, room, UUID.randomUUID(), Documents.pdfHeaderOnGarbage(), "x.pdf").code());
+        attach(network.anna(), room, UUID.randomUUID(), Documents.pdfHeaderOnGarbage(), "x.pdf")
+            .code());
     Buffer big = Buffer.buffer(new byte[2 * 1024 * 1024]);
     big.setBytes(0, Documents.png().getBytes(0, 8));
-    Api.Response tooBig = attach(anna, room, UUID.randomUUID(), big, "big.png");
+    Api.Response tooBig = attach(network.anna(), room, UUID.randomUUID(), big, "big.png");
     assertEquals(413, tooBig.status());
     assertEquals(
-        "not_a_member", attach(eve, room, UUID.randomUUID(), Documents.png(), "x.png").code());
+        "not_a_member",
+        attach(network.eve(), room, UUID.randomUUID(), Documents.png(), "x.png").code());
     Api.Response noId =
         server
             .api()
             .send(
                 HttpMethod.POST,
                 "/api/v1/rooms/" + room + "/attachments",
-                anna.accessToken(),
+                network.anna().accessToken(),
                 "image/png",
                 Documents.png());
     assertEquals("validation_failed", noId.code());
     assertEquals(files, server.count("SELECT count(*) FROM stored_files"));
     assertEquals(0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
     assertEquals(
-        404, server.api().get("/api/v1/attachments/not-an-id", tom.accessToken()).status());
+        404,
+        server.api().get("/api/v1/attachments/not-an-id", network.tom().accessToken()).status());
   }
 
   @Test
   void aChunkedUploadIsCutOffAtTheLimitWhileItStreams() throws Exception {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     long files = server.count("SELECT count(*) FROM stored_files");
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(15_000);
@@ -157,7 +154,7 @@ class AttachmentTest {
                   + UUID.randomUUID()
                   + " HTTP/1.1\r\n"
                   + "Host: localhost\r\nAuthorization: Bearer "
-                  + anna.accessToken()
+                  + network.anna().accessToken()
                   + "\r\n"
                   + "Content-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n")
               .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -201,29 +198,33 @@ class AttachmentTest {
 
   @Test
   void revocationWithholdsAttachmentsAndRefusesNewOnes() {
-    UUID patient = server.patient(anna, "Anhang");
-    server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
-    UUID room =
-        UUID.fromString(server.patientRoom(anna, patient, careHome.id()).json().getString("id"));
-    JsonObject ack = attach(anna, room, UUID.randomUUID(), Documents.jpeg(), "wunde.jpg").json();
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Anhang");
+    UUID patient = patientRoom.patient();
+    UUID room = patientRoom.room();
+    JsonObject ack =
+        attach(network.anna(), room, UUID.randomUUID(), Documents.jpeg(), "wunde.jpg").json();
     String content =
         server
             .api()
-            .get("/api/v1/rooms/" + room + "/messages", tom.accessToken())
+            .get("/api/v1/rooms/" + room + "/messages", network.tom().accessToken())
             .json()
             .getJsonArray("messages")
             .getJsonObject(0)
             .getString("content");
     String attachmentId = new JsonObject(content).getString("attachmentId");
     assertEquals(
-        200, server.api().get("/api/v1/attachments/" + attachmentId, tom.accessToken()).status());
+        200,
+        server
+            .api()
+            .get("/api/v1/attachments/" + attachmentId, network.tom().accessToken())
+            .status());
     assertEquals(
         1,
         server.count(
             "SELECT count(*) FROM audit_events WHERE action = 'attachment.read' AND object_id = '"
                 + attachmentId
                 + "' AND organisation_id = '"
-                + practice.id()
+                + network.practice().id()
                 + "'"),
         "a partner reading the patient's files is in the patient organisation's log");
 
@@ -234,18 +235,18 @@ class AttachmentTest {
             .send(
                 HttpMethod.POST,
                 "/api/v1/patients/" + patient + "/revocation?date=2026-11-22",
-                anna.accessToken(),
+                network.anna().accessToken(),
                 null,
                 null)
             .status());
     Api.Response withheld =
-        server.api().get("/api/v1/attachments/" + attachmentId, tom.accessToken());
+        server.api().get("/api/v1/attachments/" + attachmentId, network.tom().accessToken());
     assertEquals(409, withheld.status());
     assertEquals("consent_revoked", withheld.code());
     JsonObject masked =
         server
             .api()
-            .get("/api/v1/rooms/" + room + "/messages", tom.accessToken())
+            .get("/api/v1/rooms/" + room + "/messages", network.tom().accessToken())
             .json()
             .getJsonArray("messages")
             .getJsonObject(0);
@@ -254,7 +255,7 @@ class AttachmentTest {
     long files = server.count("SELECT count(*) FROM stored_files");
     assertEquals(
         "consent_revoked",
-        attach(anna, room, UUID.randomUUID(), Documents.png(), "neu.png").code());
+        attach(network.anna(), room, UUID.randomUUID(), Documents.png(), "neu.png").code());
     assertEquals(files, server.count("SELECT count(*) FROM stored_files"));
   }
 }

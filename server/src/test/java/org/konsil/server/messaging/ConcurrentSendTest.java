@@ -14,10 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
-import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.Waiting;
 
 /**
@@ -28,15 +26,11 @@ class ConcurrentSendTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static Session anna;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    anna = server.login(practice.admin());
+    network = CareNetwork.create(server);
   }
 
   /** A database session of its own that holds the room's row lock until it commits. */
@@ -56,7 +50,7 @@ class ConcurrentSendTest {
                 .post(
                     "/api/v1/rooms/" + room + "/messages",
                     new JsonObject().put("clientMsgId", clientMsgId).put("content", text),
-                    anna.accessToken()));
+                    network.anna().accessToken()));
   }
 
   static void awaitLockWaiters(int waiting) {
@@ -71,10 +65,9 @@ class ConcurrentSendTest {
 
   @Test
   void aSendWaitingForTheLockWhileTheRoomIsClosedByARevocationIsRefused() throws Exception {
-    UUID patient = server.patient(anna, "Wartend");
-    server.uploadConsent(anna, patient, Documents.pdf(), "application/pdf", careHome.id());
-    UUID room =
-        UUID.fromString(server.patientRoom(anna, patient, careHome.id()).json().getString("id"));
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Wartend");
+    UUID patient = patientRoom.patient();
+    UUID room = patientRoom.room();
     long before = server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'");
     try (Connection revocation = holdRoomLock(room)) {
       CompletableFuture<Api.Response> waiting =
@@ -100,7 +93,7 @@ class ConcurrentSendTest {
 
   @Test
   void theSameMessageSentTwiceAtOnceIsStoredOnceAndBothSendsGetItsAck() throws Exception {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     String clientMsgId = UUID.randomUUID().toString();
     List<CompletableFuture<Api.Response>> sends;
     try (Connection holder = holdRoomLock(room)) {

@@ -9,9 +9,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
-import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
 
 /** A client that stops reading is cut off with 4008; everyone else keeps receiving. */
@@ -19,25 +18,21 @@ class SlowClientTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static Session anna;
+  static CareNetwork network;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    anna = server.login(practice.admin());
+    network = CareNetwork.create(server);
   }
 
   @Test
   void aStalledClientIsCutOffWithoutSlowingTheOthers() throws Exception {
-    Session tom = server.login(server.user(careHome));
-    UUID busy = server.room(anna, careHome.id());
+    UUID busy = server.room(network.anna(), network.careHome().id());
     try (TestSocket stalled =
-            server.socketWith(tom, new WebSocketClientOptions().setReceiveBufferSize(4096));
-        TestSocket healthy = server.socket(server.login(server.user(careHome)));
-        TestSocket sender = server.socket(anna)) {
+            server.socketWith(
+                network.tom(), new WebSocketClientOptions().setReceiveBufferSize(4096));
+        TestSocket healthy = server.socket(server.login(server.user(network.careHome())));
+        TestSocket sender = server.socket(network.anna())) {
       stalled.raw().pause();
       String big = "y".repeat(MessagingService.MAX_CONTENT_LENGTH);
       int count = 600;

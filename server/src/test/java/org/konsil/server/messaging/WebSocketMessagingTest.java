@@ -14,9 +14,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
 
 /** The delivery contract over the WebSocket, end to end through the HTTP server and PostgreSQL. */
@@ -24,21 +24,11 @@ class WebSocketMessagingTest {
 
   @RegisterExtension static KonsilServer server = new KonsilServer();
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static TestOrg outsider;
-  static Session anna;
-  static Session tom;
-  static Session eve;
+  static CareNetwork network;
 
   @BeforeAll
   static void organisations() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    outsider = server.organisation("pharmacy");
-    anna = server.login(practice.admin());
-    tom = server.login(server.user(careHome));
-    eve = server.login(outsider.admin());
+    network = CareNetwork.create(server);
   }
 
   static JsonObject send(UUID room, UUID clientMsgId, String content) {
@@ -51,10 +41,10 @@ class WebSocketMessagingTest {
 
   @Test
   void sentMessagesAreAckedAfterCommitAndPushedToAllMembersInOrder() {
-    try (TestSocket a = server.socket(anna);
-        TestSocket t = server.socket(tom);
-        TestSocket e = server.socket(eve)) {
-      UUID room = server.room(anna, careHome.id());
+    try (TestSocket a = server.socket(network.anna());
+        TestSocket t = server.socket(network.tom());
+        TestSocket e = server.socket(network.eve())) {
+      UUID room = server.room(network.anna(), network.careHome().id());
       assertEquals(room.toString(), a.next("joined").getJsonObject("room").getString("id"));
       assertEquals(room.toString(), t.next("joined").getJsonObject("room").getString("id"));
 
@@ -83,7 +73,8 @@ class WebSocketMessagingTest {
         assertEquals(room.toString(), atCareHome.get(i).getString("room"));
         assertNotNull(atCareHome.get(i).getString("sentAt"));
         assertEquals(
-            anna.userId().toString(), atCareHome.get(i).getJsonObject("sender").getString("id"));
+            network.anna().userId().toString(),
+            atCareHome.get(i).getJsonObject("sender").getString("id"));
       }
       assertEquals(
           List.of("Nachricht 1", "Nachricht 2"),
@@ -94,10 +85,10 @@ class WebSocketMessagingTest {
 
   @Test
   void resentClientMsgIdAnswersTheFirstAckAndStoresNothingTwice() {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     UUID clientMsgId = UUID.randomUUID();
-    try (TestSocket a = server.socket(anna);
-        TestSocket t = server.socket(tom)) {
+    try (TestSocket a = server.socket(network.anna());
+        TestSocket t = server.socket(network.tom())) {
       a.send(send(room, clientMsgId, "Befund folgt"));
       JsonObject first = a.next("ack");
       a.send(send(room, clientMsgId, "Befund folgt"));
@@ -114,10 +105,10 @@ class WebSocketMessagingTest {
 
   @Test
   void clientMsgIdReusedForAnotherRoomIsRefused() {
-    UUID room1 = server.room(anna, careHome.id());
-    UUID room2 = server.room(anna, careHome.id());
+    UUID room1 = server.room(network.anna(), network.careHome().id());
+    UUID room2 = server.room(network.anna(), network.careHome().id());
     UUID clientMsgId = UUID.randomUUID();
-    try (TestSocket a = server.socket(anna)) {
+    try (TestSocket a = server.socket(network.anna())) {
       a.send(send(room1, clientMsgId, "eins"));
       a.next("ack");
       a.send(send(room2, clientMsgId, "zwei"));
@@ -131,18 +122,18 @@ class WebSocketMessagingTest {
 
   @Test
   void reconnectingClientSyncsWhatItMissedWithoutGapOrDuplicate() {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     long lastSeen;
-    try (TestSocket t = server.socket(tom)) {
-      server.sendRest(anna, room, "eins");
-      server.sendRest(anna, room, "zwei");
+    try (TestSocket t = server.socket(network.tom())) {
+      server.sendRest(network.anna(), room, "eins");
+      server.sendRest(network.anna(), room, "zwei");
       lastSeen = t.messages(2).get(1).getLong("seq");
     }
     // Tom is offline while five more arrive.
     for (int i = 3; i <= 7; i++) {
-      server.sendRest(anna, room, "Nachricht " + i);
+      server.sendRest(network.anna(), room, "Nachricht " + i);
     }
-    try (TestSocket t = server.socket(tom)) {
+    try (TestSocket t = server.socket(network.tom())) {
       t.send(
           new JsonObject()
               .put("type", "sync")
@@ -150,7 +141,7 @@ class WebSocketMessagingTest {
               .put("after", lastSeen)
               .put("ref", "r1"));
       // A message sent while the sync runs must come exactly once, after the missed ones.
-      server.sendRest(anna, room, "live");
+      server.sendRest(network.anna(), room, "live");
       List<Long> seqs = new ArrayList<>();
       JsonObject synced = null;
       while (seqs.size() < 6) {
@@ -173,26 +164,26 @@ class WebSocketMessagingTest {
 
   @Test
   void syncBeyondTheLastMessageDoesNotHoldBackLaterOnes() {
-    UUID room = server.room(anna, careHome.id());
-    server.sendRest(anna, room, "eins");
-    try (TestSocket t = server.socket(tom)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    server.sendRest(network.anna(), room, "eins");
+    try (TestSocket t = server.socket(network.tom())) {
       t.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 50));
       assertEquals(1, t.next("synced").getLong("seq"));
-      server.sendRest(anna, room, "zwei");
+      server.sendRest(network.anna(), room, "zwei");
       assertEquals(2, t.next("message").getLong("seq"));
     }
   }
 
   @Test
   void syncAfterLivePushesReplaysOnlyWhatThisConnectionHasNotHad() {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     for (int i = 1; i <= 5; i++) {
-      server.sendRest(anna, room, "vorher " + i);
+      server.sendRest(network.anna(), room, "vorher " + i);
     }
-    try (TestSocket t = server.socket(tom)) {
+    try (TestSocket t = server.socket(network.tom())) {
       // 6 to 8 are pushed live before the client (reconnected, say, after seq 2) asks to sync
       for (int i = 6; i <= 8; i++) {
-        server.sendRest(anna, room, "live " + i);
+        server.sendRest(network.anna(), room, "live " + i);
         assertEquals(i, t.next("message").getLong("seq"));
       }
       t.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 2));
@@ -200,15 +191,15 @@ class WebSocketMessagingTest {
       assertEquals(List.of(3L, 4L, 5L), replayed.stream().map(m -> m.getLong("seq")).toList());
       assertEquals(8, t.next("synced").getLong("seq"));
       t.expectNone("message", 300);
-      server.sendRest(anna, room, "danach");
+      server.sendRest(network.anna(), room, "danach");
       assertEquals(9, t.next("message").getLong("seq"));
     }
   }
 
   @Test
   void ackRepeatsTheFramesRef() {
-    UUID room = server.room(anna, careHome.id());
-    try (TestSocket a = server.socket(anna)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    try (TestSocket a = server.socket(network.anna())) {
       a.send(send(room, UUID.randomUUID(), "mit ref").put("ref", "my-ref-7"));
       assertEquals("my-ref-7", a.next("ack").getString("ref"));
     }
@@ -216,11 +207,11 @@ class WebSocketMessagingTest {
 
   @Test
   void syncOfALongHistoryArrivesCompleteInPages() {
-    UUID room = server.room(anna, careHome.id());
+    UUID room = server.room(network.anna(), network.careHome().id());
     for (int i = 1; i <= 230; i++) {
-      server.sendRest(anna, room, "m" + i);
+      server.sendRest(network.anna(), room, "m" + i);
     }
-    try (TestSocket t = server.socket(tom)) {
+    try (TestSocket t = server.socket(network.tom())) {
       t.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", 0));
       List<JsonObject> messages = t.messages(230);
       for (int i = 0; i < 230; i++) {
@@ -232,13 +223,14 @@ class WebSocketMessagingTest {
 
   @Test
   void typingIsRelayedToOthersAndNeverStored() {
-    UUID room = server.room(anna, careHome.id());
-    try (TestSocket a = server.socket(anna);
-        TestSocket t = server.socket(tom)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    try (TestSocket a = server.socket(network.anna());
+        TestSocket t = server.socket(network.tom())) {
       a.send(new JsonObject().put("type", "typing").put("room", room.toString()));
       JsonObject typing = t.next("typing");
       assertEquals(room.toString(), typing.getString("room"));
-      assertEquals(anna.userId().toString(), typing.getJsonObject("sender").getString("id"));
+      assertEquals(
+          network.anna().userId().toString(), typing.getJsonObject("sender").getString("id"));
       a.expectNone("typing", 300);
       assertEquals(0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
     }
@@ -246,14 +238,14 @@ class WebSocketMessagingTest {
 
   @Test
   void readMarkerMovesAndUnreadCountsFollow() {
-    UUID room = server.room(anna, careHome.id());
-    server.sendRest(anna, room, "eins");
-    server.sendRest(anna, room, "zwei");
-    server.sendRest(anna, room, "drei");
-    assertEquals(3, unread(tom, room));
-    assertEquals(0, unread(anna, room), "one's own messages are not unread");
-    try (TestSocket t = server.socket(tom);
-        TestSocket t2 = server.socket(tom)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    server.sendRest(network.anna(), room, "eins");
+    server.sendRest(network.anna(), room, "zwei");
+    server.sendRest(network.anna(), room, "drei");
+    assertEquals(3, unread(network.tom(), room));
+    assertEquals(0, unread(network.anna(), room), "one's own messages are not unread");
+    try (TestSocket t = server.socket(network.tom());
+        TestSocket t2 = server.socket(network.tom())) {
       t.send(new JsonObject().put("type", "read").put("room", room.toString()).put("seq", 2));
       JsonObject unread = t.next("unread");
       assertEquals(2, unread.getLong("readSeq"));
@@ -265,7 +257,7 @@ class WebSocketMessagingTest {
       t.send(new JsonObject().put("type", "read").put("room", room.toString()).put("seq", 99));
       assertEquals(3, t.next("unread").getLong("readSeq"));
     }
-    assertEquals(0, unread(tom, room));
+    assertEquals(0, unread(network.tom(), room));
   }
 
   static long unread(Session session, UUID room) {
@@ -280,13 +272,13 @@ class WebSocketMessagingTest {
 
   @Test
   void concurrentSendersInOneRoomAreDeliveredInSequenceOrderToEveryone() {
-    UUID room = server.room(anna, careHome.id());
-    Session jonas = server.login(server.user(practice));
-    Session tina = server.login(server.user(careHome));
-    try (TestSocket a = server.socket(anna);
+    UUID room = server.room(network.anna(), network.careHome().id());
+    Session jonas = server.login(server.user(network.practice()));
+    Session tina = server.login(server.user(network.careHome()));
+    try (TestSocket a = server.socket(network.anna());
         TestSocket j = server.socket(jonas);
         TestSocket ti = server.socket(tina);
-        TestSocket t = server.socket(tom)) {
+        TestSocket t = server.socket(network.tom())) {
       for (int i = 0; i < 30; i++) {
         a.send(send(room, UUID.randomUUID(), "a" + i));
         j.send(send(room, UUID.randomUUID(), "j" + i));
@@ -308,13 +300,13 @@ class WebSocketMessagingTest {
     String ticket =
         server
             .api()
-            .post("/api/v1/ws-tickets", null, anna.accessToken())
+            .post("/api/v1/ws-tickets", null, network.anna().accessToken())
             .json()
             .getString("ticket");
     try (TestSocket first =
         TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket)) {
       JsonObject ready = first.next("ready");
-      assertEquals(anna.userId().toString(), ready.getJsonObject("user").getString("id"));
+      assertEquals(network.anna().userId().toString(), ready.getJsonObject("user").getString("id"));
     }
     try (TestSocket again =
         TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket)) {
@@ -323,9 +315,10 @@ class WebSocketMessagingTest {
     }
     try (TestSocket byFrame =
         TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws")) {
-      byFrame.send(new JsonObject().put("type", "auth").put("token", tom.accessToken()));
+      byFrame.send(new JsonObject().put("type", "auth").put("token", network.tom().accessToken()));
       assertEquals(
-          tom.userId().toString(), byFrame.next("ready").getJsonObject("user").getString("id"));
+          network.tom().userId().toString(),
+          byFrame.next("ready").getJsonObject("user").getString("id"));
     }
   }
 
@@ -334,7 +327,7 @@ class WebSocketMessagingTest {
     String ticket =
         server
             .api()
-            .post("/api/v1/ws-tickets", null, anna.accessToken())
+            .post("/api/v1/ws-tickets", null, network.anna().accessToken())
             .json()
             .getString("ticket");
     server.clock.advance(java.time.Duration.ofSeconds(31));
@@ -350,7 +343,9 @@ class WebSocketMessagingTest {
 
   @Test
   void forgedOrMissingAuthenticationClosesWith4001() {
-    String forged = anna.accessToken().substring(0, anna.accessToken().length() - 3) + "abc";
+    String forged =
+        network.anna().accessToken().substring(0, network.anna().accessToken().length() - 3)
+            + "abc";
     try (TestSocket socket =
         TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws")) {
       socket.send(new JsonObject().put("type", "send").put("room", UUID.randomUUID().toString()));

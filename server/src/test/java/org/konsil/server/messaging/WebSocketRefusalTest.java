@@ -9,9 +9,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
-import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestSocket;
 
 /** Bad frames, strangers, disabled users and slow clients on the WebSocket. */
@@ -24,21 +24,13 @@ class WebSocketRefusalTest {
           .with("KONSIL_WS_MAX_QUEUED_BYTES", "65536")
           .with("KONSIL_WS_AUTH_TIMEOUT_SECONDS", "1");
 
-  static TestOrg practice;
-  static TestOrg careHome;
-  static TestOrg outsider;
-  static Session anna;
-  static Session eve;
+  static CareNetwork network;
   static UUID room;
 
   @BeforeAll
   static void setUp() {
-    practice = server.organisation("practice");
-    careHome = server.organisation("care_home");
-    outsider = server.organisation("clinic");
-    anna = server.login(practice.admin());
-    eve = server.login(outsider.admin());
-    room = server.room(anna, careHome.id());
+    network = CareNetwork.create(server);
+    room = server.room(network.anna(), network.careHome().id());
   }
 
   static JsonObject ping() {
@@ -47,8 +39,8 @@ class WebSocketRefusalTest {
 
   @Test
   void malformedUnknownAndIncompleteFramesGetErrorsAndTheSocketStaysUsable() {
-    UUID room = server.room(anna, careHome.id());
-    try (TestSocket a = server.socket(anna)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    try (TestSocket a = server.socket(network.anna())) {
       a.sendText("{not json");
       assertEquals("malformed_json", a.next("error").getString("code"));
       a.sendText("[1,2,3]");
@@ -79,7 +71,7 @@ class WebSocketRefusalTest {
       assertEquals("validation_failed", a.next("error").getString("code"));
       a.raw().writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
       assertEquals("unsupported_frame", a.next("error").getString("code"));
-      a.send(new JsonObject().put("type", "auth").put("token", anna.accessToken()));
+      a.send(new JsonObject().put("type", "auth").put("token", network.anna().accessToken()));
       assertEquals("already_authenticated", a.next("error").getString("code"));
       a.send(ping());
       assertEquals("still-there", a.next("pong").getString("ref"));
@@ -89,8 +81,8 @@ class WebSocketRefusalTest {
 
   @Test
   void oversizedFrameIsRefusedAndNothingIsStored() {
-    UUID room = server.room(anna, careHome.id());
-    try (TestSocket a = server.socket(anna)) {
+    UUID room = server.room(network.anna(), network.careHome().id());
+    try (TestSocket a = server.socket(network.anna())) {
       a.send(
           new JsonObject()
               .put("type", "send")
@@ -106,8 +98,8 @@ class WebSocketRefusalTest {
 
   @Test
   void strangersCannotSendSyncReadOrTypeInARoom() {
-    try (TestSocket e = server.socket(eve);
-        TestSocket a = server.socket(anna)) {
+    try (TestSocket e = server.socket(network.eve());
+        TestSocket a = server.socket(network.anna())) {
       UUID clientMsgId = UUID.randomUUID();
       e.send(
           new JsonObject()
@@ -134,14 +126,16 @@ class WebSocketRefusalTest {
               .put("content", "x"));
       assertEquals("not_a_member", e.next("error").getString("code"));
       // And what members write never reaches the stranger.
-      server.sendRest(anna, room, "nur für Mitglieder");
+      server.sendRest(network.anna(), room, "nur für Mitglieder");
       a.next("message");
       e.expectNone("message", 300);
     }
     assertEquals(
         0,
         server.count(
-            "SELECT count(*) FROM messages WHERE sender_user_id = '" + eve.userId() + "'"));
+            "SELECT count(*) FROM messages WHERE sender_user_id = '"
+                + network.eve().userId()
+                + "'"));
   }
 
   @Test
@@ -166,9 +160,9 @@ class WebSocketRefusalTest {
 
   @Test
   void disablingAUserClosesTheirOpenSocketAtOnce() {
-    KonsilServer.TestUser nurse = server.user(practice);
+    KonsilServer.TestUser nurse = server.user(network.practice());
     Session session = server.login(nurse);
-    Session admin = server.login(practice.admin());
+    Session admin = server.login(network.practice().admin());
     try (TestSocket socket = server.socket(session)) {
       var response =
           server
@@ -185,7 +179,7 @@ class WebSocketRefusalTest {
 
   @Test
   void loggingOutClosesTheSessionsSockets() {
-    Session session = server.login(practice.admin());
+    Session session = server.login(network.practice().admin());
     try (TestSocket socket = server.socket(session)) {
       assertEquals(
           204, server.api().post("/api/v1/auth/logout", null, session.accessToken()).status());
