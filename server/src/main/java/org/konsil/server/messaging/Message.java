@@ -62,6 +62,23 @@ public record Message(
         .put("sender", sender);
   }
 
+  /** The same message under the sequence number it was stored with. */
+  Message withSeq(long storedSeq) {
+    return new Message(
+        room,
+        storedSeq,
+        id,
+        kind,
+        content,
+        sentAt,
+        clientMsgId,
+        senderId,
+        senderName,
+        senderOrganisationId,
+        senderOrganisationName,
+        masked);
+  }
+
   /** The same message with its content shown, for the owner's documentation export. */
   Message unmasked() {
     return new Message(

@@ -1,15 +1,18 @@
 package org.konsil.server.messaging;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.konsil.server.http.Rows;
 
-/** SQL for storing messages under the room's lock and reading them back by sequence number. */
+/** SQL for storing messages under their room's lock and reading them back by sequence number. */
 final class MessageStore {
 
   private static final String MESSAGE_SELECT =
@@ -22,103 +25,127 @@ final class MessageStore {
           + " JOIN rooms r ON r.id = m.room_id LEFT JOIN patients pt ON pt.id = r.patient_id";
 
   /**
-   * Locks the room row for the rest of the transaction, which serialises the room's writers and so
-   * keeps its sequence gap-free; null when the organisation is not a member.
+   * The one statement that stores messages, one or many: text from the REST API, the WebSocket
+   * and the batcher, attachments, and system notices. It locks the rooms in id order (no deadlock
+   * between two such statements), checks each message like a send on its own (the sender's
+   * organisation is a member, the room is not closed by a revocation, the sender has not stored
+   * this client id before, no invitations wait for the room's first message unless the caller
+   * handles them), numbers each room's messages in the order given, inserts them and moves each
+   * room's sequence once. It answers one row per message, in the order given. A statement that
+   * waited for a room's lock re-reads the locked row, so a revocation committed meanwhile is seen.
+   * System notices are Konsil's own: they need no membership and are stored into closed rooms too.
    */
-  Future<LockedRoom> lockRoomForMember(SqlClient tx, UUID room, UUID org) {
-    return SqlTemplate.forQuery(
-            tx,
-            "SELECT r.last_seq, r.patient_id, r.pending_invitations FROM rooms r"
-                + " JOIN room_members m ON m.room_id = r.id"
-                + " AND m.organisation_id = #{org} WHERE r.id = #{room} FOR UPDATE OF r")
-        .execute(Map.of("room", room, "org", org))
-        .map(
-            rows ->
-                rows.size() == 0
-                    ? null
-                    : new LockedRoom(
-                        rows.iterator().next().getLong("last_seq"),
-                        rows.iterator().next().getUUID("patient_id"),
-                        rows.iterator().next().getInteger("pending_invitations")));
-  }
-
-  /** A room whose row this transaction holds. */
-  record LockedRoom(long lastSeq, java.util.UUID patientId, int pendingInvitations) {}
+  private static final String STORE =
+      """
+      WITH input AS (
+        SELECT * FROM unnest(#{rooms}::uuid[], #{ids}::uuid[], #{kinds}::text[],
+                             #{contents}::text[], #{sentAts}::timestamptz[], #{cmids}::uuid[],
+                             #{senders}::uuid[], #{orgs}::uuid[])
+          WITH ORDINALITY AS i(room, id, kind, content, sent_at, cmid, sender, org, ord)),
+      locked AS (
+        SELECT r.id, r.last_seq, r.closed_at, r.pending_invitations FROM rooms r
+         WHERE r.id IN (SELECT room FROM input) ORDER BY r.id FOR UPDATE),
+      checked AS (
+        SELECT i.*, l.last_seq,
+               l.id IS NOT NULL AND (i.kind = 'system' OR EXISTS (
+                 SELECT 1 FROM room_members rm
+                  WHERE rm.room_id = i.room AND rm.organisation_id = i.org)) AS member,
+               coalesce(l.closed_at IS NOT NULL, false) AS revoked,
+               coalesce(l.pending_invitations, 0) AS pending,
+               e.room_id AS earlier_room, e.seq AS earlier_seq, e.id AS earlier_id,
+               e.kind AS earlier_kind, e.content AS earlier_content,
+               e.sent_at AS earlier_sent_at
+          FROM input i LEFT JOIN locked l ON l.id = i.room
+          LEFT JOIN messages e ON e.sender_user_id = i.sender AND e.client_msg_id = i.cmid),
+      numbered AS (
+        SELECT c.*, c.last_seq + row_number() OVER (PARTITION BY c.room ORDER BY c.ord) AS seq
+          FROM checked c
+         WHERE c.member AND c.earlier_room IS NULL AND (NOT c.revoked OR c.kind = 'system')
+           AND (c.pending = 0 OR #{whileInvitationsWait}::boolean)),
+      stored AS (
+        INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id, client_msg_id,
+                              kind, content, sent_at)
+        SELECT room, seq, id, sender, org, cmid, kind, content, sent_at FROM numbered),
+      moved AS (
+        UPDATE rooms r SET last_seq = s.top, last_message_at = s.at
+          FROM (SELECT room, max(seq) AS top, max(sent_at) AS at FROM numbered GROUP BY room) s
+         WHERE r.id = s.room)
+      SELECT c.member, c.revoked, c.pending, coalesce(n.seq, 0) AS seq,
+             c.earlier_room, c.earlier_seq, c.earlier_id, c.earlier_kind, c.earlier_content,
+             c.earlier_sent_at
+        FROM checked c LEFT JOIN numbered n ON n.ord = c.ord
+       ORDER BY c.ord
+      """;
 
   /**
-   * Whether the patient revoked their consent. Read in its own statement after the room lock, so
-   * that a revocation committed while the lock was awaited is seen.
+   * What the statement found for one message: whether the sender's organisation is a member,
+   * whether the room is closed, how many invitations wait for its first message, the sequence
+   * number it was stored under (0 when it was not stored), and a message the sender stored earlier
+   * under the same client id.
    */
-  Future<Boolean> consentRevoked(SqlClient tx, UUID patientId) {
-    return SqlTemplate.forQuery(
-            tx, "SELECT consent_revoked_at IS NOT NULL AS revoked FROM patients WHERE id = #{id}")
-        .execute(Map.of("id", patientId))
-        .map(rows -> rows.iterator().next().getBoolean("revoked"));
-  }
+  record Outcome(
+      boolean member, boolean revoked, int pendingInvitations, long seq, Message earlier) {
 
-  /** The message a sender stored earlier under this client id, or null. */
-  Future<Message> byClientMsgId(SqlClient tx, UUID sender, UUID clientMsgId) {
-    return SqlTemplate.forQuery(
-            tx,
-            MESSAGE_SELECT + " WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}")
-        .mapTo(Message.MAPPER)
-        .execute(Map.of("sender", sender, "cmid", clientMsgId))
-        .map(Rows::firstOrNull);
+    boolean stored() {
+      return seq > 0;
+    }
   }
 
   /**
-   * What the one-statement send found: whether the sender's organisation is a member, whether the
-   * room is closed or has invitations waiting for its first message, the stored sequence number (0
-   * when nothing was stored), and a message the sender stored earlier under the same id.
+   * Stores the messages (their {@code seq} is ignored) with {@link #STORE}; the outcomes come in
+   * the order of the messages. With {@code whileInvitationsWait} a message is stored into a room
+   * whose invitations wait for its first message, and the caller sends them in the same
+   * transaction (or, for a system notice, leaves them waiting); without it such a message is not
+   * stored and its outcome says that invitations wait.
    */
-  record TextOutcome(
-      boolean member, boolean closed, int pendingInvitations, long seq, Message earlier) {}
-
-  /**
-   * The whole send of a text message as one statement, committed on its own: lock the room row
-   * (membership checked in the same join), look for an earlier message with this client id, and,
-   * when the room is open, has no invitations waiting and the id is new, insert the message with
-   * the next sequence number and move the room's sequence. One round trip, one commit.
-   */
-  Future<TextOutcome> storeText(SqlClient client, Message m) {
+  Future<List<Outcome>> store(
+      SqlClient client, List<Message> messages, boolean whileInvitationsWait) {
+    int n = messages.size();
+    UUID[] rooms = new UUID[n];
+    UUID[] ids = new UUID[n];
+    String[] kinds = new String[n];
+    String[] contents = new String[n];
+    OffsetDateTime[] sentAts = new OffsetDateTime[n];
+    UUID[] clientMsgIds = new UUID[n];
+    UUID[] senders = new UUID[n];
+    UUID[] orgs = new UUID[n];
+    for (int i = 0; i < n; i++) {
+      Message m = messages.get(i);
+      rooms[i] = m.room();
+      ids[i] = m.id();
+      kinds[i] = m.kind();
+      contents[i] = m.content();
+      sentAts[i] = m.sentAt();
+      clientMsgIds[i] = m.clientMsgId();
+      senders[i] = m.senderId();
+      orgs[i] = m.senderOrganisationId();
+    }
     Map<String, Object> p = new HashMap<>();
-    p.put("room", m.room());
-    p.put("org", m.senderOrganisationId());
-    p.put("sender", m.senderId());
-    p.put("cmid", m.clientMsgId());
-    p.put("id", m.id());
-    p.put("content", m.content());
-    p.put("sentAt", m.sentAt());
-    return SqlTemplate.forQuery(
-            client,
-            "WITH room AS (SELECT r.id, r.last_seq, r.closed_at, r.pending_invitations"
-                + " FROM rooms r JOIN room_members rm ON rm.room_id = r.id"
-                + " AND rm.organisation_id = #{org} WHERE r.id = #{room} FOR UPDATE OF r),"
-                + " earlier AS (SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at"
-                + " FROM messages m WHERE m.sender_user_id = #{sender}"
-                + " AND m.client_msg_id = #{cmid}),"
-                + " stored AS (INSERT INTO messages (room_id, seq, id, sender_user_id,"
-                + " sender_org_id, client_msg_id, kind, content, sent_at)"
-                + " SELECT room.id, room.last_seq + 1, #{id}, #{sender}, #{org}, #{cmid}, 'text',"
-                + " #{content}, #{sentAt} FROM room WHERE room.closed_at IS NULL"
-                + " AND room.pending_invitations = 0 AND NOT EXISTS (SELECT 1 FROM earlier)"
-                + " RETURNING seq),"
-                + " moved AS (UPDATE rooms SET last_seq = stored.seq, last_message_at = #{sentAt}"
-                + " FROM stored WHERE rooms.id = #{room})"
-                + " SELECT (SELECT count(*) FROM room) AS member,"
-                + " coalesce((SELECT closed_at IS NOT NULL FROM room), false) AS closed,"
-                + " coalesce((SELECT pending_invitations FROM room), 0) AS pending,"
-                + " coalesce((SELECT seq FROM stored), 0) AS seq,"
-                + " e.room_id AS earlier_room, e.seq AS earlier_seq, e.id AS earlier_id,"
-                + " e.kind AS earlier_kind, e.content AS earlier_content,"
-                + " e.sent_at AS earlier_sent_at"
-                + " FROM (SELECT 1) AS one LEFT JOIN earlier e ON true")
+    p.put("rooms", rooms);
+    p.put("ids", ids);
+    p.put("kinds", kinds);
+    p.put("contents", contents);
+    p.put("sentAts", sentAts);
+    p.put("cmids", clientMsgIds);
+    p.put("senders", senders);
+    p.put("orgs", orgs);
+    p.put("whileInvitationsWait", whileInvitationsWait);
+    return SqlTemplate.forQuery(client, STORE)
         .execute(p)
-        .map(rows -> outcome(rows.iterator().next(), m));
+        .map(
+            rows -> {
+              List<Outcome> outcomes = new ArrayList<>(n);
+              for (Row row : rows) {
+                outcomes.add(outcome(row, messages.get(outcomes.size())));
+              }
+              if (outcomes.size() != n) {
+                throw new IllegalStateException(n + " messages answered " + outcomes.size());
+              }
+              return outcomes;
+            });
   }
 
-  /** Reads one message's outcome from a row of the one-statement or the batched send. */
-  static TextOutcome outcome(io.vertx.sqlclient.Row row, Message m) {
+  private static Outcome outcome(Row row, Message m) {
     UUID earlierRoom = row.getUUID("earlier_room");
     Message earlier =
         earlierRoom == null
@@ -136,35 +163,22 @@ final class MessageStore {
                 m.senderOrganisationId(),
                 m.senderOrganisationName(),
                 false);
-    return new TextOutcome(
-        row.getLong("member") > 0,
-        row.getBoolean("closed"),
+    return new Outcome(
+        row.getBoolean("member"),
+        row.getBoolean("revoked"),
         row.getInteger("pending"),
         row.getLong("seq"),
         earlier);
   }
 
-  /** Stores the message and moves the room's sequence in one statement. */
-  Future<Void> insert(SqlClient tx, Message m) {
-    Map<String, Object> p = new HashMap<>();
-    p.put("room", m.room());
-    p.put("seq", m.seq());
-    p.put("id", m.id());
-    p.put("sender", m.senderId());
-    p.put("org", m.senderOrganisationId());
-    p.put("cmid", m.clientMsgId());
-    p.put("kind", m.kind());
-    p.put("content", m.content());
-    p.put("sentAt", m.sentAt());
-    return SqlTemplate.forUpdate(
-            tx,
-            "WITH stored AS (INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id,"
-                + " client_msg_id, kind, content, sent_at) VALUES (#{room}, #{seq}, #{id},"
-                + " #{sender}, #{org}, #{cmid}, #{kind}, #{content}, #{sentAt}))"
-                + " UPDATE rooms SET last_seq = #{seq}, last_message_at = #{sentAt}"
-                + " WHERE id = #{room}")
-        .execute(p)
-        .mapEmpty();
+  /** The message a sender stored earlier under this client id, or null. */
+  Future<Message> byClientMsgId(SqlClient client, UUID sender, UUID clientMsgId) {
+    return SqlTemplate.forQuery(
+            client,
+            MESSAGE_SELECT + " WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}")
+        .mapTo(Message.MAPPER)
+        .execute(Map.of("sender", sender, "cmid", clientMsgId))
+        .map(Rows::firstOrNull);
   }
 
   Future<Long> lastSeq(SqlClient client, UUID room) {
@@ -174,7 +188,7 @@ final class MessageStore {
   }
 
   Future<Void> insertAttachment(
-      SqlClient tx, UUID id, UUID room, UUID file, UUID by, java.time.OffsetDateTime now) {
+      SqlClient tx, UUID id, UUID room, UUID file, UUID by, OffsetDateTime now) {
     return SqlTemplate.forUpdate(
             tx,
             "INSERT INTO attachments (id, room_id, file_id, uploaded_by, uploaded_at)"
@@ -187,7 +201,7 @@ final class MessageStore {
    * An attachment the organisation may see (it is in the attachment's room), with its file and
    * whether the room's patient revoked consent; null otherwise.
    */
-  Future<io.vertx.sqlclient.Row> attachmentFor(SqlClient client, UUID id, UUID org) {
+  Future<Row> attachmentFor(SqlClient client, UUID id, UUID org) {
     return SqlTemplate.forQuery(
             client,
             "SELECT a.id, a.room_id, r.patient_id, pt.organisation_id AS patient_organisation_id,"
@@ -216,7 +230,7 @@ final class MessageStore {
   }
 
   /** The room's patient and the patient's organisation, or null for a general room. */
-  Future<io.vertx.sqlclient.Row> patientOf(SqlClient client, UUID room) {
+  Future<Row> patientOf(SqlClient client, UUID room) {
     return SqlTemplate.forQuery(
             client,
             "SELECT p.id, p.organisation_id FROM rooms r JOIN patients p ON p.id = r.patient_id"

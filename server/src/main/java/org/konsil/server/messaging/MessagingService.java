@@ -1,32 +1,28 @@
 package org.konsil.server.messaging;
 
-import org.konsil.server.consent.ConsentService;
-import org.konsil.server.live.LiveEvents;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.Refusals;
+import org.konsil.server.consent.ConsentService;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.files.StoredFile;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.invitations.InvitationService;
+import org.konsil.server.live.LiveEvents;
 import org.konsil.server.rooms.RoomService;
 
 /**
@@ -38,9 +34,6 @@ public final class MessagingService implements RoomCursor.Fetch {
   public static final int MAX_CONTENT_LENGTH = 16_000;
   public static final int MAX_PAGE = 200;
 
-  /** Text batches written at the same time; the rest of the pool serves reads and the rest. */
-  private static final int BATCHES_IN_FLIGHT = 4;
-
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
@@ -48,13 +41,8 @@ public final class MessagingService implements RoomCursor.Fetch {
   private final LiveEvents live;
   private final FileStore files;
   private final AuditLog audit;
-  private final InvitationService invitations;
   private final MessageStore store = new MessageStore();
-  private final TextBatcher batcher;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private volatile boolean accepting = true;
-  private final Counter stored;
-  private final Counter duplicates;
+  private final MessageWriter writer;
   private UnstoredMessages unstored;
 
   public MessagingService(
@@ -67,23 +55,14 @@ public final class MessagingService implements RoomCursor.Fetch {
       AuditLog audit,
       InvitationService invitations,
       MeterRegistry metrics) {
-    this.invitations = invitations;
-    this.files = files;
-    this.audit = audit;
-    this.stored =
-        Counter.builder("konsil.messages.stored")
-            .description("Messages committed to the database")
-            .register(metrics);
-    this.duplicates =
-        Counter.builder("konsil.messages.duplicates")
-            .description("Sends answered with an earlier ack because the clientMsgId was known")
-            .register(metrics);
     this.vertx = vertx;
     this.pool = pool;
-    this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, metrics);
     this.clock = clock;
     this.rooms = rooms;
     this.live = live;
+    this.files = files;
+    this.audit = audit;
+    this.writer = new MessageWriter(vertx, pool, clock, store, rooms, invitations, live, metrics);
   }
 
   /**
@@ -92,19 +71,6 @@ public final class MessagingService implements RoomCursor.Fetch {
    */
   public void benchWithoutDatabase() {
     this.unstored = new UnstoredMessages();
-  }
-
-  /** The acknowledgement of a stored message. */
-  public record Ack(Message message, boolean duplicate) {
-    public JsonObject toJson() {
-      return new JsonObject()
-          .put("clientMsgId", message.clientMsgId().toString())
-          .put("room", message.room().toString())
-          .put("seq", message.seq())
-          .put("id", message.id().toString())
-          .put("sentAt", Times.iso(message.sentAt()))
-          .put("duplicate", duplicate);
-    }
   }
 
   public static String checkContent(String content) {
@@ -124,7 +90,7 @@ public final class MessagingService implements RoomCursor.Fetch {
       return Future.succeededFuture(
           unstored.accept(user, room, clientMsgId, content, Times.now(clock), live));
     }
-    return storeText(user, room, clientMsgId, content);
+    return writer.text(user, room, clientMsgId, content);
   }
 
   /**
@@ -135,11 +101,21 @@ public final class MessagingService implements RoomCursor.Fetch {
   public Future<Ack> sendAttachment(
       AuthenticatedUser user, UUID room, UUID clientMsgId, StoredFile file) {
     UUID attachmentId = UUID.randomUUID();
-    return store(
+    String content =
+        new JsonObject()
+            .put("attachmentId", attachmentId.toString())
+            .put("fileName", file.fileName())
+            .put("mediaType", file.type().mime())
+            .put("size", file.size())
+            .put("sha256", file.sha256Hex())
+            .encode();
+    return writer
+        .withRows(
             user,
             room,
             clientMsgId,
             "attachment",
+            content,
             tx -> {
               OffsetDateTime now = Times.now(clock);
               return files
@@ -147,220 +123,13 @@ public final class MessagingService implements RoomCursor.Fetch {
                   .compose(
                       done ->
                           store.insertAttachment(
-                              tx, attachmentId, room, file.id(), user.userId(), now))
-                  .map(
-                      done ->
-                          new JsonObject()
-                              .put("attachmentId", attachmentId.toString())
-                              .put("fileName", file.fileName())
-                              .put("mediaType", file.type().mime())
-                              .put("size", file.size())
-                              .put("sha256", file.sha256Hex())
-                              .encode());
+                              tx, attachmentId, room, file.id(), user.userId(), now));
             })
         .onComplete(
             result -> {
               if (result.failed() || result.result().duplicate()) {
                 files.discard(file.id());
               }
-            });
-  }
-
-  /**
-   * A text message in one statement (see {@link MessageStore#storeText}): the same checks and the
-   * same commit-before-ack as {@link #store}, in one round trip. A room with invitations waiting
-   * for its first message takes the transactional way, which sends them in the same transaction.
-   */
-  private Future<Ack> storeText(
-      AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
-    if (!accepting) {
-      return Future.failedFuture(
-          ApiException.unavailable("The server is shutting down; send again in a moment."));
-    }
-    Message message =
-        new Message(
-            room,
-            0,
-            UUID.randomUUID(),
-            "text",
-            content,
-            Times.now(clock),
-            clientMsgId,
-            user.userId(),
-            user.displayName(),
-            user.organisationId(),
-            user.organisationName(),
-            false);
-    inFlight.incrementAndGet();
-    boolean[] transactional = {false};
-    Future<Ack> sent =
-        batcher
-            .store(message)
-            .compose(
-                outcome -> {
-                  if (!outcome.member()) {
-                    return rooms.<Ack>refuse(user, room);
-                  }
-                  if (outcome.earlier() != null) {
-                    return outcome.earlier().room().equals(room)
-                        ? Future.succeededFuture(new Ack(outcome.earlier(), true))
-                        : Future.failedFuture(reusedClientMsgId());
-                  }
-                  if (outcome.closed()) {
-                    return Future.failedFuture(ConsentService.consentRevoked());
-                  }
-                  if (outcome.seq() == 0) {
-                    // invitations wait for this room's first message: the transactional way
-                    transactional[0] = true;
-                    return store(
-                        user, room, clientMsgId, "text", tx -> Future.succeededFuture(content));
-                  }
-                  return Future.succeededFuture(new Ack(withSeq(message, outcome.seq()), false));
-                })
-            .recover(
-                failure -> {
-                  if (failure instanceof PgException pg && "23505".equals(pg.getSqlState())) {
-                    // the same message, sent again while its first send was being stored
-                    return store
-                        .byClientMsgId(pool, user.userId(), clientMsgId)
-                        .compose(
-                            earlier ->
-                                earlier != null && earlier.room().equals(room)
-                                    ? Future.succeededFuture(new Ack(earlier, true))
-                                    : Future.<Ack>failedFuture(reusedClientMsgId()));
-                  }
-                  return Future.failedFuture(failure);
-                });
-    return sent.onSuccess(
-            ack -> {
-              if (transactional[0]) {
-                return; // counted and published by the transactional way
-              }
-              if (ack.duplicate()) {
-                duplicates.increment();
-              } else {
-                stored.increment();
-                live.message(room, ack.message().seq(), ack.message().toFrame());
-              }
-            })
-        .onComplete(done -> inFlight.decrementAndGet());
-  }
-
-  private static Message withSeq(Message m, long seq) {
-    return new Message(
-        m.room(),
-        seq,
-        m.id(),
-        m.kind(),
-        m.content(),
-        m.sentAt(),
-        m.clientMsgId(),
-        m.senderId(),
-        m.senderName(),
-        m.senderOrganisationId(),
-        m.senderOrganisationName(),
-        m.masked());
-  }
-
-  /**
-   * The one way a message is stored: under the room's lock, after the membership, idempotency and
-   * consent checks, acknowledged only once committed.
-   */
-  private Future<Ack> store(
-      AuthenticatedUser user,
-      UUID room,
-      UUID clientMsgId,
-      String kind,
-      java.util.function.Function<SqlClient, Future<String>> content) {
-    if (!accepting) {
-      return Future.failedFuture(
-          ApiException.unavailable("The server is shutting down; send again in a moment."));
-    }
-    inFlight.incrementAndGet();
-    return pool.<Ack>withTransaction(
-            tx ->
-                store
-                    .lockRoomForMember(tx, room, user.organisationId())
-                    .compose(
-                        locked -> {
-                          if (locked == null) {
-                            throw new NotAMember();
-                          }
-                          return store
-                              .byClientMsgId(tx, user.userId(), clientMsgId)
-                              .compose(
-                                  earlier -> {
-                                    if (earlier != null) {
-                                      if (!earlier.room().equals(room)) {
-                                        throw reusedClientMsgId();
-                                      }
-                                      return Future.succeededFuture(new Ack(earlier, true));
-                                    }
-                                    return refuseIfRevoked(tx, locked)
-                                        .compose(open -> content.apply(tx))
-                                        .compose(
-                                            text -> {
-                                              Message message =
-                                                  new Message(
-                                                      room,
-                                                      locked.lastSeq() + 1,
-                                                      UUID.randomUUID(),
-                                                      kind,
-                                                      text,
-                                                      Times.now(clock),
-                                                      clientMsgId,
-                                                      user.userId(),
-                                                      user.displayName(),
-                                                      user.organisationId(),
-                                                      user.organisationName(),
-                                                      false);
-                                              return store
-                                                  .insert(tx, message)
-                                                  .compose(
-                                                      done ->
-                                                          locked.pendingInvitations() > 0
-                                                              ? invitations.dispatchPending(
-                                                                  tx, room)
-                                                              : Future.succeededFuture())
-                                                  .map(new Ack(message, false));
-                                            });
-                                  });
-                        }))
-        .recover(
-            failure -> {
-              if (failure instanceof NotAMember) {
-                // audited once the transaction has given its connection back
-                return rooms.<Ack>refuse(user, room);
-              }
-              return Future.failedFuture(
-                  failure instanceof PgException pg && "23505".equals(pg.getSqlState())
-                      ? reusedClientMsgId()
-                      : failure);
-            })
-        .onSuccess(
-            ack -> {
-              if (ack.duplicate()) {
-                duplicates.increment();
-              } else {
-                stored.increment();
-                live.message(room, ack.message().seq(), ack.message().toFrame());
-              }
-            })
-        .onComplete(done -> inFlight.decrementAndGet());
-  }
-
-  private Future<Void> refuseIfRevoked(SqlClient tx, MessageStore.LockedRoom locked) {
-    if (locked.patientId() == null) {
-      return Future.succeededFuture();
-    }
-    return store
-        .consentRevoked(tx, locked.patientId())
-        .map(
-            revoked -> {
-              if (revoked) {
-                throw ConsentService.consentRevoked();
-              }
-              return null;
             });
   }
 
@@ -460,18 +229,6 @@ public final class MessagingService implements RoomCursor.Fetch {
                               row.getString("media_type"),
                               row.getString("file_name")));
             });
-  }
-
-  /** A send to a room the sender's organisation is not in; becomes not_a_member after auditing. */
-  private static final class NotAMember extends RuntimeException {
-    NotAMember() {
-      super(null, null, false, false);
-    }
-  }
-
-  private static ApiException reusedClientMsgId() {
-    return ApiException.conflict(
-        "client_msg_id_reused", "This clientMsgId was used for another message; use a new one.");
   }
 
   /**
@@ -577,15 +334,6 @@ public final class MessagingService implements RoomCursor.Fetch {
 
   /** Stops taking new messages and waits for the ones being stored, up to the grace period. */
   public Future<Void> drain(Duration grace) {
-    accepting = false;
-    long deadline = System.nanoTime() + grace.toNanos();
-    return waitIdle(deadline);
-  }
-
-  private Future<Void> waitIdle(long deadline) {
-    if (inFlight.get() == 0 || System.nanoTime() > deadline) {
-      return Future.succeededFuture();
-    }
-    return vertx.timer(10).compose(t -> waitIdle(deadline));
+    return writer.drain(grace);
   }
 }

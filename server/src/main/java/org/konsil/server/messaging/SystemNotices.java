@@ -1,20 +1,21 @@
 package org.konsil.server.messaging;
 
-import org.konsil.server.live.LiveEvents;
 import io.vertx.core.Future;
-import java.time.LocalDate;
-import java.util.ArrayList;
-import java.util.List;
-import org.konsil.server.consent.RevocationNotices;
-import org.konsil.server.http.Times;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
+import org.konsil.server.consent.RevocationNotices;
+import org.konsil.server.http.Times;
+import org.konsil.server.live.LiveEvents;
 
 /**
  * Notices that Konsil itself posts into rooms (a consent revoked, later: a partner joined, an
- * invitation sent), stored like messages with kind {@code system} and no sender.
+ * invitation sent), stored like messages, by the same statement, with kind {@code system} and no
+ * sender.
  */
 public final class SystemNotices implements RevocationNotices {
 
@@ -25,27 +26,45 @@ public final class SystemNotices implements RevocationNotices {
     this.live = live;
   }
 
-  /** Stores a notice; the caller's transaction must hold the room's row lock. */
-  public Future<Message> post(SqlClient tx, UUID room, JsonObject notice, OffsetDateTime now) {
+  /**
+   * Stores the notice in each room, in the caller's transaction; invitations waiting for a room's
+   * first message keep waiting.
+   */
+  public Future<List<Message>> post(
+      SqlClient tx, List<UUID> rooms, JsonObject notice, OffsetDateTime now) {
+    List<Message> notices =
+        rooms.stream()
+            .map(
+                room ->
+                    new Message(
+                        room,
+                        0,
+                        UUID.randomUUID(),
+                        "system",
+                        notice.encode(),
+                        now,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        false))
+            .toList();
+    if (notices.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
     return store
-        .lastSeq(tx, room)
-        .compose(
-            lastSeq -> {
-              Message message =
-                  new Message(
-                      room,
-                      lastSeq + 1,
-                      UUID.randomUUID(),
-                      "system",
-                      notice.encode(),
-                      now,
-                      null,
-                      null,
-                      null,
-                      null,
-                      null,
-                      false);
-              return store.insert(tx, message).map(message);
+        .store(tx, notices, true)
+        .map(
+            outcomes -> {
+              for (int i = 0; i < notices.size(); i++) {
+                if (!outcomes.get(i).stored()) {
+                  throw new IllegalStateException("no room " + notices.get(i).room());
+                }
+              }
+              return IntStream.range(0, notices.size())
+                  .mapToObj(i -> notices.get(i).withSeq(outcomes.get(i).seq()))
+                  .toList();
             });
   }
 
@@ -57,12 +76,8 @@ public final class SystemNotices implements RevocationNotices {
             .put("event", "consent_revoked")
             .put("revocationDate", date.toString())
             .put("recordedAt", Times.iso(now));
-    List<Message> posted = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (UUID room : rooms) {
-      chain = chain.compose(done -> post(tx, room, notice, now).map(posted::add).mapEmpty());
-    }
-    return chain.map(done -> () -> posted.forEach(this::announceRevocation));
+    return post(tx, rooms, notice, now)
+        .map(posted -> () -> posted.forEach(this::announceRevocation));
   }
 
   /** After the commit: tell connected members, who mask the room's earlier messages. */

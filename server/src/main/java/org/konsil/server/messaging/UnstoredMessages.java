@@ -16,7 +16,7 @@ final class UnstoredMessages {
 
   private final Map<UUID, long[]> lastSeqs = new ConcurrentHashMap<>();
 
-  MessagingService.Ack accept(
+  Ack accept(
       AuthenticatedUser user,
       UUID room,
       UUID clientMsgId,
@@ -41,7 +41,7 @@ final class UnstoredMessages {
               user.organisationName(),
               false);
       live.message(room, message.seq(), message.toFrame());
-      return new MessagingService.Ack(message, false);
+      return new Ack(message, false);
     }
   }
 }

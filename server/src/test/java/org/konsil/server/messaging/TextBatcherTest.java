@@ -1,0 +1,322 @@
+package org.konsil.server.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.db.DatabaseSettings;
+import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.KonsilServer.Session;
+import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.TestDatabase;
+
+/**
+ * The batcher on its own, against the real database as the server's application role: sends that
+ * arrive while a statement runs go together into the next one, each keeps its own outcome and its
+ * room's order, and a statement that fails as a whole is run again one message at a time. A test
+ * holds a room's row lock from a session of its own, so that the first statement waits and the
+ * sends after it queue up in a known order.
+ */
+class TextBatcherTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static final OffsetDateTime SENT_AT = OffsetDateTime.of(2026, 3, 7, 9, 30, 0, 0, ZoneOffset.UTC);
+
+  static Vertx vertx;
+  static Pool pool;
+  static TestOrg practice;
+  static TestOrg careHome;
+  static Session anna;
+  static Session tom;
+  static Session eve;
+
+  SimpleMeterRegistry metrics;
+  TextBatcher batcher;
+
+  @BeforeAll
+  static void setUp() {
+    practice = server.organisation("practice");
+    careHome = server.organisation("care_home");
+    TestOrg outsider = server.organisation("pharmacy");
+    anna = server.login(practice.admin());
+    tom = server.login(server.user(careHome));
+    eve = server.login(outsider.admin());
+    vertx = Vertx.vertx();
+    DatabaseSettings app =
+        DatabaseSettings.fromUrl(TestDatabase.applicationUrl(server.database()));
+    pool =
+        PgBuilder.pool()
+            .with(new PoolOptions().setMaxSize(4))
+            .connectingTo(
+                new PgConnectOptions()
+                    .setHost(app.host())
+                    .setPort(app.port())
+                    .setDatabase(app.database())
+                    .setUser(app.user())
+                    .setPassword(app.password()))
+            .using(vertx)
+            .build();
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    pool.close().await(15, TimeUnit.SECONDS);
+    vertx.close().await(15, TimeUnit.SECONDS);
+  }
+
+  /** One statement at a time, so that what arrives while it runs waits for the next. */
+  @BeforeEach
+  void newBatcher() {
+    metrics = new SimpleMeterRegistry();
+    batcher = new TextBatcher(vertx, pool, new MessageStore(), 1, metrics);
+  }
+
+  @AfterEach
+  void closeMetrics() {
+    metrics.close();
+  }
+
+  static Message text(Session sender, UUID orgId, UUID room, UUID clientMsgId, String content) {
+    return new Message(
+        room,
+        0,
+        UUID.randomUUID(),
+        "text",
+        content,
+        SENT_AT,
+        clientMsgId,
+        sender.userId(),
+        "Sender",
+        orgId,
+        "Organisation",
+        false);
+  }
+
+  static Message fromAnna(UUID room, String content) {
+    return text(anna, practice.id(), room, UUID.randomUUID(), content);
+  }
+
+  /** A session of the test's own that holds the room's row lock until it commits. */
+  static Connection holdRoomLock(UUID room) throws Exception {
+    DatabaseSettings db = server.database();
+    Connection holder = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    holder.setAutoCommit(false);
+    holder.createStatement().execute("SELECT 1 FROM rooms WHERE id = '" + room + "' FOR UPDATE");
+    return holder;
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.await(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static Throwable failureOf(Future<?> future) {
+    try {
+      future.await(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return e;
+    }
+    throw new AssertionError("succeeded: " + future.result());
+  }
+
+  long batches() {
+    return metrics.get("konsil.messages.batch.size").summary().count();
+  }
+
+  double batchedMessages() {
+    return metrics.get("konsil.messages.batch.size").summary().totalAmount();
+  }
+
+  double retriedBatches() {
+    return metrics.get("konsil.messages.batch.retried").counter().count();
+  }
+
+  static long count(String sql) {
+    return server.count(sql);
+  }
+
+  @Test
+  void sendsArrivingWhileAStatementRunsGoTogetherIntoTheNextNumberedInTheOrderTheyCame()
+      throws Exception {
+    UUID first = server.room(anna, careHome.id());
+    UUID second = server.room(anna, careHome.id());
+    List<Message> sent = new ArrayList<>();
+    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
+    try (Connection holder = holdRoomLock(first)) {
+      sent.add(fromAnna(first, "waits for the lock"));
+      outcomes.add(batcher.store(sent.get(0)));
+      for (int i = 0; i < 9; i++) {
+        Message message =
+            i % 3 == 2
+                ? text(tom, careHome.id(), second, UUID.randomUUID(), "second room " + i)
+                : fromAnna(first, "first room " + i);
+        sent.add(message);
+        outcomes.add(batcher.store(message));
+      }
+      assertFalse(outcomes.get(0).isComplete(), "the first statement waits for the lock");
+      holder.commit();
+    }
+    long[] next = {1, 1};
+    for (int i = 0; i < sent.size(); i++) {
+      MessageStore.Outcome outcome = await(outcomes.get(i));
+      int room = sent.get(i).room().equals(first) ? 0 : 1;
+      assertTrue(outcome.member());
+      assertEquals(next[room]++, outcome.seq(), "each room numbered in the order sent: " + i);
+    }
+    assertEquals(2, batches(), "one statement for the first, one for the nine that waited");
+    assertEquals(10.0, batchedMessages());
+    assertEquals(7, count("SELECT last_seq FROM rooms WHERE id = '" + first + "'"));
+    assertEquals(3, count("SELECT last_seq FROM rooms WHERE id = '" + second + "'"));
+    assertEquals(
+        7,
+        count(
+            "SELECT count(DISTINCT seq) FROM messages WHERE room_id = '"
+                + first
+                + "' AND seq BETWEEN 1 AND 7"),
+        "gap-free");
+  }
+
+  @Test
+  void aRefusalInABatchConcernsOnlyItsOwnMessage() throws Exception {
+    UUID room = server.room(anna, careHome.id());
+    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
+    try (Connection holder = holdRoomLock(room)) {
+      outcomes.add(batcher.store(fromAnna(room, "first")));
+      outcomes.add(batcher.store(fromAnna(room, "second")));
+      outcomes.add(
+          batcher.store(text(eve, eve.user().organisationId(), room, UUID.randomUUID(), "x")));
+      outcomes.add(batcher.store(fromAnna(UUID.randomUUID(), "no such room")));
+      outcomes.add(batcher.store(fromAnna(room, "third")));
+      holder.commit();
+    }
+    assertEquals(1, await(outcomes.get(0)).seq());
+    assertEquals(2, await(outcomes.get(1)).seq());
+    MessageStore.Outcome outsider = await(outcomes.get(2));
+    assertFalse(outsider.member(), "not a member of the room");
+    assertFalse(outsider.stored());
+    assertFalse(await(outcomes.get(3)).member(), "no such room");
+    assertEquals(3, await(outcomes.get(4)).seq(), "numbered after the refused ones");
+    assertEquals(0.0, retriedBatches(), "a refusal does not fail the statement");
+    assertEquals(3, count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+  }
+
+  @Test
+  void aMessageTheDatabaseRefusesFailsAloneAndTheOthersAreStoredInTheirOrder() throws Exception {
+    UUID room = server.room(anna, careHome.id());
+    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
+    try (Connection holder = holdRoomLock(room)) {
+      outcomes.add(batcher.store(fromAnna(room, "waits for the lock")));
+      outcomes.add(batcher.store(fromAnna(room, "before")));
+      // PostgreSQL refuses U+0000 in text, which fails the whole statement
+      outcomes.add(batcher.store(fromAnna(room, "broken \u0000 text")));
+      outcomes.add(batcher.store(fromAnna(room, "after")));
+      outcomes.add(batcher.store(fromAnna(room, "last")));
+      holder.commit();
+    }
+    assertEquals(1, await(outcomes.get(0)).seq());
+    assertEquals(2, await(outcomes.get(1)).seq());
+    PgException refused = assertInstanceOf(PgException.class, failureOf(outcomes.get(2)));
+    assertEquals("22021", refused.getSqlState());
+    assertEquals(3, await(outcomes.get(3)).seq());
+    assertEquals(4, await(outcomes.get(4)).seq());
+    assertEquals(1.0, retriedBatches(), "the batch of four was stored again one by one");
+    assertEquals(2, batches());
+    assertEquals(
+        List.of("waits for the lock", "before", "after", "last"),
+        contentsOf(room),
+        "stored once each, in the order sent");
+  }
+
+  @Test
+  void theSameMessageTwiceInOneBatchIsStoredOnceAndTheSecondAnswersTheFirst() throws Exception {
+    UUID room = server.room(anna, careHome.id());
+    UUID clientMsgId = UUID.randomUUID();
+    Message original = text(anna, practice.id(), room, clientMsgId, "sent twice");
+    Message again = text(anna, practice.id(), room, clientMsgId, "sent twice");
+    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
+    try (Connection holder = holdRoomLock(room)) {
+      outcomes.add(batcher.store(fromAnna(room, "waits for the lock")));
+      outcomes.add(batcher.store(original));
+      outcomes.add(batcher.store(again));
+      outcomes.add(batcher.store(fromAnna(room, "after")));
+      holder.commit();
+    }
+    MessageStore.Outcome first = await(outcomes.get(1));
+    MessageStore.Outcome second = await(outcomes.get(2));
+    assertEquals(2, first.seq());
+    assertNull(first.earlier());
+    assertFalse(second.stored(), "not stored again");
+    assertEquals(2, second.earlier().seq(), "the first one's sequence number");
+    assertEquals(original.id(), second.earlier().id());
+    assertEquals(3, await(outcomes.get(3)).seq());
+    assertEquals(1.0, retriedBatches());
+    assertEquals(
+        1, count("SELECT count(*) FROM messages WHERE client_msg_id = '" + clientMsgId + "'"));
+  }
+
+  @Test
+  void aRetriedSendAnswersWhatTheFirstStoredAndStoresNothing() {
+    UUID room = server.room(anna, careHome.id());
+    UUID clientMsgId = UUID.randomUUID();
+    Message original = text(anna, practice.id(), room, clientMsgId, "once");
+    MessageStore.Outcome first = await(batcher.store(original));
+    assertEquals(1, first.seq());
+
+    MessageStore.Outcome retried =
+        await(batcher.store(text(anna, practice.id(), room, clientMsgId, "once")));
+    assertFalse(retried.stored());
+    assertEquals(room, retried.earlier().room());
+    assertEquals(1, retried.earlier().seq());
+    assertEquals(original.id(), retried.earlier().id());
+    assertEquals(
+        1, count("SELECT count(*) FROM messages WHERE client_msg_id = '" + clientMsgId + "'"));
+    assertEquals(1, count("SELECT last_seq FROM rooms WHERE id = '" + room + "'"));
+  }
+
+  List<String> contentsOf(UUID room) {
+    List<String> contents = new ArrayList<>();
+    long last = count("SELECT last_seq FROM rooms WHERE id = '" + room + "'");
+    DatabaseSettings db = server.database();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        var rows =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT content FROM messages WHERE room_id = '" + room + "' ORDER BY seq")) {
+      while (rows.next()) {
+        contents.add(rows.getString(1));
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    assertEquals(last, contents.size(), "the room's sequence ends at its last message");
+    return contents;
+  }
+}
