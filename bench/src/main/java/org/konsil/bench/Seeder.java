@@ -1,7 +1,6 @@
 package org.konsil.bench;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +51,9 @@ final class Seeder {
                           "Bench admin " + i))
                   .compose(
                       created -> {
-                        UUID id =
-                            UUID.fromString(created.getJsonObject("organisation").getString("id"));
+                        UUID id = created.organisation().id();
                         List<String> emails = new ArrayList<>(List.of(admin));
-                        Future<Void> chain = setPassword(services, created);
+                        Future<Void> chain = setPassword(services, created.passwordLink());
                         for (int m = 1; m < members; m++) {
                           String email = "user" + m + "@" + domain;
                           emails.add(email);
@@ -80,10 +78,6 @@ final class Seeder {
     } catch (Exception e) {
       throw new IllegalStateException("seeding failed: " + e.getMessage(), e);
     }
-  }
-
-  private static Future<Void> setPassword(org.konsil.server.Wiring services, JsonObject created) {
-    return setPassword(services, created.getString("passwordLink"));
   }
 
   private static Future<Void> setPassword(org.konsil.server.Wiring services, String link) {

@@ -132,12 +132,12 @@ public final class Main {
           node.wiring().organisations().createWithAdmin(request).await(60, TimeUnit.SECONDS);
       System.out.println(
           "Created organisation "
-              + created.getJsonObject("organisation").getString("name")
+              + created.organisation().name()
               + " ("
-              + created.getJsonObject("organisation").getString("id")
+              + created.organisation().id()
               + ").");
       System.out.println("The admin sets a password with this one-time link:");
-      System.out.println("  " + created.getString("passwordLink"));
+      System.out.println("  " + created.passwordLink());
       return 0;
     } catch (ApiException e) {
       System.err.println("konsil: " + e.detail());

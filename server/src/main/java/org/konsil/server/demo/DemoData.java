@@ -1,7 +1,6 @@
 package org.konsil.server.demo;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
 import org.konsil.server.accounts.LoginResult;
@@ -14,6 +13,7 @@ import org.konsil.server.patients.PatientService;
 import org.konsil.server.rooms.RoomService;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.organisations.CreateOrganisationRequest;
+import org.konsil.server.organisations.CreatedOrganisation;
 
 /**
  * Seeds two organisations of different kinds with users, a general room, and a patient with a
@@ -90,23 +90,23 @@ public final class DemoData {
                             "Maria Schulz"))
                     .compose(
                         careHome ->
-                            setPassword(practice.getString("passwordLink"))
-                                .compose(v -> setPassword(careHome.getString("passwordLink")))
+                            setPassword(practice.passwordLink())
+                                .compose(v -> setPassword(careHome.passwordLink()))
                                 .compose(v -> member(practice, PRACTICE_MEMBER, "Jonas Keller"))
                                 .compose(v -> member(careHome, CARE_HOME_MEMBER, "Tom Weber"))
                                 .compose(v -> room(careHome))
                                 .compose(v -> patientRoom(careHome))));
   }
 
-  private Future<Void> member(JsonObject created, String email, String name) {
-    UUID organisationId = UUID.fromString(created.getJsonObject("organisation").getString("id"));
+  private Future<Void> member(CreatedOrganisation created, String email, String name) {
+    UUID organisationId = created.organisation().id();
     return organisations
         .addUserWithLink(organisationId, email, name, "member")
         .compose(this::setPassword);
   }
 
-  private Future<Void> room(JsonObject careHome) {
-    UUID careHomeId = UUID.fromString(careHome.getJsonObject("organisation").getString("id"));
+  private Future<Void> room(CreatedOrganisation careHome) {
+    UUID careHomeId = careHome.organisation().id();
     return login(PRACTICE_ADMIN)
         .compose(
             anna ->
@@ -140,8 +140,8 @@ public final class DemoData {
    * A patient of the practice with a consent on record for the care home and a room about her. The
    * filled-in consent form stands in for the signed scan.
    */
-  private Future<Void> patientRoom(JsonObject careHome) {
-    UUID careHomeId = UUID.fromString(careHome.getJsonObject("organisation").getString("id"));
+  private Future<Void> patientRoom(CreatedOrganisation careHome) {
+    UUID careHomeId = careHome.organisation().id();
     return login(PRACTICE_ADMIN)
         .compose(
             anna ->

@@ -1,6 +1,7 @@
 package org.konsil.server.invitations;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
@@ -25,7 +26,14 @@ public final class InvitationRoutes {
     router.post("/invitations/:invitationId/resend").handler(this::resend);
     router
         .get("/invitations/received")
-        .respond(ctx -> invitations.received(AuthenticatedUser.of(ctx)));
+        .respond(
+            ctx ->
+                invitations
+                    .received(AuthenticatedUser.of(ctx))
+                    .map(
+                        received ->
+                            new JsonArray(
+                                received.stream().map(ReceivedInvitation::toJson).toList())));
     router.post("/registrations").respond(this::register);
   }
 
@@ -62,7 +70,8 @@ public final class InvitationRoutes {
     if (ctx.request().remoteAddress() == null) {
       throw ApiException.validation("No client address.");
     }
-    return invitations.register(
-        code, email, name, password, ctx.request().remoteAddress().hostAddress());
+    return invitations
+        .register(code, email, name, password, ctx.request().remoteAddress().hostAddress())
+        .map(Registration::toJson);
   }
 }

@@ -1,7 +1,6 @@
 package org.konsil.server.invitations;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
@@ -128,9 +127,9 @@ public final class InvitationService {
                 throw ApiException.conflict(
                     "organisation_exists",
                     "An organisation with this e-mail address or fax number is known already: "
-                        + known.getJsonObject(0).getString("name")
+                        + known.get(0).name()
                         + " ("
-                        + known.getJsonObject(0).getString("id")
+                        + known.get(0).id()
                         + "). Add it as a partner instead.");
               }
               return null;
@@ -187,46 +186,25 @@ public final class InvitationService {
    * the inviting organisation's answer; for members of the room. Who registered (name, e-mail) is
    * shown to the inviting organisation only.
    */
-  public Future<JsonArray> ofRoom(UUID room, UUID viewer) {
+  public Future<List<RoomInvitation>> ofRoom(UUID room, UUID viewer) {
     return store
         .ofRoom(room)
-        .map(
-            list ->
-                new JsonArray(
-                    list.stream().map(invitation -> invitation.seenBy(viewer).toJson()).toList()));
+        .map(list -> list.stream().map(invitation -> invitation.seenBy(viewer)).toList());
   }
 
   /** One invitation as {@link #ofRoom} shows it. */
-  public Future<JsonObject> shown(UUID invitationId, UUID viewer) {
-    return store.shownById(invitationId).map(invitation -> invitation.seenBy(viewer).toJson());
+  public Future<RoomInvitation> shown(UUID invitationId, UUID viewer) {
+    return store.shownById(invitationId).map(invitation -> invitation.seenBy(viewer));
   }
 
   /**
    * The rooms the user's organisation registered for, each with the inviting organisation and its
    * answer: what a newly registered admin sees instead of a room that waits for confirmation.
    */
-  public Future<JsonArray> received(AuthenticatedUser user) {
+  public Future<List<ReceivedInvitation>> received(AuthenticatedUser user) {
     return store
         .received(user.organisationId())
-        .map(
-            list -> {
-              JsonArray shown = new JsonArray();
-              for (Invitation invitation : list) {
-                shown.add(
-                    new JsonObject()
-                        .put("id", invitation.id().toString())
-                        .put("room", invitation.roomId().toString())
-                        .put(
-                            "invitingOrganisation",
-                            new JsonObject()
-                                .put("id", invitation.invitedByOrg().toString())
-                                .put("name", invitation.inviterName()))
-                        .put("registeredAt", Times.iso(invitation.usedAt()))
-                        .put("status", invitation.registrationStatus())
-                        .put("decidedAt", Times.iso(invitation.decidedAt())));
-              }
-              return shown;
-            });
+        .map(list -> list.stream().map(ReceivedInvitation::of).toList());
   }
 
   /** A registration that waits for the inviting organisation's answer. */
@@ -311,7 +289,7 @@ public final class InvitationService {
    * Registers an invited organisation with its code: the organisation becomes active and gets its
    * first admin with the given password. Wrong codes from one address are rate limited.
    */
-  public Future<JsonObject> register(
+  public Future<Registration> register(
       String code, String adminEmail, String adminName, String password, String address) {
     // Counted from its start, so that codes sent at once cannot all pass before one is counted.
     long wait = wrongCodes.begin(address);
@@ -360,7 +338,7 @@ public final class InvitationService {
    * In the registration's transaction: activates the invitation's organisation with its first
    * admin, binds the code to that admin and tells the inviter.
    */
-  private Future<JsonObject> redeem(
+  private Future<Registration> redeem(
       SqlClient tx,
       Invitation invitation,
       String adminEmail,
@@ -396,16 +374,13 @@ public final class InvitationService {
                                     .success("invitation.registered")))
                     .map(
                         done ->
-                            new JsonObject()
-                                .put("organisationId", organisation.toString())
-                                .put("userId", userId.toString())
-                                .put("roomId", invitation.roomId().toString())
-                                .put("status", "pending")
-                                .put(
-                                    "invitingOrganisation",
-                                    new JsonObject()
-                                        .put("id", invitation.invitedByOrg().toString())
-                                        .put("name", invitation.inviterName()))));
+                            new Registration(
+                                organisation,
+                                userId,
+                                invitation.roomId(),
+                                "pending",
+                                invitation.invitedByOrg(),
+                                invitation.inviterName())));
   }
 
   /** The frame for the inviting organisation's connected users, pushed after the commit. */

@@ -1,6 +1,7 @@
 package org.konsil.server.organisations;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
@@ -26,7 +27,11 @@ public final class OrganisationRoutes {
     router.patch("/organisation").respond(this::updateSettings);
     router
         .get("/organisation/users")
-        .respond(ctx -> organisations.members(AuthenticatedUser.of(ctx)));
+        .respond(
+            ctx ->
+                organisations
+                    .members(AuthenticatedUser.of(ctx))
+                    .map(members -> new JsonArray(members.stream().map(Member::toJson).toList())));
     router.post("/organisation/users").respond(this::addUser);
     router
         .post("/organisation/users/:userId/disable")
@@ -67,9 +72,18 @@ public final class OrganisationRoutes {
           throw new ApiException(422, e.code(), e.getMessage());
         }
       }
-      return organisations.byContact(email == null ? null : email.trim(), e164);
+      return organisations
+          .byContact(email == null ? null : email.trim(), e164)
+          .map(
+              known ->
+                  new JsonArray(
+                      known.stream()
+                          .map(o -> o.toDirectoryJson().put("status", o.status()))
+                          .toList()));
     }
-    return organisations.directory(query, ctx.queryParams().get("kind"), 50);
+    return organisations
+        .directory(query, ctx.queryParams().get("kind"), 50)
+        .map(found -> new JsonArray(found.stream().map(Organisation::toDirectoryJson).toList()));
   }
 
   private Future<?> updateSettings(RoutingContext ctx) {

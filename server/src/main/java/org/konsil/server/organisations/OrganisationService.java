@@ -1,8 +1,6 @@
 package org.konsil.server.organisations;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
@@ -52,7 +50,7 @@ public final class OrganisationService {
   }
 
   /** An operator's act: an active organisation, its first admin, and that admin's password link. */
-  public Future<JsonObject> createWithAdmin(CreateOrganisationRequest request) {
+  public Future<CreatedOrganisation> createWithAdmin(CreateOrganisationRequest request) {
     Organisation organisation =
         new Organisation(
             UUID.randomUUID(),
@@ -82,12 +80,7 @@ public final class OrganisationService {
                             "admin",
                             now))
                 .compose(done -> passwords.issuePasswordLink(tx, adminId))
-                .map(
-                    link ->
-                        new JsonObject()
-                            .put("organisation", organisation.toJson())
-                            .put("adminId", adminId.toString())
-                            .put("passwordLink", link)));
+                .map(link -> new CreatedOrganisation(organisation, adminId, link)));
   }
 
   public Future<Organisation> view(AuthenticatedUser user) {
@@ -104,41 +97,30 @@ public final class OrganisationService {
   }
 
   /** Active organisations by name or city, and kind; what a user picks partners from. */
-  public Future<JsonArray> directory(String query, String kind, int limit) {
+  public Future<List<Organisation>> directory(String query, String kind, int limit) {
     if (kind != null && !Organisation.KINDS.contains(kind)) {
       throw ApiException.validation(
           "'kind' must be one of " + String.join(", ", Organisation.KINDS) + ".");
     }
     String trimmed = query == null || query.isBlank() ? null : query.trim();
-    return store
-        .searchActive(trimmed, kind, limit)
-        .map(list -> new JsonArray(list.stream().map(Organisation::toDirectoryJson).toList()));
+    return store.searchActive(trimmed, kind, limit);
   }
 
   /**
    * Organisations already known under an e-mail address or fax number (E.164), so that an
    * invitation does not create a second one.
    */
-  public Future<JsonArray> byContact(String email, String fax) {
-    return store
-        .byContact(email, fax)
-        .map(
-            list ->
-                new JsonArray(
-                    list.stream()
-                        .map(o -> o.toDirectoryJson().put("status", o.status()))
-                        .toList()));
+  public Future<List<Organisation>> byContact(String email, String fax) {
+    return store.byContact(email, fax);
   }
 
   public Future<List<Organisation>> activeOrganisations(List<UUID> ids) {
     return store.activeByIds(ids);
   }
 
-  public Future<JsonArray> members(AuthenticatedUser admin) {
+  public Future<List<Member>> members(AuthenticatedUser admin) {
     admin.requireAdmin();
-    return store
-        .members(admin.organisationId())
-        .map(list -> new JsonArray(list.stream().map(Member::toJson).toList()));
+    return store.members(admin.organisationId());
   }
 
   /** Adds a user and mails them a set-password link, through the outbox in the same transaction. */

@@ -1,6 +1,7 @@
 package org.konsil.server.patients;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.LocalDate;
@@ -56,10 +57,12 @@ public final class PatientRoutes {
       throw ApiException.validation("'query' must have 1 to 200 characters.");
     }
     String birth = ctx.queryParams().get("birthDate");
-    return patients.search(
-        AuthenticatedUser.of(ctx),
-        query == null ? null : query.trim(),
-        birth == null ? null : date("birthDate", birth));
+    return patients
+        .search(
+            AuthenticatedUser.of(ctx),
+            query == null ? null : query.trim(),
+            birth == null ? null : date("birthDate", birth))
+        .map(found -> new JsonArray(found.stream().map(FoundPatient::toJson).toList()));
   }
 
   public static LocalDate date(String field, String text) {

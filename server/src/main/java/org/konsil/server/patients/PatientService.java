@@ -1,11 +1,11 @@
 package org.konsil.server.patients;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
@@ -62,7 +62,8 @@ public final class PatientService {
   }
 
   /** The organisation's patients by name and/or birth date, each with where its consent stands. */
-  public Future<JsonArray> search(AuthenticatedUser user, String name, LocalDate birthDate) {
+  public Future<List<FoundPatient>> search(
+      AuthenticatedUser user, String name, LocalDate birthDate) {
     if (name == null && birthDate == null) {
       throw ApiException.validation("Give 'query' or 'birthDate'.");
     }
@@ -78,7 +79,7 @@ public final class PatientService {
                                 AuditEvent.by(user)
                                     .with("results", found.size())
                                     .success("patient.searched"))
-                            .map(new JsonArray(found.stream().map(FoundPatient::toJson).toList()))));
+                            .map(found)));
   }
 
   /**

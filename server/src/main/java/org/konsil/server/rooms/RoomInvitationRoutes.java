@@ -1,10 +1,12 @@
 package org.konsil.server.rooms;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
+import org.konsil.server.invitations.RoomInvitation;
 
 /**
  * REST routes about invitations that need the room: a room's invitations and their delivery, and
@@ -29,19 +31,24 @@ public final class RoomInvitationRoutes {
               AuthenticatedUser user = AuthenticatedUser.of(ctx);
               return rooms
                   .requireMember(user, room)
-                  .compose(member -> invitations.ofRoom(room, user.organisationId()));
+                  .compose(member -> invitations.ofRoom(room, user.organisationId()))
+                  .map(list -> new JsonArray(list.stream().map(RoomInvitation::toJson).toList()));
             });
     router
         .post("/invitations/:invitationId/confirmation")
         .respond(
             ctx ->
-                rooms.decideRegistration(
-                    AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), true));
+                rooms
+                    .decideRegistration(
+                        AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), true)
+                    .map(RoomInvitation::toJson));
     router
         .post("/invitations/:invitationId/rejection")
         .respond(
             ctx ->
-                rooms.decideRegistration(
-                    AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), false));
+                rooms
+                    .decideRegistration(
+                        AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), false)
+                    .map(RoomInvitation::toJson));
   }
 }

@@ -20,6 +20,7 @@ import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.invitations.InviteeRequest;
+import org.konsil.server.invitations.RoomInvitation;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.organisations.Organisation;
 import org.konsil.server.organisations.OrganisationService;
@@ -240,7 +241,7 @@ public final class RoomService {
    * confirmed, it joins the room (and its connected users start following it); rejected, it stays
    * outside. Only the room's owner answers ({@link #requireOwner}); both answers are audited.
    */
-  public Future<JsonObject> decideRegistration(
+  public Future<RoomInvitation> decideRegistration(
       AuthenticatedUser user, UUID invitationId, boolean confirm) {
     OffsetDateTime now = Times.now(clock);
     String action = confirm ? "invitation.confirmed" : "invitation.rejected";

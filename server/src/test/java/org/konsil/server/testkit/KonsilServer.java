@@ -23,6 +23,7 @@ import org.konsil.server.KonsilNode;
 import org.konsil.server.Wiring;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.organisations.CreateOrganisationRequest;
+import org.konsil.server.organisations.CreatedOrganisation;
 
 /**
  * A real Konsil per test class: its own fresh database, a free port, a pinned clock, and fixtures
@@ -155,15 +156,15 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
   public TestOrg organisation(String kind, String name) {
     int n = NAMES.incrementAndGet();
     String adminEmail = "admin" + n + "@org" + n + ".test";
-    JsonObject created =
+    CreatedOrganisation created =
         await(
             wiring()
                 .organisations()
                 .createWithAdmin(
                     new CreateOrganisationRequest(
                         kind, name, null, null, "Hamburg", null, null, adminEmail, "Admin " + n)));
-    UUID id = UUID.fromString(created.getJsonObject("organisation").getString("id"));
-    setPassword(created.getString("passwordLink"));
+    UUID id = created.organisation().id();
+    setPassword(created.passwordLink());
     return new TestOrg(id, name, new TestUser(adminEmail, PASSWORD, id));
   }
 
