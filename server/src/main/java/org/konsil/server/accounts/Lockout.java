@@ -26,13 +26,14 @@ final class Lockout {
   private final AuditLog audit;
   private final LoginThrottle addresses;
   private final UnknownAccountLocks unknownAccounts;
-  private final AccountStore store = new AccountStore();
+  private final AccountStore store;
 
-  Lockout(Vertx vertx, Clock clock, KonsilConfig config, AuditLog audit) {
+  Lockout(Vertx vertx, Clock clock, KonsilConfig config, AuditLog audit, AccountStore store) {
     this.vertx = vertx;
     this.clock = clock;
     this.config = config;
     this.audit = audit;
+    this.store = store;
     this.addresses = new LoginThrottle(clock, config.addressMaxFailures(), config.addressWindow());
     this.unknownAccounts =
         new UnknownAccountLocks(clock, config.loginMaxFailures(), config.loginLockDuration());

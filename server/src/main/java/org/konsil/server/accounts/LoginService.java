@@ -25,7 +25,7 @@ public final class LoginService {
   private final SecondFactorService secondFactors;
   private final SessionService sessions;
   private final Lockout lockout;
-  private final AccountStore store = new AccountStore();
+  private final AccountStore store;
 
   public LoginService(
       Vertx vertx,
@@ -38,11 +38,12 @@ public final class LoginService {
       SessionService sessions,
       AuditLog audit) {
     this.pool = pool;
+    this.store = new AccountStore(pool);
     this.tokens = tokens;
     this.passwords = passwords;
     this.secondFactors = secondFactors;
     this.sessions = sessions;
-    this.lockout = new Lockout(vertx, clock, config, audit);
+    this.lockout = new Lockout(vertx, clock, config, audit, store);
   }
 
   /** Step one of a login. Answers with tokens, or with a challenge for the second factor. */
@@ -72,7 +73,7 @@ public final class LoginService {
 
   private Future<LoginResult> checkPassword(String email, String password) {
     return store
-        .credentialsByEmail(pool, email)
+        .credentialsByEmail(email)
         .compose(
             user -> {
               if (user == null || user.passwordHash() == null) {
@@ -87,7 +88,7 @@ public final class LoginService {
                           pool.withTransaction(
                               tx ->
                                   store
-                                      .credentialsById(tx, user.id(), true)
+                                      .lockCredentials(tx, user.id())
                                       .compose(
                                           current ->
                                               afterPasswordCheck(
@@ -153,7 +154,7 @@ public final class LoginService {
     return pool.withTransaction(
             tx ->
                 store
-                    .credentialsById(tx, claims.userId(), true)
+                    .lockCredentials(tx, claims.userId())
                     .compose(
                         user -> {
                           if (user == null) {

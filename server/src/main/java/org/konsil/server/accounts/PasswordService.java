@@ -27,7 +27,7 @@ public final class PasswordService {
   private final KonsilConfig config;
   private final PasswordHasher hasher;
   private final LiveEvents live;
-  private final AccountStore store = new AccountStore();
+  private final AccountStore store;
 
   public PasswordService(
       Vertx vertx,
@@ -38,6 +38,7 @@ public final class PasswordService {
       LiveEvents live) {
     this.vertx = vertx;
     this.pool = pool;
+    this.store = new AccountStore(pool);
     this.clock = clock;
     this.config = config;
     this.hasher = hasher;
@@ -107,7 +108,7 @@ public final class PasswordService {
     // The token is checked before the expensive hash, so that made-up tokens cost the public route
     // little; it is used up atomically in the transaction below.
     return store
-        .passwordTokenUsable(pool, tokenHash, now)
+        .passwordTokenUsable(tokenHash, now)
         .compose(
             usable -> {
               if (!usable) {

@@ -7,15 +7,14 @@ import org.konsil.server.identity.AuthenticatedUser;
 /** The signed-in user's own settings. */
 public final class ProfileService {
 
-  private final Pool pool;
-  private final AccountStore store = new AccountStore();
+  private final AccountStore store;
 
   public ProfileService(Pool pool) {
-    this.pool = pool;
+    this.store = new AccountStore(pool);
   }
 
   /** The user's own switch for e-mail notifications of unread messages. */
   public Future<Void> setNotifyByEmail(AuthenticatedUser user, boolean on) {
-    return store.setNotifyByEmail(pool, user.userId(), on);
+    return store.setNotifyByEmail(user.userId(), on);
   }
 }

@@ -23,10 +23,11 @@ public final class SecondFactorService {
   private final Pool pool;
   private final Clock clock;
   private final Totp totp;
-  private final AccountStore store = new AccountStore();
+  private final AccountStore store;
 
   public SecondFactorService(Pool pool, Clock clock) {
     this.pool = pool;
+    this.store = new AccountStore(pool);
     this.clock = clock;
     this.totp = new Totp(clock);
   }
@@ -36,11 +37,10 @@ public final class SecondFactorService {
     refuseEnrolled(user);
     String secret = Totp.newSecret();
     return store
-        .startTotpEnrolment(pool, user.userId(), secret)
+        .startTotpEnrolment(user.userId(), secret)
         .map(
             done ->
-                new SecondFactorEnrolment(
-                    secret, Totp.otpauthUri(secret, user.email(), "Konsil")));
+                new SecondFactorEnrolment(secret, Totp.otpauthUri(secret, user.email(), "Konsil")));
   }
 
   /** Finishes the enrolment with a first code from the app; answers the recovery codes, once. */
@@ -56,7 +56,7 @@ public final class SecondFactorService {
     return pool.withTransaction(
         tx ->
             store
-                .credentialsById(tx, user.userId(), true)
+                .lockCredentials(tx, user.userId())
                 .compose(
                     credentials -> {
                       if (credentials.totpSecret() == null) {

@@ -26,7 +26,7 @@ public final class SessionService {
   private final AccessTokens tokens;
   private final LiveEvents live;
   private final AuditLog audit;
-  private final AccountStore store = new AccountStore();
+  private final AccountStore store;
 
   public SessionService(
       Pool pool,
@@ -36,6 +36,7 @@ public final class SessionService {
       LiveEvents live,
       AuditLog audit) {
     this.pool = pool;
+    this.store = new AccountStore(pool);
     this.clock = clock;
     this.config = config;
     this.tokens = tokens;
@@ -69,7 +70,7 @@ public final class SessionService {
   /** The tokens of a session that has just been opened, with its user. */
   Future<LoginResult.Authenticated> tokensOf(Opened opened) {
     return store
-        .activeUser(pool, opened.userId(), opened.sessionId(), opened.at())
+        .activeUser(opened.userId(), opened.sessionId(), opened.at())
         .map(
             user ->
                 authenticated(
@@ -123,7 +124,7 @@ public final class SessionService {
               }
               AccountStore.RefreshTokenRow row = outcome.row();
               return store
-                  .activeUser(pool, row.userId(), row.sessionId(), now)
+                  .activeUser(row.userId(), row.sessionId(), now)
                   .map(
                       user -> {
                         if (user == null) {
@@ -154,7 +155,7 @@ public final class SessionService {
 
   public Future<Void> logout(AuthenticatedUser user) {
     return store
-        .revokeSession(pool, user.sessionId(), Times.now(clock))
+        .revokeSession(user.sessionId(), Times.now(clock))
         .onSuccess(done -> live.sessionRevoked(user.sessionId()));
   }
 
@@ -172,9 +173,7 @@ public final class SessionService {
                 Future.failedFuture(
                     new ApiException(
                         401, "invalid_token", "The access token is invalid or has expired.")))
-        .compose(
-            claims ->
-                store.activeUser(pool, claims.userId(), claims.sessionId(), Times.now(clock)))
+        .compose(claims -> store.activeUser(claims.userId(), claims.sessionId(), Times.now(clock)))
         .map(
             user -> {
               if (user == null) {
@@ -190,20 +189,19 @@ public final class SessionService {
     String ticket = Secrets.newToken();
     OffsetDateTime expiresAt = Times.at(clock.instant().plus(config.wsTicketTtl()));
     return store
-        .insertWsTicket(pool, Secrets.hash(ticket), user.userId(), user.sessionId(), expiresAt)
+        .insertWsTicket(Secrets.hash(ticket), user.userId(), user.sessionId(), expiresAt)
         .map(done -> new WsTicket(ticket, expiresAt));
   }
 
   public Future<AuthenticatedUser> redeemWsTicket(String ticket) {
     OffsetDateTime now = Times.now(clock);
     return store
-        .consumeWsTicket(pool, Secrets.hash(ticket), now)
+        .consumeWsTicket(Secrets.hash(ticket), now)
         .compose(
-            row ->
-                row == null
+            owner ->
+                owner == null
                     ? Future.succeededFuture(null)
-                    : store.activeUser(
-                        pool, row.getUUID("user_id"), row.getUUID("session_id"), now))
+                    : store.activeUser(owner.userId(), owner.sessionId(), now))
         .map(
             user -> {
               if (user == null) {
