@@ -225,7 +225,8 @@ public final class Main {
         wiring.passwords(),
         wiring.organisations(),
         wiring.patients(),
-        wiring.consents(),
+        wiring.consentVersions(),
+        wiring.consentDocuments(),
         wiring.rooms(),
         wiring.messaging());
   }

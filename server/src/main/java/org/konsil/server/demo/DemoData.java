@@ -6,7 +6,8 @@ import java.util.UUID;
 import org.konsil.server.accounts.LoginResult;
 import org.konsil.server.accounts.LoginService;
 import org.konsil.server.accounts.PasswordService;
-import org.konsil.server.consent.ConsentService;
+import org.konsil.server.consent.ConsentDocuments;
+import org.konsil.server.consent.ConsentVersions;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientService;
@@ -32,7 +33,8 @@ public final class DemoData {
   private final PasswordService passwords;
   private final OrganisationService organisations;
   private final PatientService patients;
-  private final ConsentService consents;
+  private final ConsentVersions consentVersions;
+  private final ConsentDocuments consentDocuments;
   private final RoomService rooms;
   private final MessagingService messaging;
 
@@ -41,14 +43,16 @@ public final class DemoData {
       PasswordService passwords,
       OrganisationService organisations,
       PatientService patients,
-      ConsentService consents,
+      ConsentVersions consentVersions,
+      ConsentDocuments consentDocuments,
       RoomService rooms,
       MessagingService messaging) {
     this.logins = logins;
     this.passwords = passwords;
     this.organisations = organisations;
     this.patients = patients;
-    this.consents = consents;
+    this.consentVersions = consentVersions;
+    this.consentDocuments = consentDocuments;
     this.rooms = rooms;
     this.messaging = messaging;
   }
@@ -149,11 +153,11 @@ public final class DemoData {
                     .create(anna, "Musterfrau", "Erika", java.time.LocalDate.of(1941, 3, 7), null)
                     .compose(
                         patient ->
-                            consents
-                                .templateBytes(anna, patient.id(), List.of(careHomeId), "de")
+                            consentDocuments
+                                .template(anna, patient.id(), List.of(careHomeId), "de")
                                 .compose(
                                     form ->
-                                        consents
+                                        consentVersions
                                             .upload(anna, patient.id(), List.of(careHomeId), form))
                                 .compose(
                                     consent ->

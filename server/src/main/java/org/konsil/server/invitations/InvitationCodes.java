@@ -27,6 +27,11 @@ final class InvitationCodes {
     return code.toString();
   }
 
+  /** What is stored of a code, sent or typed: the hash of its canonical form. */
+  static byte[] hash(String code) {
+    return Secrets.hash(normalise(code));
+  }
+
   /** The canonical form that is hashed: upper case, no separators, look-alikes mapped. */
   static String normalise(String typed) {
     StringBuilder out = new StringBuilder();

@@ -17,9 +17,11 @@ import org.konsil.server.http.Json;
 public final class InvitationRoutes {
 
   private final InvitationService invitations;
+  private final RegistrationService registrations;
 
-  public InvitationRoutes(InvitationService invitations) {
+  public InvitationRoutes(InvitationService invitations, RegistrationService registrations) {
     this.invitations = invitations;
+    this.registrations = registrations;
   }
 
   public void mount(Router router) {
@@ -28,7 +30,7 @@ public final class InvitationRoutes {
         .get("/invitations/received")
         .respond(
             ctx ->
-                invitations
+                registrations
                     .received(AuthenticatedUser.of(ctx))
                     .map(
                         received ->
@@ -70,7 +72,7 @@ public final class InvitationRoutes {
     if (ctx.request().remoteAddress() == null) {
       throw ApiException.validation("No client address.");
     }
-    return invitations
+    return registrations
         .register(code, email, name, password, ctx.request().remoteAddress().hostAddress())
         .map(Registration::toJson);
   }
