@@ -37,19 +37,17 @@ import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
-import org.konsil.server.consent.ConsentDocuments;
 import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
-import org.konsil.server.consent.ConsentVersions;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.ControlCharacters;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.SecurityHeaders;
 import org.konsil.server.http.ShutdownGate;
+import org.konsil.server.http.RouteTable;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
-import org.konsil.server.invitations.RegistrationService;
 import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.messaging.MessageRoutes;
@@ -100,8 +98,6 @@ public final class Wiring {
   private final PatientService patients;
   private final FileStore files;
   private final ConsentService consents;
-  private final ConsentVersions consentVersions;
-  private final ConsentDocuments consentDocuments;
   private final MessagingService messaging;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
@@ -110,7 +106,6 @@ public final class Wiring {
   private final ShutdownGate shutdownGate = new ShutdownGate();
   private final UnreadNotifier notifier;
   private final InvitationService invitations;
-  private final RegistrationService registrations;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -158,21 +153,17 @@ public final class Wiring {
     this.patients = new PatientService(pool, clock, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =
-        new ConsentService(pool, clock, patients, files, audit, new SystemNotices(live));
-    this.consentVersions =
-        new ConsentVersions(pool, clock, patients, files, audit, organisations, consents);
-    this.consentDocuments =
-        new ConsentDocuments(vertx, pool, clock, patients, files, audit, organisations);
+        new ConsentService(
+            pool, clock, patients, files, audit, new SystemNotices(live), organisations, vertx);
     this.faxOutbox =
         new FaxOutbox(vertx, pool, clock, faxTransport(vertx, config), config.outboxGiveUp());
     this.invitations =
-        new InvitationService(pool, clock, config, mailOutbox, faxOutbox, organisations, audit);
-    this.registrations =
-        new RegistrationService(
+        new InvitationService(
             pool,
             clock,
             config,
             mailOutbox,
+            faxOutbox,
             passwords,
             organisations,
             audit,
@@ -294,14 +285,6 @@ public final class Wiring {
     return consents;
   }
 
-  public ConsentVersions consentVersions() {
-    return consentVersions;
-  }
-
-  public ConsentDocuments consentDocuments() {
-    return consentDocuments;
-  }
-
   public UnreadNotifier notifier() {
     return notifier;
   }
@@ -378,8 +361,10 @@ public final class Wiring {
       root.get(page).handler(ctx -> ctx.reroute("/index.html"));
     }
     Router api = Router.router(vertx);
+    RouteTable apiRoutes = new RouteTable(api, "/api/v1");
     // before the body is read: a refused upload stores nothing
     api.route().handler(ControlCharacters::refuse);
+    api.route().handler(apiRoutes::refuseUnknownQuery);
     BodyHandler bodies =
         BodyHandler.create()
             .setBodyLimit(config.httpMaxBodyBytes())
@@ -413,15 +398,17 @@ public final class Wiring {
     new RoomRoutes(rooms).mount(api);
     new MessageRoutes(messaging).mount(api);
     new PatientRoutes(patients).mount(api);
-    new ConsentRoutes(consentVersions, consentDocuments, consents).mount(api);
+    new ConsentRoutes(consents).mount(api);
     new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
     new RoomInvitationRoutes(invitations, rooms).mount(api);
-    new InvitationRoutes(invitations, registrations).mount(api);
+    new InvitationRoutes(invitations).mount(api);
     config
         .fax()
         .callbackSecret()
         .ifPresent(secret -> new FaxCallbackRoutes(faxOutbox, secret).mount(api));
+    // below /api/v1 nothing falls through to the web client's files: 404, or 405 with Allow
+    api.route().handler(apiRoutes::notFound);
     root.route("/api/v1/*").subRouter(api);
     root.route("/*")
         .method(io.vertx.core.http.HttpMethod.GET)
@@ -436,7 +423,13 @@ public final class Wiring {
     root.route().failureHandler(Problems::handle);
     api.route().failureHandler(Problems::handle);
     root.errorHandler(404, Problems::handle);
-    root.errorHandler(405, Problems::handle);
+    RouteTable rootRoutes = new RouteTable(root, "");
+    root.errorHandler(
+        405,
+        ctx -> {
+          rootRoutes.allowHeader(ctx);
+          Problems.handle(ctx);
+        });
     return root;
   }
 

@@ -6,6 +6,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
+import org.konsil.server.http.RouteTable;
 
 /** REST route for an organisation's administrators to read their organisation's audit trail. */
 public final class AuditRoutes {
@@ -17,7 +18,7 @@ public final class AuditRoutes {
   }
 
   public void mount(Router router) {
-    router.get("/audit-events").respond(this::list);
+    RouteTable.query(router.get("/audit-events"), "before", "limit").respond(this::list);
   }
 
   private Future<?> list(RoutingContext ctx) {

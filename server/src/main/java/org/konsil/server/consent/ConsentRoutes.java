@@ -11,6 +11,7 @@ import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
+import org.konsil.server.http.RouteTable;
 import org.konsil.server.patients.PatientRoutes;
 
 /**
@@ -19,14 +20,9 @@ import org.konsil.server.patients.PatientRoutes;
  */
 public final class ConsentRoutes {
 
-  private final ConsentVersions versions;
-  private final ConsentDocuments documents;
   private final ConsentService consents;
 
-  public ConsentRoutes(
-      ConsentVersions versions, ConsentDocuments documents, ConsentService consents) {
-    this.versions = versions;
-    this.documents = documents;
+  public ConsentRoutes(ConsentService consents) {
     this.consents = consents;
   }
 
@@ -43,24 +39,26 @@ public final class ConsentRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/patients/:patientId/consents").respond(this::upload);
+    RouteTable.query(router.post("/patients/:patientId/consents"), "organisations")
+        .respond(this::upload);
     router
         .get("/patients/:patientId/consent")
         .respond(
             ctx ->
-                documents
+                consents
                     .current(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
                     .map(Consent::toJson));
     router.get("/consents/:consentId/document").handler(this::document);
-    router.post("/patients/:patientId/revocation").respond(this::revoke);
-    router.get("/patients/:patientId/consent-template").handler(this::template);
+    RouteTable.query(router.post("/patients/:patientId/revocation"), "date").respond(this::revoke);
+    RouteTable.query(router.get("/patients/:patientId/consent-template"), "organisations", "lang")
+        .handler(this::template);
   }
 
   private Future<?> upload(RoutingContext ctx) {
     UUID patient = PatientRoutes.patientId(ctx);
     List<UUID> organisations = organisations(ctx.queryParams().get("organisations"));
     ctx.response().setStatusCode(201);
-    return versions
+    return consents
         .upload(AuthenticatedUser.of(ctx), patient, organisations, ctx.request())
         .map(Consent::toJson);
   }
@@ -93,7 +91,7 @@ public final class ConsentRoutes {
     String raw = ctx.queryParams().get("organisations");
     List<UUID> partners = raw == null || raw.isBlank() ? List.of() : organisations(raw);
     String language = lang;
-    documents
+    consents
         .template(AuthenticatedUser.of(ctx), patient, partners, language)
         .onSuccess(
             pdf ->
@@ -116,7 +114,7 @@ public final class ConsentRoutes {
       ctx.fail(ApiException.notFound("No such consent."));
       return;
     }
-    documents
+    consents
         .document(AuthenticatedUser.of(ctx), consentId)
         .onSuccess(
             access ->

@@ -8,6 +8,7 @@ import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.accounts.PasswordService;
 
 /**
  * REST routes: resending an invitation, the invitations an organisation received, and registering
@@ -17,11 +18,9 @@ import org.konsil.server.http.Json;
 public final class InvitationRoutes {
 
   private final InvitationService invitations;
-  private final RegistrationService registrations;
 
-  public InvitationRoutes(InvitationService invitations, RegistrationService registrations) {
+  public InvitationRoutes(InvitationService invitations) {
     this.invitations = invitations;
-    this.registrations = registrations;
   }
 
   public void mount(Router router) {
@@ -30,7 +29,7 @@ public final class InvitationRoutes {
         .get("/invitations/received")
         .respond(
             ctx ->
-                registrations
+                invitations
                     .received(AuthenticatedUser.of(ctx))
                     .map(
                         received ->
@@ -68,11 +67,13 @@ public final class InvitationRoutes {
     String email = body.requiredEmail("adminEmail");
     String name = body.requiredText("adminName", 200).trim();
     String password = body.requiredText("password", 201);
+    // The whole body before the code: an invalid body says nothing about a code and is no guess.
+    PasswordService.checkPasswordRules(password);
     ctx.response().setStatusCode(201);
     if (ctx.request().remoteAddress() == null) {
       throw ApiException.validation("No client address.");
     }
-    return registrations
+    return invitations
         .register(code, email, name, password, ctx.request().remoteAddress().hostAddress())
         .map(Registration::toJson);
   }

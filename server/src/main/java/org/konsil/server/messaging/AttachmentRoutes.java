@@ -11,6 +11,7 @@ import org.konsil.server.files.MediaType;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
+import org.konsil.server.http.RouteTable;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 
@@ -37,7 +38,8 @@ public final class AttachmentRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/rooms/:roomId/attachments").respond(this::upload);
+    RouteTable.query(router.post("/rooms/:roomId/attachments"), "clientMsgId", "fileName")
+        .respond(this::upload);
     router.get("/attachments/:attachmentId").handler(this::download);
   }
 

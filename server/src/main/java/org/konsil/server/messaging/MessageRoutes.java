@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.http.RouteTable;
 import org.konsil.server.rooms.RoomRoutes;
 
 /** REST routes for a room's history, sending without a socket, and the read marker. */
@@ -20,7 +21,8 @@ public final class MessageRoutes {
 
   /** Adds this feature's routes to the API router (below /api/v1). */
   public void mount(Router router) {
-    router.get("/rooms/:roomId/messages").respond(this::history);
+    RouteTable.query(router.get("/rooms/:roomId/messages"), "after", "before", "limit")
+        .respond(this::history);
     router.post("/rooms/:roomId/messages").respond(this::send);
     router.put("/rooms/:roomId/read").respond(this::read);
     router

@@ -8,6 +8,7 @@ import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.http.RouteTable;
 
 /** REST routes: the directory, one's own organisation, and its user management. */
 public final class OrganisationRoutes {
@@ -20,7 +21,8 @@ public final class OrganisationRoutes {
 
   /** Adds this feature's routes to the API router (below /api/v1). */
   public void mount(Router router) {
-    router.get("/organisations").respond(this::directory);
+    RouteTable.query(router.get("/organisations"), "query", "kind", "email", "fax")
+        .respond(this::directory);
     router
         .get("/organisation")
         .respond(ctx -> organisations.view(AuthenticatedUser.of(ctx)).map(Organisation::toJson));

@@ -10,6 +10,7 @@ import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.http.RouteTable;
 
 /** REST routes for an organisation's patients. */
 public final class PatientRoutes {
@@ -22,7 +23,7 @@ public final class PatientRoutes {
 
   public void mount(Router router) {
     router.post("/patients").respond(this::create);
-    router.get("/patients").respond(this::search);
+    RouteTable.query(router.get("/patients"), "query", "birthDate").respond(this::search);
     router
         .get("/patients/:patientId")
         .respond(

@@ -3,6 +3,8 @@ package org.konsil.server.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -84,6 +86,72 @@ class HttpBasicsTest {
                 null);
     assertEquals(405, wrongMethod.status());
     assertEquals("method_not_allowed", wrongMethod.code());
+  }
+
+  @Test
+  void aWrongMethodAnswers405WithTheMethodsOfThePathInAllow() {
+    Session anna = server.login(server.organisation("practice").admin());
+    Api.Response rooms =
+        server.api().send(HttpMethod.DELETE, "/api/v1/rooms/", anna.accessToken(), null, null);
+    assertEquals(405, rooms.status());
+    assertEquals("GET, POST", rooms.headers().get("Allow"));
+    Api.Response me = server.api().put("/api/v1/me", new JsonObject(), anna.accessToken());
+    assertEquals(405, me.status());
+    assertEquals("GET, PATCH", me.headers().get("Allow"));
+    Api.Response login = server.api().get("/api/v1/auth/login", null);
+    assertEquals(405, login.status());
+    assertEquals("POST", login.headers().get("Allow"));
+    Api.Response health = server.api().post("/health", new JsonObject(), null);
+    assertEquals(405, health.status());
+    assertTrue(health.headers().get("Allow").contains("GET"), health.headers().get("Allow"));
+    // a path that no route takes is unknown whatever the method, also below /api/v1
+    Api.Response unknown =
+        server.api().post("/api/v1/nothing-here", new JsonObject(), anna.accessToken());
+    assertEquals(404, unknown.status());
+    assertEquals("not_found", unknown.code());
+    assertEquals(null, unknown.headers().get("Allow"));
+  }
+
+  @Test
+  void faxCallbacksAreUnknownWithoutACallbackSecret() {
+    Api.Response callback = server.api().post("/api/v1/fax-callbacks", new JsonObject(), null);
+    assertEquals(404, callback.status());
+    assertEquals("not_found", callback.code());
+  }
+
+  @Test
+  void unknownQueryParametersAreRefusedBeforeAnyWork() {
+    Session anna = server.login(server.organisation("practice").admin());
+    Api.Response rooms = server.api().get("/api/v1/rooms?sort=title", anna.accessToken());
+    assertEquals(422, rooms.status());
+    assertEquals("validation_failed", rooms.code());
+    assertTrue(rooms.json().getString("detail").contains("'sort'"), rooms.body());
+    Api.Response search =
+        server.api().get("/api/v1/patients?query=Muster&birthdate=1941-03-07", anna.accessToken());
+    assertEquals(422, search.status());
+    assertTrue(search.json().getString("detail").contains("'birthdate'"), search.body());
+    assertTrue(search.json().getString("detail").contains("birthDate, query"), search.body());
+    UUID room = server.room(anna);
+    Api.Response upload =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/rooms/" + room + "/attachments?clientMsgId=" + UUID.randomUUID()
+                    + "&filename=befund.pdf",
+                anna.accessToken(),
+                "application/pdf",
+                Buffer.buffer("%PDF-1.4 not stored"));
+    assertEquals(422, upload.status());
+    assertEquals(0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+    // the parameters a route takes are accepted, also without a token the refusal comes first
+    assertEquals(
+        200,
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages?after=0&limit=10", anna.accessToken())
+            .status());
+    assertEquals(422, server.api().get("/api/v1/rooms?sort=title", null).status());
   }
 
   @Test
