@@ -37,8 +37,10 @@ import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.consent.ConsentDocuments;
 import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
+import org.konsil.server.consent.ConsentVersions;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.ControlCharacters;
@@ -48,6 +50,7 @@ import org.konsil.server.http.ShutdownGate;
 import org.konsil.server.http.RouteTable;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
+import org.konsil.server.invitations.RegistrationService;
 import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.messaging.MessageRoutes;
@@ -98,6 +101,8 @@ public final class Wiring {
   private final PatientService patients;
   private final FileStore files;
   private final ConsentService consents;
+  private final ConsentVersions consentVersions;
+  private final ConsentDocuments consentDocuments;
   private final MessagingService messaging;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
@@ -106,6 +111,7 @@ public final class Wiring {
   private final ShutdownGate shutdownGate = new ShutdownGate();
   private final UnreadNotifier notifier;
   private final InvitationService invitations;
+  private final RegistrationService registrations;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -153,17 +159,21 @@ public final class Wiring {
     this.patients = new PatientService(pool, clock, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =
-        new ConsentService(
-            pool, clock, patients, files, audit, new SystemNotices(live), organisations, vertx);
+        new ConsentService(pool, clock, patients, files, audit, new SystemNotices(live));
+    this.consentVersions =
+        new ConsentVersions(pool, clock, patients, files, audit, organisations, consents);
+    this.consentDocuments =
+        new ConsentDocuments(vertx, pool, clock, patients, files, audit, organisations);
     this.faxOutbox =
         new FaxOutbox(vertx, pool, clock, faxTransport(vertx, config), config.outboxGiveUp());
     this.invitations =
-        new InvitationService(
+        new InvitationService(pool, clock, config, mailOutbox, faxOutbox, organisations, audit);
+    this.registrations =
+        new RegistrationService(
             pool,
             clock,
             config,
             mailOutbox,
-            faxOutbox,
             passwords,
             organisations,
             audit,
@@ -285,6 +295,14 @@ public final class Wiring {
     return consents;
   }
 
+  public ConsentVersions consentVersions() {
+    return consentVersions;
+  }
+
+  public ConsentDocuments consentDocuments() {
+    return consentDocuments;
+  }
+
   public UnreadNotifier notifier() {
     return notifier;
   }
@@ -398,11 +416,11 @@ public final class Wiring {
     new RoomRoutes(rooms).mount(api);
     new MessageRoutes(messaging).mount(api);
     new PatientRoutes(patients).mount(api);
-    new ConsentRoutes(consents).mount(api);
+    new ConsentRoutes(consentVersions, consentDocuments, consents).mount(api);
     new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
     new RoomInvitationRoutes(invitations, rooms).mount(api);
-    new InvitationRoutes(invitations).mount(api);
+    new InvitationRoutes(invitations, registrations).mount(api);
     config
         .fax()
         .callbackSecret()

@@ -20,9 +20,14 @@ import org.konsil.server.patients.PatientRoutes;
  */
 public final class ConsentRoutes {
 
+  private final ConsentVersions versions;
+  private final ConsentDocuments documents;
   private final ConsentService consents;
 
-  public ConsentRoutes(ConsentService consents) {
+  public ConsentRoutes(
+      ConsentVersions versions, ConsentDocuments documents, ConsentService consents) {
+    this.versions = versions;
+    this.documents = documents;
     this.consents = consents;
   }
 
@@ -45,7 +50,7 @@ public final class ConsentRoutes {
         .get("/patients/:patientId/consent")
         .respond(
             ctx ->
-                consents
+                documents
                     .current(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
                     .map(Consent::toJson));
     router.get("/consents/:consentId/document").handler(this::document);
@@ -58,7 +63,7 @@ public final class ConsentRoutes {
     UUID patient = PatientRoutes.patientId(ctx);
     List<UUID> organisations = organisations(ctx.queryParams().get("organisations"));
     ctx.response().setStatusCode(201);
-    return consents
+    return versions
         .upload(AuthenticatedUser.of(ctx), patient, organisations, ctx.request())
         .map(Consent::toJson);
   }
@@ -91,7 +96,7 @@ public final class ConsentRoutes {
     String raw = ctx.queryParams().get("organisations");
     List<UUID> partners = raw == null || raw.isBlank() ? List.of() : organisations(raw);
     String language = lang;
-    consents
+    documents
         .template(AuthenticatedUser.of(ctx), patient, partners, language)
         .onSuccess(
             pdf ->
@@ -114,7 +119,7 @@ public final class ConsentRoutes {
       ctx.fail(ApiException.notFound("No such consent."));
       return;
     }
-    consents
+    documents
         .document(AuthenticatedUser.of(ctx), consentId)
         .onSuccess(
             access ->

@@ -18,9 +18,11 @@ import org.konsil.server.accounts.PasswordService;
 public final class InvitationRoutes {
 
   private final InvitationService invitations;
+  private final RegistrationService registrations;
 
-  public InvitationRoutes(InvitationService invitations) {
+  public InvitationRoutes(InvitationService invitations, RegistrationService registrations) {
     this.invitations = invitations;
+    this.registrations = registrations;
   }
 
   public void mount(Router router) {
@@ -29,7 +31,7 @@ public final class InvitationRoutes {
         .get("/invitations/received")
         .respond(
             ctx ->
-                invitations
+                registrations
                     .received(AuthenticatedUser.of(ctx))
                     .map(
                         received ->
@@ -73,7 +75,7 @@ public final class InvitationRoutes {
     if (ctx.request().remoteAddress() == null) {
       throw ApiException.validation("No client address.");
     }
-    return invitations
+    return registrations
         .register(code, email, name, password, ctx.request().remoteAddress().hostAddress())
         .map(Registration::toJson);
   }
