@@ -604,11 +604,7 @@ class InvitationTest {
               .putHeader("X-Konsil-Signature", signature)
               .sendBuffer(io.vertx.core.buffer.Buffer.buffer(body))
               .await(10, java.util.concurrent.TimeUnit.SECONDS);
-      return new Api.Response(
-          response.statusCode(),
-          response.bodyAsString() == null ? "" : response.bodyAsString(),
-          response.headers(),
-          io.vertx.core.buffer.Buffer.buffer());
+      return Api.checked(io.vertx.core.http.HttpMethod.POST, "/api/v1/fax-callbacks", response);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     } finally {
@@ -641,6 +637,26 @@ class InvitationTest {
     assertEquals(
         0, server.count("SELECT count(*) FROM users WHERE email = 'info@physio-west.test'"));
     assertEquals(201, register(code, "info@physio-west.test").status(), "the code is still good");
+  }
+
+  @Test
+  void anInvalidRegistrationBodyIsRefusedBeforeTheCodeIsLookedAt() {
+    Api.Response created =
+        roomWithInvitation(mailInvitee("Praxis Ost", "practice", "ost@praxis.test"), true);
+    assertEquals(201, created.status());
+    String code = codeIn(waitForMailTo("ost@praxis.test"));
+    server.clock.advance(Duration.ofHours(1));
+    // more than the limit of wrong codes per address: none of them counts as a guess
+    for (int i = 0; i < 12; i++) {
+      Api.Response weak =
+          register("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-" + i + "1", "w" + i + "@ost.test", "short");
+      assertEquals(422, weak.status());
+      assertEquals("weak_password", weak.code(), "not invalid_invitation_code");
+    }
+    assertEquals(201, register(code, "leitung@ost.test").status());
+    Api.Response usedCode = register(code, "zweite@ost.test", "short");
+    assertEquals("weak_password", usedCode.code(), "nothing about the used code");
+    assertEquals("invitation_code_used", register(code, "zweite@ost.test").code());
   }
 
   @Test

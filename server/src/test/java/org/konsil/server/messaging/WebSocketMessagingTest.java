@@ -348,7 +348,8 @@ class WebSocketMessagingTest {
             + "abc";
     try (TestSocket socket =
         TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws")) {
-      socket.send(new JsonObject().put("type", "send").put("room", UUID.randomUUID().toString()));
+      socket.sendInvalid(
+          new JsonObject().put("type", "send").put("room", UUID.randomUUID().toString()));
       assertEquals("unauthenticated", socket.next("error").getString("code"));
       socket.send(new JsonObject().put("type", "auth").put("token", forged));
       assertEquals("invalid_token", socket.next("error").getString("code"));

@@ -45,29 +45,31 @@ class WebSocketRefusalTest {
       assertEquals("malformed_json", a.next("error").getString("code"));
       a.sendText("[1,2,3]");
       assertEquals("malformed_json", a.next("error").getString("code"));
-      a.send(new JsonObject().put("type", "dance"));
+      a.sendInvalid(new JsonObject().put("type", "dance"));
       assertEquals("unknown_type", a.next("error").getString("code"));
-      a.send(new JsonObject().put("content", "no type"));
+      a.sendInvalid(new JsonObject().put("content", "no type"));
       assertEquals("unknown_type", a.next("error").getString("code"));
-      a.send(new JsonObject().put("type", "send").put("room", room.toString()).put("ref", "x1"));
+      a.sendInvalid(
+          new JsonObject().put("type", "send").put("room", room.toString()).put("ref", "x1"));
       JsonObject missing = a.next("error");
       assertEquals("validation_failed", missing.getString("code"));
       assertEquals("x1", missing.getString("ref"));
-      a.send(
+      a.sendInvalid(
           new JsonObject()
               .put("type", "send")
               .put("room", "not-a-uuid")
               .put("clientMsgId", UUID.randomUUID().toString())
               .put("content", "x"));
       assertEquals("validation_failed", a.next("error").getString("code"));
-      a.send(
+      a.sendInvalid(
           new JsonObject()
               .put("type", "send")
               .put("room", room.toString())
               .put("clientMsgId", UUID.randomUUID().toString())
               .put("content", "   "));
       assertEquals("validation_failed", a.next("error").getString("code"));
-      a.send(new JsonObject().put("type", "sync").put("room", room.toString()).put("after", -1));
+      a.sendInvalid(
+          new JsonObject().put("type", "sync").put("room", room.toString()).put("after", -1));
       assertEquals("validation_failed", a.next("error").getString("code"));
       a.raw().writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
       assertEquals("unsupported_frame", a.next("error").getString("code"));

@@ -12,7 +12,11 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.concurrent.TimeUnit;
 
-/** A blocking REST client for tests, talking real HTTP to the server on loopback. */
+/**
+ * A blocking REST client for tests, talking real HTTP to the server on loopback. Every answer is
+ * checked against {@code docs/openapi.yaml} ({@link RestContract}); one that breaks it fails the
+ * test that asked.
+ */
 public final class Api {
 
   /** A response with its body parsed where it is JSON. */
@@ -36,6 +40,33 @@ public final class Api {
   }
 
   private final WebClient client;
+
+  /** The answer as a {@link Response}, after checking it against the contract. */
+  public static Response checked(HttpMethod method, String uri, HttpResponse<Buffer> response) {
+    return checked(method, uri, null, null, response);
+  }
+
+  /** The same, judging the answer against the request that was sent. */
+  public static Response checked(
+      HttpMethod method,
+      String uri,
+      String requestType,
+      Buffer requestBody,
+      HttpResponse<Buffer> response) {
+    Buffer bytes = response.body() == null ? Buffer.buffer() : response.body();
+    RestContract.get()
+        .check(
+            method.name(),
+            uri,
+            requestType,
+            requestBody,
+            response.statusCode(),
+            response.headers(),
+            bytes);
+    String text = response.bodyAsString();
+    return new Response(
+        response.statusCode(), text == null ? "" : text, response.headers(), bytes);
+  }
 
   public Api(Vertx vertx, int port) {
     this.client =
@@ -85,10 +116,9 @@ public final class Api {
     try {
       HttpResponse<Buffer> response =
           (body == null ? request.send() : request.sendBuffer(body)).await(20, TimeUnit.SECONDS);
-      String text = response.bodyAsString();
-      Buffer bytes = response.body() == null ? Buffer.buffer() : response.body();
-      return new Response(
-          response.statusCode(), text == null ? "" : text, response.headers(), bytes);
+      return checked(method, path, contentType, body, response);
+    } catch (AssertionError e) {
+      throw e;
     } catch (Exception e) {
       throw new IllegalStateException(method + " " + path + " failed", e);
     }

@@ -1,6 +1,6 @@
 package org.konsil.server.testkit;
 
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -37,11 +37,12 @@ public final class Burst {
                         .sendBuffer(body.toBuffer())
                         .map(
                             response ->
-                                new Api.Response(
-                                    response.statusCode(),
-                                    response.bodyAsString() == null ? "" : response.bodyAsString(),
-                                    response.headers(),
-                                    response.body() == null ? Buffer.buffer() : response.body()))
+                                Api.checked(
+                                    HttpMethod.POST,
+                                    path,
+                                    "application/json",
+                                    body.toBuffer(),
+                                    response))
                         .toCompletionStage()
                         .toCompletableFuture())
             .toList();

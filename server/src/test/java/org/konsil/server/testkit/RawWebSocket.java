@@ -9,7 +9,8 @@ import java.util.Base64;
 
 /**
  * A WebSocket client on a bare TCP socket, for what a well-behaved client library will not do: send
- * bytes that are not UTF-8, frames of any size, or never answer a ping.
+ * bytes that are not UTF-8, frames of any size, or never answer a ping. What it sends is unchecked;
+ * every whole text frame it receives is checked against {@code docs/asyncapi.yaml}.
  */
 public final class RawWebSocket implements AutoCloseable {
 
@@ -108,7 +109,11 @@ public final class RawWebSocket implements AutoCloseable {
     }
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
-    return new Frame(first & 0x0f, (first & 0x80) != 0, payload);
+    Frame frame = new Frame(first & 0x0f, (first & 0x80) != 0, payload);
+    if (frame.opcode() == TEXT && frame.fin()) {
+      FrameContract.get().checkServerFrame(frame.text());
+    }
+    return frame;
   }
 
   /** Reads frames until a text frame of the type arrives; answers it as JSON. */

@@ -13,7 +13,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A real WebSocket client for tests: frames land in a queue that a test reads with a timeout. */
+/**
+ * A real WebSocket client for tests: frames land in a queue that a test reads with a timeout. Every
+ * frame is checked against {@code docs/asyncapi.yaml} ({@link FrameContract}): a frame sent with
+ * {@link #send} must keep it, one sent with {@link #sendInvalid} must not, and a frame from the
+ * server that breaks it fails the test at its next read of this socket, or at its close.
+ */
 public final class TestSocket implements AutoCloseable {
 
   private static final long WAIT_SECONDS = 15;
@@ -23,12 +28,21 @@ public final class TestSocket implements AutoCloseable {
   private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final java.util.ArrayDeque<JsonObject> stash = new java.util.ArrayDeque<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  private final List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private TestSocket(WebSocketClient client, ClientWebSocket ws) {
     this.client = client;
     this.ws = ws;
     // Handlers are in place before the handshake, so the first frame cannot slip past them.
-    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    ws.textMessageHandler(
+        text -> {
+          try {
+            FrameContract.get().checkServerFrame(text);
+          } catch (AssertionError e) {
+            violations.add(e.getMessage());
+          }
+          frames.add(new JsonObject(text));
+        });
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
   }
 
@@ -56,18 +70,38 @@ public final class TestSocket implements AutoCloseable {
     return ws;
   }
 
+  /** Sends a frame that keeps the contract. */
   public TestSocket send(JsonObject frame) {
-    ws.writeTextMessage(frame.encode());
+    String text = frame.encode();
+    FrameContract.get().checkClientFrame(text);
+    ws.writeTextMessage(text);
     return this;
   }
 
+  /** Sends a frame that the contract refuses, to see how the server refuses it. */
+  public TestSocket sendInvalid(JsonObject frame) {
+    String text = frame.encode();
+    FrameContract.get().checkInvalidClientFrame(text);
+    ws.writeTextMessage(text);
+    return this;
+  }
+
+  /** Sends text as it is, unchecked: for frames that are no JSON object or test the limits. */
   public TestSocket sendText(String text) {
     ws.writeTextMessage(text);
     return this;
   }
 
+  /** Fails the test if the server sent a frame that breaks the contract. */
+  public void assertFramesKeptContract() {
+    if (!violations.isEmpty()) {
+      throw new AssertionError(String.join("\n", violations));
+    }
+  }
+
   /** The next frame of any type. */
   public JsonObject next() {
+    assertFramesKeptContract();
     if (!stash.isEmpty()) {
       return stash.pollFirst();
     }
@@ -77,6 +111,7 @@ public final class TestSocket implements AutoCloseable {
   private JsonObject poll() {
     try {
       JsonObject frame = frames.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertFramesKeptContract();
       if (frame == null) {
         throw new AssertionError("no frame arrived within " + WAIT_SECONDS + " s");
       }
@@ -92,6 +127,7 @@ public final class TestSocket implements AutoCloseable {
    * later calls.
    */
   public JsonObject next(String type) {
+    assertFramesKeptContract();
     for (var it = stash.iterator(); it.hasNext(); ) {
       JsonObject frame = it.next();
       if (type.equals(frame.getString("type"))) {
@@ -133,6 +169,7 @@ public final class TestSocket implements AutoCloseable {
           return seen;
         }
         JsonObject frame = frames.poll(left, TimeUnit.MILLISECONDS);
+        assertFramesKeptContract();
         if (frame == null) {
           return seen;
         }
@@ -152,6 +189,7 @@ public final class TestSocket implements AutoCloseable {
   public short awaitClose() {
     try {
       Short code = closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertFramesKeptContract();
       return code == null ? -1 : code;
     } catch (Exception e) {
       throw new AssertionError("the socket was not closed within " + WAIT_SECONDS + " s", e);
@@ -163,6 +201,7 @@ public final class TestSocket implements AutoCloseable {
     List<JsonObject> rest = new ArrayList<>(stash);
     stash.clear();
     frames.drainTo(rest);
+    assertFramesKeptContract();
     return rest;
   }
 
@@ -176,5 +215,6 @@ public final class TestSocket implements AutoCloseable {
       ws.close();
     }
     client.close();
+    assertFramesKeptContract();
   }
 }
