@@ -32,8 +32,9 @@ public final class Migrations {
 
   /**
    * Rows of every table to read and write, the audit trail to read and append to only (no UPDATE,
-   * DELETE, TRUNCATE or trigger), the sequences, and nothing of the migration history. Run as the
-   * owner after {@link #migrate}, on every start, so a new table is covered at once. Blocking.
+   * DELETE, TRUNCATE or trigger), no deleting of devices and prekey fetch counts, the sequences,
+   * and nothing of the migration history. Run as the owner after {@link #migrate}, on every start,
+   * so a new table is covered at once. Blocking.
    */
   public static void grantApplicationRole(DatabaseSettings owner, String applicationRole) {
     String role = quoteIdentifier(applicationRole);
@@ -46,6 +47,8 @@ public final class Migrations {
       s.execute("REVOKE ALL ON flyway_schema_history FROM " + role);
       s.execute("REVOKE ALL ON " + APPEND_ONLY_TABLE + " FROM " + role);
       s.execute("GRANT SELECT, INSERT ON " + APPEND_ONLY_TABLE + " TO " + role);
+      // the key directory: a removed device keeps its row, fetch counts are reset in place
+      s.execute("REVOKE DELETE ON devices, prekey_fetch_windows FROM " + role);
       s.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role);
       c.commit();
     } catch (SQLException e) {

@@ -41,13 +41,15 @@ import org.konsil.server.consent.ConsentDocuments;
 import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.consent.ConsentVersions;
+import org.konsil.server.devices.DeviceRoutes;
+import org.konsil.server.devices.DeviceService;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.ControlCharacters;
 import org.konsil.server.http.Problems;
+import org.konsil.server.http.RouteTable;
 import org.konsil.server.http.SecurityHeaders;
 import org.konsil.server.http.ShutdownGate;
-import org.konsil.server.http.RouteTable;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.invitations.RegistrationService;
@@ -112,6 +114,7 @@ public final class Wiring {
   private final UnreadNotifier notifier;
   private final InvitationService invitations;
   private final RegistrationService registrations;
+  private final DeviceService devices;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -187,6 +190,7 @@ public final class Wiring {
           "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");
       messaging.benchWithoutDatabase();
     }
+    this.devices = new DeviceService(vertx, pool, clock, config.keyDirectory(), audit, live);
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
     this.notifier =
         new UnreadNotifier(
@@ -421,6 +425,7 @@ public final class Wiring {
     new AuditRoutes(audit).mount(api);
     new RoomInvitationRoutes(invitations, rooms).mount(api);
     new InvitationRoutes(invitations, registrations).mount(api);
+    new DeviceRoutes(devices).mount(api);
     config
         .fax()
         .callbackSecret()

@@ -53,7 +53,16 @@ public record KonsilConfig(
     Duration notifyDelay,
     Duration notifyInterval,
     Optional<ClusterSettings> cluster,
-    boolean benchWithoutDatabase) {
+    boolean benchWithoutDatabase,
+    KeyDirectorySettings keyDirectory) {
+
+  /**
+   * Devices and the key directory for end-to-end encryption: how many devices a user may have, how
+   * low a device's stock of one-time prekeys may fall before its owner is told, and how many prekey
+   * bundle fetches a user may make in a window (counted across all nodes).
+   */
+  public record KeyDirectorySettings(
+      int maxDevices, int prekeyLowThreshold, int prekeyFetchLimit, Duration prekeyFetchWindow) {}
 
   /**
    * Several nodes on one PostgreSQL: a Hazelcast cluster that carries the Vert.x event bus. Nodes
@@ -159,7 +168,12 @@ public record KonsilConfig(
         Duration.ofSeconds(s.integer("KONSIL_NOTIFY_DELAY_SECONDS", 60, 0, 24 * 3600)),
         Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)),
         cluster(s),
-        s.text("KONSIL_BENCH_WITHOUT_DATABASE", "false").equals("true"));
+        s.text("KONSIL_BENCH_WITHOUT_DATABASE", "false").equals("true"),
+        new KeyDirectorySettings(
+            s.integer("KONSIL_MAX_DEVICES", 5, 1, 100),
+            s.integer("KONSIL_PREKEY_LOW_THRESHOLD", 10, 0, 100),
+            s.integer("KONSIL_PREKEY_FETCH_LIMIT", 60, 1, 100_000),
+            Duration.ofSeconds(s.integer("KONSIL_PREKEY_FETCH_WINDOW_SECONDS", 60, 1, 24 * 3600))));
   }
 
   private static Optional<ClusterSettings> cluster(Settings s) {

@@ -49,6 +49,11 @@ public final class LiveEvents {
     publish(frame, new DeliveryOptions().addHeader(KIND, "read").addHeader(USER, user.toString()));
   }
 
+  /** A frame for every connection of one user (their devices changed, their prekeys run low). */
+  public void toUser(UUID user, String frame) {
+    publish(frame, new DeliveryOptions().addHeader(KIND, "user").addHeader(USER, user.toString()));
+  }
+
   /** Organisations that joined a room: their users' connections start following it from seq. */
   public void joined(UUID room, long seq, Collection<UUID> organisations, String frame) {
     publish(

@@ -463,7 +463,7 @@ public final class WebSocketGateway {
           }
         }
       }
-      case "read" -> {
+      case "read", "user" -> {
         for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
           if (connection.isReady()) {
             connection.sendLive(event.body());

@@ -32,6 +32,7 @@ class PackageStructureTest {
     SERVER + ".audit..",
     SERVER + ".cluster..",
     SERVER + ".consent..",
+    SERVER + ".devices..",
     SERVER + ".demo..",
     SERVER + ".files..",
     SERVER + ".invitations..",

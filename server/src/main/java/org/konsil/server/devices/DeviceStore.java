@@ -1,0 +1,295 @@
+package org.konsil.server.devices;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.konsil.server.http.Rows;
+
+/** SQL for devices, their prekeys and the prekey fetch counts. */
+final class DeviceStore {
+
+  private static final String DEVICE_SELECT =
+      """
+      SELECT d.device_id, d.registration_id, d.name, d.identity_key, d.signed_prekey_id,
+             d.pq_last_resort_id, d.created_at,
+             (SELECT count(*) FROM one_time_prekeys o WHERE o.device = d.id AND o.kind = 'ec')
+               AS ec_prekeys,
+             (SELECT count(*) FROM one_time_prekeys o WHERE o.device = d.id AND o.kind = 'kyber')
+               AS kyber_prekeys
+        FROM devices d
+       WHERE d.user_id = #{user} AND d.removed_at IS NULL
+      """;
+
+  /** Serialises the registrations of one user, so that the device limit holds under races. */
+  private static final String LOCK_USER =
+      "SELECT 1 FROM users WHERE id = #{user} FOR NO KEY UPDATE";
+
+  private static final String BY_IDENTITY_KEY =
+      """
+      SELECT user_id, device_id, registration_id, removed_at IS NULL AS active
+        FROM devices WHERE identity_key = #{key}
+      """;
+
+  private static final String COUNT_ACTIVE =
+      "SELECT count(*) AS devices FROM devices WHERE user_id = #{user} AND removed_at IS NULL";
+
+  /**
+   * The lowest device id this user never had; when all were used, the lowest one no active device
+   * has. A device id that comes back with a new identity key looks like a changed key to peers, so
+   * ids are not handed out again while there are fresh ones.
+   */
+  private static final String FREE_DEVICE_ID =
+      """
+      SELECT coalesce(
+        (SELECT min(n) FROM generate_series(1, 127) n
+          WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.user_id = #{user} AND d.device_id = n)),
+        (SELECT min(n) FROM generate_series(1, 127) n
+          WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.user_id = #{user} AND d.device_id = n
+                              AND d.removed_at IS NULL))) AS device_id
+      """;
+
+  private static final String INSERT_DEVICE =
+      """
+      INSERT INTO devices (id, user_id, device_id, registration_id, name, identity_key,
+                           signed_prekey_id, signed_prekey, signed_prekey_signature,
+                           pq_last_resort_id, pq_last_resort_key, pq_last_resort_signature,
+                           created_at)
+      VALUES (#{id}, #{user}, #{device}, #{registration}, #{name}, #{identity},
+              #{signedId}, #{signedKey}, #{signedSignature},
+              #{lastResortId}, #{lastResortKey}, #{lastResortSignature}, #{now})
+      """;
+
+  private static final String ACTIVE_DEVICE =
+      """
+      SELECT id, identity_key FROM devices
+       WHERE user_id = #{user} AND device_id = #{device} AND removed_at IS NULL
+      """;
+
+  private static final String LOCK_DEVICE =
+      "SELECT 1 FROM devices WHERE id = #{id} AND removed_at IS NULL FOR NO KEY UPDATE";
+
+  private static final String UPDATE_SIGNED_PREKEY =
+      """
+      UPDATE devices SET signed_prekey_id = #{keyId}, signed_prekey = #{key},
+                         signed_prekey_signature = #{signature}
+       WHERE id = #{id}
+      """;
+
+  private static final String UPDATE_LAST_RESORT =
+      """
+      UPDATE devices SET pq_last_resort_id = #{keyId}, pq_last_resort_key = #{key},
+                         pq_last_resort_signature = #{signature}
+       WHERE id = #{id}
+      """;
+
+  private static final String DELETE_STOCK =
+      "DELETE FROM one_time_prekeys WHERE device = #{id} AND kind = #{kind}";
+
+  private static final String INSERT_PREKEY =
+      """
+      INSERT INTO one_time_prekeys (device, kind, key_id, public_key, signature)
+      VALUES (#{device}, #{kind}, #{keyId}, #{key}, #{signature})
+      """;
+
+  private static final String REMOVE_DEVICE =
+      """
+      UPDATE devices SET removed_at = #{now}
+       WHERE user_id = #{user} AND device_id = #{device} AND removed_at IS NULL
+      RETURNING id, registration_id
+      """;
+
+  private static final String DELETE_ALL_PREKEYS =
+      "DELETE FROM one_time_prekeys WHERE device = #{id}";
+
+  /** A device found by its identity key, active or removed. */
+  record KnownIdentity(UUID userId, int deviceId, int registrationId, boolean active) {}
+
+  /** A device's row id and identity key. */
+  record ActiveDevice(UUID id, byte[] identityKey) {}
+
+  /** A removed device's row id and registration id. */
+  record RemovedDevice(UUID id, int registrationId) {}
+
+  Future<List<Device>> list(SqlClient client, UUID user) {
+    return SqlTemplate.forQuery(client, DEVICE_SELECT + " ORDER BY d.device_id")
+        .mapTo(Device.MAPPER)
+        .execute(Map.of("user", user))
+        .map(Rows::list);
+  }
+
+  Future<Device> view(SqlClient client, UUID user, int deviceId) {
+    return SqlTemplate.forQuery(client, DEVICE_SELECT + " AND d.device_id = #{device}")
+        .mapTo(Device.MAPPER)
+        .execute(Map.of("user", user, "device", deviceId))
+        .map(Rows::firstOrNull);
+  }
+
+  Future<Void> lockUser(SqlClient tx, UUID user) {
+    return SqlTemplate.forQuery(tx, LOCK_USER).execute(Map.of("user", user)).mapEmpty();
+  }
+
+  Future<KnownIdentity> byIdentityKey(SqlClient client, byte[] identityKey) {
+    return SqlTemplate.forQuery(client, BY_IDENTITY_KEY)
+        .execute(Map.of("key", Buffer.buffer(identityKey)))
+        .map(Rows::firstOrNull)
+        .map(
+            row ->
+                row == null
+                    ? null
+                    : new KnownIdentity(
+                        row.getUUID("user_id"),
+                        row.getInteger("device_id"),
+                        row.getInteger("registration_id"),
+                        row.getBoolean("active")));
+  }
+
+  Future<Long> countActive(SqlClient tx, UUID user) {
+    return SqlTemplate.forQuery(tx, COUNT_ACTIVE)
+        .execute(Map.of("user", user))
+        .map(rows -> rows.iterator().next().getLong("devices"));
+  }
+
+  Future<Integer> freeDeviceId(SqlClient tx, UUID user) {
+    return SqlTemplate.forQuery(tx, FREE_DEVICE_ID)
+        .execute(Map.of("user", user))
+        .map(rows -> rows.iterator().next().getInteger("device_id"));
+  }
+
+  Future<Void> insertDevice(
+      SqlClient tx,
+      UUID id,
+      UUID user,
+      int deviceId,
+      int registrationId,
+      String name,
+      byte[] identityKey,
+      KeyUpload keys,
+      OffsetDateTime now) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", id);
+    p.put("user", user);
+    p.put("device", deviceId);
+    p.put("registration", registrationId);
+    p.put("name", name);
+    p.put("identity", Buffer.buffer(identityKey));
+    p.put("signedId", keys.signedPreKey().keyId());
+    p.put("signedKey", Buffer.buffer(keys.signedPreKey().publicKey()));
+    p.put("signedSignature", Buffer.buffer(keys.signedPreKey().signature()));
+    p.put("lastResortId", keys.pqLastResortPreKey().keyId());
+    p.put("lastResortKey", Buffer.buffer(keys.pqLastResortPreKey().publicKey()));
+    p.put("lastResortSignature", Buffer.buffer(keys.pqLastResortPreKey().signature()));
+    p.put("now", now);
+    return SqlTemplate.forUpdate(tx, INSERT_DEVICE).execute(p).mapEmpty();
+  }
+
+  Future<ActiveDevice> activeDevice(SqlClient client, UUID user, int deviceId) {
+    return SqlTemplate.forQuery(client, ACTIVE_DEVICE)
+        .execute(Map.of("user", user, "device", deviceId))
+        .map(Rows::firstOrNull)
+        .map(
+            row ->
+                row == null
+                    ? null
+                    : new ActiveDevice(
+                        row.getUUID("id"), row.getBuffer("identity_key").getBytes()));
+  }
+
+  /** Locks the device's row; answers false when it was removed meanwhile. */
+  Future<Boolean> lockDevice(SqlClient tx, UUID id) {
+    return SqlTemplate.forQuery(tx, LOCK_DEVICE)
+        .execute(Map.of("id", id))
+        .map(rows -> rows.size() > 0);
+  }
+
+  /** Stores the parts of the upload that are present; a batch replaces the stock of its kind. */
+  Future<Void> storeKeys(SqlClient tx, UUID device, KeyUpload keys) {
+    Future<Void> done = Future.succeededFuture();
+    if (keys.signedPreKey() != null) {
+      done = done.compose(v -> updateSigned(tx, UPDATE_SIGNED_PREKEY, device, keys.signedPreKey()));
+    }
+    if (keys.pqLastResortPreKey() != null) {
+      done =
+          done.compose(
+              v -> updateSigned(tx, UPDATE_LAST_RESORT, device, keys.pqLastResortPreKey()));
+    }
+    if (keys.preKeys() != null) {
+      List<Map<String, Object>> batch = new ArrayList<>();
+      for (KeyUpload.OneTimeKey key : keys.preKeys()) {
+        batch.add(prekeyRow(device, "ec", key.keyId(), key.publicKey(), null));
+      }
+      done = done.compose(v -> replaceStock(tx, device, "ec", batch));
+    }
+    if (keys.pqPreKeys() != null) {
+      List<Map<String, Object>> batch = new ArrayList<>();
+      for (KeyUpload.SignedKey key : keys.pqPreKeys()) {
+        batch.add(prekeyRow(device, "kyber", key.keyId(), key.publicKey(), key.signature()));
+      }
+      done = done.compose(v -> replaceStock(tx, device, "kyber", batch));
+    }
+    return done;
+  }
+
+  private static Future<Void> updateSigned(
+      SqlClient tx, String sql, UUID device, KeyUpload.SignedKey key) {
+    return SqlTemplate.forUpdate(tx, sql)
+        .execute(
+            Map.of(
+                "id",
+                device,
+                "keyId",
+                key.keyId(),
+                "key",
+                Buffer.buffer(key.publicKey()),
+                "signature",
+                Buffer.buffer(key.signature())))
+        .mapEmpty();
+  }
+
+  private static Future<Void> replaceStock(
+      SqlClient tx, UUID device, String kind, List<Map<String, Object>> batch) {
+    Future<Void> deleted =
+        SqlTemplate.forUpdate(tx, DELETE_STOCK)
+            .execute(Map.of("id", device, "kind", kind))
+            .mapEmpty();
+    if (batch.isEmpty()) {
+      return deleted;
+    }
+    return deleted.compose(
+        v -> SqlTemplate.forUpdate(tx, INSERT_PREKEY).executeBatch(batch).mapEmpty());
+  }
+
+  private static Map<String, Object> prekeyRow(
+      UUID device, String kind, int keyId, byte[] publicKey, byte[] signature) {
+    Map<String, Object> row = new HashMap<>();
+    row.put("device", device);
+    row.put("kind", kind);
+    row.put("keyId", keyId);
+    row.put("key", Buffer.buffer(publicKey));
+    row.put("signature", signature == null ? null : Buffer.buffer(signature));
+    return row;
+  }
+
+  Future<RemovedDevice> remove(SqlClient tx, UUID user, int deviceId, OffsetDateTime now) {
+    return SqlTemplate.forQuery(tx, REMOVE_DEVICE)
+        .execute(Map.of("user", user, "device", deviceId, "now", now))
+        .map(Rows::firstOrNull)
+        .compose(
+            row -> {
+              if (row == null) {
+                return Future.succeededFuture(null);
+              }
+              RemovedDevice removed =
+                  new RemovedDevice(row.getUUID("id"), row.getInteger("registration_id"));
+              return SqlTemplate.forUpdate(tx, DELETE_ALL_PREKEYS)
+                  .execute(Map.of("id", removed.id()))
+                  .map(deleted -> removed);
+            });
+  }
+}
