@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.identity.AuthenticatedUser;
@@ -42,6 +43,9 @@ public final class DeviceRoutes {
               KeyUpload keys = KeyUpload.from(Json.body(ctx));
               return devices.uploadKeys(user, deviceId, keys).map(Device::toJson);
             });
+    router
+        .get("/users/:userId/prekey-bundles")
+        .respond(ctx -> devices.fetchBundles(AuthenticatedUser.of(ctx), userId(ctx)));
   }
 
   private Future<?> register(RoutingContext ctx) {
@@ -74,5 +78,18 @@ public final class DeviceRoutes {
       }
     }
     throw ApiException.notFound("No such device.");
+  }
+
+  /** The user id from the path, or null for a malformed one (answered like an unknown user). */
+  private static UUID userId(RoutingContext ctx) {
+    String raw = ctx.pathParam("userId");
+    try {
+      if (raw != null && raw.length() == 36) {
+        return UUID.fromString(raw);
+      }
+    } catch (IllegalArgumentException e) {
+      // answered like an unknown user, after counting the fetch
+    }
+    return null;
   }
 }

@@ -2,16 +2,20 @@ package org.konsil.server.devices;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.Refusals;
 import org.konsil.server.config.KonsilConfig.KeyDirectorySettings;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
@@ -21,7 +25,8 @@ import org.signal.libsignal.protocol.IdentityKey;
 
 /**
  * The devices of users and the key directory of end-to-end encryption: registering, listing and
- * removing devices, and uploading their prekeys. Keys are checked with libsignal-client; the server never holds a private key.
+ * removing devices, uploading their prekeys, and handing out prekey bundles to the users who may
+ * write to them. Keys are checked with libsignal-client; the server never holds a private key.
  */
 public final class DeviceService {
 
@@ -224,6 +229,82 @@ public final class DeviceService {
                             .compose(stored -> store.view(tx, user.userId(), deviceId))));
   }
 
+  /**
+   * One prekey bundle per active device of the target user, each with at most one one-time prekey
+   * of each kind, handed out to nobody else. Counted against the requester's fetch limit first;
+   * then a target the requester may not write to answers exactly like a user that does not exist. A
+   * device left with fewer one-time prekeys than the threshold is told so on its owner's
+   * connections.
+   */
+  Future<JsonObject> fetchBundles(AuthenticatedUser requester, UUID target) {
+    OffsetDateTime now = Times.now(clock);
+    Duration window = settings.prekeyFetchWindow();
+    return store
+        .countFetch(
+            pool,
+            requester.userId(),
+            now,
+            Times.at(now.toInstant().minus(window)),
+            settings.prekeyFetchLimit())
+        .compose(
+            counted -> {
+              if (counted.fetches() > settings.prekeyFetchLimit()) {
+                long wait =
+                    Duration.between(now.toInstant(), counted.start().toInstant().plus(window))
+                        .toSeconds();
+                throw ApiException.rateLimited(
+                    "rate_limited",
+                    "Too many prekey fetches; try again in a while.",
+                    Math.max(1, wait));
+              }
+              return target == null
+                  ? Future.succeededFuture(null)
+                  : store.access(pool, target, requester.organisationId());
+            })
+        .compose(
+            access -> {
+              if (access == null || !access.allowed()) {
+                return refuse(requester, target, access);
+              }
+              return pool.withTransaction(tx -> store.fetchBundles(tx, target))
+                  .map(fetched -> answer(target, fetched));
+            });
+  }
+
+  private Future<JsonObject> refuse(
+      AuthenticatedUser requester, UUID target, DeviceStore.Access access) {
+    if (target == null) {
+      return Future.failedFuture(noSuchUser());
+    }
+    return Refusals.record(
+            audit,
+            AuditEvent.by(requester).on("user", target),
+            "prekeys.fetch",
+            access == null ? null : access.organisationId())
+        .transform(recorded -> Future.failedFuture(noSuchUser()));
+  }
+
+  private JsonObject answer(UUID target, List<DeviceStore.Fetched> fetched) {
+    JsonArray devices = new JsonArray();
+    List<JsonObject> low = new ArrayList<>();
+    for (DeviceStore.Fetched device : fetched) {
+      devices.add(device.bundle().toJson());
+      if (device.preKeysLeft() < settings.prekeyLowThreshold()
+          || device.pqPreKeysLeft() < settings.prekeyLowThreshold()) {
+        low.add(
+            new JsonObject()
+                .put("type", "prekeys_low")
+                .put("deviceId", device.bundle().deviceId())
+                .put("preKeys", device.preKeysLeft())
+                .put("pqPreKeys", device.pqPreKeysLeft()));
+      }
+    }
+    for (JsonObject frame : low) {
+      live.toUser(target, frame.encode());
+    }
+    return new JsonObject().put("userId", target.toString()).put("devices", devices);
+  }
+
   private static Future<Registration> identityKeyTaken(Throwable failure) {
     if (failure instanceof PgException pg
         && "23505".equals(pg.getSqlState())
@@ -241,5 +322,9 @@ public final class DeviceService {
 
   private static ApiException noSuchDevice() {
     return ApiException.notFound("No such device.");
+  }
+
+  static ApiException noSuchUser() {
+    return ApiException.notFound("No such user.");
   }
 }

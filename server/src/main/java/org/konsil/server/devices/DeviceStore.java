@@ -2,6 +2,7 @@ package org.konsil.server.devices;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.OffsetDateTime;
@@ -108,6 +109,84 @@ final class DeviceStore {
   private static final String DELETE_ALL_PREKEYS =
       "DELETE FROM one_time_prekeys WHERE device = #{id}";
 
+  /**
+   * Counts one fetch of the user in the current window (a window older than its length starts anew)
+   * and answers the window's start and its count. The count stops one above the limit.
+   */
+  private static final String COUNT_FETCH =
+      """
+      INSERT INTO prekey_fetch_windows AS w (user_id, window_start, fetches)
+      VALUES (#{user}, #{now}, 1)
+      ON CONFLICT (user_id) DO UPDATE SET
+        window_start = CASE WHEN w.window_start <= #{expired} THEN #{now} ELSE w.window_start END,
+        fetches = CASE WHEN w.window_start <= #{expired} THEN 1
+                       ELSE LEAST(w.fetches + 1, #{cap}) END
+      RETURNING window_start, fetches
+      """;
+
+  /**
+   * The target user's organisation if the user exists, and whether the requesting organisation may
+   * fetch their keys: the user and their organisation are active, and the two organisations are the
+   * same, share a room, or are partners through a patient's active consent (one owns the patient,
+   * the consent covers the other).
+   */
+  private static final String ACCESS =
+      """
+      SELECT u.organisation_id,
+             (u.status = 'active' AND o.status = 'active' AND (
+                u.organisation_id = #{org}
+                OR EXISTS (SELECT 1 FROM room_members a
+                             JOIN room_members b ON b.room_id = a.room_id
+                            WHERE a.organisation_id = #{org}
+                              AND b.organisation_id = u.organisation_id)
+                OR EXISTS (SELECT 1 FROM consents c
+                             JOIN patients p ON p.id = c.patient_id
+                             JOIN consent_organisations co ON co.consent_id = c.id
+                            WHERE c.status = 'active' AND p.consent_revoked_at IS NULL
+                              AND ((p.organisation_id = #{org}
+                                    AND co.organisation_id = u.organisation_id)
+                                OR (p.organisation_id = u.organisation_id
+                                    AND co.organisation_id = #{org}))))) AS allowed
+        FROM users u JOIN organisations o ON o.id = u.organisation_id
+       WHERE u.id = #{target}
+      """;
+
+  /**
+   * Takes (deletes and answers) at most one one-time prekey of each kind from each active device of
+   * the user. A key that a concurrent fetch has locked is skipped, never waited for and never
+   * handed out twice.
+   */
+  private static final String TAKE_PREKEYS =
+      """
+      DELETE FROM one_time_prekeys o
+       WHERE (o.device, o.kind, o.key_id) IN (
+             SELECT p.device, p.kind, p.key_id
+               FROM devices d
+              CROSS JOIN (VALUES ('ec'), ('kyber')) AS k (kind)
+              CROSS JOIN LATERAL (
+                    SELECT x.device, x.kind, x.key_id FROM one_time_prekeys x
+                     WHERE x.device = d.id AND x.kind = k.kind
+                     ORDER BY x.key_id
+                     LIMIT 1
+                       FOR UPDATE SKIP LOCKED) p
+              WHERE d.user_id = #{user} AND d.removed_at IS NULL)
+      RETURNING o.device, o.kind, o.key_id, o.public_key, o.signature
+      """;
+
+  private static final String BUNDLE_DEVICES =
+      """
+      SELECT d.id, d.device_id, d.registration_id, d.identity_key,
+             d.signed_prekey_id, d.signed_prekey, d.signed_prekey_signature,
+             d.pq_last_resort_id, d.pq_last_resort_key, d.pq_last_resort_signature,
+             (SELECT count(*) FROM one_time_prekeys o WHERE o.device = d.id AND o.kind = 'ec')
+               AS ec_prekeys,
+             (SELECT count(*) FROM one_time_prekeys o WHERE o.device = d.id AND o.kind = 'kyber')
+               AS kyber_prekeys
+        FROM devices d
+       WHERE d.user_id = #{user} AND d.removed_at IS NULL
+       ORDER BY d.device_id
+      """;
+
   /** A device found by its identity key, active or removed. */
   record KnownIdentity(UUID userId, int deviceId, int registrationId, boolean active) {}
 
@@ -116,6 +195,15 @@ final class DeviceStore {
 
   /** A removed device's row id and registration id. */
   record RemovedDevice(UUID id, int registrationId) {}
+
+  /** Who the target of a fetch is, if anyone, and whether the requester may fetch. */
+  record Access(UUID organisationId, boolean allowed) {}
+
+  /** The fetch count of a user's current window. */
+  record FetchWindow(OffsetDateTime start, int fetches) {}
+
+  /** A device's bundle and its one-time prekeys left after this fetch. */
+  record Fetched(PrekeyBundle bundle, long preKeysLeft, long pqPreKeysLeft) {}
 
   Future<List<Device>> list(SqlClient client, UUID user) {
     return SqlTemplate.forQuery(client, DEVICE_SELECT + " ORDER BY d.device_id")
@@ -290,6 +378,84 @@ final class DeviceStore {
               return SqlTemplate.forUpdate(tx, DELETE_ALL_PREKEYS)
                   .execute(Map.of("id", removed.id()))
                   .map(deleted -> removed);
+            });
+  }
+
+  Future<FetchWindow> countFetch(
+      SqlClient client, UUID user, OffsetDateTime now, OffsetDateTime expired, int limit) {
+    return SqlTemplate.forQuery(client, COUNT_FETCH)
+        .execute(Map.of("user", user, "now", now, "expired", expired, "cap", limit + 1))
+        .map(
+            rows -> {
+              Row row = rows.iterator().next();
+              return new FetchWindow(
+                  row.getOffsetDateTime("window_start"), row.getInteger("fetches"));
+            });
+  }
+
+  Future<Access> access(SqlClient client, UUID target, UUID requesterOrganisation) {
+    return SqlTemplate.forQuery(client, ACCESS)
+        .execute(Map.of("target", target, "org", requesterOrganisation))
+        .map(Rows::firstOrNull)
+        .map(
+            row ->
+                row == null
+                    ? null
+                    : new Access(row.getUUID("organisation_id"), row.getBoolean("allowed")));
+  }
+
+  /** Takes one-time prekeys and answers a bundle per active device of the user. */
+  Future<List<Fetched>> fetchBundles(SqlClient tx, UUID user) {
+    return SqlTemplate.forQuery(tx, TAKE_PREKEYS)
+        .execute(Map.of("user", user))
+        .compose(
+            taken -> {
+              Map<UUID, KeyUpload.OneTimeKey> ec = new HashMap<>();
+              Map<UUID, KeyUpload.SignedKey> kyber = new HashMap<>();
+              for (Row row : taken) {
+                UUID device = row.getUUID("device");
+                int keyId = row.getInteger("key_id");
+                byte[] key = row.getBuffer("public_key").getBytes();
+                if ("ec".equals(row.getString("kind"))) {
+                  ec.put(device, new KeyUpload.OneTimeKey(keyId, key));
+                } else {
+                  kyber.put(
+                      device,
+                      new KeyUpload.SignedKey(keyId, key, row.getBuffer("signature").getBytes()));
+                }
+              }
+              return SqlTemplate.forQuery(tx, BUNDLE_DEVICES)
+                  .execute(Map.of("user", user))
+                  .map(
+                      rows -> {
+                        List<Fetched> bundles = new ArrayList<>();
+                        for (Row row : rows) {
+                          UUID device = row.getUUID("id");
+                          KeyUpload.SignedKey pq = kyber.get(device);
+                          if (pq == null) {
+                            pq =
+                                new KeyUpload.SignedKey(
+                                    row.getInteger("pq_last_resort_id"),
+                                    row.getBuffer("pq_last_resort_key").getBytes(),
+                                    row.getBuffer("pq_last_resort_signature").getBytes());
+                          }
+                          PrekeyBundle bundle =
+                              new PrekeyBundle(
+                                  row.getInteger("device_id"),
+                                  row.getInteger("registration_id"),
+                                  row.getBuffer("identity_key").getBytes(),
+                                  new KeyUpload.SignedKey(
+                                      row.getInteger("signed_prekey_id"),
+                                      row.getBuffer("signed_prekey").getBytes(),
+                                      row.getBuffer("signed_prekey_signature").getBytes()),
+                                  ec.get(device),
+                                  pq);
+                          bundles.add(
+                              new Fetched(
+                                  bundle, row.getLong("ec_prekeys"), row.getLong("kyber_prekeys")));
+                        }
+                        return bundles;
+                      });
             });
   }
 }
