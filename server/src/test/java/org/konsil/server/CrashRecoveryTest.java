@@ -198,7 +198,7 @@ class CrashRecoveryTest {
             }
           },
           "new requests are refused while Konsil stops");
-      assertEquals("unavailable", refused[0].code());
+      assertEquals("DOWN", refused[0].json().getString("status"), "health in its own shape");
       assertEquals("5", refused[0].headers().get("Retry-After"));
 
       running.end("\"password\": \"" + EmbeddedKonsil.DEMO_PASSWORD + "\"}");

@@ -9,13 +9,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The first handler of every HTTP request: while the node stops, new requests are refused with
  * {@code 503 unavailable} and {@code Retry-After} (another node, or this one after its restart,
- * will answer), and the stop waits for the requests already running to answer before the database
+ * will answer; the health check answers DOWN in its own shape), and the stop waits for the requests already running to answer before the database
  * closes under them.
  */
 public final class ShutdownGate {
 
   /** Seconds a client should wait before it tries again. */
   public static final long RETRY_AFTER_SECONDS = 5;
+
+  private static final String HEALTH = "/health";
+  private static final String STOPPING =
+      "{\"status\":\"DOWN\",\"checks\":[{\"id\":\"shutdown\",\"status\":\"DOWN\"}],"
+          + "\"outcome\":\"DOWN\"}";
 
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicInteger running = new AtomicInteger();
@@ -27,6 +32,15 @@ public final class ShutdownGate {
     if (closing.get()) {
       finished();
       ctx.response().putHeader("Connection", "close");
+      if (HEALTH.equals(ctx.request().path())) {
+        // a load balancer reads the health answer's body: DOWN, in the health check's own shape
+        ctx.response()
+            .setStatusCode(503)
+            .putHeader("Content-Type", "application/json")
+            .putHeader("Retry-After", Long.toString(RETRY_AFTER_SECONDS))
+            .end(STOPPING);
+        return;
+      }
       ctx.fail(
           new ApiException(
               503,

@@ -90,7 +90,7 @@ class ClusterSecurityTest {
 
   /** A forged live event: someone typing in the room, as only a node of the cluster may say. */
   static void publishTyping(Vertx vertx, String who) {
-    // the address and headers of messaging.LiveEvents
+    // the address and headers of live.LiveEvents; a frame as the contract describes it
     vertx
         .eventBus()
         .publish(
@@ -102,7 +102,12 @@ class ClusterSecurityTest {
                     "sender",
                     new JsonObject()
                         .put("id", UUID.randomUUID().toString())
-                        .put("displayName", who))
+                        .put("displayName", who)
+                        .put(
+                            "organisation",
+                            new JsonObject()
+                                .put("id", UUID.randomUUID().toString())
+                                .put("name", "Cluster node")))
                 .encode(),
             new DeliveryOptions()
                 .addHeader("kind", "typing")
