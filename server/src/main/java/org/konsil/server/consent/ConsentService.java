@@ -26,9 +26,10 @@ import org.konsil.server.patients.PatientService;
 
 /**
  * Where a patient's consent stands: whether it covers the organisations of a room, and its
- * revocation, once and for good. A revocation closes and masks every room about the patient in the
- * same transaction; nothing is deleted. New versions are stored by {@link ConsentVersions}, read
- * through {@link ConsentDocuments}.
+ * revocation, once and for good. From the revocation on, every room about the patient takes no
+ * messages and shows its history masked, both read from the patient's revocation alone; each room
+ * gets a notice in the revocation's transaction; nothing is deleted. New versions are stored by
+ * {@link ConsentVersions}, read through {@link ConsentDocuments}.
  */
 public final class ConsentService {
 
@@ -169,7 +170,7 @@ public final class ConsentService {
                       ? Future.succeededFuture()
                       : files.record(tx, file, user.userId(), now);
               return storedFile
-                  .compose(done -> store.closeRoomsAbout(tx, patientId, now))
+                  .compose(done -> store.lockRoomsAbout(tx, patientId))
                   .compose(
                       rooms ->
                           store

@@ -150,16 +150,13 @@ final class ConsentStore {
   }
 
   /**
-   * Closes the patient's rooms (they take no more messages) and keeps them locked for the rest of
-   * the transaction; locked in id order.
+   * Locks the patient's rooms for the rest of the transaction, in id order, and answers their ids.
+   * Whether they take messages is the patient's revocation; nothing is marked on them.
    */
-  Future<List<UUID>> closeRoomsAbout(SqlClient tx, UUID patientId, OffsetDateTime now) {
+  Future<List<UUID>> lockRoomsAbout(SqlClient tx, UUID patientId) {
     return SqlTemplate.forQuery(
-            tx,
-            "WITH locked AS (SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id"
-                + " FOR UPDATE) UPDATE rooms r SET closed_at = #{now} FROM locked"
-                + " WHERE r.id = locked.id RETURNING r.id")
-        .execute(Map.of("patient", patientId, "now", now))
+            tx, "SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id FOR UPDATE")
+        .execute(Map.of("patient", patientId))
         .map(rows -> Rows.list(rows).stream().map(row -> row.getUUID("id")).toList());
   }
 }

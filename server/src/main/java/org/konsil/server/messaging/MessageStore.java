@@ -26,14 +26,18 @@ final class MessageStore {
 
   /**
    * The one statement that stores messages, one or many: text from the REST API, the WebSocket
-   * and the batcher, attachments, and system notices. It locks the rooms in id order (no deadlock
-   * between two such statements), checks each message like a send on its own (the sender's
-   * organisation is a member, the room is not closed by a revocation, the sender has not stored
-   * this client id before, no invitations wait for the room's first message unless the caller
-   * handles them), numbers each room's messages in the order given, inserts them and moves each
-   * room's sequence once. It answers one row per message, in the order given. A statement that
-   * waited for a room's lock re-reads the locked row, so a revocation committed meanwhile is seen.
-   * System notices are Konsil's own: they need no membership and are stored into closed rooms too.
+   * and the batcher, attachments, and system notices. It checks each message like a send on its
+   * own (the sender's organisation is a member, the room's patient has not revoked consent, the
+   * sender has not stored this client id before, no invitations wait for the room's first message
+   * unless the caller handles them), numbers each room's messages in the order given, inserts them
+   * and moves each room's sequence once. It answers one row per message, in the order given.
+   *
+   * <p>The patients' rows are locked (shared) before the rooms' rows, each in id order: the order
+   * in which a revocation takes them, so neither waits for the other in a circle, and two such
+   * statements never do. A revocation is the patient's {@code consent_revoked_at} and nothing else;
+   * a statement that waited for the patient's lock reads the row again once it is granted, so a
+   * revocation committed meanwhile is seen. System notices are Konsil's own: they need no
+   * membership and are stored in a revoked patient's rooms too.
    */
   private static final String STORE =
       """
@@ -42,20 +46,27 @@ final class MessageStore {
                              #{contents}::text[], #{sentAts}::timestamptz[], #{cmids}::uuid[],
                              #{senders}::uuid[], #{orgs}::uuid[])
           WITH ORDINALITY AS i(room, id, kind, content, sent_at, cmid, sender, org, ord)),
-      locked AS (
-        SELECT r.id, r.last_seq, r.closed_at, r.pending_invitations FROM rooms r
-         WHERE r.id IN (SELECT room FROM input) ORDER BY r.id FOR UPDATE),
+      patient AS MATERIALIZED (
+        SELECT p.id, p.consent_revoked_at FROM patients p
+         WHERE p.id IN (SELECT r.patient_id FROM rooms r WHERE r.id IN (SELECT room FROM input))
+         ORDER BY p.id FOR SHARE),
+      locked AS MATERIALIZED (
+        SELECT r.id, r.last_seq, r.patient_id, r.pending_invitations FROM rooms r
+         WHERE r.id IN (SELECT room FROM input)
+           AND (SELECT count(*) FROM patient) >= 0 -- after the patient locks
+         ORDER BY r.id FOR UPDATE),
       checked AS (
         SELECT i.*, l.last_seq,
                l.id IS NOT NULL AND (i.kind = 'system' OR EXISTS (
                  SELECT 1 FROM room_members rm
                   WHERE rm.room_id = i.room AND rm.organisation_id = i.org)) AS member,
-               coalesce(l.closed_at IS NOT NULL, false) AS revoked,
+               coalesce(pt.consent_revoked_at IS NOT NULL, false) AS revoked,
                coalesce(l.pending_invitations, 0) AS pending,
                e.room_id AS earlier_room, e.seq AS earlier_seq, e.id AS earlier_id,
                e.kind AS earlier_kind, e.content AS earlier_content,
                e.sent_at AS earlier_sent_at
           FROM input i LEFT JOIN locked l ON l.id = i.room
+          LEFT JOIN patient pt ON pt.id = l.patient_id
           LEFT JOIN messages e ON e.sender_user_id = i.sender AND e.client_msg_id = i.cmid),
       numbered AS (
         SELECT c.*, c.last_seq + row_number() OVER (PARTITION BY c.room ORDER BY c.ord) AS seq
@@ -79,9 +90,9 @@ final class MessageStore {
 
   /**
    * What the statement found for one message: whether the sender's organisation is a member,
-   * whether the room is closed, how many invitations wait for its first message, the sequence
-   * number it was stored under (0 when it was not stored), and a message the sender stored earlier
-   * under the same client id.
+   * whether the room's patient revoked consent, how many invitations wait for the room's first
+   * message, the sequence number it was stored under (0 when it was not stored), and a message the
+   * sender stored earlier under the same client id.
    */
   record Outcome(
       boolean member, boolean revoked, int pendingInvitations, long seq, Message earlier) {

@@ -39,6 +39,13 @@ final class RoomCursor {
   private boolean busy;
 
   /**
+   * The room's patient revoked consent: frames pushed from now on are masked (system notices stay
+   * readable). Set when the connection starts following a room the database says is revoked, and
+   * when the revocation's live event arrives; never unset, as a revocation is final.
+   */
+  private boolean masked;
+
+  /**
    * Where this connection began following the room: everything after it up to {@code delivered} has
    * been pushed on this connection once, so a replay must not repeat it.
    */
@@ -52,8 +59,12 @@ final class RoomCursor {
     this.started = delivered;
   }
 
-  /** The room's patient revoked consent: frames still held back are masked before they go out. */
+  /**
+   * The room's patient revoked consent: frames still held back, and every live frame offered from
+   * now on, go out masked. Frames published before the revocation may arrive after it.
+   */
   void mask() {
+    masked = true;
     held.replaceAll((seq, frame) -> Message.maskFrame(frame));
   }
 
@@ -62,10 +73,11 @@ final class RoomCursor {
   }
 
   /** A live message: pushed now if it is next, held if a gap or a fetch is in the way. */
-  void offer(long seq, String frame) {
+  void offer(long seq, String live) {
     if (seq <= delivered || connection.isClosed()) {
       return;
     }
+    String frame = masked ? Message.maskFrame(live) : live;
     if (busy || seq != delivered + 1) {
       held.put(seq, frame);
       if (held.size() > MAX_HELD) {

@@ -28,6 +28,7 @@ import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.Problems;
 import org.konsil.server.notifications.Presence;
+import org.konsil.server.rooms.RoomPosition;
 import org.konsil.server.rooms.RoomService;
 
 /**
@@ -59,9 +60,6 @@ public final class WebSocketGateway {
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> bySession = new HashMap<>();
   private final Set<ClientConnection> all = new HashSet<>();
-
-  /** Rooms whose patient revoked consent while this gateway ran; pushes for them are masked. */
-  private final Set<UUID> maskedRooms = new HashSet<>();
 
   private MessageConsumer<String> consumer;
   private long pinger = -1;
@@ -310,19 +308,19 @@ public final class WebSocketGateway {
     presence.connected(user.userId());
     bySession.computeIfAbsent(user.sessionId(), k -> new HashSet<>()).add(connection);
     rooms
-        .lastSeqsOf(user.organisationId())
+        .positionsOf(user.organisationId())
         .onSuccess(
-            seqs -> {
+            positions -> {
               joining.remove(connection);
               if (connection.isClosed()) {
                 return;
               }
               JsonArray roomList = new JsonArray();
-              seqs.forEach(
-                  (room, seq) -> {
-                    follow(connection, room, seq);
-                    roomList.add(new JsonObject().put("id", room.toString()).put("lastSeq", seq));
-                  });
+              for (RoomPosition room : positions) {
+                follow(connection, room.id(), room.lastSeq(), room.revoked());
+                roomList.add(
+                    new JsonObject().put("id", room.id().toString()).put("lastSeq", room.lastSeq()));
+              }
               List<Message<String>> buffered = connection.joiningBuffer;
               connection.joiningBuffer = null;
               connection.sendLive(
@@ -340,8 +338,13 @@ public final class WebSocketGateway {
             });
   }
 
-  private void follow(ClientConnection connection, UUID room, long seq) {
-    connection.cursors.put(room, new RoomCursor(room, connection, messaging, seq));
+  /** Starts pushing the room's messages after seq; masked when the database says it is revoked. */
+  private void follow(ClientConnection connection, UUID room, long seq, boolean revoked) {
+    RoomCursor cursor = new RoomCursor(room, connection, messaging, seq);
+    if (revoked) {
+      cursor.mask();
+    }
+    connection.cursors.put(room, cursor);
     byRoom.computeIfAbsent(room, k -> new HashSet<>()).add(connection);
   }
 
@@ -434,19 +437,14 @@ public final class WebSocketGateway {
       case "message" -> {
         UUID room = UUID.fromString(headers.get(LiveEvents.ROOM));
         long seq = Long.parseLong(headers.get(LiveEvents.SEQ));
-        String frame =
-            maskedRooms.contains(room)
-                ? org.konsil.server.messaging.Message.maskFrame(event.body())
-                : event.body();
         for (ClientConnection connection : connectionsOf(byRoom, room)) {
           if (connection.isReady()) {
-            connection.cursors.get(room).offer(seq, frame);
+            connection.cursors.get(room).offer(seq, event.body());
           }
         }
       }
       case "masked" -> {
         UUID room = UUID.fromString(headers.get(LiveEvents.ROOM));
-        maskedRooms.add(room);
         for (ClientConnection connection : connectionsOf(byRoom, room)) {
           if (connection.isReady()) {
             connection.cursors.get(room).mask();
@@ -517,19 +515,18 @@ public final class WebSocketGateway {
       UUID room = UUID.fromString(headers.get(LiveEvents.ROOM));
       RoomCursor cursor = connection.cursors.get(room);
       if (cursor != null) {
-        String frame =
-            maskedRooms.contains(room)
-                ? org.konsil.server.messaging.Message.maskFrame(event.body())
-                : event.body();
-        cursor.offer(Long.parseLong(headers.get(LiveEvents.SEQ)), frame);
+        cursor.offer(Long.parseLong(headers.get(LiveEvents.SEQ)), event.body());
       }
     } else if ("joined".equals(kind)) {
       deliverJoined(event, connection);
     } else if ("organisation".equals(kind)) {
       deliverToOrganisation(event, connection);
-    } else if ("masked".equals(kind)
-        && connection.cursors.containsKey(UUID.fromString(headers.get(LiveEvents.ROOM)))) {
-      connection.sendLive(event.body());
+    } else if ("masked".equals(kind)) {
+      RoomCursor cursor = connection.cursors.get(UUID.fromString(headers.get(LiveEvents.ROOM)));
+      if (cursor != null) {
+        cursor.mask();
+        connection.sendLive(event.body());
+      }
     }
   }
 
@@ -540,7 +537,10 @@ public final class WebSocketGateway {
     boolean concerned =
         List.of(headers.get(LiveEvents.ORGANISATIONS).split(",")).contains(organisation);
     if (concerned && !connection.cursors.containsKey(room)) {
-      follow(connection, room, Long.parseLong(headers.get(LiveEvents.SEQ)));
+      // the room as the database showed it when the organisation joined, revoked or not
+      boolean revoked =
+          new JsonObject(event.body()).getJsonObject("room").getValue("consentRevokedAt") != null;
+      follow(connection, room, Long.parseLong(headers.get(LiveEvents.SEQ)), revoked);
       connection.sendLive(event.body());
     }
   }

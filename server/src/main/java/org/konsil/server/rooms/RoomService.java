@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
@@ -397,8 +396,12 @@ public final class RoomService {
         .transform(done -> Future.failedFuture(ApiException.notAMember()));
   }
 
-  public Future<Map<UUID, Long>> lastSeqsOf(UUID organisationId) {
-    return store.lastSeqsOf(pool, organisationId);
+  /**
+   * Where each room of the organisation stands (last sequence number, revoked or not), read from
+   * the database for a connection that starts following them.
+   */
+  public Future<List<RoomPosition>> positionsOf(UUID organisationId) {
+    return store.positionsOf(pool, organisationId);
   }
 
   /** Moves the user's read marker and answers the room's unread count after it. */

@@ -6,7 +6,6 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,6 +56,13 @@ final class RoomStore {
           + " FROM rooms r JOIN room_members me ON me.room_id = r.id AND me.organisation_id = #{org}"
           + " LEFT JOIN patients pt ON pt.id = r.patient_id"
           + " LEFT JOIN read_markers rm ON rm.room_id = r.id AND rm.user_id = #{user}";
+
+  private static final String POSITIONS =
+      """
+      SELECT r.id, r.last_seq, pt.consent_revoked_at IS NOT NULL AS revoked
+        FROM rooms r JOIN room_members m ON m.room_id = r.id
+        LEFT JOIN patients pt ON pt.id = r.patient_id
+       WHERE m.organisation_id = #{org}""";
 
   Future<Void> insertRoom(
       SqlClient client,
@@ -124,21 +130,15 @@ final class RoomStore {
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("last_seq"));
   }
 
-  /** Every room of an organisation with its last sequence number. */
-  Future<Map<UUID, Long>> lastSeqsOf(SqlClient client, UUID org) {
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT r.id, r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id"
-                + " WHERE m.organisation_id = #{org}")
+  /**
+   * Every room of an organisation with its last sequence number and whether its patient revoked
+   * consent: the patient's {@code consent_revoked_at}, the one record of a revocation.
+   */
+  Future<List<RoomPosition>> positionsOf(SqlClient client, UUID org) {
+    return SqlTemplate.forQuery(client, POSITIONS)
+        .mapTo(RoomPosition.MAPPER)
         .execute(Map.of("org", org))
-        .map(
-            rows -> {
-              Map<UUID, Long> seqs = new HashMap<>();
-              for (Row row : rows) {
-                seqs.put(row.getUUID("id"), row.getLong("last_seq"));
-              }
-              return seqs;
-            });
+        .map(Rows::list);
   }
 
   /**

@@ -2,6 +2,7 @@ package org.konsil.server.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,8 +20,9 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.Waiting;
 
 /**
- * A send is one statement that waits for the room's row lock. What commits while it waits (a
- * revocation, the same message sent again) is seen once the lock is granted.
+ * A send is one statement that waits for the patient's row lock (shared) and the room's. What
+ * commits while it waits (a revocation, the same message sent again) is seen once the lock is
+ * granted; a revocation that begins after it waits for it.
  */
 class ConcurrentSendTest {
 
@@ -33,12 +35,14 @@ class ConcurrentSendTest {
     network = CareNetwork.create(server);
   }
 
-  /** A database session of its own that holds the room's row lock until it commits. */
-  static Connection holdRoomLock(UUID room) throws SQLException {
+  /** A database session of its own that holds a row's lock until it commits. */
+  static Connection holdLock(String table, UUID id) throws SQLException {
     var db = server.database();
     Connection holder = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
     holder.setAutoCommit(false);
-    holder.createStatement().execute("SELECT 1 FROM rooms WHERE id = '" + room + "' FOR UPDATE");
+    holder
+        .createStatement()
+        .execute("SELECT 1 FROM " + table + " WHERE id = '" + id + "' FOR UPDATE");
     return holder;
   }
 
@@ -60,23 +64,38 @@ class ConcurrentSendTest {
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                         + " AND query LIKE 'WITH input AS%'")
                 >= waiting,
-        waiting + " sends waiting for the room lock");
+        waiting + " sends waiting for a lock");
+  }
+
+  /**
+   * A session of its own that holds the patient's row lock and then the room's, the way a
+   * revocation takes them, until it commits.
+   */
+  static Connection holdPatientAndRoomLocks(UUID patient, UUID room) throws SQLException {
+    Connection holder = holdLock("patients", patient);
+    holder.createStatement().execute("SELECT 1 FROM rooms WHERE id = '" + room + "' FOR UPDATE");
+    return holder;
+  }
+
+  static void awaitAnyLockWaiters(int waiting) {
+    Waiting.until(
+        () ->
+            server.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                >= waiting,
+        waiting + " sessions waiting for a lock");
   }
 
   @Test
-  void aSendWaitingForTheLockWhileTheRoomIsClosedByARevocationIsRefused() throws Exception {
+  void aSendWaitingWhileARevocationCommitsIsRefused() throws Exception {
     CareNetwork.PatientRoom patientRoom = network.patientRoom("Wartend");
     UUID patient = patientRoom.patient();
     UUID room = patientRoom.room();
     long before = server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'");
-    try (Connection revocation = holdRoomLock(room)) {
+    try (Connection revocation = holdPatientAndRoomLocks(patient, room)) {
       CompletableFuture<Api.Response> waiting =
           sendLater(room, UUID.randomUUID().toString(), "sent while the consent is revoked");
       awaitLockWaiters(1);
-      // what the revocation's transaction changes on the rows a send reads
-      revocation
-          .createStatement()
-          .execute("UPDATE rooms SET closed_at = now() WHERE id = '" + room + "'");
+      // the one record of a revocation, written while the send waits
       revocation
           .createStatement()
           .execute("UPDATE patients SET consent_revoked_at = now() WHERE id = '" + patient + "'");
@@ -92,11 +111,43 @@ class ConcurrentSendTest {
   }
 
   @Test
+  void aSendWaitingForTheRoomIsStoredBeforeARevocationThatBeganAfterIt() throws Exception {
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Vorher");
+    UUID room = patientRoom.room();
+    String revocation = "/api/v1/patients/" + patientRoom.patient() + "/revocation?date=2026-11-20";
+    CompletableFuture<Api.Response> send;
+    CompletableFuture<Api.Response> revoke;
+    try (Connection holder = holdLock("rooms", room)) {
+      send = sendLater(room, UUID.randomUUID().toString(), "sent before the revocation");
+      awaitLockWaiters(1);
+      revoke =
+          CompletableFuture.supplyAsync(
+              () ->
+                  server
+                      .api()
+                      .send(
+                          HttpMethod.POST, revocation, network.anna().accessToken(),
+                          null,
+                          null));
+      // the send holds the patient's shared lock, so the revocation waits for it
+      awaitAnyLockWaiters(2);
+      holder.commit();
+    }
+    Api.Response stored = send.get(20, TimeUnit.SECONDS);
+    Api.Response revoked = revoke.get(20, TimeUnit.SECONDS);
+    assertEquals(201, stored.status(), stored.body());
+    assertEquals(200, revoked.status(), revoked.body());
+    long notice =
+        server.count("SELECT seq FROM messages WHERE room_id = '" + room + "' AND kind = 'system'");
+    assertEquals(stored.json().getLong("seq") + 1, notice, "the notice follows the message");
+  }
+
+  @Test
   void theSameMessageSentTwiceAtOnceIsStoredOnceAndBothSendsGetItsAck() throws Exception {
     UUID room = server.room(network.anna(), network.careHome().id());
     String clientMsgId = UUID.randomUUID().toString();
     List<CompletableFuture<Api.Response>> sends;
-    try (Connection holder = holdRoomLock(room)) {
+    try (Connection holder = holdLock("rooms", room)) {
       sends =
           List.of(
               sendLater(room, clientMsgId, "twice at once"),

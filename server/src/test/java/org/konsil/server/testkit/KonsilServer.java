@@ -121,6 +121,11 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     return clientVertx;
   }
 
+  /** The running node's Vert.x, for a test that publishes on its event bus. */
+  public Vertx serverVertx() {
+    return node.vertx();
+  }
+
   public DatabaseSettings database() {
     return database;
   }
