@@ -34,7 +34,11 @@ final class ClientConnection {
   private long outboundBytes;
   private boolean closed;
 
-  /** When the client was last heard from (any frame, a pong included), by System.nanoTime(). */
+  /**
+   * When the client was last heard from (any frame, a pong included), by System.nanoTime(): the
+   * idle timeout measures a duration on this node, which the monotonic clock does and a time of
+   * day (the injected Clock, which tests move) must not.
+   */
   private long lastHeard = System.nanoTime();
 
   AuthenticatedUser user;

@@ -419,7 +419,7 @@ public final class WebSocketGateway {
     if (!connection.cursors.containsKey(room)) {
       throw ApiException.notAMember();
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     Long last = connection.lastTyping.get(room);
     if (last != null && now - last < TYPING_INTERVAL_MS) {
       return;
