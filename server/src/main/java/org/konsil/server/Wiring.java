@@ -54,8 +54,11 @@ import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.invitations.RegistrationService;
 import org.konsil.server.messaging.AttachmentRoutes;
+import org.konsil.server.messaging.AttachmentService;
 import org.konsil.server.live.LiveEvents;
+import org.konsil.server.messaging.MessageHistory;
 import org.konsil.server.messaging.MessageRoutes;
+import org.konsil.server.messaging.MessageWriter;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.SystemNotices;
 import org.konsil.server.messaging.WebSocketGateway;
@@ -106,6 +109,8 @@ public final class Wiring {
   private final ConsentVersions consentVersions;
   private final ConsentDocuments consentDocuments;
   private final MessagingService messaging;
+  private final MessageHistory history;
+  private final AttachmentService attachments;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
   private final FaxOutbox faxOutbox;
@@ -183,8 +188,11 @@ public final class Wiring {
             live::toOrganisation);
     this.rooms =
         new RoomService(pool, clock, organisations, patients, consents, audit, live, invitations);
-    this.messaging =
-        new MessagingService(vertx, pool, clock, rooms, live, files, audit, invitations, metrics);
+    // one writer for what users send, text and attachments alike
+    MessageWriter writer = new MessageWriter(vertx, pool, clock, rooms, invitations, live, metrics);
+    this.messaging = new MessagingService(writer, rooms, live, clock);
+    this.history = new MessageHistory(vertx, pool, clock, rooms, audit);
+    this.attachments = new AttachmentService(writer, pool, clock, files, audit);
     if (config.benchWithoutDatabase()) {
       LOG.warn(
           "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");
@@ -357,7 +365,7 @@ public final class Wiring {
 
   private WebSocketGateway gateway(Vertx vertx) {
     return new WebSocketGateway(
-        vertx, sessions, rooms, messaging, config, clock, openSockets, presence);
+        vertx, sessions, rooms, messaging, history, config, clock, openSockets, presence);
   }
 
   private Router router(Vertx vertx) {
@@ -418,10 +426,10 @@ public final class Wiring {
         .mount(api);
     new OrganisationRoutes(organisations).mount(api);
     new RoomRoutes(rooms).mount(api);
-    new MessageRoutes(messaging).mount(api);
+    new MessageRoutes(messaging, history).mount(api);
     new PatientRoutes(patients).mount(api);
     new ConsentRoutes(consentVersions, consentDocuments, consents).mount(api);
-    new AttachmentRoutes(messaging, rooms, files, config.attachmentMaxBytes()).mount(api);
+    new AttachmentRoutes(attachments, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
     new RoomInvitationRoutes(invitations, rooms).mount(api);
     new InvitationRoutes(invitations, registrations).mount(api);

@@ -24,14 +24,14 @@ public final class AttachmentRoutes {
   private static final Set<MediaType> TYPES =
       Set.of(MediaType.PDF, MediaType.PNG, MediaType.JPEG, MediaType.DICOM);
 
-  private final MessagingService messaging;
+  private final AttachmentService attachments;
   private final RoomService rooms;
   private final FileStore files;
   private final long maxBytes;
 
   public AttachmentRoutes(
-      MessagingService messaging, RoomService rooms, FileStore files, long maxBytes) {
-    this.messaging = messaging;
+      AttachmentService attachments, RoomService rooms, FileStore files, long maxBytes) {
+    this.attachments = attachments;
     this.rooms = rooms;
     this.files = files;
     this.maxBytes = maxBytes;
@@ -54,7 +54,7 @@ public final class AttachmentRoutes {
     return rooms
         .requireMember(user, room)
         .compose(member -> files.receive(ctx.request(), TYPES, maxBytes, fileName))
-        .compose(file -> messaging.sendAttachment(user, room, clientMsgId, file))
+        .compose(file -> attachments.send(user, room, clientMsgId, file))
         .map(
             ack -> {
               ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
@@ -70,8 +70,8 @@ public final class AttachmentRoutes {
       ctx.fail(ApiException.notFound("No such attachment."));
       return;
     }
-    messaging
-        .attachment(AuthenticatedUser.of(ctx), id)
+    attachments
+        .read(AuthenticatedUser.of(ctx), id)
         .onSuccess(
             access ->
                 FileResponses.send(

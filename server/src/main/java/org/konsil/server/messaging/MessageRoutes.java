@@ -8,15 +8,18 @@ import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.rooms.ReadMarker;
 import org.konsil.server.rooms.RoomRoutes;
 
 /** REST routes for a room's history, sending without a socket, and the read marker. */
 public final class MessageRoutes {
 
   private final MessagingService messaging;
+  private final MessageHistory history;
 
-  public MessageRoutes(MessagingService messaging) {
+  public MessageRoutes(MessagingService messaging, MessageHistory history) {
     this.messaging = messaging;
+    this.history = history;
   }
 
   /** Adds this feature's routes to the API router (below /api/v1). */
@@ -29,7 +32,7 @@ public final class MessageRoutes {
         .get("/rooms/:roomId/export")
         .handler(
             ctx ->
-                messaging
+                history
                     .export(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
                     .onSuccess(
                         pdf ->
@@ -46,12 +49,13 @@ public final class MessageRoutes {
     Long after = longParam(ctx, "after");
     Long before = longParam(ctx, "before");
     Long limit = longParam(ctx, "limit");
-    if (limit != null && (limit < 1 || limit > MessagingService.MAX_PAGE)) {
+    if (limit != null && (limit < 1 || limit > MessageHistory.MAX_PAGE)) {
       throw ApiException.validation(
-          "'limit' must be between 1 and " + MessagingService.MAX_PAGE + ".");
+          "'limit' must be between 1 and " + MessageHistory.MAX_PAGE + ".");
     }
-    return messaging.history(
-        AuthenticatedUser.of(ctx), room, after, before, limit == null ? 50 : limit.intValue());
+    return history
+        .page(AuthenticatedUser.of(ctx), room, after, before, limit == null ? 50 : limit.intValue())
+        .map(HistoryPage::toJson);
   }
 
   private Future<?> send(RoutingContext ctx) {
@@ -71,7 +75,7 @@ public final class MessageRoutes {
   private Future<?> read(RoutingContext ctx) {
     UUID room = RoomRoutes.roomId(ctx);
     long seq = Json.body(ctx).requiredLong("seq", 0, Long.MAX_VALUE);
-    return messaging.markRead(AuthenticatedUser.of(ctx), room, seq);
+    return messaging.markRead(AuthenticatedUser.of(ctx), room, seq).map(ReadMarker::toJson);
   }
 
   private static Long longParam(RoutingContext ctx, String name) {

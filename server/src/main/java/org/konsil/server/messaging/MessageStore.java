@@ -198,54 +198,16 @@ final class MessageStore {
         .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("last_seq"));
   }
 
-  Future<Void> insertAttachment(
-      SqlClient tx, UUID id, UUID room, UUID file, UUID by, OffsetDateTime now) {
-    return SqlTemplate.forUpdate(
-            tx,
-            "INSERT INTO attachments (id, room_id, file_id, uploaded_by, uploaded_at)"
-                + " VALUES (#{id}, #{room}, #{file}, #{by}, #{now})")
-        .execute(Map.of("id", id, "room", room, "file", file, "by", by, "now", now))
-        .mapEmpty();
-  }
-
-  /**
-   * An attachment the organisation may see (it is in the attachment's room), with its file and
-   * whether the room's patient revoked consent; null otherwise.
-   */
-  Future<Row> attachmentFor(SqlClient client, UUID id, UUID org) {
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT a.id, a.room_id, r.patient_id, pt.organisation_id AS patient_organisation_id,"
-                + " f.id AS file_id, f.media_type, f.file_name,"
-                + " (pt.consent_revoked_at IS NOT NULL) AS revoked"
-                + " FROM attachments a JOIN rooms r ON r.id = a.room_id"
-                + " JOIN room_members m ON m.room_id = r.id AND m.organisation_id = #{org}"
-                + " JOIN stored_files f ON f.id = a.file_id"
-                + " LEFT JOIN patients pt ON pt.id = r.patient_id WHERE a.id = #{id}")
-        .execute(Map.of("id", id, "org", org))
-        .map(Rows::firstOrNull);
-  }
-
-  /**
-   * The organisation that owns the room an attachment was sent in (the patient's, or the creator's
-   * for a general room), or null when there is no such attachment; for refusals.
-   */
-  Future<UUID> attachmentOwner(SqlClient client, UUID id) {
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT coalesce(pt.organisation_id, r.created_by_org) AS owner_org"
-                + " FROM attachments a JOIN rooms r ON r.id = a.room_id"
-                + " LEFT JOIN patients pt ON pt.id = r.patient_id WHERE a.id = #{id}")
-        .execute(Map.of("id", id))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("owner_org"));
-  }
+  /** A room's patient and the patient's organisation. */
+  record RoomPatient(UUID id, UUID organisationId) {}
 
   /** The room's patient and the patient's organisation, or null for a general room. */
-  Future<Row> patientOf(SqlClient client, UUID room) {
+  Future<RoomPatient> patientOf(SqlClient client, UUID room) {
     return SqlTemplate.forQuery(
             client,
             "SELECT p.id, p.organisation_id FROM rooms r JOIN patients p ON p.id = r.patient_id"
                 + " WHERE r.id = #{room}")
+        .mapTo(row -> new RoomPatient(row.getUUID("id"), row.getUUID("organisation_id")))
         .execute(Map.of("room", room))
         .map(Rows::firstOrNull);
   }

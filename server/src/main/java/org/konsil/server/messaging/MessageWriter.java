@@ -30,7 +30,7 @@ import org.konsil.server.rooms.RoomService;
  * attachment's file). The ack follows the commit, the live event follows the ack's commit, and a
  * repeated client message id answers the first ack without storing anything.
  */
-final class MessageWriter {
+public final class MessageWriter {
 
   /** Text batches written at the same time; the rest of the pool serves reads and the rest. */
   private static final int BATCHES_IN_FLIGHT = 4;
@@ -51,11 +51,10 @@ final class MessageWriter {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
 
-  MessageWriter(
+  public MessageWriter(
       Vertx vertx,
       Pool pool,
       Clock clock,
-      MessageStore store,
       RoomService rooms,
       InvitationService invitations,
       LiveEvents live,
@@ -63,7 +62,7 @@ final class MessageWriter {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
-    this.store = store;
+    this.store = new MessageStore();
     this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, metrics);
     this.rooms = rooms;
     this.invitations = invitations;

@@ -405,16 +405,11 @@ public final class RoomService {
   }
 
   /** Moves the user's read marker and answers the room's unread count after it. */
-  public Future<JsonObject> markRead(AuthenticatedUser user, UUID roomId, long seq) {
+  public Future<ReadMarker> markRead(AuthenticatedUser user, UUID roomId, long seq) {
     return requireMember(user, roomId)
         .compose(
             last -> store.advanceReadMarker(pool, user.userId(), roomId, seq, Times.now(clock)))
         .compose(done -> view(user, roomId))
-        .map(
-            room ->
-                new JsonObject()
-                    .put("room", roomId.toString())
-                    .put("readSeq", room.readSeq())
-                    .put("unread", room.unread()));
+        .map(room -> new ReadMarker(roomId, room.readSeq(), room.unread()));
   }
 }

@@ -1,0 +1,248 @@
+package org.konsil.server.messaging;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.konsil.server.live.LiveEvents;
+import org.konsil.server.notifications.Presence;
+
+/**
+ * The connections of one gateway, found by the rooms they follow, their users and their sessions,
+ * and what each live event becomes for them. Keeps who is connected, nothing about the rooms
+ * themselves: a room's messages and whether they are masked come from the database and the events.
+ * Touched only on the gateway's event loop.
+ */
+final class LiveFanout {
+
+  private final RoomCursor.Fetch stored;
+  private final Presence presence;
+  private final AtomicInteger openSockets;
+  private final Set<ClientConnection> all = new HashSet<>();
+  private final Set<ClientConnection> joining = new HashSet<>();
+  private final Map<UUID, Set<ClientConnection>> byRoom = new HashMap<>();
+  private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
+  private final Map<UUID, Set<ClientConnection>> bySession = new HashMap<>();
+
+  LiveFanout(RoomCursor.Fetch stored, Presence presence, AtomicInteger openSockets) {
+    this.stored = stored;
+    this.presence = presence;
+    this.openSockets = openSockets;
+  }
+
+  void opened(ClientConnection connection) {
+    all.add(connection);
+    openSockets.incrementAndGet();
+  }
+
+  List<ClientConnection> connections() {
+    return new ArrayList<>(all);
+  }
+
+  int size() {
+    return all.size();
+  }
+
+  /**
+   * An authenticated connection looking up its rooms: it counts for its user and session, and the
+   * live events that arrive meanwhile are kept for it.
+   */
+  void joining(ClientConnection connection) {
+    connection.joiningBuffer = new ArrayList<>();
+    joining.add(connection);
+    byUser.computeIfAbsent(connection.user.userId(), k -> new HashSet<>()).add(connection);
+    presence.connected(connection.user.userId());
+    bySession.computeIfAbsent(connection.user.sessionId(), k -> new HashSet<>()).add(connection);
+  }
+
+  /** The room lookup is done (or failed): answers the events kept meanwhile, oldest first. */
+  List<Message<String>> joined(ClientConnection connection) {
+    joining.remove(connection);
+    List<Message<String>> buffered = connection.joiningBuffer;
+    connection.joiningBuffer = null;
+    return buffered == null ? List.of() : buffered;
+  }
+
+  /** Starts pushing the room's messages after seq; masked when the database says it is revoked. */
+  void follow(ClientConnection connection, UUID room, long seq, boolean revoked) {
+    RoomCursor cursor = new RoomCursor(room, connection, stored, seq);
+    if (revoked) {
+      cursor.mask();
+    }
+    connection.cursors.put(room, cursor);
+    byRoom.computeIfAbsent(room, k -> new HashSet<>()).add(connection);
+  }
+
+  /** The socket closed: the connection counts nowhere any more. */
+  void forget(ClientConnection connection) {
+    if (all.remove(connection)) {
+      openSockets.decrementAndGet();
+    }
+    joining.remove(connection);
+    if (connection.user == null) {
+      return;
+    }
+    remove(byUser, connection.user.userId(), connection);
+    presence.disconnected(connection.user.userId());
+    remove(bySession, connection.user.sessionId(), connection);
+    for (UUID room : connection.cursors.keySet()) {
+      remove(byRoom, room, connection);
+    }
+  }
+
+  /** A live event from any node, to the connections it concerns. */
+  void onEvent(Message<String> event) {
+    for (ClientConnection connection : joining) {
+      connection.joiningBuffer.add(event);
+    }
+    MultiMap headers = event.headers();
+    switch (headers.get(LiveEvents.KIND)) {
+      case "message" -> {
+        UUID room = roomOf(headers);
+        long seq = Long.parseLong(headers.get(LiveEvents.SEQ));
+        for (ClientConnection connection : connectionsOf(byRoom, room)) {
+          if (connection.isReady()) {
+            connection.cursors.get(room).offer(seq, event.body());
+          }
+        }
+      }
+      case "masked" -> {
+        for (ClientConnection connection : connectionsOf(byRoom, roomOf(headers))) {
+          if (connection.isReady()) {
+            revoked(event, connection);
+          }
+        }
+      }
+      case "typing" -> {
+        UUID sender = userOf(headers);
+        for (ClientConnection connection : connectionsOf(byRoom, roomOf(headers))) {
+          if (connection.isReady() && !connection.user.userId().equals(sender)) {
+            connection.sendLive(event.body());
+          }
+        }
+      }
+      case "read", "user" -> {
+        for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
+          if (connection.isReady()) {
+            connection.sendLive(event.body());
+          }
+        }
+      }
+      case "joined", "organisation" -> {
+        for (ClientConnection connection : connections()) {
+          if (connection.isReady()) {
+            replay(event, connection);
+          }
+        }
+      }
+      case "user-disabled" -> {
+        for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
+          connection.endWithError(
+              "account_disabled",
+              "Your account has been disabled.",
+              ClientConnection.CLOSE_ENDED,
+              "account disabled");
+        }
+      }
+      case "session-revoked" -> {
+        UUID session = UUID.fromString(headers.get(LiveEvents.SESSION));
+        for (ClientConnection connection : connectionsOf(bySession, session)) {
+          connection.endWithError(
+              "session_ended",
+              "Your session has ended.",
+              ClientConnection.CLOSE_ENDED,
+              "session ended");
+        }
+      }
+      default -> {
+        // an event kind from a newer node; nothing to do here
+      }
+    }
+  }
+
+  /**
+   * One event to one connection that follows its rooms already: a buffered one after the join, or
+   * one of the kinds that concern a connection by its organisation.
+   */
+  void replay(Message<String> event, ClientConnection connection) {
+    MultiMap headers = event.headers();
+    switch (headers.get(LiveEvents.KIND)) {
+      case "message" -> {
+        RoomCursor cursor = connection.cursors.get(roomOf(headers));
+        if (cursor != null) {
+          cursor.offer(Long.parseLong(headers.get(LiveEvents.SEQ)), event.body());
+        }
+      }
+      case "masked" -> revoked(event, connection);
+      case "joined" -> joinedRoom(event, connection);
+      case "organisation" -> {
+        if (connection.user.organisationId().toString().equals(organisationsOf(headers))) {
+          connection.sendLive(event.body());
+        }
+      }
+      default -> {
+        // typing and read markers are of the moment; account and session ends reached it already
+      }
+    }
+  }
+
+  /** The room's patient revoked consent: the connection masks it from now on and is told. */
+  private static void revoked(Message<String> event, ClientConnection connection) {
+    RoomCursor cursor = connection.cursors.get(roomOf(event.headers()));
+    if (cursor != null) {
+      cursor.mask();
+      connection.sendLive(event.body());
+    }
+  }
+
+  /** The connection's organisation joined a room: follow it from the seq it joined at. */
+  private void joinedRoom(Message<String> event, ClientConnection connection) {
+    MultiMap headers = event.headers();
+    UUID room = roomOf(headers);
+    String organisation = connection.user.organisationId().toString();
+    boolean concerned = List.of(organisationsOf(headers).split(",")).contains(organisation);
+    if (concerned && !connection.cursors.containsKey(room)) {
+      // the room as the database showed it when the organisation joined, revoked or not
+      boolean revoked =
+          new JsonObject(event.body()).getJsonObject("room").getValue("consentRevokedAt") != null;
+      follow(connection, room, Long.parseLong(headers.get(LiveEvents.SEQ)), revoked);
+      connection.sendLive(event.body());
+    }
+  }
+
+  private static UUID roomOf(MultiMap headers) {
+    return UUID.fromString(headers.get(LiveEvents.ROOM));
+  }
+
+  private static UUID userOf(MultiMap headers) {
+    return UUID.fromString(headers.get(LiveEvents.USER));
+  }
+
+  private static String organisationsOf(MultiMap headers) {
+    return headers.get(LiveEvents.ORGANISATIONS);
+  }
+
+  private static List<ClientConnection> connectionsOf(
+      Map<UUID, Set<ClientConnection>> index, UUID key) {
+    Set<ClientConnection> found = index.get(key);
+    return found == null ? List.of() : new ArrayList<>(found);
+  }
+
+  private static void remove(
+      Map<UUID, Set<ClientConnection>> index, UUID key, ClientConnection connection) {
+    Set<ClientConnection> set = index.get(key);
+    if (set != null) {
+      set.remove(connection);
+      if (set.isEmpty()) {
+        index.remove(key);
+      }
+    }
+  }
+}
