@@ -227,7 +227,7 @@ public final class Main {
         wiring.patients(),
         wiring.consentVersions(),
         wiring.consentDocuments(),
-        wiring.rooms(),
+        wiring.roomCreation(),
         wiring.messaging());
   }
 }

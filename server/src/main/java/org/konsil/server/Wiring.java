@@ -74,7 +74,11 @@ import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.patients.PatientService;
+import org.konsil.server.rooms.ReadMarkers;
+import org.konsil.server.rooms.RegistrationDecisions;
+import org.konsil.server.rooms.RoomCreation;
 import org.konsil.server.rooms.RoomInvitationRoutes;
+import org.konsil.server.rooms.RoomMembership;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 
@@ -101,6 +105,9 @@ public final class Wiring {
   private final ProfileService profiles;
   private final OrganisationService organisations;
   private final RoomService rooms;
+  private final RoomCreation roomCreation;
+  private final RoomMembership roomMembership;
+  private final RegistrationDecisions registrationDecisions;
   private final AuditLog audit;
   private final AuditAnchors auditAnchors;
   private final PatientService patients;
@@ -186,11 +193,17 @@ public final class Wiring {
             organisations,
             audit,
             live::toOrganisation);
-    this.rooms =
-        new RoomService(pool, clock, organisations, patients, consents, audit, live, invitations);
+    this.rooms = new RoomService(pool, audit);
+    this.roomMembership =
+        new RoomMembership(pool, clock, organisations, patients, consents, audit, live, rooms);
+    this.roomCreation =
+        new RoomCreation(pool, clock, patients, audit, invitations, roomMembership);
+    this.registrationDecisions =
+        new RegistrationDecisions(pool, clock, audit, invitations, rooms, roomMembership);
     // one writer for what users send, text and attachments alike
     MessageWriter writer = new MessageWriter(vertx, pool, clock, rooms, invitations, live, metrics);
-    this.messaging = new MessagingService(writer, rooms, live, clock);
+    this.messaging =
+        new MessagingService(writer, new ReadMarkers(pool, clock, rooms), live, clock);
     this.history = new MessageHistory(vertx, pool, clock, rooms, audit);
     this.attachments = new AttachmentService(writer, pool, clock, files, audit);
     if (config.benchWithoutDatabase()) {
@@ -285,6 +298,10 @@ public final class Wiring {
 
   public RoomService rooms() {
     return rooms;
+  }
+
+  public RoomCreation roomCreation() {
+    return roomCreation;
   }
 
   public MessagingService messaging() {
@@ -425,13 +442,13 @@ public final class Wiring {
             config.publicUrl())
         .mount(api);
     new OrganisationRoutes(organisations).mount(api);
-    new RoomRoutes(rooms).mount(api);
+    new RoomRoutes(rooms, roomCreation, roomMembership).mount(api);
     new MessageRoutes(messaging, history).mount(api);
     new PatientRoutes(patients).mount(api);
     new ConsentRoutes(consentVersions, consentDocuments, consents).mount(api);
     new AttachmentRoutes(attachments, rooms, files, config.attachmentMaxBytes()).mount(api);
     new AuditRoutes(audit).mount(api);
-    new RoomInvitationRoutes(invitations, rooms).mount(api);
+    new RoomInvitationRoutes(invitations, rooms, registrationDecisions).mount(api);
     new InvitationRoutes(invitations, registrations).mount(api);
     new DeviceRoutes(devices).mount(api);
     config

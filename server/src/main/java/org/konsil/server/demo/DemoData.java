@@ -11,7 +11,7 @@ import org.konsil.server.consent.ConsentVersions;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientService;
-import org.konsil.server.rooms.RoomService;
+import org.konsil.server.rooms.RoomCreation;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.organisations.CreateOrganisationRequest;
 import org.konsil.server.organisations.CreatedOrganisation;
@@ -35,7 +35,7 @@ public final class DemoData {
   private final PatientService patients;
   private final ConsentVersions consentVersions;
   private final ConsentDocuments consentDocuments;
-  private final RoomService rooms;
+  private final RoomCreation rooms;
   private final MessagingService messaging;
 
   public DemoData(
@@ -45,7 +45,7 @@ public final class DemoData {
       PatientService patients,
       ConsentVersions consentVersions,
       ConsentDocuments consentDocuments,
-      RoomService rooms,
+      RoomCreation rooms,
       MessagingService messaging) {
     this.logins = logins;
     this.passwords = passwords;

@@ -10,7 +10,7 @@ import org.konsil.server.http.Times;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.rooms.ReadMarker;
-import org.konsil.server.rooms.RoomService;
+import org.konsil.server.rooms.ReadMarkers;
 
 /**
  * What a member does in a room besides reading its history: sending text (acknowledged only once
@@ -21,14 +21,15 @@ public final class MessagingService {
   public static final int MAX_CONTENT_LENGTH = 16_000;
 
   private final MessageWriter writer;
-  private final RoomService rooms;
+  private final ReadMarkers readMarkers;
   private final LiveEvents live;
   private final Clock clock;
   private UnstoredMessages unstored;
 
-  public MessagingService(MessageWriter writer, RoomService rooms, LiveEvents live, Clock clock) {
+  public MessagingService(
+      MessageWriter writer, ReadMarkers readMarkers, LiveEvents live, Clock clock) {
     this.writer = writer;
-    this.rooms = rooms;
+    this.readMarkers = readMarkers;
     this.live = live;
     this.clock = clock;
   }
@@ -67,7 +68,7 @@ public final class MessagingService {
 
   /** Moves the user's read marker; the user's other connections learn the new unread count. */
   public Future<ReadMarker> markRead(AuthenticatedUser user, UUID room, long seq) {
-    return rooms
+    return readMarkers
         .markRead(user, room, seq)
         .onSuccess(
             marker ->

@@ -16,10 +16,13 @@ public final class RoomInvitationRoutes {
 
   private final InvitationService invitations;
   private final RoomService rooms;
+  private final RegistrationDecisions decisions;
 
-  public RoomInvitationRoutes(InvitationService invitations, RoomService rooms) {
+  public RoomInvitationRoutes(
+      InvitationService invitations, RoomService rooms, RegistrationDecisions decisions) {
     this.invitations = invitations;
     this.rooms = rooms;
+    this.decisions = decisions;
   }
 
   public void mount(Router router) {
@@ -38,7 +41,7 @@ public final class RoomInvitationRoutes {
         .post("/invitations/:invitationId/confirmation")
         .respond(
             ctx ->
-                rooms
+                decisions
                     .decideRegistration(
                         AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), true)
                     .map(RoomInvitation::toJson));
@@ -46,7 +49,7 @@ public final class RoomInvitationRoutes {
         .post("/invitations/:invitationId/rejection")
         .respond(
             ctx ->
-                rooms
+                decisions
                     .decideRegistration(
                         AuthenticatedUser.of(ctx), InvitationRoutes.invitationId(ctx), false)
                     .map(RoomInvitation::toJson));

@@ -1,6 +1,7 @@
 package org.konsil.server.rooms;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -14,15 +15,25 @@ import org.konsil.server.invitations.InviteeRequest;
 public final class RoomRoutes {
 
   private final RoomService rooms;
+  private final RoomCreation creation;
+  private final RoomMembership membership;
 
-  public RoomRoutes(RoomService rooms) {
+  public RoomRoutes(RoomService rooms, RoomCreation creation, RoomMembership membership) {
     this.rooms = rooms;
+    this.creation = creation;
+    this.membership = membership;
   }
 
   /** Adds this feature's routes to the API router (below /api/v1). */
   public void mount(Router router) {
     router.post("/rooms").respond(this::create);
-    router.get("/rooms").respond(ctx -> rooms.list(AuthenticatedUser.of(ctx)));
+    router
+        .get("/rooms")
+        .respond(
+            ctx ->
+                rooms
+                    .list(AuthenticatedUser.of(ctx))
+                    .map(list -> new JsonArray(list.stream().map(Room::toJson).toList())));
     router
         .get("/rooms/:roomId")
         .respond(ctx -> rooms.view(AuthenticatedUser.of(ctx), roomId(ctx)).map(Room::toJson));
@@ -32,7 +43,7 @@ public final class RoomRoutes {
             ctx -> {
               UUID room = roomId(ctx);
               UUID organisation = Json.body(ctx).requiredUuid("organisationId");
-              return rooms
+              return membership
                   .addOrganisation(AuthenticatedUser.of(ctx), room, organisation)
                   .map(Room::toJson);
             });
@@ -52,7 +63,7 @@ public final class RoomRoutes {
     if (title.isEmpty()) {
       throw ApiException.validation("'title' is required.");
     }
-    List<UUID> partners = body.uuidList("partnerOrganisationIds", RoomService.MAX_PARTNERS);
+    List<UUID> partners = body.uuidList("partnerOrganisationIds", RoomCreation.MAX_PARTNERS);
     if (kind.equals("patient")) {
       if (body.raw().getValue("invitations") != null) {
         throw ApiException.validation(
@@ -60,7 +71,7 @@ public final class RoomRoutes {
       }
       UUID patientId = body.requiredUuid("patientId");
       ctx.response().setStatusCode(201);
-      return rooms.createForPatient(user, patientId, title, partners).map(Room::toJson);
+      return creation.createForPatient(user, patientId, title, partners).map(Room::toJson);
     }
     if (body.raw().containsKey("patientId")) {
       throw ApiException.validation("A general room has no 'patientId'.");
@@ -68,7 +79,7 @@ public final class RoomRoutes {
     List<InviteeRequest> invitees = new java.util.ArrayList<>();
     Object raw = body.raw().getValue("invitations");
     if (raw != null) {
-      if (!(raw instanceof io.vertx.core.json.JsonArray list) || list.size() > 10) {
+      if (!(raw instanceof JsonArray list) || list.size() > 10) {
         throw ApiException.validation("'invitations' must be a list of at most 10 partners.");
       }
       for (Object item : list) {
@@ -80,7 +91,7 @@ public final class RoomRoutes {
     }
     Boolean now = body.optionalBoolean("inviteNow");
     ctx.response().setStatusCode(201);
-    return rooms
+    return creation
         .createGeneral(user, title, partners, invitees, Boolean.TRUE.equals(now))
         .map(Room::toJson);
   }
