@@ -44,7 +44,7 @@ public final class AuditAnchors {
       "SELECT count(*) AS events FROM audit_events WHERE id <= $1";
 
   private static final String FIRST_KEYED =
-      "SELECT min(id) AS keyed FROM audit_events WHERE scheme = " + AuditChain.KEYED;
+      "SELECT min(id) AS keyed FROM audit_events WHERE scheme = %d".formatted(AuditChain.KEYED);
 
   /**
    * One line of the anchor file: the chain had {@code count} events ending with this one, and was

@@ -46,7 +46,8 @@ public final class AuditLog {
         #{object}, #{details}, #{prev}, #{hash}, %d)"""
           .formatted(AuditChain.KEYED);
 
-  private static final String LOCK_CHAIN = "SELECT pg_advisory_xact_lock(" + CHAIN_LOCK + ")";
+  private static final String LOCK_CHAIN =
+      "SELECT pg_advisory_xact_lock(%d)".formatted(CHAIN_LOCK);
 
   private static final String HEAD =
       "SELECT id, hash, scheme FROM audit_events ORDER BY id DESC LIMIT 1";
@@ -62,7 +63,8 @@ public final class AuditLog {
   public static final String KEY_VARIABLE = "KONSIL_AUDIT_KEY";
 
   private static final String NEWEST_KEYED =
-      "SELECT * FROM audit_events WHERE scheme = " + AuditChain.KEYED + " ORDER BY id DESC LIMIT 1";
+      "SELECT * FROM audit_events WHERE scheme = %d ORDER BY id DESC LIMIT 1"
+          .formatted(AuditChain.KEYED);
 
   /** What the audit key gives: the seal of the chain and the identifiers organisations see. */
   private record Keyed(AuditChain chain, AuditRefs refs) {}

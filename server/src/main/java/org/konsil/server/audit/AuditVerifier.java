@@ -28,7 +28,7 @@ final class AuditVerifier {
   private static final int PAGE = 1000;
 
   private static final String PAGE_AFTER =
-      "SELECT * FROM audit_events WHERE id > #{after} ORDER BY id LIMIT " + PAGE;
+      "SELECT * FROM audit_events WHERE id > #{after} ORDER BY id LIMIT %d".formatted(PAGE);
 
   /** Problems kept with their text; a chain re-sealed with another key breaks at every row. */
   private static final int KEPT_PROBLEMS = 100;

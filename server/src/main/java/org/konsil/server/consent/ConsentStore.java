@@ -38,6 +38,9 @@ final class ConsentStore {
 
   private static final String BY_ID = CONSENT_SELECT + "WHERE c.id = #{id}";
 
+  private static final String LOCK_ROOMS_ABOUT =
+      "SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id FOR UPDATE";
+
   private static final String DEACTIVATE_ALL =
       "UPDATE consents SET status = 'inactive' WHERE patient_id = #{patient}";
 
@@ -154,8 +157,7 @@ final class ConsentStore {
    * Whether they take messages is the patient's revocation; nothing is marked on them.
    */
   Future<List<UUID>> lockRoomsAbout(SqlClient tx, UUID patientId) {
-    return SqlTemplate.forQuery(
-            tx, "SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY id FOR UPDATE")
+    return SqlTemplate.forQuery(tx, LOCK_ROOMS_ABOUT)
         .execute(Map.of("patient", patientId))
         .map(rows -> Rows.list(rows).stream().map(row -> row.getUUID("id")).toList());
   }

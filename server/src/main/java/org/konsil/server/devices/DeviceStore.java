@@ -28,6 +28,10 @@ final class DeviceStore {
        WHERE d.user_id = #{user} AND d.removed_at IS NULL
       """;
 
+  private static final String DEVICES = DEVICE_SELECT + "ORDER BY d.device_id";
+
+  private static final String DEVICE = DEVICE_SELECT + "AND d.device_id = #{device}";
+
   /** Serialises the registrations of one user, so that the device limit holds under races. */
   private static final String LOCK_USER =
       "SELECT 1 FROM users WHERE id = #{user} FOR NO KEY UPDATE";
@@ -206,14 +210,14 @@ final class DeviceStore {
   record Fetched(PrekeyBundle bundle, long preKeysLeft, long pqPreKeysLeft) {}
 
   Future<List<Device>> list(SqlClient client, UUID user) {
-    return SqlTemplate.forQuery(client, DEVICE_SELECT + " ORDER BY d.device_id")
+    return SqlTemplate.forQuery(client, DEVICES)
         .mapTo(Device.MAPPER)
         .execute(Map.of("user", user))
         .map(Rows::list);
   }
 
   Future<Device> view(SqlClient client, UUID user, int deviceId) {
-    return SqlTemplate.forQuery(client, DEVICE_SELECT + " AND d.device_id = #{device}")
+    return SqlTemplate.forQuery(client, DEVICE)
         .mapTo(Device.MAPPER)
         .execute(Map.of("user", user, "device", deviceId))
         .map(Rows::firstOrNull);

@@ -16,13 +16,37 @@ import org.konsil.server.http.Rows;
 final class MessageStore {
 
   private static final String MESSAGE_SELECT =
-      "SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at, m.client_msg_id,"
-          + " m.sender_user_id, u.display_name AS sender_name, m.sender_org_id,"
-          + " o.name AS sender_org_name,"
-          + " (pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system') AS masked"
-          + " FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id"
-          + " LEFT JOIN organisations o ON o.id = m.sender_org_id"
-          + " JOIN rooms r ON r.id = m.room_id LEFT JOIN patients pt ON pt.id = r.patient_id";
+      """
+      SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at, m.client_msg_id,
+             m.sender_user_id, u.display_name AS sender_name, m.sender_org_id,
+             o.name AS sender_org_name,
+             (pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system') AS masked
+        FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id
+        LEFT JOIN organisations o ON o.id = m.sender_org_id
+        JOIN rooms r ON r.id = m.room_id LEFT JOIN patients pt ON pt.id = r.patient_id
+      """;
+
+  private static final String BY_CLIENT_MSG_ID =
+      MESSAGE_SELECT + "WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}";
+
+  private static final String RANGE =
+      MESSAGE_SELECT
+          + """
+          WHERE m.room_id = #{room} AND m.seq > #{after} AND m.seq <= #{upTo}
+          ORDER BY m.seq LIMIT #{limit}""";
+
+  private static final String BEFORE =
+      MESSAGE_SELECT
+          + """
+          WHERE m.room_id = #{room} AND m.seq < #{before}
+          ORDER BY m.seq DESC LIMIT #{limit}""";
+
+  private static final String LAST_SEQ = "SELECT last_seq FROM rooms WHERE id = #{room}";
+
+  private static final String PATIENT_OF =
+      """
+      SELECT p.id, p.organisation_id FROM rooms r JOIN patients p ON p.id = r.patient_id
+       WHERE r.id = #{room}""";
 
   /**
    * The one statement that stores messages, one or many: text from the REST API, the WebSocket
@@ -184,16 +208,14 @@ final class MessageStore {
 
   /** The message a sender stored earlier under this client id, or null. */
   Future<Message> byClientMsgId(SqlClient client, UUID sender, UUID clientMsgId) {
-    return SqlTemplate.forQuery(
-            client,
-            MESSAGE_SELECT + " WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}")
+    return SqlTemplate.forQuery(client, BY_CLIENT_MSG_ID)
         .mapTo(Message.MAPPER)
         .execute(Map.of("sender", sender, "cmid", clientMsgId))
         .map(Rows::firstOrNull);
   }
 
   Future<Long> lastSeq(SqlClient client, UUID room) {
-    return SqlTemplate.forQuery(client, "SELECT last_seq FROM rooms WHERE id = #{room}")
+    return SqlTemplate.forQuery(client, LAST_SEQ)
         .execute(Map.of("room", room))
         .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("last_seq"));
   }
@@ -203,10 +225,7 @@ final class MessageStore {
 
   /** The room's patient and the patient's organisation, or null for a general room. */
   Future<RoomPatient> patientOf(SqlClient client, UUID room) {
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT p.id, p.organisation_id FROM rooms r JOIN patients p ON p.id = r.patient_id"
-                + " WHERE r.id = #{room}")
+    return SqlTemplate.forQuery(client, PATIENT_OF)
         .mapTo(row -> new RoomPatient(row.getUUID("id"), row.getUUID("organisation_id")))
         .execute(Map.of("room", room))
         .map(Rows::firstOrNull);
@@ -214,11 +233,7 @@ final class MessageStore {
 
   /** Messages with after < seq <= upTo, oldest first, at most limit. */
   Future<List<Message>> range(SqlClient client, UUID room, long after, long upTo, int limit) {
-    return SqlTemplate.forQuery(
-            client,
-            MESSAGE_SELECT
-                + " WHERE m.room_id = #{room} AND m.seq > #{after} AND m.seq <= #{upTo}"
-                + " ORDER BY m.seq LIMIT #{limit}")
+    return SqlTemplate.forQuery(client, RANGE)
         .mapTo(Message.MAPPER)
         .execute(Map.of("room", room, "after", after, "upTo", upTo, "limit", limit))
         .map(Rows::list);
@@ -226,11 +241,7 @@ final class MessageStore {
 
   /** The newest messages with seq < before, newest first, at most limit. */
   Future<List<Message>> before(SqlClient client, UUID room, long before, int limit) {
-    return SqlTemplate.forQuery(
-            client,
-            MESSAGE_SELECT
-                + " WHERE m.room_id = #{room} AND m.seq < #{before}"
-                + " ORDER BY m.seq DESC LIMIT #{limit}")
+    return SqlTemplate.forQuery(client, BEFORE)
         .mapTo(Message.MAPPER)
         .execute(Map.of("room", room, "before", before, "limit", limit))
         .map(Rows::list);

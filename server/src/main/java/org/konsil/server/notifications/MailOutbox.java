@@ -34,9 +34,10 @@ public final class MailOutbox {
       VALUES ('mail', #{to}, #{payload}, 'queued', #{now}, #{now}, #{invitation})""";
 
   private static final String SENT =
-      "UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL, "
-          + SCRUB
-          + " WHERE id = #{id}";
+      """
+      UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL, %s
+       WHERE id = #{id}"""
+          .formatted(SCRUB);
 
   private final Clock clock;
   private final MailSender sender;

@@ -32,6 +32,10 @@ final class PatientStore {
 
   private static final String LOCK = BY_ID + " FOR UPDATE";
 
+  /** A revocation is this column and nothing else. */
+  private static final String MARK_REVOKED =
+      "UPDATE patients SET consent_revoked_at = #{now} WHERE id = #{id}";
+
   /** The organisation's patients by name and/or birth date, with their newest consent's status. */
   private static final String SEARCH =
       """
@@ -89,8 +93,7 @@ final class PatientStore {
   }
 
   Future<Void> markRevoked(SqlClient tx, UUID id, OffsetDateTime now) {
-    return SqlTemplate.forUpdate(
-            tx, "UPDATE patients SET consent_revoked_at = #{now} WHERE id = #{id}")
+    return SqlTemplate.forUpdate(tx, MARK_REVOKED)
         .execute(Map.of("id", id, "now", now))
         .mapEmpty();
   }
