@@ -45,7 +45,11 @@ public final class DeviceRoutes {
             });
     router
         .get("/users/:userId/prekey-bundles")
-        .respond(ctx -> devices.fetchBundles(AuthenticatedUser.of(ctx), userId(ctx)));
+        .respond(
+            ctx ->
+                devices
+                    .fetchBundles(AuthenticatedUser.of(ctx), userId(ctx))
+                    .map(PrekeyBundles::toJson));
   }
 
   private Future<?> register(RoutingContext ctx) {

@@ -2,7 +2,6 @@ package org.konsil.server.devices;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -236,7 +235,7 @@ public final class DeviceService {
    * device left with fewer one-time prekeys than the threshold is told so on its owner's
    * connections.
    */
-  Future<JsonObject> fetchBundles(AuthenticatedUser requester, UUID target) {
+  Future<PrekeyBundles> fetchBundles(AuthenticatedUser requester, UUID target) {
     OffsetDateTime now = Times.now(clock);
     Duration window = settings.prekeyFetchWindow();
     return store
@@ -271,7 +270,7 @@ public final class DeviceService {
             });
   }
 
-  private Future<JsonObject> refuse(
+  private Future<PrekeyBundles> refuse(
       AuthenticatedUser requester, UUID target, DeviceStore.Access access) {
     if (target == null) {
       return Future.failedFuture(noSuchUser());
@@ -284,11 +283,12 @@ public final class DeviceService {
         .transform(recorded -> Future.failedFuture(noSuchUser()));
   }
 
-  private JsonObject answer(UUID target, List<DeviceStore.Fetched> fetched) {
-    JsonArray devices = new JsonArray();
+  /** The bundles; the user's own connections learn which devices run low on one-time prekeys. */
+  private PrekeyBundles answer(UUID target, List<DeviceStore.Fetched> fetched) {
+    List<PrekeyBundle> devices = new ArrayList<>();
     List<JsonObject> low = new ArrayList<>();
     for (DeviceStore.Fetched device : fetched) {
-      devices.add(device.bundle().toJson());
+      devices.add(device.bundle());
       if (device.preKeysLeft() < settings.prekeyLowThreshold()
           || device.pqPreKeysLeft() < settings.prekeyLowThreshold()) {
         low.add(
@@ -302,7 +302,7 @@ public final class DeviceService {
     for (JsonObject frame : low) {
       live.toUser(target, frame.encode());
     }
-    return new JsonObject().put("userId", target.toString()).put("devices", devices);
+    return new PrekeyBundles(target, devices);
   }
 
   private static Future<Registration> identityKeyTaken(Throwable failure) {
