@@ -4,20 +4,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.mail.MailClient;
 import io.vertx.ext.mail.MailConfig;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.fax.FaxTransport;
@@ -25,8 +18,6 @@ import org.konsil.fax.http.HttpFaxTransport;
 import org.konsil.fax.smtp.SmtpFaxTransport;
 import org.konsil.fax.spool.SpoolFaxTransport;
 import org.konsil.server.accounts.AccessTokens;
-import org.konsil.server.accounts.AccountRoutes;
-import org.konsil.server.accounts.Authenticator;
 import org.konsil.server.accounts.LoginService;
 import org.konsil.server.accounts.PasswordHasher;
 import org.konsil.server.accounts.PasswordService;
@@ -35,34 +26,22 @@ import org.konsil.server.accounts.SecondFactorService;
 import org.konsil.server.accounts.SessionService;
 import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
-import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.consent.ConsentDocuments;
-import org.konsil.server.consent.ConsentRoutes;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.consent.ConsentVersions;
-import org.konsil.server.devices.DeviceRoutes;
 import org.konsil.server.devices.DeviceService;
 import org.konsil.server.files.FileStore;
-import org.konsil.server.http.ApiException;
-import org.konsil.server.http.ControlCharacters;
-import org.konsil.server.http.Problems;
-import org.konsil.server.http.RouteTable;
-import org.konsil.server.http.SecurityHeaders;
 import org.konsil.server.http.ShutdownGate;
-import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.invitations.RegistrationService;
-import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.AttachmentService;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.messaging.MessageHistory;
-import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.messaging.MessageWriter;
 import org.konsil.server.messaging.MessagingService;
 import org.konsil.server.messaging.SystemNotices;
 import org.konsil.server.messaging.WebSocketGateway;
-import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.notifications.FaxOutbox;
 import org.konsil.server.notifications.MailOutbox;
 import org.konsil.server.notifications.MailSender;
@@ -70,28 +49,21 @@ import org.konsil.server.notifications.Presence;
 import org.konsil.server.notifications.SmtpMailSender;
 import org.konsil.server.notifications.SpoolMailSender;
 import org.konsil.server.notifications.UnreadNotifier;
-import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.organisations.OrganisationService;
-import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.patients.PatientService;
 import org.konsil.server.rooms.ReadMarkers;
 import org.konsil.server.rooms.RegistrationDecisions;
 import org.konsil.server.rooms.RoomCreation;
-import org.konsil.server.rooms.RoomInvitationRoutes;
 import org.konsil.server.rooms.RoomMembership;
-import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 
-/** Builds every service with its constructor and deploys the HTTP verticles. */
+/**
+ * Builds every service with its constructor and deploys the HTTP verticles, each with its own
+ * {@link ApiRouter} over these services.
+ */
 public final class Wiring {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Wiring.class);
-
-  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
-
-  /** Paths of the browser client that mails, letters and bookmarks point to. */
-  private static final java.util.List<String> WEB_PAGES =
-      java.util.List.of("/", "/register", "/set-password");
 
   private final Vertx vertx;
   private final Pool pool;
@@ -235,13 +207,14 @@ public final class Wiring {
     faxOutbox.start(Duration.ofSeconds(1));
     notifier.start(Duration.ofSeconds(15));
     auditAnchors.start();
+    ApiRouter router = new ApiRouter(this, config);
     return presence
         .start(vertx, pool)
         .compose(
             registered ->
                 vertx.deployVerticle(
                     () -> {
-                      HttpVerticle verticle = new HttpVerticle(config, this::router, this::gateway);
+                      HttpVerticle verticle = new HttpVerticle(config, router::build, this::gateway);
                       verticles.add(verticle);
                       return verticle;
                     },
@@ -385,113 +358,61 @@ public final class Wiring {
         vertx, sessions, rooms, messaging, history, config, clock, openSockets, presence);
   }
 
-  private Router router(Vertx vertx) {
-    Router root = Router.router(vertx);
-    root.route().handler(SecurityHeaders::apply);
-    root.route().handler(shutdownGate::handle);
-    HealthChecks checks =
-        HealthChecks.create(vertx)
-            .register(
-                "database",
-                2_000,
-                promise ->
-                    pool.query("SELECT 1")
-                        .execute()
-                        .onComplete(
-                            result ->
-                                promise.complete(result.succeeded() ? Status.OK() : Status.KO())));
-    root.get("/health").handler(HealthCheckHandler.createWithHealthChecks(checks));
-    root.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
-    // The browser client (module web-ui): its pages are one document; the paths that mails and
-    // letters link to load it too.
-    for (String page : WEB_PAGES) {
-      root.get(page).handler(ctx -> ctx.reroute("/index.html"));
-    }
-    Router api = Router.router(vertx);
-    RouteTable apiRoutes = new RouteTable(api, "/api/v1");
-    // before the body is read: a refused upload stores nothing
-    api.route().handler(ControlCharacters::refuse);
-    api.route().handler(apiRoutes::refuseUnknownQuery);
-    BodyHandler bodies =
-        BodyHandler.create()
-            .setBodyLimit(config.httpMaxBodyBytes())
-            .setHandleFileUploads(false)
-            .setDeleteUploadedFilesOnEnd(true);
-    // Documents are streamed to the file store by their routes, never held in memory here.
-    api.route()
-        .handler(
-            ctx -> {
-              if (ConsentRoutes.streamsBody(ctx.request().method().name(), ctx.request().path())) {
-                // held back until the route, after authentication, streams it to the file store
-                ctx.request().pause();
-                ctx.next();
-              } else {
-                bodies.handle(ctx);
-              }
-            });
-    api.route().handler(Wiring::requireJsonBody);
-    Authenticator authenticator = new Authenticator(sessions);
-    api.route().handler(authenticator::handle);
-    new AccountRoutes(
-            logins,
-            sessions,
-            passwords,
-            secondFactors,
-            profiles,
-            config.sessionTtl(),
-            config.publicUrl())
-        .mount(api);
-    new OrganisationRoutes(organisations).mount(api);
-    new RoomRoutes(rooms, roomCreation, roomMembership).mount(api);
-    new MessageRoutes(messaging, history).mount(api);
-    new PatientRoutes(patients).mount(api);
-    new ConsentRoutes(consentVersions, consentDocuments, consents).mount(api);
-    new AttachmentRoutes(attachments, rooms, files, config.attachmentMaxBytes()).mount(api);
-    new AuditRoutes(audit).mount(api);
-    new RoomInvitationRoutes(invitations, rooms, registrationDecisions).mount(api);
-    new InvitationRoutes(invitations, registrations).mount(api);
-    new DeviceRoutes(devices).mount(api);
-    config
-        .fax()
-        .callbackSecret()
-        .ifPresent(secret -> new FaxCallbackRoutes(faxOutbox, secret).mount(api));
-    // below /api/v1 nothing falls through to the web client's files: 404, or 405 with Allow
-    api.route().handler(apiRoutes::notFound);
-    root.route("/api/v1/*").subRouter(api);
-    root.route("/*")
-        .method(io.vertx.core.http.HttpMethod.GET)
-        .method(io.vertx.core.http.HttpMethod.HEAD)
-        .handler(
-            io.vertx.ext.web.handler.StaticHandler.create("webroot")
-                .setCachingEnabled(false)
-                .setDirectoryListing(false)
-                .setIncludeHidden(false)
-                .setDefaultContentEncoding("UTF-8"));
+  // What the router of each HTTP verticle needs (see ApiRouter).
 
-    root.route().failureHandler(Problems::handle);
-    api.route().failureHandler(Problems::handle);
-    root.errorHandler(404, Problems::handle);
-    RouteTable rootRoutes = new RouteTable(root, "");
-    root.errorHandler(
-        405,
-        ctx -> {
-          rootRoutes.allowHeader(ctx);
-          Problems.handle(ctx);
-        });
-    return root;
+  Pool pool() {
+    return pool;
   }
 
-  private static void requireJsonBody(io.vertx.ext.web.RoutingContext ctx) {
-    if (BODY_METHODS.contains(ctx.request().method().name())
-        && ctx.body() != null
-        && ctx.body().length() > 0) {
-      String type = ctx.request().getHeader("Content-Type");
-      if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-        ctx.fail(
-            new ApiException(415, "unsupported_media_type", "Send the body as application/json."));
-        return;
-      }
-    }
-    ctx.next();
+  PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  ShutdownGate shutdownGate() {
+    return shutdownGate;
+  }
+
+  SessionService sessions() {
+    return sessions;
+  }
+
+  SecondFactorService secondFactors() {
+    return secondFactors;
+  }
+
+  ProfileService profiles() {
+    return profiles;
+  }
+
+  RoomMembership roomMembership() {
+    return roomMembership;
+  }
+
+  RegistrationDecisions registrationDecisions() {
+    return registrationDecisions;
+  }
+
+  MessageHistory history() {
+    return history;
+  }
+
+  AttachmentService attachments() {
+    return attachments;
+  }
+
+  FileStore files() {
+    return files;
+  }
+
+  InvitationService invitations() {
+    return invitations;
+  }
+
+  RegistrationService registrations() {
+    return registrations;
+  }
+
+  DeviceService devices() {
+    return devices;
   }
 }
