@@ -214,7 +214,8 @@ public final class Wiring {
             registered ->
                 vertx.deployVerticle(
                     () -> {
-                      HttpVerticle verticle = new HttpVerticle(config, router::build, this::gateway);
+                      HttpVerticle verticle =
+                          new HttpVerticle(config, router::build, this::gateway);
                       verticles.add(verticle);
                       return verticle;
                     },
