@@ -1,0 +1,294 @@
+package org.konsil.client;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.konsil.client.e2e.DeviceKeys;
+import org.konsil.client.e2e.SignalSessions;
+import org.konsil.client.event.ClientEvent;
+import org.konsil.client.event.ConnectionReady;
+import org.konsil.client.event.PrekeysLow;
+import org.konsil.client.event.SessionEnded;
+import org.konsil.client.http.Account;
+import org.konsil.client.http.KonsilHttp;
+import org.konsil.client.http.LoginStep;
+import org.konsil.client.live.Ack;
+import org.konsil.client.live.LiveConnection;
+import org.konsil.client.store.LocalStoreException;
+import org.konsil.client.store.ProtocolStore;
+
+/**
+ * A Konsil client for one user: login (password, second factor, refresh, logout), the WebSocket
+ * with the delivery contract (messages as {@link ClientEvent}s, sends acknowledged once stored),
+ * and, once the key store is open, the device's keys ({@link #devices()}) and Signal-protocol
+ * sessions ({@link #sessions()}).
+ *
+ * <p>All methods may be called from any thread; they run on the client's Vert.x context, and events
+ * reach the listeners there, one at a time, in order.
+ */
+public final class KonsilClient {
+
+  private final Context context;
+  private final ClientOptions options;
+  private final List<Consumer<ClientEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final KonsilHttp http;
+  private final LiveConnection live;
+  private ProtocolStore store;
+  private DeviceKeys devices;
+  private SignalSessions sessions;
+
+  private KonsilClient(Vertx vertx, ClientOptions options) {
+    this.context = vertx.getOrCreateContext();
+    this.options = options;
+    this.http =
+        new KonsilHttp(
+            vertx, options.server(), options.webClientOptions(), options.clock(), this::emit);
+    this.live =
+        new LiveConnection(
+            vertx,
+            options.server(),
+            options.webSocketOptions(),
+            http::webSocketTicket,
+            options.cursors(),
+            options.liveSettings(),
+            this::emit);
+  }
+
+  /** A client on the integrator's Vert.x instance. */
+  public static KonsilClient create(Vertx vertx, ClientOptions options) {
+    return new KonsilClient(vertx, options);
+  }
+
+  /** Adds a listener for every event of this client. */
+  public KonsilClient onEvent(Consumer<ClientEvent> listener) {
+    listeners.add(listener);
+    return this;
+  }
+
+  // ---- login ----
+
+  /** Logs in with password, asking the prompt for a code if the server wants a second factor. */
+  public Future<Account> login(String email, String password, SecondFactorPrompt prompt) {
+    return onContext(
+        () ->
+            http.login(email, password)
+                .compose(
+                    step ->
+                        step.secondFactorRequired()
+                            ? prompt
+                                .code()
+                                .compose(code -> http.completeSecondFactor(step.challenge(), code))
+                            : Future.succeededFuture(step.account())));
+  }
+
+  /** Step one of a login by hand: answers the account, or the challenge for the second factor. */
+  public Future<LoginStep> login(String email, String password) {
+    return onContext(() -> http.login(email, password));
+  }
+
+  /** Step two of a login by hand. */
+  public Future<Account> completeSecondFactor(String challenge, String code) {
+    return onContext(() -> http.completeSecondFactor(challenge, code));
+  }
+
+  /** Swaps the refresh token for new tokens now (the client also does this by itself). */
+  public Future<Account> refresh() {
+    return onContext(http::refresh);
+  }
+
+  /** Ends the session on the server and closes the WebSocket. */
+  public Future<Void> logout() {
+    return onContext(() -> live.stop().compose(v -> http.logout()));
+  }
+
+  /** The logged-in user, or null. */
+  public Account account() {
+    return http.account();
+  }
+
+  // ---- the WebSocket ----
+
+  /** Opens the WebSocket (and keeps it open); completes at its {@code ready}. */
+  public Future<Void> connect() {
+    return onContext(live::start);
+  }
+
+  /** Closes the WebSocket; messages without acknowledgement are sent after the next connect. */
+  public Future<Void> disconnect() {
+    return onContext(live::stop);
+  }
+
+  /** Drops the current connection as a network failure would; the client reconnects. */
+  public Future<Void> interruptConnection() {
+    return onContext(
+        () -> {
+          live.interrupt();
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Sends a text message to a plain room with a new {@code clientMsgId}. */
+  public Future<Ack> send(UUID room, String text) {
+    return send(room, text, UUID.randomUUID());
+  }
+
+  /**
+   * Sends a text message with the integrator's {@code clientMsgId}: the same id again (also after
+   * a restart) stores the message once and answers its first acknowledgement.
+   */
+  public Future<Ack> send(UUID room, String text, UUID clientMsgId) {
+    return onContext(() -> live.send(room, text, clientMsgId));
+  }
+
+  /** Moves the user's read marker of a room (while connected). */
+  public void markRead(UUID room, long seq) {
+    context.runOnContext(v -> live.read(room, seq));
+  }
+
+  /** Tells the room that the user is typing (while connected). */
+  public void typing(UUID room) {
+    context.runOnContext(v -> live.typing(room));
+  }
+
+  /** The last sequence number of the room delivered as an event (-1 if the room is unknown). */
+  public Future<Long> delivered(UUID room) {
+    return onContext(() -> Future.succeededFuture(live.delivered(room)));
+  }
+
+  // ---- end-to-end keys ----
+
+  /**
+   * Opens this user's protocol store in {@link ClientOptions#setKeyStore}, or makes one with a new
+   * identity, locked with the password (use the user's Konsil password). Refuses a wrong password
+   * ({@link org.konsil.client.store.WrongPasswordException}) and a store of another user or server.
+   * Log in first.
+   */
+  public Future<Void> openKeyStore(char[] password) {
+    return onContext(
+        () -> {
+          Account account = http.account();
+          if (account == null) {
+            return Future.failedFuture(new IllegalStateException("Log in first"));
+          }
+          if (options.keyStore() == null) {
+            return Future.failedFuture(new IllegalStateException("No key store folder set"));
+          }
+          if (store != null) {
+            return Future.succeededFuture();
+          }
+          return context
+              .executeBlocking(() -> openStore(account, password), true)
+              .map(
+                  opened -> {
+                    store = opened;
+                    devices =
+                        new DeviceKeys(
+                            context,
+                            http,
+                            opened,
+                            options.keySettings(),
+                            options.clock(),
+                            this::emit);
+                    sessions = new SignalSessions(context, http, opened, this::emit);
+                    return null;
+                  });
+        });
+  }
+
+  /** The device's keys in the directory; after {@link #openKeyStore}. */
+  public DeviceKeys devices() {
+    if (devices == null) {
+      throw new IllegalStateException("Open the key store first");
+    }
+    return devices;
+  }
+
+  /** Signal-protocol sessions with partners' devices; after {@link #openKeyStore}. */
+  public SignalSessions sessions() {
+    if (sessions == null) {
+      throw new IllegalStateException("Open the key store first");
+    }
+    return sessions;
+  }
+
+  /**
+   * Stops the WebSocket and closes the key store (its lock is released); the login session stays
+   * on the server until it expires or {@link #logout}.
+   */
+  public Future<Void> close() {
+    return onContext(
+        () ->
+            live.stop()
+                .compose(
+                    v ->
+                        context.executeBlocking(
+                            () -> {
+                              if (store != null) {
+                                store.close();
+                              }
+                              return null;
+                            },
+                            true)));
+  }
+
+  private ProtocolStore openStore(Account account, char[] password) {
+    String server = options.server();
+    if (!ProtocolStore.exists(options.keyStore())) {
+      return ProtocolStore.create(
+          options.keyStore(), password, options.storeSettings(), account.id(), server);
+    }
+    ProtocolStore opened = ProtocolStore.open(options.keyStore(), password);
+    if (!opened.userId().equals(account.id()) || !opened.server().equals(server)) {
+      opened.close();
+      throw new LocalStoreException(
+          "The key store in "
+              + options.keyStore()
+              + " belongs to another user or server; give each user a folder of their own");
+    }
+    return opened;
+  }
+
+  // ---- events ----
+
+  private void emit(ClientEvent event) {
+    if (event instanceof SessionEnded) {
+      http.sessionEnded();
+    }
+    if (event instanceof PrekeysLow low && devices != null) {
+      devices.onPrekeysLow(low);
+    }
+    if (event instanceof ConnectionReady && devices != null && devices.deviceId() != 0) {
+      // prekeys_low reaches only connected clients: catch up on what happened meanwhile
+      devices.replenishIfLow();
+    }
+    for (Consumer<ClientEvent> listener : listeners) {
+      try {
+        listener.accept(event);
+      } catch (RuntimeException e) {
+        // a failing listener must not stop the others or the connection
+      }
+    }
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    if (Vertx.currentContext() == context) {
+      return action.get();
+    }
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(
+        v -> {
+          try {
+            action.get().onComplete(promise);
+          } catch (RuntimeException e) {
+            promise.fail(e);
+          }
+        });
+    return promise.future();
+  }
+}

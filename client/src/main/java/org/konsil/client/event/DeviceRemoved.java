@@ -1,0 +1,4 @@
+package org.konsil.client.event;
+
+/** The user removed one of their devices. */
+public record DeviceRemoved(int deviceId) implements ClientEvent {}
