@@ -64,6 +64,11 @@ public final class SignalSessions {
     this.events = events;
   }
 
+  /** This device's identity key (public), as libsignal serializes it. */
+  public byte[] identityKey() {
+    return store.getIdentityKeyPair().getPublicKey().serialize();
+  }
+
   /** This device's address (after registration). */
   public DeviceAddress self() {
     return new DeviceAddress(store.userId(), store.deviceId());

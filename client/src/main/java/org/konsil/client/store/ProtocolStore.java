@@ -21,7 +21,6 @@ import org.signal.libsignal.protocol.ReusedBaseKeyException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.ecc.ECPublicKey;
 import org.signal.libsignal.protocol.groups.state.SenderKeyRecord;
-import org.signal.libsignal.protocol.message.CiphertextMessage;
 import org.signal.libsignal.protocol.state.KyberPreKeyRecord;
 import org.signal.libsignal.protocol.state.PreKeyRecord;
 import org.signal.libsignal.protocol.state.SessionRecord;
@@ -504,9 +503,9 @@ public final class ProtocolStore implements SignalProtocolStore, AutoCloseable {
     if (record == null) {
       return false;
     }
-    SessionRecord session = session(record);
-    return session.hasSenderChain()
-        && session.getSessionVersion() == CiphertextMessage.CURRENT_VERSION;
+    // a session that can send; its version is 4 with PQXDH (CiphertextMessage.CURRENT_VERSION
+    // still says 3)
+    return session(record).hasSenderChain();
   }
 
   @Override
