@@ -139,8 +139,8 @@ public final class KonsilClient {
   }
 
   /**
-   * Sends a text message with the integrator's {@code clientMsgId}: the same id again (also after
-   * a restart) stores the message once and answers its first acknowledgement.
+   * Sends a text message with the integrator's {@code clientMsgId}: the same id again (also after a
+   * restart) stores the message once and answers its first acknowledgement.
    */
   public Future<Ack> send(UUID room, String text, UUID clientMsgId) {
     return onContext(() -> live.send(room, text, clientMsgId));
@@ -218,8 +218,8 @@ public final class KonsilClient {
   }
 
   /**
-   * Stops the WebSocket and closes the key store (its lock is released); the login session stays
-   * on the server until it expires or {@link #logout}.
+   * Stops the WebSocket and closes the key store (its lock is released); the login session stays on
+   * the server until it expires or {@link #logout}.
    */
   public Future<Void> close() {
     return onContext(

@@ -158,8 +158,7 @@ class DeliveryTest {
       }
       if (i == 30) {
         // once Bob is back from the first drop, drop him again
-        Waiting.until(
-            () -> pair.bobLog().all(ConnectionReady.class).size() >= 2, "Bob reconnects");
+        Waiting.until(() -> pair.bobLog().all(ConnectionReady.class).size() >= 2, "Bob reconnects");
         await(pair.bob().interruptConnection());
       }
     }
@@ -210,8 +209,7 @@ class DeliveryTest {
     await(pair.anna().connect());
     assertEquals(1, await(first).seq());
     assertEquals(2, await(second).seq());
-    assertEquals(
-        "offline geschrieben 2", pair.bobLog().messages(pair.room(), 2).get(1).content());
+    assertEquals("offline geschrieben 2", pair.bobLog().messages(pair.room(), 2).get(1).content());
   }
 
   @Test
@@ -259,10 +257,10 @@ class DeliveryTest {
         assertInstanceOf(
             SendRefusedException.class, failure(pair.anna().send(otherRoom, "dort", clientMsgId)));
     assertEquals("client_msg_id_reused", reused.code());
-    assertEquals(0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + otherRoom + "'"));
+    assertEquals(
+        0, server.count("SELECT count(*) FROM messages WHERE room_id = '" + otherRoom + "'"));
 
-    assertInstanceOf(
-        IllegalArgumentException.class, failure(pair.anna().send(pair.room(), "   ")));
+    assertInstanceOf(IllegalArgumentException.class, failure(pair.anna().send(pair.room(), "   ")));
   }
 
   private static void assertSeqs(List<RoomMessage> messages, long from, long to) {

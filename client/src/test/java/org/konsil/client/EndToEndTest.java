@@ -126,7 +126,12 @@ class EndToEndTest {
     // registering again changes nothing
     assertEquals(1, await(anna.client().devices().register("Praxis-PC")));
     assertEquals(
-        1, server.api().get("/api/v1/devices", server.login(anna.user()).accessToken()).array().size());
+        1,
+        server
+            .api()
+            .get("/api/v1/devices", server.login(anna.user()).accessToken())
+            .array()
+            .size());
   }
 
   @Test
@@ -135,7 +140,8 @@ class EndToEndTest {
     Member anna = partners.anna();
     Member bob = partners.bob();
 
-    // Anna starts: her client fetches Bob's bundle, builds a session (PQXDH), sends a prekey message
+    // Anna starts: her client fetches Bob's bundle, builds a session (PQXDH), sends a prekey
+    // message
     List<Ciphertext> first = await(anna.client().sessions().encrypt(bob.id(), text("Hallo Bob")));
     assertEquals(1, first.size());
     Ciphertext hello = first.get(0);
@@ -158,7 +164,8 @@ class EndToEndTest {
         hello.body());
 
     // Bob answers in the session the prekey message made
-    Ciphertext answer = await(bob.client().sessions().encrypt(anna.id(), text("Hallo Anna"))).get(0);
+    Ciphertext answer =
+        await(bob.client().sessions().encrypt(anna.id(), text("Hallo Anna"))).get(0);
     assertEquals(Ciphertext.WHISPER, answer.type());
     assertEquals("Hallo Anna", decrypt(anna, bob.device(), answer));
 
@@ -224,7 +231,8 @@ class EndToEndTest {
     assertEquals("nachher", decrypt(bob, anna.device(), again));
     Ciphertext answer = await(bob.client().sessions().encrypt(anna.id(), text("gut"))).get(0);
     assertArrayEquals(
-        text("gut"), await(restarted.sessions().decrypt(bob.device(), answer.type(), answer.body())));
+        text("gut"),
+        await(restarted.sessions().decrypt(bob.device(), answer.type(), answer.body())));
 
     // the files are the owner's only, and hold no key in the clear
     assertEquals(
@@ -354,6 +362,15 @@ class EndToEndTest {
     // the session with the genuine device goes on
     Ciphertext next = await(anna.client().sessions().encrypt(bob.device(), text("weiter")));
     assertEquals("weiter", decrypt(bob, anna.device(), next));
+
+    // only the user's decision makes the client trust the new key (here: wrongly)
+    await(anna.client().sessions().trust(bob.device(), event.newKey()));
+    assertEquals(List.of(bob.device()), await(anna.client().sessions().refreshDevices(bob.id())));
+    Ciphertext toForged = await(anna.client().sessions().encrypt(bob.id(), text("an wen?"))).get(0);
+    assertEquals(Ciphertext.PREKEY, toForged.type(), "a new session, with the forged device");
+    assertInstanceOf(
+        UndecryptableMessageException.class,
+        failure(bob.client().sessions().decrypt(anna.device(), toForged.type(), toForged.body())));
   }
 
   @Test
@@ -366,7 +383,8 @@ class EndToEndTest {
 
     // Carl's device writes to Bob, and the message is passed off as one from Anna's device
     Member carl = member(server.user(partners.practice(), "Carl Vogt"), "Labor");
-    Ciphertext forged = await(carl.client().sessions().encrypt(bob.id(), text("Ich bin Anna"))).get(0);
+    Ciphertext forged =
+        await(carl.client().sessions().encrypt(bob.id(), text("Ich bin Anna"))).get(0);
     assertInstanceOf(
         IdentityKeyChangedException.class,
         failure(bob.client().sessions().decrypt(anna.device(), forged.type(), forged.body())));
@@ -375,7 +393,8 @@ class EndToEndTest {
     assertArrayEquals(identityKey(anna), event.previousKey());
     assertArrayEquals(identityKey(carl), event.newKey());
 
-    Ciphertext real = await(anna.client().sessions().encrypt(bob.id(), text("wirklich Anna"))).get(0);
+    Ciphertext real =
+        await(anna.client().sessions().encrypt(bob.id(), text("wirklich Anna"))).get(0);
     assertEquals("wirklich Anna", decrypt(bob, anna.device(), real));
   }
 
@@ -440,8 +459,8 @@ class EndToEndTest {
   }
 
   /**
-   * Replaces Bob's device in the key directory with keys of a made-up identity, as an operator
-   * with database access could (the trigger that keeps a device's identity fixed is bypassed).
+   * Replaces Bob's device in the key directory with keys of a made-up identity, as an operator with
+   * database access could (the trigger that keeps a device's identity fixed is bypassed).
    */
   private static IdentityKeyPair substituteDevice(Member bob) {
     IdentityKeyPair forged = IdentityKeyPair.generate();
@@ -460,7 +479,8 @@ class EndToEndTest {
             + "', 'hex'), pq_last_resort_id = 9002, pq_last_resort_key = decode('"
             + hex.formatHex(kem.getPublicKey().serialize())
             + "', 'hex'), pq_last_resort_signature = decode('"
-            + hex.formatHex(forged.getPrivateKey().calculateSignature(kem.getPublicKey().serialize()))
+            + hex.formatHex(
+                forged.getPrivateKey().calculateSignature(kem.getPublicKey().serialize()))
             + "', 'hex') WHERE user_id = '"
             + bob.id()
             + "' AND device_id = "

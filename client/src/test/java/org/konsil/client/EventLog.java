@@ -11,8 +11,8 @@ import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.RoomMessage;
 
 /**
- * Every event of a client, in the order it came: a test waits for the next one of a kind (events
- * of other kinds stay readable), or looks at all messages of a room so far.
+ * Every event of a client, in the order it came: a test waits for the next one of a kind (events of
+ * other kinds stay readable), or looks at all messages of a room so far.
  */
 final class EventLog implements Consumer<ClientEvent> {
 

@@ -118,8 +118,7 @@ class LoginTest {
     String wrong = Totp.codeAt(secret, step() + 7);
     KonsilApiException refused =
         assertInstanceOf(
-            KonsilApiException.class,
-            failure(other.completeSecondFactor(step.challenge(), wrong)));
+            KonsilApiException.class, failure(other.completeSecondFactor(step.challenge(), wrong)));
     assertEquals("invalid_second_factor", refused.code());
     assertEquals(
         anna.email(),
@@ -181,7 +180,9 @@ class LoginTest {
         server
             .api()
             .post(
-                "/api/v1/organisation/users/" + account.id() + "/disable", null, admin.accessToken())
+                "/api/v1/organisation/users/" + account.id() + "/disable",
+                null,
+                admin.accessToken())
             .status());
     assertEquals("account_disabled", log.next(SessionEnded.class).code());
     assertInstanceOf(

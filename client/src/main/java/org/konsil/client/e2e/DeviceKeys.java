@@ -29,7 +29,8 @@ import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
  * uploads a new batch of one-time prekeys when the directory runs low, and rotates the signed
  * prekeys. Private halves go into the {@link ProtocolStore} before the public halves are uploaded.
  *
- * <p>Call it on the client's Vert.x context; key generation and the store run off the event loop.
+ * <p>May be called from any thread: its steps run on the client's Vert.x context, key generation
+ * and the store off the event loop.
  */
 public final class DeviceKeys {
 
@@ -72,6 +73,10 @@ public final class DeviceKeys {
    * device the first attempt made.
    */
   public Future<Integer> register(String name) {
+    return OnContext.run(context, () -> registerNow(name));
+  }
+
+  private Future<Integer> registerNow(String name) {
     if (store.deviceId() != 0) {
       return Future.succeededFuture(store.deviceId());
     }
@@ -80,7 +85,8 @@ public final class DeviceKeys {
             () -> {
               JsonObject body = signedKeys().mergeIn(oneTimeKeys());
               body.put("registrationId", store.getLocalRegistrationId())
-                  .put("identityKey", base64(store.getIdentityKeyPair().getPublicKey().serialize()));
+                  .put(
+                      "identityKey", base64(store.getIdentityKeyPair().getPublicKey().serialize()));
               if (name != null) {
                 body.put("name", name);
               }
@@ -116,6 +122,10 @@ public final class DeviceKeys {
    * Calls while one is under way share it.
    */
   public Future<Stock> replenish() {
+    return OnContext.run(context, this::replenishNow);
+  }
+
+  private Future<Stock> replenishNow() {
     if (replenishing != null) {
       return replenishing;
     }
@@ -160,6 +170,10 @@ public final class DeviceKeys {
 
   /** The directory's stock for this device ({@code GET /api/v1/devices}). */
   public Future<Stock> stock() {
+    return OnContext.run(context, this::stockNow);
+  }
+
+  private Future<Stock> stockNow() {
     int deviceId = store.deviceId();
     if (deviceId == 0) {
       return notRegistered();
@@ -212,7 +226,10 @@ public final class DeviceKeys {
     ECKeyPair ec = ECKeyPair.generate();
     SignedPreKeyRecord signed =
         new SignedPreKeyRecord(
-            first, now, ec, identity.getPrivateKey().calculateSignature(ec.getPublicKey().serialize()));
+            first,
+            now,
+            ec,
+            identity.getPrivateKey().calculateSignature(ec.getPublicKey().serialize()));
     KEMKeyPair kem = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
     KyberPreKeyRecord lastResort =
         new KyberPreKeyRecord(
@@ -222,7 +239,9 @@ public final class DeviceKeys {
             identity.getPrivateKey().calculateSignature(kem.getPublicKey().serialize()));
     store.storeCurrentSignedPreKeys(signed, lastResort, settings.signedKeysKept());
     return new JsonObject()
-        .put("signedPreKey", signed(signed.getId(), ec.getPublicKey().serialize(), signed.getSignature()))
+        .put(
+            "signedPreKey",
+            signed(signed.getId(), ec.getPublicKey().serialize(), signed.getSignature()))
         .put(
             "pqLastResortPreKey",
             signed(lastResort.getId(), kem.getPublicKey().serialize(), lastResort.getSignature()));
@@ -242,10 +261,13 @@ public final class DeviceKeys {
       ECKeyPair ec = ECKeyPair.generate();
       ecKeys.add(new PreKeyRecord(ecId, ec));
       preKeys.add(
-          new JsonObject().put("keyId", ecId).put("publicKey", base64(ec.getPublicKey().serialize())));
+          new JsonObject()
+              .put("keyId", ecId)
+              .put("publicKey", base64(ec.getPublicKey().serialize())));
       int kyberId = ecId + 1;
       KEMKeyPair kem = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
-      byte[] signature = identity.getPrivateKey().calculateSignature(kem.getPublicKey().serialize());
+      byte[] signature =
+          identity.getPrivateKey().calculateSignature(kem.getPublicKey().serialize());
       kyberKeys.add(new KyberPreKeyRecord(kyberId, now, kem, signature));
       pqPreKeys.add(signed(kyberId, kem.getPublicKey().serialize(), signature));
     }

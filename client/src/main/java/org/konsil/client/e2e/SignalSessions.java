@@ -36,13 +36,13 @@ import org.signal.libsignal.protocol.message.SignalMessage;
 import org.signal.libsignal.protocol.state.PreKeyBundle;
 
 /**
- * Signal-protocol sessions between this device and partners' devices: built from the prekey
- * bundles of the key directory (PQXDH: every bundle carries a Kyber prekey), then {@link #encrypt}
- * and {@link #decrypt} of byte payloads, safety numbers, and the trust decision when a partner
- * device's identity key changes. The transport of ciphertexts is the caller's.
+ * Signal-protocol sessions between this device and partners' devices: built from the prekey bundles
+ * of the key directory (PQXDH: every bundle carries a Kyber prekey), then {@link #encrypt} and
+ * {@link #decrypt} of byte payloads, safety numbers, and the trust decision when a partner device's
+ * identity key changes. The transport of ciphertexts is the caller's.
  *
- * <p>Call it on the client's Vert.x context; libsignal and the store run off the event loop, one
- * operation at a time.
+ * <p>May be called from any thread: its steps run on the client's Vert.x context, libsignal and the
+ * store off the event loop, one operation at a time.
  */
 public final class SignalSessions {
 
@@ -80,6 +80,10 @@ public final class SignalSessions {
    * the user's devices (without this one).
    */
   public Future<List<DeviceAddress>> refreshDevices(UUID userId) {
+    return OnContext.run(context, () -> refreshDevicesNow(userId));
+  }
+
+  private Future<List<DeviceAddress>> refreshDevicesNow(UUID userId) {
     if (store.deviceId() == 0) {
       return notRegistered();
     }
@@ -89,9 +93,9 @@ public final class SignalSessions {
   }
 
   /**
-   * Encrypts the payload for every device of the user that this device has a session with (for
-   * this device's own user: the other devices), fetching the user's bundles first when there is
-   * none. One ciphertext per device.
+   * Encrypts the payload for every device of the user that this device has a session with (for this
+   * device's own user: the other devices), fetching the user's bundles first when there is none.
+   * One ciphertext per device.
    */
   public Future<List<Ciphertext>> encrypt(UUID userId, byte[] payload) {
     if (store.deviceId() == 0) {
@@ -163,9 +167,9 @@ public final class SignalSessions {
   }
 
   /**
-   * Trusts a partner device's new identity key (after the user compared the safety number made
-   * with it); the session built with the old key is dropped, and the next {@link #encrypt} builds
-   * one from a fresh bundle.
+   * Trusts a partner device's new identity key (after the user compared the safety number made with
+   * it); the session built with the old key is dropped, and the next {@link #encrypt} builds one
+   * from a fresh bundle.
    */
   public Future<Void> trust(DeviceAddress partner, byte[] identityKey) {
     return context.executeBlocking(
@@ -243,7 +247,10 @@ public final class SignalSessions {
         return cipher.decrypt(new SignalMessage(body));
       }
       throw refused(
-          UndecryptableMessageException.Reason.INVALID, sender, "unknown message type " + type, null);
+          UndecryptableMessageException.Reason.INVALID,
+          sender,
+          "unknown message type " + type,
+          null);
     } catch (UntrustedIdentityException e) {
       throw new IdentityKeyChangedException(
           sender,

@@ -1,8 +1,8 @@
 package org.konsil.client.http;
 
 /**
- * The server refused a request: its status and the stable problem {@code code} of its
- * problem+json answer (RFC 9457), e.g. {@code rate_limited} with the seconds to wait.
+ * The server refused a request: its status and the stable problem {@code code} of its problem+json
+ * answer (RFC 9457), e.g. {@code rate_limited} with the seconds to wait.
  */
 public final class KonsilApiException extends RuntimeException {
 

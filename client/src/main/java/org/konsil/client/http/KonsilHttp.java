@@ -178,7 +178,8 @@ public final class KonsilHttp {
         .compose(token -> send(method, path, body, token))
         .compose(
             response -> {
-              if (response.statusCode() == 401 && "invalid_token".equals(problem(response).code())) {
+              if (response.statusCode() == 401
+                  && "invalid_token".equals(problem(response).code())) {
                 // expired early (a clock apart from the server's) or the session ended: refresh
                 // tells which
                 return refresh().compose(account -> send(method, path, body, accessToken));

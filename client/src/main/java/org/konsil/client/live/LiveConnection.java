@@ -309,8 +309,7 @@ public final class LiveConnection {
     }
     long pause =
         Math.min(
-            settings.reconnectMaxMillis(),
-            settings.reconnectMinMillis() << Math.min(failures, 16));
+            settings.reconnectMaxMillis(), settings.reconnectMinMillis() << Math.min(failures, 16));
     failures++;
     pause = pause / 2 + ThreadLocalRandom.current().nextLong(pause / 2 + 1);
     reconnectTimer =

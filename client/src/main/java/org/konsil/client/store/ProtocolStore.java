@@ -30,12 +30,12 @@ import org.signal.libsignal.protocol.util.KeyHelper;
 
 /**
  * libsignal's protocol store (the device's identity, its prekeys, signed prekeys and Kyber prekeys,
- * sessions, partners' identity keys, sender keys) kept in a local folder: each kind in a file of its
- * own, sealed with the store's data key (see {@link DataKey}), written through on every change.
+ * sessions, partners' identity keys, sender keys) kept in a local folder: each kind in a file of
+ * its own, sealed with the store's data key (see {@link DataKey}), written through on every change.
  *
  * <p>Trust: a partner device's identity key is taken on first use; a different key for the same
- * device afterwards is not trusted in either direction until {@link #trust} accepts it (Konsil never
- * changes a device's identity key, so a change means a substituted device).
+ * device afterwards is not trusted in either direction until {@link #trust} accepts it (Konsil
+ * never changes a device's identity key, so a change means a substituted device).
  *
  * <p>Thread-safe; every method may block on the disk, so call it off the event loop.
  */
@@ -207,8 +207,8 @@ public final class ProtocolStore implements SignalProtocolStore, AutoCloseable {
   /**
    * Adds a batch of one-time prekeys (both kinds) in one write per file. Earlier one-time prekeys
    * are kept for messages already on their way (the directory no longer hands them out once a new
-   * batch replaced its stock), but not those made before {@code olderThanMillis}, and not more
-   * than {@code keepAtMost} of a kind (the oldest go first).
+   * batch replaced its stock), but not those made before {@code olderThanMillis}, and not more than
+   * {@code keepAtMost} of a kind (the oldest go first).
    */
   public synchronized void storeOneTimePreKeys(
       List<PreKeyRecord> ecKeys,
@@ -237,8 +237,7 @@ public final class ProtocolStore implements SignalProtocolStore, AutoCloseable {
                 !entry.getKey().startsWith("used:")
                     && entry.getValue()[0] == ONE_TIME
                     && kyberTimestamp(entry.getValue()) < olderThanMillis);
-    pruneOldest(
-        kyber, keepAtMost, entry -> entry[0] == ONE_TIME, ProtocolStore::kyberTimestamp);
+    pruneOldest(kyber, keepAtMost, entry -> entry[0] == ONE_TIME, ProtocolStore::kyberTimestamp);
     persist(PREKEYS);
     persist(KYBER_PREKEYS);
   }

@@ -129,10 +129,7 @@ final class SealedFolder implements AutoCloseable {
         Files.setPosixFilePermissions(temporary, FILE);
       }
       Files.move(
-          temporary,
-          target,
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+          temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       syncFolder();
     } catch (IOException e) {
       throw new LocalStoreException("Cannot write " + target, e);

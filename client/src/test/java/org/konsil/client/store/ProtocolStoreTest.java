@@ -161,11 +161,11 @@ class ProtocolStoreTest {
   @Test
   void aSecondClientOnTheSameFolderIsRefused() throws Exception {
     Path folder = temp.resolve("keys");
-    try (ProtocolStore store = ProtocolStore.create(folder, PASSWORD, CHEAP, USER, SERVER)) {
-      LocalStoreException refused =
-          assertThrows(LocalStoreException.class, () -> ProtocolStore.open(folder, PASSWORD));
-      assertTrue(refused.getMessage().contains("open in another client"), refused.getMessage());
-    }
+    ProtocolStore first = ProtocolStore.create(folder, PASSWORD, CHEAP, USER, SERVER);
+    LocalStoreException refused =
+        assertThrows(LocalStoreException.class, () -> ProtocolStore.open(folder, PASSWORD));
+    assertTrue(refused.getMessage().contains("open in another client"), refused.getMessage());
+    first.close();
     ProtocolStore.open(folder, PASSWORD).close();
   }
 
@@ -177,16 +177,14 @@ class ProtocolStoreTest {
     try (ProtocolStore store =
         ProtocolStore.create(temp.resolve("keys"), PASSWORD, CHEAP, USER, SERVER)) {
       assertTrue(
-          store.isTrustedIdentity(partner, first, IdentityKeyStore.Direction.SENDING),
-          "first use");
+          store.isTrustedIdentity(partner, first, IdentityKeyStore.Direction.SENDING), "first use");
       store.saveIdentity(partner, first);
       for (IdentityKeyStore.Direction direction : IdentityKeyStore.Direction.values()) {
         assertTrue(store.isTrustedIdentity(partner, first, direction));
         assertFalse(store.isTrustedIdentity(partner, second, direction), direction.name());
       }
       store.trust(partner, second);
-      assertTrue(
-          store.isTrustedIdentity(partner, second, IdentityKeyStore.Direction.RECEIVING));
+      assertTrue(store.isTrustedIdentity(partner, second, IdentityKeyStore.Direction.RECEIVING));
       assertNotEquals(first, store.getIdentity(partner));
     }
   }
