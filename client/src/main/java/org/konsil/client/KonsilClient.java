@@ -263,9 +263,8 @@ public final class KonsilClient {
     if (event instanceof PrekeysLow low && devices != null) {
       devices.onPrekeysLow(low);
     }
-    if (event instanceof ConnectionReady && devices != null && devices.deviceId() != 0) {
-      // prekeys_low reaches only connected clients: catch up on what happened meanwhile
-      devices.replenishIfLow();
+    if (event instanceof ConnectionReady && devices != null) {
+      devices.maintain();
     }
     for (Consumer<ClientEvent> listener : listeners) {
       try {

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -38,6 +40,7 @@ import org.konsil.client.store.WrongPasswordException;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
+import org.konsil.server.testkit.MutableClock;
 import org.konsil.server.testkit.TestDatabase;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
@@ -309,6 +312,29 @@ class EndToEndTest {
   }
 
   @Test
+  void signedPrekeysOlderThanTheRotationPeriodAreRotatedAtTheNextConnect() {
+    TestOrg practice = server.organisation("practice");
+    TestUser anna = server.user(practice);
+    MutableClock clock = new MutableClock(Instant.now());
+    EventLog log = new EventLog();
+    KonsilClient client =
+        TestClients.client(
+            vertx, TestClients.options(server, temp.resolve("rotating")).setClock(clock), log);
+    await(client.login(anna.email(), anna.password(), SecondFactorPrompt.NONE));
+    await(client.openKeyStore(anna.password().toCharArray()));
+    await(client.devices().register("Empfang"));
+    await(client.connect());
+    int first = deviceJson(anna).getInteger("signedPreKeyId");
+
+    clock.advance(Duration.ofDays(8));
+    await(client.interruptConnection());
+    SignedPrekeyRotated rotated = log.next(SignedPrekeyRotated.class);
+    assertNotEquals(first, rotated.signedPreKeyId());
+    assertEquals(rotated.signedPreKeyId(), deviceJson(anna).getInteger("signedPreKeyId"));
+    await(client.close());
+  }
+
+  @Test
   void safetyNumbersAgreeOnBothSidesAndDifferBetweenPartners() {
     Partners partners = partners();
     Member anna = partners.anna();
@@ -439,6 +465,14 @@ class EndToEndTest {
             .array()
             .getJsonObject(0);
     return java.util.Base64.getDecoder().decode(device.getString("identityKey"));
+  }
+
+  private static JsonObject deviceJson(TestUser user) {
+    return server
+        .api()
+        .get("/api/v1/devices", server.login(user).accessToken())
+        .array()
+        .getJsonObject(0);
   }
 
   private static long bobsStock(Member bob) {

@@ -17,7 +17,8 @@ final class TestClients {
   static final StoreSettings CHEAP = new StoreSettings(1024, 1, 1);
 
   /** Small batches, so that a few fetches bring a device below the server's threshold (10). */
-  static final KeySettings SMALL_BATCHES = new KeySettings(12, 10, Duration.ofDays(30), 3);
+  static final KeySettings SMALL_BATCHES =
+      new KeySettings(12, 10, Duration.ofDays(30), Duration.ofDays(7), 3);
 
   static final LiveSettings QUICK = new LiveSettings(50, 500, 5_000);
 

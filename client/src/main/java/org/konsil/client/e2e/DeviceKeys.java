@@ -192,6 +192,36 @@ public final class DeviceKeys {
             });
   }
 
+  /**
+   * Keeps the device's keys fresh: a new batch of one-time prekeys when the directory runs low (a
+   * {@code prekeys_low} frame reaches only connected clients), new signed prekeys when the current
+   * ones are older than {@link KeySettings#rotateAfter}. The client runs it at every connect.
+   */
+  public Future<Void> maintain() {
+    return OnContext.run(
+        context,
+        () -> {
+          if (store.deviceId() == 0) {
+            return Future.succeededFuture();
+          }
+          return replenishIfLow()
+              .compose(
+                  stock ->
+                      context.executeBlocking(
+                          () ->
+                              clock.millis()
+                                  - store
+                                      .loadSignedPreKey(store.currentSignedPreKeyId())
+                                      .getTimestamp(),
+                          true))
+              .compose(
+                  age ->
+                      age >= settings.rotateAfter().toMillis()
+                          ? rotateSignedPreKey()
+                          : Future.succeededFuture());
+        });
+  }
+
   /** Replenishes when the directory holds fewer one-time prekeys than the low-water mark. */
   public Future<Stock> replenishIfLow() {
     return stock()
