@@ -201,6 +201,26 @@ public final class KonsilClient {
         });
   }
 
+  /**
+   * Locks the open key store with a new password (when the user changed their Konsil password); the
+   * store's files stay as they are.
+   */
+  public Future<Void> changeKeyStorePassword(char[] newPassword) {
+    return onContext(
+        () -> {
+          if (store == null) {
+            return Future.failedFuture(new IllegalStateException("Open the key store first"));
+          }
+          ProtocolStore open = store;
+          return context.executeBlocking(
+              () -> {
+                open.changePassword(newPassword, options.storeSettings());
+                return null;
+              },
+              true);
+        });
+  }
+
   /** The device's keys in the directory; after {@link #openKeyStore}. */
   public DeviceKeys devices() {
     if (devices == null) {

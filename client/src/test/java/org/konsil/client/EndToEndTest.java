@@ -250,8 +250,20 @@ class EndToEndTest {
             file.toString());
       }
     }
-    // another user's client cannot take this folder
+    // a new password locks the store from now on
+    await(restarted.changeKeyStorePassword("ein neues Passwort".toCharArray()));
     await(restarted.close());
+    KonsilClient relocked =
+        TestClients.client(vertx, TestClients.options(server, anna.keys()), new EventLog());
+    await(relocked.login(anna.user().email(), anna.user().password(), SecondFactorPrompt.NONE));
+    assertInstanceOf(
+        WrongPasswordException.class,
+        failure(relocked.openKeyStore(anna.user().password().toCharArray())));
+    await(relocked.openKeyStore("ein neues Passwort".toCharArray()));
+    assertArrayEquals(identity, relocked.sessions().identityKey());
+    await(relocked.close());
+
+    // another user's client cannot take this folder
     KonsilClient stranger =
         TestClients.client(vertx, TestClients.options(server, anna.keys()), new EventLog());
     await(stranger.login(bob.user().email(), bob.user().password(), SecondFactorPrompt.NONE));
