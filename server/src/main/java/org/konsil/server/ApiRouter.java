@@ -142,8 +142,7 @@ final class ApiRouter {
             config.publicUrl())
         .mount(api);
     new OrganisationRoutes(services.organisations()).mount(api);
-    new RoomRoutes(services.rooms(), services.roomCreation(), services.roomMembership())
-        .mount(api);
+    new RoomRoutes(services.rooms(), services.roomCreation(), services.roomMembership()).mount(api);
     new MessageRoutes(services.messaging(), services.history()).mount(api);
     new PatientRoutes(services.patients()).mount(api);
     new ConsentRoutes(services.consentVersions(), services.consentDocuments(), services.consents())

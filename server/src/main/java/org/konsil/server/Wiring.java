@@ -35,8 +35,8 @@ import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ShutdownGate;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.invitations.RegistrationService;
-import org.konsil.server.messaging.AttachmentService;
 import org.konsil.server.live.LiveEvents;
+import org.konsil.server.messaging.AttachmentService;
 import org.konsil.server.messaging.MessageHistory;
 import org.konsil.server.messaging.MessageWriter;
 import org.konsil.server.messaging.MessagingService;
@@ -157,25 +157,16 @@ public final class Wiring {
         new InvitationService(pool, clock, config, mailOutbox, faxOutbox, organisations, audit);
     this.registrations =
         new RegistrationService(
-            pool,
-            clock,
-            config,
-            mailOutbox,
-            passwords,
-            organisations,
-            audit,
-            live::toOrganisation);
+            pool, clock, config, mailOutbox, passwords, organisations, audit, live::toOrganisation);
     this.rooms = new RoomService(pool, audit);
     this.roomMembership =
         new RoomMembership(pool, clock, organisations, patients, consents, audit, live, rooms);
-    this.roomCreation =
-        new RoomCreation(pool, clock, patients, audit, invitations, roomMembership);
+    this.roomCreation = new RoomCreation(pool, clock, patients, audit, invitations, roomMembership);
     this.registrationDecisions =
         new RegistrationDecisions(pool, clock, audit, invitations, rooms, roomMembership);
     // one writer for what users send, text and attachments alike
     MessageWriter writer = new MessageWriter(vertx, pool, clock, rooms, invitations, live, metrics);
-    this.messaging =
-        new MessagingService(writer, new ReadMarkers(pool, clock, rooms), live, clock);
+    this.messaging = new MessagingService(writer, new ReadMarkers(pool, clock, rooms), live, clock);
     this.history = new MessageHistory(vertx, pool, clock, rooms, audit);
     this.attachments = new AttachmentService(writer, pool, clock, files, audit);
     if (config.benchWithoutDatabase()) {

@@ -147,9 +147,7 @@ public final class AccountRoutes {
       throw ApiException.validation("Send 'notifyByEmail'.");
     }
     AuthenticatedUser user = AuthenticatedUser.of(ctx);
-    return profiles
-        .setNotifyByEmail(user, on)
-        .map(done -> user.toJson().put("notifyByEmail", on));
+    return profiles.setNotifyByEmail(user, on).map(done -> user.toJson().put("notifyByEmail", on));
   }
 
   private Future<?> wsTicket(RoutingContext ctx) {

@@ -1,9 +1,9 @@
 package org.konsil.server.accounts;
 
-import org.konsil.server.identity.AuthenticatedUser;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import org.konsil.server.http.ApiException;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /**
  * Route handler that lets a request through only with a valid bearer access token of a live

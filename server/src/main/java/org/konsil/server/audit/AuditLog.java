@@ -46,8 +46,7 @@ public final class AuditLog {
         #{object}, #{details}, #{prev}, #{hash}, %d)"""
           .formatted(AuditChain.KEYED);
 
-  private static final String LOCK_CHAIN =
-      "SELECT pg_advisory_xact_lock(%d)".formatted(CHAIN_LOCK);
+  private static final String LOCK_CHAIN = "SELECT pg_advisory_xact_lock(%d)".formatted(CHAIN_LOCK);
 
   private static final String HEAD =
       "SELECT id, hash, scheme FROM audit_events ORDER BY id DESC LIMIT 1";

@@ -4,9 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /** REST route for an organisation's administrators to read their organisation's audit trail. */
 public final class AuditRoutes {

@@ -7,11 +7,11 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.patients.PatientRoutes;
 
 /**

@@ -8,13 +8,13 @@ import org.konsil.server.accounts.LoginService;
 import org.konsil.server.accounts.PasswordService;
 import org.konsil.server.consent.ConsentDocuments;
 import org.konsil.server.consent.ConsentVersions;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.messaging.MessagingService;
+import org.konsil.server.organisations.CreateOrganisationRequest;
+import org.konsil.server.organisations.CreatedOrganisation;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientService;
 import org.konsil.server.rooms.RoomCreation;
-import org.konsil.server.identity.AuthenticatedUser;
-import org.konsil.server.organisations.CreateOrganisationRequest;
-import org.konsil.server.organisations.CreatedOrganisation;
 
 /**
  * Seeds two organisations of different kinds with users, a general room, and a patient with a
@@ -130,13 +130,12 @@ public final class DemoData {
                                         login(CARE_HOME_ADMIN)
                                             .compose(
                                                 maria ->
-                                                    messaging
-                                                        .send(
-                                                            maria,
-                                                            room.id(),
-                                                            UUID.randomUUID(),
-                                                            "Donnerstag 10 Uhr passt gut, wir"
-                                                                + " bereiten alles vor."))))
+                                                    messaging.send(
+                                                        maria,
+                                                        room.id(),
+                                                        UUID.randomUUID(),
+                                                        "Donnerstag 10 Uhr passt gut, wir"
+                                                            + " bereiten alles vor."))))
                     .mapEmpty());
   }
 
@@ -157,25 +156,23 @@ public final class DemoData {
                                 .template(anna, patient.id(), List.of(careHomeId), "de")
                                 .compose(
                                     form ->
-                                        consentVersions
-                                            .upload(anna, patient.id(), List.of(careHomeId), form))
+                                        consentVersions.upload(
+                                            anna, patient.id(), List.of(careHomeId), form))
                                 .compose(
                                     consent ->
-                                        rooms
-                                            .createForPatient(
-                                                anna,
-                                                patient.id(),
-                                                "Wundversorgung Frau Musterfrau",
-                                                List.of(careHomeId)))
+                                        rooms.createForPatient(
+                                            anna,
+                                            patient.id(),
+                                            "Wundversorgung Frau Musterfrau",
+                                            List.of(careHomeId)))
                                 .compose(
                                     room ->
-                                        messaging
-                                            .send(
-                                                anna,
-                                                room.id(),
-                                                UUID.randomUUID(),
-                                                "Die Wunde am linken Unterschenkel heilt gut. Bitte"
-                                                    + " weiter alle zwei Tage den Verband wechseln.")))
+                                        messaging.send(
+                                            anna,
+                                            room.id(),
+                                            UUID.randomUUID(),
+                                            "Die Wunde am linken Unterschenkel heilt gut. Bitte"
+                                                + " weiter alle zwei Tage den Verband wechseln.")))
                     .mapEmpty());
   }
 

@@ -84,8 +84,8 @@ public final class RouteTable {
   }
 
   /**
-   * Sets {@code Allow} to the methods that the routes take for the request's path; false when
-   * none does.
+   * Sets {@code Allow} to the methods that the routes take for the request's path; false when none
+   * does.
    */
   public boolean allowHeader(RoutingContext ctx) {
     Set<HttpMethod> methods = methods(relative(ctx.normalizedPath()));

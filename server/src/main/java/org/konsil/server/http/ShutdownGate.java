@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The first handler of every HTTP request: while the node stops, new requests are refused with
  * {@code 503 unavailable} and {@code Retry-After} (another node, or this one after its restart,
- * will answer; the health check answers DOWN in its own shape), and the stop waits for the requests already running to answer before the database
- * closes under them.
+ * will answer; the health check answers DOWN in its own shape), and the stop waits for the requests
+ * already running to answer before the database closes under them.
  */
 public final class ShutdownGate {
 

@@ -5,15 +5,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
+import org.konsil.server.accounts.PasswordService;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
-import org.konsil.server.accounts.PasswordService;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /**
  * REST routes: resending an invitation, the invitations an organisation received, and registering
- * with a code. A room's invitations and the inviting organisation's answer to a registration are
- * in {@code rooms.RoomInvitationRoutes}: both need the room.
+ * with a code. A room's invitations and the inviting organisation's answer to a registration are in
+ * {@code rooms.RoomInvitationRoutes}: both need the room.
  */
 public final class InvitationRoutes {
 

@@ -49,8 +49,7 @@ final class InvitationStore {
       """;
 
   private static final String UNSENT =
-      INVITATION_SELECT
-          + "WHERE i.room_id = #{room} AND i.sent_at IS NULL AND i.used_at IS NULL";
+      INVITATION_SELECT + "WHERE i.room_id = #{room} AND i.sent_at IS NULL AND i.used_at IS NULL";
 
   private static final String LOCK_BY_ID = INVITATION_SELECT + "WHERE i.id = #{id} FOR UPDATE OF i";
 

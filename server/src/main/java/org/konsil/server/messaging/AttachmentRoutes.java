@@ -5,13 +5,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.files.MediaType;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.rooms.RoomRoutes;
 import org.konsil.server.rooms.RoomService;
 

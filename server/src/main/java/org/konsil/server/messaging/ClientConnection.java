@@ -36,8 +36,8 @@ final class ClientConnection {
 
   /**
    * When the client was last heard from (any frame, a pong included), by System.nanoTime(): the
-   * idle timeout measures a duration on this node, which the monotonic clock does and a time of
-   * day (the injected Clock, which tests move) must not.
+   * idle timeout measures a duration on this node, which the monotonic clock does and a time of day
+   * (the injected Clock, which tests move) must not.
    */
   private long lastHeard = System.nanoTime();
 

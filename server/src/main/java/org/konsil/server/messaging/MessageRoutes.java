@@ -4,10 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.rooms.ReadMarker;
 import org.konsil.server.rooms.RoomRoutes;
 

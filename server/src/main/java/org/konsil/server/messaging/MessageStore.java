@@ -49,12 +49,12 @@ final class MessageStore {
        WHERE r.id = #{room}""";
 
   /**
-   * The one statement that stores messages, one or many: text from the REST API, the WebSocket
-   * and the batcher, attachments, and system notices. It checks each message like a send on its
-   * own (the sender's organisation is a member, the room's patient has not revoked consent, the
-   * sender has not stored this client id before, no invitations wait for the room's first message
-   * unless the caller handles them), numbers each room's messages in the order given, inserts them
-   * and moves each room's sequence once. It answers one row per message, in the order given.
+   * The one statement that stores messages, one or many: text from the REST API, the WebSocket and
+   * the batcher, attachments, and system notices. It checks each message like a send on its own
+   * (the sender's organisation is a member, the room's patient has not revoked consent, the sender
+   * has not stored this client id before, no invitations wait for the room's first message unless
+   * the caller handles them), numbers each room's messages in the order given, inserts them and
+   * moves each room's sequence once. It answers one row per message, in the order given.
    *
    * <p>The patients' rows are locked (shared) before the rooms' rows, each in id order: the order
    * in which a revocation takes them, so neither waits for the other in a circle, and two such
@@ -129,9 +129,9 @@ final class MessageStore {
   /**
    * Stores the messages (their {@code seq} is ignored) with {@link #STORE}; the outcomes come in
    * the order of the messages. With {@code whileInvitationsWait} a message is stored into a room
-   * whose invitations wait for its first message, and the caller sends them in the same
-   * transaction (or, for a system notice, leaves them waiting); without it such a message is not
-   * stored and its outcome says that invitations wait.
+   * whose invitations wait for its first message, and the caller sends them in the same transaction
+   * (or, for a system notice, leaves them waiting); without it such a message is not stored and its
+   * outcome says that invitations wait.
    */
   Future<List<Outcome>> store(
       SqlClient client, List<Message> messages, boolean whileInvitationsWait) {

@@ -97,8 +97,8 @@ public final class MessageWriter {
   }
 
   /**
-   * A message written in one transaction with what {@code alongside} writes (an attachment's
-   * rows), which runs only when the message is stored; nothing of either is kept otherwise.
+   * A message written in one transaction with what {@code alongside} writes (an attachment's rows),
+   * which runs only when the message is stored; nothing of either is kept otherwise.
    */
   Future<Ack> withRows(
       AuthenticatedUser user,

@@ -69,8 +69,7 @@ public final class SystemNotices implements RevocationNotices {
   }
 
   @Override
-  public Future<Runnable> post(
-      SqlClient tx, List<UUID> rooms, LocalDate date, OffsetDateTime now) {
+  public Future<Runnable> post(SqlClient tx, List<UUID> rooms, LocalDate date, OffsetDateTime now) {
     JsonObject notice =
         new JsonObject()
             .put("event", "consent_revoked")

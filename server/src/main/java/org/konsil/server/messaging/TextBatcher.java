@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * Groups text messages sent at the same time into one call of the one store statement ({@link
  * MessageStore#store}), committed once: while a few statements are running, new sends wait and go
  * together into the next. At low load every statement holds one message and nothing waits; under
- * load one commit serves many. The statement checks each message on its own and numbers each
- * room's messages in the order they came. A statement that fails as a whole (the same message twice
- * in it, a row the database refuses) is run again one message at a time, in the same order, so
- * that only the culprit fails.
+ * load one commit serves many. The statement checks each message on its own and numbers each room's
+ * messages in the order they came. A statement that fails as a whole (the same message twice in it,
+ * a row the database refuses) is run again one message at a time, in the same order, so that only
+ * the culprit fails.
  */
 final class TextBatcher {
 
@@ -39,8 +39,7 @@ final class TextBatcher {
   private int inFlight;
 
   /** A message waiting for its statement, and the context its sender is answered on. */
-  private record Pending(
-      Message message, Promise<MessageStore.Outcome> promise, Context origin) {
+  private record Pending(Message message, Promise<MessageStore.Outcome> promise, Context origin) {
     void settle(AsyncResult<MessageStore.Outcome> result) {
       origin.runOnContext(v -> promise.handle(result));
     }

@@ -1,11 +1,11 @@
 package org.konsil.server.messaging;
 
-import org.konsil.server.live.LiveEvents;
 import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.konsil.server.identity.AuthenticatedUser;
+import org.konsil.server.live.LiveEvents;
 
 /**
  * For the benchmark's fan-out ceiling only (KONSIL_BENCH_WITHOUT_DATABASE=true): acknowledges and

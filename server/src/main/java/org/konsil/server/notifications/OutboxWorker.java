@@ -109,10 +109,7 @@ final class OutboxWorker {
 
   /** Whether the row has waited longer than the give-up time. */
   boolean overdue(OutboxEntry entry) {
-    return entry.createdAt()
-        .toInstant()
-        .plus(giveUpAfter)
-        .isBefore(clock.instant());
+    return entry.createdAt().toInstant().plus(giveUpAfter).isBefore(clock.instant());
   }
 
   /** After a failed attempt: back to the queue with backoff, or failed once overdue. */

@@ -56,10 +56,7 @@ public final class Presence {
     this.pool = pool;
     return pool.preparedQuery(FORGET_OLD_NODES)
         .execute()
-        .compose(
-            done ->
-                pool.preparedQuery(INSERT_NODE)
-                    .execute(Tuple.of(node)))
+        .compose(done -> pool.preparedQuery(INSERT_NODE).execute(Tuple.of(node)))
         .onSuccess(done -> timer = vertx.setPeriodic(HEARTBEAT.toMillis(), id -> heartbeat()))
         .mapEmpty();
   }
@@ -118,9 +115,7 @@ public final class Presence {
                         updated ->
                             updated.rowCount() > 0
                                 ? Future.succeededFuture()
-                                : tx.preparedQuery(INSERT_NODE)
-                                    .execute(Tuple.of(node))
-                                    .mapEmpty())
+                                : tx.preparedQuery(INSERT_NODE).execute(Tuple.of(node)).mapEmpty())
                     .compose(
                         done ->
                             tx.preparedQuery(DELETE_GONE_USERS)

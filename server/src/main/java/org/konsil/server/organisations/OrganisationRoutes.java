@@ -5,10 +5,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /** REST routes: the directory, one's own organisation, and its user management. */
 public final class OrganisationRoutes {

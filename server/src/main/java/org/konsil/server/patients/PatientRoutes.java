@@ -7,10 +7,10 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /** REST routes for an organisation's patients. */
 public final class PatientRoutes {

@@ -7,12 +7,12 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.Refusals;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
+import org.konsil.server.identity.AuthenticatedUser;
 
 /** Patients of an organisation: created and found by its own users only, every access audited. */
 public final class PatientService {

@@ -16,9 +16,8 @@ import org.konsil.server.http.Rows;
 
 /**
  * SQL for patients. A {@link SqlTemplate} is bound to the client it runs on and cannot be bound to
- * another, so the read that runs on the pool is a template built once here, and the statements
- * that run in a caller's transaction are bound to it per call, from the same constants and row
- * mappers.
+ * another, so the read that runs on the pool is a template built once here, and the statements that
+ * run in a caller's transaction are bound to it per call, from the same constants and row mappers.
  */
 final class PatientStore {
 
@@ -93,9 +92,7 @@ final class PatientStore {
   }
 
   Future<Void> markRevoked(SqlClient tx, UUID id, OffsetDateTime now) {
-    return SqlTemplate.forUpdate(tx, MARK_REVOKED)
-        .execute(Map.of("id", id, "now", now))
-        .mapEmpty();
+    return SqlTemplate.forUpdate(tx, MARK_REVOKED).execute(Map.of("id", id, "now", now)).mapEmpty();
   }
 
   private static String escapeLike(String s) {

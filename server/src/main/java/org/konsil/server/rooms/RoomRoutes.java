@@ -6,9 +6,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.UUID;
-import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Json;
+import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.invitations.InviteeRequest;
 
 /** REST routes for creating, listing and opening rooms. */

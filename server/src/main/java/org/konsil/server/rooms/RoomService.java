@@ -11,9 +11,9 @@ import org.konsil.server.http.ApiException;
 import org.konsil.server.identity.AuthenticatedUser;
 
 /**
- * Who sees which rooms and who may change them: the rooms of a user's organisation, membership
- * and ownership checks, and the audited refusals. Creation, membership changes, registration
- * decisions and read markers build on these checks in their own classes.
+ * Who sees which rooms and who may change them: the rooms of a user's organisation, membership and
+ * ownership checks, and the audited refusals. Creation, membership changes, registration decisions
+ * and read markers build on these checks in their own classes.
  */
 public final class RoomService {
 

@@ -21,8 +21,8 @@ final class RoomStore {
   /**
    * After a revocation the patient's identity is withheld from every organisation but the patient's
    * own: a neutral title, and the patient without name or birth date. Decided here, in the one
-   * query every room answer comes from (list, view, joined frames). The condition and the title
-   * are spliced in once, when the class loads; nothing a user sends goes into the text.
+   * query every room answer comes from (list, view, joined frames). The condition and the title are
+   * spliced in once, when the class loads; nothing a user sends goes into the text.
    */
   private static final String WITHHELD =
       "(pt.consent_revoked_at IS NOT NULL AND pt.organisation_id <> #{org})";

@@ -23,7 +23,10 @@ class PackageStructureTest {
 
   /** Packages every feature may use; they use no feature. */
   private static final String[] FOUNDATION = {
-    SERVER + ".config..", SERVER + ".http..", SERVER + ".identity..", SERVER + ".live..",
+    SERVER + ".config..",
+    SERVER + ".http..",
+    SERVER + ".identity..",
+    SERVER + ".live..",
     SERVER + ".pdf.."
   };
 

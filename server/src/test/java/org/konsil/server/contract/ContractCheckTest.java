@@ -166,14 +166,12 @@ class ContractCheckTest {
 
   @Test
   void serverFramesAreCheckedByType() {
-    assertEquals(
-        List.of(),
-        FRAMES.serverFrameViolations(
-            "{\"type\":\"pong\",\"ref\":\"r-1\"}"));
+    assertEquals(List.of(), FRAMES.serverFrameViolations("{\"type\":\"pong\",\"ref\":\"r-1\"}"));
     assertTrue(
         FRAMES.serverFrameViolations("{\"type\":\"ack\",\"room\":\"not-a-uuid\"}").size() > 1);
     assertTrue(
-        FRAMES.serverFrameViolations("{\"type\":\"auth\",\"token\":\"x\"}")
+        FRAMES
+            .serverFrameViolations("{\"type\":\"auth\",\"token\":\"x\"}")
             .get(0)
             .contains("no message of type auth"));
   }

@@ -23,23 +23,83 @@ class ContractDocumentsTest {
 
   private static final Set<String> SCHEMA_KEYWORDS =
       Set.of(
-          "$ref", "$schema", "$id", "$defs", "$comment", "$anchor", "$dynamicRef",
-          "$dynamicAnchor", "type", "enum", "const", "format", "title", "description", "default",
-          "examples", "example", "properties", "required", "additionalProperties",
-          "patternProperties", "propertyNames", "items", "prefixItems", "contains", "minContains",
-          "maxContains", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength",
-          "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-          "minProperties", "maxProperties", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
-          "dependentRequired", "dependentSchemas", "contentMediaType", "contentEncoding",
-          "contentSchema", "readOnly", "writeOnly", "deprecated", "discriminator", "xml",
-          "externalDocs", "unevaluatedProperties", "unevaluatedItems");
+          "$ref",
+          "$schema",
+          "$id",
+          "$defs",
+          "$comment",
+          "$anchor",
+          "$dynamicRef",
+          "$dynamicAnchor",
+          "type",
+          "enum",
+          "const",
+          "format",
+          "title",
+          "description",
+          "default",
+          "examples",
+          "example",
+          "properties",
+          "required",
+          "additionalProperties",
+          "patternProperties",
+          "propertyNames",
+          "items",
+          "prefixItems",
+          "contains",
+          "minContains",
+          "maxContains",
+          "minItems",
+          "maxItems",
+          "uniqueItems",
+          "minLength",
+          "maxLength",
+          "pattern",
+          "minimum",
+          "maximum",
+          "exclusiveMinimum",
+          "exclusiveMaximum",
+          "multipleOf",
+          "minProperties",
+          "maxProperties",
+          "allOf",
+          "anyOf",
+          "oneOf",
+          "not",
+          "if",
+          "then",
+          "else",
+          "dependentRequired",
+          "dependentSchemas",
+          "contentMediaType",
+          "contentEncoding",
+          "contentSchema",
+          "readOnly",
+          "writeOnly",
+          "deprecated",
+          "discriminator",
+          "xml",
+          "externalDocs",
+          "unevaluatedProperties",
+          "unevaluatedItems");
   private static final List<String> SCHEMA_MAPS =
       List.of("properties", "patternProperties", "$defs", "dependentSchemas");
   private static final List<String> SCHEMA_VALUES =
       List.of(
-          "items", "additionalProperties", "not", "if", "then", "else", "contains",
-          "propertyNames", "unevaluatedProperties", "unevaluatedItems", "contentSchema");
-  private static final List<String> SCHEMA_LISTS = List.of("allOf", "anyOf", "oneOf", "prefixItems");
+          "items",
+          "additionalProperties",
+          "not",
+          "if",
+          "then",
+          "else",
+          "contains",
+          "propertyNames",
+          "unevaluatedProperties",
+          "unevaluatedItems",
+          "contentSchema");
+  private static final List<String> SCHEMA_LISTS =
+      List.of("allOf", "anyOf", "oneOf", "prefixItems");
 
   @Test
   void openApiSchemasHoldOnlySchemaKeywords() {
@@ -55,7 +115,8 @@ class ContractDocumentsTest {
   void asyncApiSchemasHoldOnlySchemaKeywords() {
     ContractDocument doc = FrameContract.get().document();
     List<String> schemas = new ArrayList<>();
-    for (String name : doc.root().getJsonObject("components").getJsonObject("schemas").fieldNames()) {
+    for (String name :
+        doc.root().getJsonObject("components").getJsonObject("schemas").fieldNames()) {
       schemas.add(ContractDocument.child("#/components/schemas", name));
     }
     JsonObject messages = doc.root().getJsonObject("components").getJsonObject("messages");
@@ -112,7 +173,8 @@ class ContractDocumentsTest {
           continue;
         }
         if (op.containsKey("requestBody")) {
-          mediaTypes(doc, doc.resolve(ContractDocument.child(operation, "requestBody")), mediaTypes);
+          mediaTypes(
+              doc, doc.resolve(ContractDocument.child(operation, "requestBody")), mediaTypes);
         }
         JsonObject responses = op.getJsonObject("responses", new JsonObject());
         for (String status : responses.fieldNames()) {
@@ -157,7 +219,8 @@ class ContractDocumentsTest {
     int checked = 0;
     for (String name : messages.fieldNames()) {
       JsonArray examples = messages.getJsonObject(name).getJsonArray("examples", new JsonArray());
-      String payload = doc.resolve(ContractDocument.child("#/components/messages", name, "payload"));
+      String payload =
+          doc.resolve(ContractDocument.child("#/components/messages", name, "payload"));
       for (int i = 0; i < examples.size(); i++) {
         checked++;
         Object value = examples.getJsonObject(i).getValue("payload");

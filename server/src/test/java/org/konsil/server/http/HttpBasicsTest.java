@@ -137,7 +137,10 @@ class HttpBasicsTest {
             .api()
             .send(
                 HttpMethod.POST,
-                "/api/v1/rooms/" + room + "/attachments?clientMsgId=" + UUID.randomUUID()
+                "/api/v1/rooms/"
+                    + room
+                    + "/attachments?clientMsgId="
+                    + UUID.randomUUID()
                     + "&filename=befund.pdf",
                 anna.accessToken(),
                 "application/pdf",

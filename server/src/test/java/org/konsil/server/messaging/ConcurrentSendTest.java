@@ -125,10 +125,7 @@ class ConcurrentSendTest {
               () ->
                   server
                       .api()
-                      .send(
-                          HttpMethod.POST, revocation, network.anna().accessToken(),
-                          null,
-                          null));
+                      .send(HttpMethod.POST, revocation, network.anna().accessToken(), null, null));
       // the send holds the patient's shared lock, so the revocation waits for it
       awaitAnyLockWaiters(2);
       holder.commit();

@@ -67,8 +67,7 @@ class TextBatcherTest {
     tom = server.login(server.user(careHome));
     eve = server.login(outsider.admin());
     vertx = Vertx.vertx();
-    DatabaseSettings app =
-        DatabaseSettings.fromUrl(TestDatabase.applicationUrl(server.database()));
+    DatabaseSettings app = DatabaseSettings.fromUrl(TestDatabase.applicationUrl(server.database()));
     pool =
         PgBuilder.pool()
             .with(new PoolOptions().setMaxSize(4))

@@ -64,8 +64,7 @@ public final class Api {
             response.headers(),
             bytes);
     String text = response.bodyAsString();
-    return new Response(
-        response.statusCode(), text == null ? "" : text, response.headers(), bytes);
+    return new Response(response.statusCode(), text == null ? "" : text, response.headers(), bytes);
   }
 
   public Api(Vertx vertx, int port) {

@@ -47,7 +47,10 @@ public final class ContractDocument {
     this.base = "https://contract.konsil.test/" + file.getFileName();
     this.indexed = root.copy();
     this.options =
-        new JsonSchemaOptions().setDraft(draft).setBaseUri(base).setOutputFormat(OutputFormat.Basic);
+        new JsonSchemaOptions()
+            .setDraft(draft)
+            .setBaseUri(base)
+            .setOutputFormat(OutputFormat.Basic);
     this.schemas = SchemaRepository.create(options);
     schemas.dereference(base, JsonSchema.of(indexed));
   }

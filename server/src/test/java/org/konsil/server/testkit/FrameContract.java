@@ -83,7 +83,10 @@ public final class FrameContract {
 
   /** Fails when the server's frame does not keep the contract. */
   public void checkServerFrame(String text) {
-    fail("The server sent a frame that breaks docs/asyncapi.yaml", text, serverFrameViolations(text));
+    fail(
+        "The server sent a frame that breaks docs/asyncapi.yaml",
+        text,
+        serverFrameViolations(text));
   }
 
   /** Fails when a frame a test sends as valid does not keep the contract. */

@@ -63,7 +63,9 @@ public final class RestContract {
       }
       paths.add(
           new PathTemplate(
-              template, Pattern.compile(template.equals("/") ? "/" : regex.toString()), literals,
+              template,
+              Pattern.compile(template.equals("/") ? "/" : regex.toString()),
+              literals,
               operations));
     }
     // a literal segment wins over a parameter (/invitations/received before /invitations/{id})
@@ -249,8 +251,8 @@ public final class RestContract {
   }
 
   /**
-   * Checks the query parameters of the request against the operation's declared ones (names,
-   * and values by their schemas); false when the operation has none and none was sent.
+   * Checks the query parameters of the request against the operation's declared ones (names, and
+   * values by their schemas); false when the operation has none and none was sent.
    */
   private boolean queryErrors(String operation, String uri, List<String> errors) {
     Map<String, String> declared = new LinkedHashMap<>();
@@ -306,8 +308,8 @@ public final class RestContract {
   }
 
   /**
-   * A problem's code must be named for the operation and status: as the name or value of an
-   * example of the response, or in backticks in the response's or the operation's description.
+   * A problem's code must be named for the operation and status: as the name or value of an example
+   * of the response, or in backticks in the response's or the operation's description.
    */
   private void checkProblemCode(
       String operation,
@@ -347,8 +349,7 @@ public final class RestContract {
     }
     String named = "`" + code + "`";
     String described =
-        response.getString("description", "")
-            + doc.object(operation).getString("description", "");
+        response.getString("description", "") + doc.object(operation).getString("description", "");
     if (described.contains(named)) {
       return;
     }
@@ -465,8 +466,7 @@ public final class RestContract {
         allowed.remove("HEAD");
       }
       if (!allowed.equals(declared)) {
-        violations.add(
-            "Allow: " + allow + " does not name the declared methods " + declared);
+        violations.add("Allow: " + allow + " does not name the declared methods " + declared);
       }
     }
     checkProblem(headers, body, violations);
@@ -550,7 +550,11 @@ public final class RestContract {
     }
     if (declaredType == null) {
       violations.add(
-          "Content-Type " + actualType + " is not declared (declared: " + content.fieldNames() + ")");
+          "Content-Type "
+              + actualType
+              + " is not declared (declared: "
+              + content.fieldNames()
+              + ")");
       return;
     }
     String mediaPointer = ContractDocument.child(responsePointer, "content", declaredType);
