@@ -2,7 +2,6 @@ package org.konsil.client;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.UUID;
@@ -10,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.konsil.client.e2e.DeviceKeys;
+import org.konsil.client.e2e.OnContext;
 import org.konsil.client.e2e.SignalSessions;
 import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.ConnectionReady;
@@ -296,18 +296,6 @@ public final class KonsilClient {
   }
 
   private <T> Future<T> onContext(Supplier<Future<T>> action) {
-    if (Vertx.currentContext() == context) {
-      return action.get();
-    }
-    Promise<T> promise = Promise.promise();
-    context.runOnContext(
-        v -> {
-          try {
-            action.get().onComplete(promise);
-          } catch (RuntimeException e) {
-            promise.fail(e);
-          }
-        });
-    return promise.future();
+    return OnContext.run(context, action);
   }
 }

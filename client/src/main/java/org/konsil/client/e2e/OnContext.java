@@ -7,11 +7,11 @@ import io.vertx.core.Vertx;
 import java.util.function.Supplier;
 
 /** Runs a step on the client's context, whichever thread asks for it. */
-final class OnContext {
+public final class OnContext {
 
   private OnContext() {}
 
-  static <T> Future<T> run(Context context, Supplier<Future<T>> action) {
+  public static <T> Future<T> run(Context context, Supplier<Future<T>> action) {
     if (Vertx.currentContext() == context) {
       return action.get();
     }
