@@ -282,6 +282,23 @@ class DeviceTest {
   }
 
   @Test
+  void nobodyButTheOwnerRemovesADevice() {
+    TestOrg practice = server.organisation("practice");
+    Session anna = server.login(practice.admin());
+    int id = register(anna, new TestDevice().registration(2)).json().getInteger("deviceId");
+    // device ids count per user: another user's same id names their own (missing) device
+    Session colleague = server.login(server.user(practice));
+    Session stranger = someone();
+    for (Session other : List.of(colleague, stranger)) {
+      Api.Response refused = remove(other, id);
+      assertEquals(404, refused.status(), refused.body());
+      assertEquals("not_found", refused.code());
+    }
+    assertEquals(List.of(id), deviceIds(anna), "Anna's device is still there");
+    assertEquals(1, stored(anna, "devices"));
+  }
+
+  @Test
   void theDatabaseKeepsADevicesIdentityFixed() throws SQLException {
     Session anna = someone();
     TestDevice device = new TestDevice();
