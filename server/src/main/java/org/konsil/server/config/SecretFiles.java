@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -85,7 +84,13 @@ public final class SecretFiles {
       } catch (FileAlreadyExistsException e) {
         return read(Optional.empty(), file.toString(), file).orElseThrow();
       } catch (UnsupportedOperationException e) {
-        Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+        // no hard links on this file system: a move without REPLACE_EXISTING still refuses to
+        // replace a key that another process put there first
+        try {
+          Files.move(partial, file);
+        } catch (FileAlreadyExistsException taken) {
+          return read(Optional.empty(), file.toString(), file).orElseThrow();
+        }
       }
       syncFolder(folder);
       return secret;
