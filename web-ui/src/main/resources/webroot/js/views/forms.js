@@ -10,12 +10,34 @@ export function field(label, attrs) {
   return [row, input];
 }
 
+/**
+ * Marks a field as wrong with the reason right below it (read out with the field), or, without a
+ * message, as right again.
+ */
+export function fieldError(input, message) {
+  const row = input.closest('.field') || input.parentElement;
+  let note = row.querySelector('.field-error');
+  if (!message) {
+    input.removeAttribute('aria-invalid');
+    if (note) note.remove();
+    return;
+  }
+  if (!note) {
+    note = h('span', { class: 'field-error', id: `${input.id}-error` });
+    row.append(note);
+  }
+  note.textContent = message;
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', note.id);
+}
+
 /** A box that shows a problem in the user's language (or is empty). */
 export function errorBox() {
   const box = h('p', { class: 'error', role: 'alert', hidden: true });
   box.show = (problem) => {
     box.hidden = false;
-    box.textContent = problem && problem.code ? problemText(problem.code) : String(problem);
+    if (problem && problem.code) box.textContent = problemText(problem.code);
+    else box.textContent = problem instanceof Error ? problem.message : String(problem);
     box.dataset.code = problem && problem.code ? problem.code : '';
     if (problem && problem.message && problem.code) box.title = problem.message;
   };

@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h, replace, saveBlob } from '../dom.js';
 import { t, lang, formatDate } from '../i18n.js';
-import { field, errorBox, busy, notice } from './forms.js';
+import { field, fieldError, errorBox, busy, notice } from './forms.js';
 
 const KINDS = ['practice', 'clinic', 'rehab', 'care_service', 'care_home', 'pharmacy', 'therapy', 'insurer', 'other'];
 
@@ -165,24 +165,49 @@ export function renderNewRoom(main, app) {
   const invLang = h('select', { id: 'invite-language' }, h('option', { value: 'de' }, 'Deutsch'), h('option', { value: 'en' }, 'English'));
   const inviteNow = h('input', { type: 'checkbox', id: 'invite-now' });
   const addInvite = h('button', { class: 'secondary', type: 'button', id: 'invite-add' }, t('new.invite.add'));
-  addInvite.addEventListener('click', () => {
-    error.clear();
-    if (!invName.value.trim() || (!invEmail.value.trim() && !invFax.value.trim())) {
-      error.show({ code: 'validation_failed' });
-      return;
+  /**
+   * The invitation typed into the fields, checked field by field; null when nothing is typed.
+   * Throws (and marks the fields) when it is incomplete, so nothing typed is dropped silently.
+   */
+  function typedInvitation() {
+    const name = invName.value.trim();
+    const email = invEmail.value.trim();
+    const fax = invFax.value.trim();
+    for (const input of [invName, invEmail, invFax]) fieldError(input, null);
+    if (!name && !email && !fax) return null;
+    const wrong = [];
+    if (!name) wrong.push([invName, t('new.invite.nameMissing')]);
+    if (!email && !fax) wrong.push([invEmail, t('new.invite.addressMissing')]);
+    if (email && !invEmail.checkValidity()) wrong.push([invEmail, t('new.invite.emailInvalid')]);
+    for (const [input, text] of wrong) fieldError(input, text);
+    if (wrong.length) {
+      wrong[0][0].focus();
+      throw new Error(t('new.invite.incomplete'));
     }
-    if (invEmail.value && !invEmail.checkValidity()) {
-      error.show({ code: 'validation_failed' });
-      return;
-    }
-    draft.invitations.push({
-      name: invName.value.trim(), kind: invKind.value, email: invEmail.value.trim() || undefined,
-      fax: invFax.value.trim() || undefined, language: invLang.value,
-    });
+    return { name, kind: invKind.value, email: email || undefined, fax: fax || undefined, language: invLang.value };
+  }
+
+  function takeInvitation() {
+    const invitation = typedInvitation();
+    if (!invitation) return false;
+    draft.invitations.push(invitation);
     invName.value = '';
     invEmail.value = '';
     invFax.value = '';
     renderPartners();
+    return true;
+  }
+
+  addInvite.addEventListener('click', () => {
+    error.clear();
+    try {
+      if (!takeInvitation()) {
+        fieldError(invName, t('new.invite.nameMissing'));
+        invName.focus();
+      }
+    } catch (e) {
+      error.show(e);
+    }
   });
   replace(inviteSection,
     h('legend', {}, t('new.invite')),
@@ -203,6 +228,8 @@ export function renderNewRoom(main, app) {
           if (!draft.patient) throw { code: 'validation_failed' };
           request = { kind: 'patient', title: title.value.trim(), patientId: draft.patient.id, partnerOrganisationIds };
         } else {
+          // an invitation typed but not yet added goes along (or stops here with the reason)
+          takeInvitation();
           request = { kind: 'general', title: title.value.trim(), partnerOrganisationIds, invitations: draft.invitations, inviteNow: inviteNow.checked };
         }
         const room = await api.post('/rooms', request);

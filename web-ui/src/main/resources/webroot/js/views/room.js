@@ -6,6 +6,7 @@ import { h, replace, uuid, fileSize, openBlob, saveBlob } from '../dom.js';
 import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
 import { entries, timeline } from '../state.js';
 import { roomTitle } from './roomlist.js';
+import { roomActions, revokedBanner } from './roomactions.js';
 
 export class RoomView {
   constructor(app, roomId) {
@@ -22,6 +23,7 @@ export class RoomView {
     const room = this.room;
     this.banner = h('div', { class: 'consent-slot' });
     this.invitations = h('div', { class: 'invitations-slot' });
+    this.tools = h('div', { class: 'tools-slot' }, roomActions(this.app, this));
     this.older = h('button', { class: 'link older', type: 'button', onclick: () => this.loadOlder() }, t('room.more'));
     this.list = h('ol', { class: 'messages' });
     this.scroller = h('div', { class: 'scroller', tabindex: '0' }, this.older, this.list);
@@ -68,8 +70,8 @@ export class RoomView {
         h('a', { class: 'back', href: '#/' }, `← ${t('room.back')}`),
         this.title,
         this.patient,
-        h('p', { class: 'partners-line' }, `${t('room.partners')}: ${room.organisations.map((o) => o.name).join(', ')}`)),
-      this.banner, this.invitations, this.scroller, this.typingLine, this.uploadList, this.composer);
+        this.partners = h('p', { class: 'partners-line' }, partnersText(room))),
+      this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.composer);
     this.dragDepth = 0;
     this.element.addEventListener('dragenter', (event) => { event.preventDefault(); this.dragDepth += 1; this.element.classList.add('dragging'); });
     this.element.addEventListener('dragleave', () => { this.dragDepth -= 1; if (this.dragDepth <= 0) this.element.classList.remove('dragging'); });
@@ -118,6 +120,11 @@ export class RoomView {
     }
   }
 
+  /** The owner added a partner: the head names it. */
+  partnersChanged() {
+    this.partners.textContent = partnersText(this.room);
+  }
+
   connectionChanged() {
     this.render();
   }
@@ -144,6 +151,8 @@ export class RoomView {
     this.sendButton.disabled = revoked;
     this.fileInput.disabled = revoked;
     this.composer.classList.toggle('disabled', revoked);
+    this.textarea.placeholder = revoked ? t('room.closed') : t('room.composer');
+    if (revoked && this.tools.firstChild) replace(this.tools);
     if (this.keepOffset !== undefined) {
       this.scroller.scrollTop = this.scroller.scrollHeight - this.keepOffset;
       this.keepOffset = undefined;
@@ -160,8 +169,7 @@ export class RoomView {
       return;
     }
     if (room.consentRevokedAt) {
-      replace(this.banner, h('div', { class: 'consent-banner revoked', role: 'alert' },
-        t('room.consent.revoked', { date: formatDate(room.consentRevokedAt) })));
+      if (!this.banner.querySelector('.revoked')) replace(this.banner, revokedBanner(room, formatDate));
       return;
     }
     if (!room.consent) {
@@ -298,6 +306,10 @@ export class RoomView {
     this.uploadList.append(h('li', {}, box));
     setTimeout(() => box.parentElement && box.parentElement.remove(), 8000);
   }
+}
+
+function partnersText(room) {
+  return `${t('room.partners')}: ${room.organisations.map((o) => o.name).join(', ')}`;
 }
 
 function patientLine(room) {

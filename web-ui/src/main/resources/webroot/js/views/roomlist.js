@@ -40,6 +40,7 @@ function item(room, current) {
       ? h('span', { class: 'badge registration', title: t('rooms.registrationPending'), 'aria-label': t('rooms.registrationPending') }, '!')
       : null,
     patientLine(room),
+    room.consentRevokedAt && !room.identityWithheld ? h('span', { class: 'room-state revoked' }, t('rooms.revoked')) : null,
     h('span', { class: 'room-partners' }, partners),
     room.lastMessageAt ? h('time', { class: 'room-time', datetime: room.lastMessageAt }, formatDateTime(room.lastMessageAt)) : null));
 }

@@ -1,0 +1,223 @@
+package org.konsil.server.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Browser;
+import org.konsil.server.testkit.Documents;
+import org.konsil.server.testkit.KonsilServer;
+
+/**
+ * What the organisation that owns a room does with it in the browser once it exists: record the
+ * patient's revocation, add a partner later, and start a room with an invitation typed in but not
+ * yet added.
+ */
+class RoomOwnerInBrowserTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static KonsilServer.TestOrg practice;
+  static KonsilServer.TestOrg careService;
+  static KonsilServer.TestOrg pharmacy;
+  static KonsilServer.TestUser anna;
+  static KonsilServer.TestUser tom;
+  static Browser annasBrowser;
+  static Browser tomsBrowser;
+  static Path signedPdf;
+  static Path notes;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    practice = server.organisation("practice", "Praxis Dr. Weber");
+    careService = server.organisation("care_service", "Pflegedienst Lindenhof");
+    pharmacy = server.organisation("pharmacy", "Apotheke am Markt");
+    anna = server.user(practice, "Dr. Anna Weber");
+    tom = server.user(careService, "Tom Berg");
+    annasBrowser = Browser.open(server);
+    tomsBrowser = Browser.open(server);
+    signedPdf = Files.createTempFile("widerruf", ".pdf");
+    Files.write(signedPdf, Documents.pdf().getBytes());
+    notes = Files.createTempFile("notizen", ".txt");
+    Files.writeString(notes, "kein unterschriebenes Dokument");
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    for (Browser browser : new Browser[] {annasBrowser, tomsBrowser}) {
+      if (browser != null) {
+        browser.close();
+      }
+    }
+    Files.deleteIfExists(signedPdf);
+    Files.deleteIfExists(notes);
+  }
+
+  @AfterEach
+  void pagesLoggedNoErrors() {
+    assertEquals(List.of(), annasBrowser.consoleErrors(), "script errors or refused loads");
+    assertEquals(List.of(), tomsBrowser.consoleErrors(), "script errors or refused loads");
+  }
+
+  /** A patient of the practice with a consent covering the organisations, and its room. */
+  private static UUID patientRoom(String familyName, UUID... partners) {
+    KonsilServer.Session annas = server.login(anna);
+    UUID patient = server.patient(annas, familyName);
+    assertEquals(
+        201,
+        server.uploadConsent(annas, patient, Documents.pdf(), "application/pdf", partners).status());
+    return UUID.fromString(server.patientRoom(annas, patient, partners).json().getString("id"));
+  }
+
+  @Test
+  void thePracticeRecordsTheRevocationWithItsDocumentAndTheCareServiceSeesTheRoomClose() {
+    UUID room = patientRoom("Widerrufer", careService.id());
+    server.sendRest(server.login(anna), room, "Insulin morgens 12 IE");
+    tomsBrowser.login(tom).openRoom(room);
+    tomsBrowser.waitForText(".message .content", "Insulin");
+    assertFalse(tomsBrowser.present("#revoke-consent"), "a partner cannot record a revocation");
+    assertFalse(tomsBrowser.present("#add-partner"), "a partner cannot add organisations");
+
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.click("#revoke-consent");
+    annasBrowser.find("#revocation-file").sendKeys(notes.toAbsolutePath().toString());
+    annasBrowser.click("#revocation-save");
+    annasBrowser.waitForText("#revocation-form .error", "Bitte ein PDF, PNG oder JPEG wählen");
+    assertEquals(
+        0,
+        server.count("SELECT count(*) FROM consents WHERE revoked_at IS NOT NULL"),
+        "nothing recorded for a wrong file type");
+    tomsBrowser.waitForText(".message .content", "Insulin");
+
+    annasBrowser.find("#revocation-file").sendKeys(signedPdf.toAbsolutePath().toString());
+    annasBrowser.js(
+        "const f = document.getElementById('revocation-date'); f.value = '2026-11-20';"
+            + " f.dispatchEvent(new Event('input'));");
+    annasBrowser.screenshot("record-revocation");
+    annasBrowser.click("#revocation-save");
+
+    tomsBrowser.waitForText(".consent-banner.revoked", "Einwilligung widerrufen.");
+    tomsBrowser.waitForText(".message.masked .content", "Inhalt nach Widerruf verborgen");
+    tomsBrowser.waitForText(
+        ".message.system", "Die Einwilligung wurde widerrufen (Widerruf vom 20.11.2026)");
+    assertFalse(tomsBrowser.text(".messages").contains("Insulin"));
+    assertEquals("true", tomsBrowser.attribute("#composer-text", "disabled"));
+    assertEquals(
+        "Raum geschlossen: Die Einwilligung wurde widerrufen.",
+        tomsBrowser.attribute("#composer-text", "placeholder"));
+    tomsBrowser.waitForText("#room-title", "Patient – Einwilligung widerrufen");
+
+    annasBrowser.waitForText(".consent-banner.revoked", "Einwilligung widerrufen.");
+    annasBrowser.waitForText(
+        ".room-item[data-room='" + room + "'] .room-state", "Einwilligung widerrufen");
+    annasBrowser.waitForGone("#revoke-consent");
+    annasBrowser.waitForGone("#add-partner");
+    assertEquals("true", annasBrowser.attribute("#composer-text", "disabled"));
+    annasBrowser.screenshot("revoked-owner");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM consents WHERE revoked_at IS NOT NULL"
+                + " AND revocation_date = '2026-11-20' AND revocation_file_id IS NOT NULL"),
+        "the revocation and its document are on record");
+  }
+
+  @Test
+  void theOwnerAddsAPartnerLaterWhoSeesTheRoomAndItsHistory() {
+    KonsilServer.Session annas = server.login(anna);
+    UUID room =
+        UUID.fromString(
+            server
+                .api()
+                .post(
+                    "/api/v1/rooms",
+                    new JsonObject()
+                        .put("title", "Wundkonferenz")
+                        .put("partnerOrganisationIds", new JsonArray()),
+                    annas.accessToken())
+                .json()
+                .getString("id"));
+    server.sendRest(annas, room, "Bitte Fotos der Wunde mitbringen.");
+    tomsBrowser.login(tom);
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.click("#add-partner");
+    annasBrowser.type("#partner-search", "Lindenhof").click("#partner-search-button");
+    annasBrowser.click("#partner-results button[data-org='" + careService.id() + "']");
+    annasBrowser.waitForText(".add-partner .notice", "Pflegedienst Lindenhof ist jetzt im Raum");
+    annasBrowser.waitForText(".partners-line", "Pflegedienst Lindenhof");
+
+    tomsBrowser.waitForText(".room-item[data-room='" + room + "']", "Wundkonferenz");
+    tomsBrowser.openRoom(room);
+    tomsBrowser.waitForText(".message .content", "Bitte Fotos der Wunde mitbringen.");
+    assertFalse(tomsBrowser.present("#add-partner"), "only the owner adds partners");
+
+    // searching again offers only organisations that are not in the room yet
+    annasBrowser.type("#partner-search", "Lindenhof").click("#partner-search-button");
+    annasBrowser.waitForText("#partner-results", "Niemand gefunden.");
+  }
+
+  @Test
+  void aPartnerTheConsentDoesNotCoverIsRefusedWithTheReason() {
+    UUID room = patientRoom("Abgedeckt", careService.id());
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.click("#add-partner");
+    annasBrowser.waitForText(".add-partner .hint", "die die aktuelle Einwilligung nennt");
+    annasBrowser.type("#partner-search", "Apotheke").click("#partner-search-button");
+    annasBrowser.click("#partner-results button[data-org='" + pharmacy.id() + "']");
+    annasBrowser.waitForText(
+        ".add-partner .error", "Dafür fehlt eine gültige Einwilligung, die diese Organisation");
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM room_members WHERE room_id = '"
+                + room
+                + "' AND organisation_id = '"
+                + pharmacy.id()
+                + "'"),
+        "not added");
+    assertFalse(annasBrowser.text(".partners-line").contains("Apotheke"));
+  }
+
+  @Test
+  void anInvitationTypedButNotAddedGoesAlongOrStopsTheRoomWithTheReason() {
+    annasBrowser.login(anna);
+    annasBrowser.click("#new-room");
+    annasBrowser.type("#room-title-input", "Überleitung Frau B.");
+    annasBrowser.type("#invite-email", "leitung@rosengarten.test");
+    annasBrowser.click("#create-room");
+    annasBrowser.waitForText("#invite-name-error", "Der Name der Organisation fehlt.");
+    annasBrowser.waitForText("#new-room-form .error", "Die Einladung ist noch nicht vollständig");
+    assertEquals("true", annasBrowser.attribute("#invite-name", "aria-invalid"));
+    assertEquals(
+        0,
+        server.count("SELECT count(*) FROM rooms WHERE title = 'Überleitung Frau B.'"),
+        "no room without the invitation");
+
+    annasBrowser.type("#invite-name", "Pflegeheim Rosengarten");
+    annasBrowser.click("#create-room");
+    String room = annasBrowser.attribute(".room[data-room]", "data-room");
+    annasBrowser.waitForText(".invitations summary", "Einladungen (1)");
+    annasBrowser.click(".invitations summary");
+    annasBrowser.waitForText(".invitations li", "Pflegeheim Rosengarten");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM invitations WHERE room_id = '"
+                + room
+                + "' AND email = 'leitung@rosengarten.test'"),
+        "the typed invitation went along");
+    assertTrue(server.count("SELECT count(*) FROM rooms WHERE title = 'Überleitung Frau B.'") == 1);
+  }
+}
