@@ -30,6 +30,7 @@ import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.patients.PatientRoutes;
+import org.konsil.server.records.RecordsRoutes;
 import org.konsil.server.rooms.RoomInvitationRoutes;
 import org.konsil.server.rooms.RoomRoutes;
 
@@ -151,6 +152,7 @@ final class ApiRouter {
             services.attachments(), services.rooms(), services.files(), config.attachmentMaxBytes())
         .mount(api);
     new AuditRoutes(services.audit()).mount(api);
+    new RecordsRoutes(services.records()).mount(api);
     new RoomInvitationRoutes(
             services.invitations(), services.rooms(), services.registrationDecisions())
         .mount(api);

@@ -1,5 +1,6 @@
 package org.konsil.server;
 
+import ca.uhn.fhir.context.FhirContext;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -51,6 +52,7 @@ import org.konsil.server.notifications.SpoolMailSender;
 import org.konsil.server.notifications.UnreadNotifier;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientService;
+import org.konsil.server.records.RecordsService;
 import org.konsil.server.rooms.ReadMarkers;
 import org.konsil.server.rooms.RegistrationDecisions;
 import org.konsil.server.rooms.RoomCreation;
@@ -90,6 +92,7 @@ public final class Wiring {
   private final MessagingService messaging;
   private final MessageHistory history;
   private final AttachmentService attachments;
+  private final RecordsService records;
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
   private final FaxOutbox faxOutbox;
@@ -169,6 +172,9 @@ public final class Wiring {
     this.messaging = new MessagingService(writer, new ReadMarkers(pool, clock, rooms), live, clock);
     this.history = new MessageHistory(vertx, pool, clock, rooms, audit);
     this.attachments = new AttachmentService(writer, pool, clock, files, audit);
+    this.records =
+        new RecordsService(
+            vertx, pool, clock, rooms, audit, files::path, FhirContext.forR4(), config.publicUrl());
     if (config.benchWithoutDatabase()) {
       LOG.warn(
           "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");
@@ -271,6 +277,10 @@ public final class Wiring {
 
   public MessagingService messaging() {
     return messaging;
+  }
+
+  public RecordsService records() {
+    return records;
   }
 
   public AuditLog audit() {

@@ -43,6 +43,7 @@ class PackageStructureTest {
     SERVER + ".notifications..",
     SERVER + ".organisations..",
     SERVER + ".patients..",
+    SERVER + ".records..",
     SERVER + ".rooms.."
   };
 

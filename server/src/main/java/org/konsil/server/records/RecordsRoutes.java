@@ -1,0 +1,68 @@
+package org.konsil.server.records;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.konsil.server.identity.AuthenticatedUser;
+import org.konsil.server.rooms.RoomRoutes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** REST routes for the FHIR exports of rooms, streamed to the caller as they are made. */
+public final class RecordsRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RecordsRoutes.class);
+
+  private final RecordsService records;
+
+  public RecordsRoutes(RecordsService records) {
+    this.records = records;
+  }
+
+  public void mount(Router router) {
+    router
+        .get("/rooms/:roomId/fhir")
+        .handler(
+            ctx ->
+                records
+                    .roomBundle(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
+                    .onSuccess(export -> stream(ctx, export))
+                    .onFailure(ctx::fail));
+  }
+
+  /**
+   * Sends the export chunk by chunk, each after the one before was written to the connection. A
+   * failure after the first byte cannot become a problem answer any more: the connection is reset,
+   * so the client sees a broken download instead of a short file that looks whole.
+   */
+  static void stream(RoutingContext ctx, RecordExport export) {
+    HttpServerResponse response = ctx.response();
+    response
+        .setChunked(true)
+        .putHeader("Content-Type", export.mediaType())
+        .putHeader("Content-Disposition", "attachment; filename=\"" + export.fileName() + "\"");
+    export
+        .writeTo(chunk -> chunk.length() == 0 ? Future.succeededFuture() : write(response, chunk))
+        .compose(done -> response.end())
+        .onFailure(
+            e -> {
+              LOG.warn("export {} stopped: {}", export.fileName(), e.toString());
+              response.reset();
+            });
+  }
+
+  /** Writes a chunk; while the connection's queue is full, answers only once it drained. */
+  private static Future<Void> write(HttpServerResponse response, Buffer chunk) {
+    Future<Void> written = response.write(chunk);
+    if (!response.writeQueueFull()) {
+      return written;
+    }
+    Promise<Void> drained = Promise.promise();
+    response.drainHandler(v -> drained.tryComplete());
+    response.closeHandler(v -> drained.tryFail("the client closed the connection"));
+    return written.compose(done -> drained.future());
+  }
+}
