@@ -10,6 +10,7 @@ import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
 import { renderNewRoom } from './views/newroom.js';
 import { renderAdmin, renderSettings } from './views/admin.js';
+import { renderSecondFactorPage } from './views/secondfactor.js';
 
 const TYPING_SHOWN_MS = 5000;
 const ACK_WAIT_MS = 15_000;
@@ -134,6 +135,8 @@ export class App {
       renderAdmin(this.main, this);
     } else if (hash === '#/settings') {
       renderSettings(this.main, this);
+    } else if (hash === '#/second-factor') {
+      renderSecondFactorPage(this.main, this);
     } else {
       replace(this.main, h('p', { class: 'empty' }, this.state.rooms.size ? t('rooms.pick') : t('rooms.empty')));
     }

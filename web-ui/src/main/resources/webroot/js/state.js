@@ -12,6 +12,9 @@ export function newState(user) {
     typing: new Map(),
     current: null,
     connection: { state: 'connecting' },
+    // a second-factor enrolment under way, and its recovery codes while they are shown
+    enrolment: null,
+    recoveryCodes: null,
   };
 }
 

@@ -87,5 +87,10 @@ export function renderSettings(main, app) {
   }));
   replace(main, h('section', { class: 'settings' },
     h('h1', {}, t('settings.title')), error, status,
-    h('label', { class: 'check' }, notify, h('span', {}, t('settings.notify')))));
+    h('label', { class: 'check' }, notify, h('span', {}, t('settings.notify'))),
+    h('h2', {}, t('settings.2fa')),
+    app.state.user.secondFactorEnabled
+      ? h('p', { id: 'second-factor-state' }, t('settings.2fa.on'))
+      : h('p', { id: 'second-factor-state' }, t('settings.2fa.off'), ' ',
+        h('a', { class: 'button secondary', href: '#/second-factor', id: 'setup-second-factor' }, t('settings.2fa.setup')))));
 }

@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, lang, setLang, problemText } from '../i18n.js';
 import { field, errorBox, busy, notice } from './forms.js';
+import { startEnrolment, setupForm, recoveryCodes } from './secondfactor.js';
 
 function page(root, rerender, ...content) {
   replace(root, h('div', { class: 'entry' },
@@ -62,33 +63,32 @@ function renderSecondFactor(root, done, challenge) {
   code.focus();
 }
 
-/** Setting up the authenticator app when the organisation requires it. */
-export async function renderEnrolment(root, done) {
-  const error = errorBox();
-  let started;
-  try {
-    started = await api.post('/me/second-factor', {});
-  } catch (e) {
-    page(root, () => renderEnrolment(root, done), h('p', { class: 'error', role: 'alert' }, problemText(e.code)));
-    return;
+/**
+ * Setting up the authenticator app when the organisation requires it. A language switch shows the
+ * same enrolment again; the way out logs out.
+ */
+export async function renderEnrolment(root, done, started) {
+  if (!started) {
+    try {
+      started = await startEnrolment();
+    } catch (e) {
+      page(root, () => renderEnrolment(root, done), h('p', { class: 'error', role: 'alert' }, problemText(e.code)));
+      return;
+    }
   }
-  const [codeRow, code] = field(t('login.code'), { id: 'enrol-code', inputmode: 'numeric', maxlength: 6 });
-  const submit = h('button', { class: 'primary', type: 'submit' }, t('login.code.submit'));
-  page(root, () => renderEnrolment(root, done), h('form', {
-    class: 'login',
-    onsubmit: (event) => {
-      event.preventDefault();
-      busy(submit, error, async () => {
-        const answer = await api.post('/me/second-factor/confirm', { code: code.value.trim() });
-        page(root, () => {}, h('h1', {}, t('enrol.title')),
-          h('p', {}, t('enrol.recovery')),
-          h('ul', { class: 'recovery-codes' }, (answer.recoveryCodes || []).map((c) => h('li', {}, h('code', {}, c)))),
-          h('button', { class: 'primary', type: 'button', onclick: () => done() }, t('enrol.continue')));
-      });
+  const showCodes = (codes) => page(root, () => showCodes(codes), recoveryCodes(codes, () => done()));
+  page(root, () => renderEnrolment(root, done, started), setupForm(started, {
+    cancelLabel: t('enrol.logout'),
+    onCancel: async () => {
+      try {
+        await api.logout();
+      } finally {
+        location.replace('/');
+      }
     },
-  }, h('h1', {}, t('enrol.title')), h('p', {}, t('enrol.hint')),
-  h('p', { class: 'secret' }, h('code', { id: 'enrol-secret' }, started.secret || '')),
-  error, codeRow, submit));
+    onConfirmed: showCodes,
+  }));
+  root.querySelector('#enrol-code').focus();
 }
 
 /** Registering an invited organisation with the code from the mail or fax (/register). */

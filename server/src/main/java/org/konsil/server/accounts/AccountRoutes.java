@@ -57,7 +57,8 @@ public final class AccountRoutes {
                         enrolment ->
                             new JsonObject()
                                 .put("secret", enrolment.secret())
-                                .put("otpauthUri", enrolment.otpauthUri())));
+                                .put("otpauthUri", enrolment.otpauthUri())
+                                .put("qrCodeSvg", QrCodeSvg.of(enrolment.otpauthUri()))));
     router
         .post("/me/second-factor/confirm")
         .respond(
