@@ -236,6 +236,7 @@ export class App {
             room: frame.room, seq: frame.seq, id: frame.id, kind: 'text', content: item.content,
             masked: false, sentAt: frame.sentAt, clientMsgId: frame.clientMsgId,
             sender: { id: user.id, displayName: user.displayName, organisation: user.organisation },
+            replyTo: item.replyTo || undefined, corrects: item.corrects || undefined,
           });
           this.renderList();
         }
@@ -324,9 +325,16 @@ export class App {
 
   // ---- sending ----
 
-  /** Queues a text message; it stays in the outbox until acked, across reconnects. */
-  sendText(roomId, content) {
-    const item = { clientMsgId: uuid(), room: roomId, content, state: 'sending', createdAt: Date.now() };
+  /**
+   * Queues a text message; it stays in the outbox until acked, across reconnects. `related` may
+   * carry the quoted message (`replyTo`, as the server shows quotes) or the id of the own message
+   * it corrects (`corrects`).
+   */
+  sendText(roomId, content, related = {}) {
+    const item = {
+      clientMsgId: uuid(), room: roomId, content, state: 'sending', createdAt: Date.now(),
+      replyTo: related.replyTo || null, corrects: related.corrects || null,
+    };
     this.state.outbox.set(item.clientMsgId, item);
     this.transmit(item);
     this.refreshRoom(roomId);
@@ -336,7 +344,10 @@ export class App {
     clearTimeout(item.timer);
     item.state = 'sending';
     item.error = null;
-    const sent = this.live.send({ type: 'send', room: item.room, clientMsgId: item.clientMsgId, content: item.content, ref: item.clientMsgId.slice(0, 8) });
+    const frame = { type: 'send', room: item.room, clientMsgId: item.clientMsgId, content: item.content, ref: item.clientMsgId.slice(0, 8) };
+    if (item.replyTo) frame.replyTo = item.replyTo.id;
+    if (item.corrects) frame.corrects = item.corrects;
+    const sent = this.live.send(frame);
     if (sent) {
       // No ack in time while connected: show it as failed; a retry reuses the clientMsgId, so
       // the server stores it once whatever happened.

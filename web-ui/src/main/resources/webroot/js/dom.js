@@ -71,3 +71,29 @@ export function saveBlob(blob, name) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+const LINK = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+/**
+ * A text with its http(s) addresses as links that open in a new tab without access to this page.
+ * Everything else stays text; an address the URL parser does not accept stays text too.
+ */
+export function linkified(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(LINK)) {
+    let address = match[0].replace(/[.,;:!?)\]]+$/, '');
+    let url;
+    try {
+      url = new URL(address);
+    } catch (e) {
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+    parts.push(text.slice(last, match.index));
+    parts.push(h('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer', class: 'link-out' }, address));
+    last = match.index + address.length;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}

@@ -42,6 +42,7 @@ export function putMessage(state, message) {
   const line = timeline(state, message.room);
   const known = line.messages.has(message.seq);
   line.messages.set(message.seq, message);
+  if (message.corrects) applyCorrection(line, message);
   if (message.clientMsgId) state.outbox.delete(message.clientMsgId);
   const room = state.rooms.get(message.room);
   if (room && message.seq > room.lastSeq) {
@@ -49,6 +50,26 @@ export function putMessage(state, message) {
     room.lastMessageAt = message.sentAt;
   }
   return !known;
+}
+
+/**
+ * A correction is a message of its own (kept for the sequence), shown on the message it corrects:
+ * that one keeps its first text and gets the newest correction, as the server's history has it.
+ */
+function applyCorrection(line, correction) {
+  for (const message of line.messages.values()) {
+    if (message.id === correction.corrects) {
+      if (!message.correction || message.correction.seq <= correction.seq) {
+        message.correction = { id: correction.id, seq: correction.seq, content: correction.content, sentAt: correction.sentAt };
+      }
+      return;
+    }
+  }
+}
+
+/** The text to show for a message: its newest correction's, else its own. */
+export function shownText(message) {
+  return message.correction ? message.correction.content : message.content;
 }
 
 export function newestSeq(line) {
@@ -80,6 +101,8 @@ export function maskRoom(state, roomId, at) {
     if (message.kind !== 'system') {
       message.masked = true;
       message.content = null;
+      if (message.correction) message.correction.content = null;
+      if (message.replyTo) message.replyTo.excerpt = null;
     }
   }
   for (const [id, item] of state.outbox) {

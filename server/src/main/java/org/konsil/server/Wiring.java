@@ -169,7 +169,9 @@ public final class Wiring {
         new RegistrationDecisions(pool, clock, audit, invitations, rooms, roomMembership);
     // one writer for what users send, text and attachments alike
     MessageWriter writer = new MessageWriter(vertx, pool, clock, rooms, invitations, live, metrics);
-    this.messaging = new MessagingService(writer, new ReadMarkers(pool, clock, rooms), live, clock);
+    this.messaging =
+        new MessagingService(
+            writer, new ReadMarkers(pool, clock, rooms), live, clock, pool, rooms, audit);
     this.history = new MessageHistory(vertx, pool, clock, rooms, audit);
     this.attachments = new AttachmentService(writer, pool, clock, files, audit);
     this.records =

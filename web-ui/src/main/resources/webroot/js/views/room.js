@@ -1,12 +1,16 @@
 // One room: consent banner, history that loads page by page, live messages, own messages with
-// their delivery state, typing, attachments with upload progress, and the composer.
+// their delivery state, typing, attachments with upload progress, replies and corrections, and
+// the composer.
 
 import * as api from '../api.js';
-import { h, replace, uuid, fileSize, openBlob, saveBlob } from '../dom.js';
+import { h, replace, uuid, fileSize, openBlob, saveBlob, linkified } from '../dom.js';
 import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
-import { entries, timeline } from '../state.js';
+import { entries, timeline, shownText } from '../state.js';
 import { roomTitle } from './roomlist.js';
 import { roomActions, revokedBanner } from './roomactions.js';
+
+/** The server accepts a correction for 15 minutes; the button goes a little earlier. */
+const CORRECTION_MS = 14.5 * 60 * 1000;
 
 export class RoomView {
   constructor(app, roomId) {
@@ -39,6 +43,11 @@ export class RoomView {
         if (this.textarea.value.trim()) this.app.typing(this.roomId);
       },
       onkeydown: (event) => {
+        if (event.key === 'Escape' && this.relation) {
+          event.preventDefault();
+          this.cancelRelation();
+          return;
+        }
         if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
           event.preventDefault();
           this.submit();
@@ -55,6 +64,7 @@ export class RoomView {
       },
     });
     this.sendButton = h('button', { class: 'primary', type: 'submit' }, t('room.send'));
+    this.relationBar = h('div', { class: 'relation-bar', id: 'relation-bar', hidden: true, 'aria-live': 'polite' });
     this.composer = h('form', {
       class: 'composer', id: 'composer',
       onsubmit: (event) => { event.preventDefault(); this.submit(); },
@@ -71,7 +81,7 @@ export class RoomView {
         this.title,
         this.patient,
         this.partners = h('p', { class: 'partners-line' }, partnersText(room))),
-      this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.composer);
+      this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.relationBar, this.composer);
     this.dragDepth = 0;
     this.element.addEventListener('dragenter', (event) => { event.preventDefault(); this.dragDepth += 1; this.element.classList.add('dragging'); });
     this.element.addEventListener('dragleave', () => { this.dragDepth -= 1; if (this.dragDepth <= 0) this.element.classList.remove('dragging'); });
@@ -102,10 +112,49 @@ export class RoomView {
   submit() {
     const content = this.textarea.value;
     if (!content.trim() || this.room.consentRevokedAt) return;
-    this.app.sendText(this.roomId, content);
+    this.app.sendText(this.roomId, content, this.relation || {});
+    this.cancelRelation();
     this.textarea.value = '';
     this.app.state.drafts.delete(this.roomId);
     this.textarea.focus();
+  }
+
+  /** Answers a message: the composer shows what is quoted until sent or cancelled (Escape). */
+  startReply(message) {
+    this.relation = {
+      replyTo: {
+        id: message.id, seq: message.seq, kind: message.kind,
+        senderName: message.sender ? message.sender.displayName : null,
+        excerpt: (shownText(message) || '').slice(0, 200),
+      },
+    };
+    this.showRelation(t('room.replyingTo', { name: this.relation.replyTo.senderName || '' }), quoteText(this.relation.replyTo));
+  }
+
+  /** Corrects an own message: its text goes into the composer; sending stores the correction. */
+  startCorrection(message) {
+    this.relation = { corrects: message.id };
+    this.textarea.value = shownText(message) || '';
+    this.showRelation(t('room.correcting'), null);
+  }
+
+  showRelation(label, text) {
+    replace(this.relationBar,
+      h('span', { class: 'relation-label' }, label),
+      text ? h('span', { class: 'relation-text' }, text) : null,
+      h('button', { class: 'link', type: 'button', id: 'cancel-relation', onclick: () => this.cancelRelation() }, t('room.cancel')));
+    this.relationBar.hidden = false;
+    this.textarea.focus();
+  }
+
+  cancelRelation() {
+    if (this.relation && this.relation.corrects) {
+      this.textarea.value = '';
+      this.app.state.drafts.delete(this.roomId);
+    }
+    this.relation = null;
+    this.relationBar.hidden = true;
+    replace(this.relationBar);
   }
 
   async loadOlder() {
@@ -142,9 +191,11 @@ export class RoomView {
     const line = timeline(this.app.state, this.roomId);
     const { stored, pending } = entries(this.app.state, this.roomId);
     this.older.hidden = !line.loaded || !line.hasMore;
+    // a correction shows on the message it corrects; alone only while that one is not loaded
+    const loadedIds = new Set(stored.map((message) => message.id));
     replace(this.list,
       line.loaded && !line.hasMore ? h('li', { class: 'start' }, t('room.start')) : null,
-      stored.map((message) => this.storedItem(message)),
+      stored.filter((message) => !(message.corrects && loadedIds.has(message.corrects))).map((message) => this.storedItem(message)),
       pending.filter((item) => !stored.some((m) => m.clientMsgId === item.clientMsgId)).map((item) => this.pendingItem(item)));
     const revoked = Boolean(room.consentRevokedAt);
     this.textarea.disabled = revoked;
@@ -190,19 +241,36 @@ export class RoomView {
     if (message.kind === 'system') {
       return h('li', { class: 'message system', 'data-seq': message.seq }, systemText(message.content));
     }
+    const corrected = Boolean(message.correction);
+    const open = !message.masked && !this.room.consentRevokedAt;
+    const correctable = mine && open && message.kind === 'text' && !message.corrects
+      && Date.now() - Date.parse(message.sentAt) < CORRECTION_MS;
     return h('li', {
       class: `message${mine ? ' own' : ''}${message.masked ? ' masked' : ''}`,
       'data-seq': message.seq,
+      'data-message-id': message.id,
       'data-state': mine ? 'sent' : null,
       'data-client-msg-id': message.clientMsgId,
+      'data-corrected': corrected ? 'true' : null,
     },
     h('div', { class: 'meta' },
       h('span', { class: 'sender' }, message.sender ? `${message.sender.displayName} · ${message.sender.organisation.name}` : ''),
       h('time', { datetime: message.sentAt }, formatDateTime(message.sentAt)),
+      corrected ? h('span', { class: 'corrected', title: formatDateTime(message.correction.sentAt) }, t('room.corrected')) : null,
+      message.corrects ? h('span', { class: 'corrected' }, t('room.correctionOfOlder')) : null,
       mine ? h('span', { class: 'state' }, t('room.state.sent')) : null),
+    message.replyTo ? quote(message.replyTo) : null,
     message.masked
       ? h('p', { class: 'content masked' }, t('room.masked'))
-      : message.kind === 'attachment' ? this.attachment(message.content) : h('p', { class: 'content' }, message.content));
+      : message.kind === 'attachment' ? this.attachment(message.content) : h('p', { class: 'content' }, linkified(shownText(message))),
+    corrected && !message.masked
+      ? h('details', { class: 'original' }, h('summary', {}, t('room.original')), h('p', { class: 'content' }, message.content))
+      : null,
+    open
+      ? h('div', { class: 'message-actions' },
+        h('button', { class: 'link reply', type: 'button', onclick: () => this.startReply(message) }, t('room.reply')),
+        correctable ? h('button', { class: 'link correct', type: 'button', onclick: () => this.startCorrection(message) }, t('room.correct')) : null)
+      : null);
   }
 
   pendingItem(item) {
@@ -210,7 +278,9 @@ export class RoomView {
     return h('li', { class: 'message own pending', 'data-state': item.state, 'data-client-msg-id': item.clientMsgId },
       h('div', { class: 'meta' },
         h('span', { class: 'sender' }, this.app.state.user.displayName),
+        item.corrects ? h('span', { class: 'corrected' }, t('room.correction')) : null,
         h('span', { class: 'state' }, t(failed ? 'room.state.failed' : 'room.state.sending'))),
+      item.replyTo ? quote(item.replyTo) : null,
       h('p', { class: 'content' }, item.content),
       failed
         ? h('div', { class: 'failed' },
@@ -316,6 +386,23 @@ function patientLine(room) {
   if (!room.patient) return null;
   if (!room.patient.familyName) return h('p', { class: 'patient-line withheld' }, t('room.identity.withheld'));
   return h('p', { class: 'patient-line' }, `${t('room.patient')}: ${room.patient.familyName}, ${room.patient.givenName} · ${t('room.born', { date: formatDate(room.patient.birthDate) })}`);
+}
+
+function quote(replyTo) {
+  return h('blockquote', { class: 'quote', 'data-quote-seq': replyTo.seq },
+    h('span', { class: 'quote-sender' }, replyTo.senderName || t('system.other')),
+    h('span', { class: 'quote-text' }, quoteText(replyTo)));
+}
+
+function quoteText(replyTo) {
+  if (replyTo.excerpt === null || replyTo.excerpt === undefined) return t('room.masked');
+  if (replyTo.kind === 'attachment') {
+    // the excerpt may cut the attachment's JSON short; its file name comes early
+    const name = /"fileName":"([^"]*)"/.exec(replyTo.excerpt);
+    return t('room.quote.attachment', { name: name ? name[1] : '' });
+  }
+  if (replyTo.kind === 'system') return t('system.other');
+  return replyTo.excerpt;
 }
 
 function invitationStatus(invitation) {

@@ -109,6 +109,8 @@ final class ClientFrames {
     UUID room = frame.requiredUuid("room");
     UUID clientMsgId = frame.requiredUuid("clientMsgId");
     String content = frame.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
+    UUID replyTo = frame.optionalUuid("replyTo");
+    UUID corrects = frame.optionalUuid("corrects");
     if (connection.pendingSends >= MAX_PENDING_SENDS) {
       throw ApiException.rateLimited(
           "rate_limited", "Too many messages waiting to be stored; wait for their acks.", 1);
@@ -121,7 +123,7 @@ final class ClientFrames {
             .transform(
                 previous ->
                     messaging
-                        .send(connection.user, room, clientMsgId, content)
+                        .send(connection.user, room, clientMsgId, content, replyTo, corrects)
                         .onSuccess(
                             ack ->
                                 connection.sendLive(

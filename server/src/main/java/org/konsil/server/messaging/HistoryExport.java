@@ -4,7 +4,10 @@ import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.pdf.PdfText;
 import org.konsil.server.rooms.Room;
@@ -63,6 +66,8 @@ final class HistoryExport {
               + messages.size()
               + " Nachrichten / messages");
       pdf.space(8);
+      Map<UUID, Long> seqs = new HashMap<>();
+      messages.forEach(message -> seqs.put(message.id(), message.seq()));
       for (Message message : messages) {
         String who =
             message.senderId() == null
@@ -75,13 +80,13 @@ final class HistoryExport {
                 + TIME.format(message.sentAt().withOffsetSameInstant(ZoneOffset.UTC))
                 + "  "
                 + who);
-        pdf.paragraph(describe(message));
+        pdf.paragraph(describe(message, seqs));
       }
       return pdf.toBytes();
     }
   }
 
-  private static String describe(Message message) {
+  private static String describe(Message message, Map<UUID, Long> seqs) {
     if ("attachment".equals(message.kind())) {
       JsonObject file = new JsonObject(message.content());
       return "Anhang / Attachment: "
@@ -101,6 +106,17 @@ final class HistoryExport {
             + notice.getString("revocationDate");
       }
       return notice.encode();
+    }
+    Message.Relations relations = message.relations();
+    if (relations.corrects() != null) {
+      // the corrected message stays above as it was sent: both are the documentation
+      return "Korrektur von / correction of #"
+          + seqs.getOrDefault(relations.corrects(), 0L)
+          + ": "
+          + message.content();
+    }
+    if (relations.replyTo() != null) {
+      return "Antwort auf / Reply to #" + relations.replyTo().seq() + ": " + message.content();
     }
     return message.content();
   }

@@ -6,7 +6,10 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.konsil.server.http.Times;
 
-/** A stored message with what a reader needs to show its sender. */
+/**
+ * A stored message with what a reader needs to show its sender, the message it quotes, the message
+ * it corrects, and (for a corrected message) its newest correction.
+ */
 public record Message(
     UUID room,
     long seq,
@@ -19,7 +22,74 @@ public record Message(
     String senderName,
     UUID senderOrganisationId,
     String senderOrganisationName,
-    boolean masked) {
+    boolean masked,
+    Relations relations) {
+
+  /** A message without a quote and without a correction. */
+  public Message(
+      UUID room,
+      long seq,
+      UUID id,
+      String kind,
+      String content,
+      OffsetDateTime sentAt,
+      UUID clientMsgId,
+      UUID senderId,
+      String senderName,
+      UUID senderOrganisationId,
+      String senderOrganisationName,
+      boolean masked) {
+    this(
+        room,
+        seq,
+        id,
+        kind,
+        content,
+        sentAt,
+        clientMsgId,
+        senderId,
+        senderName,
+        senderOrganisationId,
+        senderOrganisationName,
+        masked,
+        Relations.NONE);
+  }
+
+  /** The earlier message of the same room a message quotes, as shown above the reply. */
+  public record Quote(UUID id, long seq, String kind, String senderName, String excerpt) {
+
+    /** Quotes show at most this many characters of the quoted text. */
+    static final int EXCERPT = 200;
+
+    JsonObject toJson(boolean masked) {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("seq", seq)
+          .put("kind", kind)
+          .put("senderName", senderName)
+          .put("excerpt", masked ? null : excerpt);
+    }
+  }
+
+  /** The newest correction of a message: its own row, linked to the corrected one. */
+  public record Correction(UUID id, long seq, String content, OffsetDateTime sentAt) {
+
+    JsonObject toJson(boolean masked) {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("seq", seq)
+          .put("content", masked ? null : content)
+          .put("sentAt", Times.iso(sentAt));
+    }
+  }
+
+  /**
+   * How a message relates to others: the message it quotes, the message it corrects (a correction
+   * is a message of its own, the corrected one stays as it was), and the newest correction of it.
+   */
+  public record Relations(Quote replyTo, UUID corrects, Correction correction) {
+    public static final Relations NONE = new Relations(null, null, null);
+  }
 
   static final RowMapper<Message> MAPPER =
       row ->
@@ -35,7 +105,34 @@ public record Message(
               row.getString("sender_name"),
               row.getUUID("sender_org_id"),
               row.getString("sender_org_name"),
-              Boolean.TRUE.equals(row.getBoolean("masked")));
+              Boolean.TRUE.equals(row.getBoolean("masked")),
+              relations(row));
+
+  private static Relations relations(io.vertx.sqlclient.Row row) {
+    UUID quoted = row.getUUID("q_id");
+    UUID corrected = row.getUUID("c_id");
+    UUID corrects = row.getUUID("corrects");
+    if (quoted == null && corrected == null && corrects == null) {
+      return Relations.NONE;
+    }
+    return new Relations(
+        quoted == null
+            ? null
+            : new Quote(
+                quoted,
+                row.getLong("q_seq"),
+                row.getString("q_kind"),
+                row.getString("q_sender"),
+                row.getString("q_excerpt")),
+        corrects,
+        corrected == null
+            ? null
+            : new Correction(
+                corrected,
+                row.getLong("c_seq"),
+                row.getString("c_content"),
+                row.getOffsetDateTime("c_sent_at")));
+  }
 
   public JsonObject toJson() {
     JsonObject sender = null;
@@ -50,16 +147,27 @@ public record Message(
                       .put("id", senderOrganisationId.toString())
                       .put("name", senderOrganisationName));
     }
-    return new JsonObject()
-        .put("room", room.toString())
-        .put("seq", seq)
-        .put("id", id.toString())
-        .put("kind", kind)
-        .put("content", masked ? null : content)
-        .put("masked", masked)
-        .put("sentAt", Times.iso(sentAt))
-        .put("clientMsgId", clientMsgId == null ? null : clientMsgId.toString())
-        .put("sender", sender);
+    JsonObject json =
+        new JsonObject()
+            .put("room", room.toString())
+            .put("seq", seq)
+            .put("id", id.toString())
+            .put("kind", kind)
+            .put("content", masked ? null : content)
+            .put("masked", masked)
+            .put("sentAt", Times.iso(sentAt))
+            .put("clientMsgId", clientMsgId == null ? null : clientMsgId.toString())
+            .put("sender", sender);
+    if (relations.replyTo() != null) {
+      json.put("replyTo", relations.replyTo().toJson(masked));
+    }
+    if (relations.corrects() != null) {
+      json.put("corrects", relations.corrects().toString());
+    }
+    if (relations.correction() != null) {
+      json.put("correction", relations.correction().toJson(masked));
+    }
+    return json;
   }
 
   /** The same message under the sequence number it was stored with. */
@@ -76,7 +184,8 @@ public record Message(
         senderName,
         senderOrganisationId,
         senderOrganisationName,
-        masked);
+        masked,
+        relations);
   }
 
   /** The same message with its content shown, for the owner's documentation export. */
@@ -93,7 +202,8 @@ public record Message(
         senderName,
         senderOrganisationId,
         senderOrganisationName,
-        false);
+        false,
+        relations);
   }
 
   /**
@@ -104,6 +214,14 @@ public record Message(
     JsonObject message = new JsonObject(frame);
     if ("system".equals(message.getString("kind"))) {
       return frame;
+    }
+    JsonObject quote = message.getJsonObject("replyTo");
+    if (quote != null) {
+      quote.put("excerpt", null);
+    }
+    JsonObject correction = message.getJsonObject("correction");
+    if (correction != null) {
+      correction.put("content", null);
     }
     return message.put("content", null).put("masked", true).encode();
   }

@@ -63,8 +63,10 @@ public final class MessageRoutes {
     Json body = Json.body(ctx);
     UUID clientMsgId = body.requiredUuid("clientMsgId");
     String content = body.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
+    UUID replyTo = body.optionalUuid("replyTo");
+    UUID corrects = body.optionalUuid("corrects");
     return messaging
-        .send(AuthenticatedUser.of(ctx), room, clientMsgId, content)
+        .send(AuthenticatedUser.of(ctx), room, clientMsgId, content, replyTo, corrects)
         .map(
             ack -> {
               ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);

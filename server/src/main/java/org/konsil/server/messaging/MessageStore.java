@@ -20,11 +20,25 @@ final class MessageStore {
       SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at, m.client_msg_id,
              m.sender_user_id, u.display_name AS sender_name, m.sender_org_id,
              o.name AS sender_org_name,
-             (pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system') AS masked
+             (pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system') AS masked,
+             m.corrects, q.id AS q_id, q.seq AS q_seq, q.kind AS q_kind,
+             qu.display_name AS q_sender,
+             left(coalesce(qc.content, q.content), %d) AS q_excerpt,
+             c.id AS c_id, c.seq AS c_seq, c.content AS c_content, c.sent_at AS c_sent_at
         FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id
         LEFT JOIN organisations o ON o.id = m.sender_org_id
         JOIN rooms r ON r.id = m.room_id LEFT JOIN patients pt ON pt.id = r.patient_id
-      """;
+        LEFT JOIN messages q ON q.id = m.reply_to
+        LEFT JOIN users qu ON qu.id = q.sender_user_id
+        LEFT JOIN LATERAL (
+          SELECT x.content FROM messages x WHERE x.corrects = q.id ORDER BY x.seq DESC LIMIT 1
+        ) qc ON true
+        LEFT JOIN LATERAL (
+          SELECT x.id, x.seq, x.content, x.sent_at FROM messages x
+           WHERE x.corrects = m.id ORDER BY x.seq DESC LIMIT 1
+        ) c ON true
+      """
+          .formatted(Message.Quote.EXCERPT);
 
   private static final String BY_CLIENT_MSG_ID =
       MESSAGE_SELECT + "WHERE m.sender_user_id = #{sender} AND m.client_msg_id = #{cmid}";
@@ -61,15 +75,18 @@ final class MessageStore {
    * statements never do. A revocation is the patient's {@code consent_revoked_at} and nothing else;
    * a statement that waited for the patient's lock reads the row again once it is granted, so a
    * revocation committed meanwhile is seen. System notices are Konsil's own: they need no
-   * membership and are stored in a revoked patient's rooms too.
+   * membership and are stored in a revoked patient's rooms too. The message a message quotes or
+   * corrects is checked before ({@link MessageRelations}) and stored as given.
    */
   private static final String STORE =
       """
       WITH input AS (
         SELECT * FROM unnest(#{rooms}::uuid[], #{ids}::uuid[], #{kinds}::text[],
                              #{contents}::text[], #{sentAts}::timestamptz[], #{cmids}::uuid[],
-                             #{senders}::uuid[], #{orgs}::uuid[])
-          WITH ORDINALITY AS i(room, id, kind, content, sent_at, cmid, sender, org, ord)),
+                             #{senders}::uuid[], #{orgs}::uuid[], #{replyTos}::uuid[],
+                             #{corrects}::uuid[])
+          WITH ORDINALITY
+            AS i(room, id, kind, content, sent_at, cmid, sender, org, reply_to, corrects, ord)),
       patient AS MATERIALIZED (
         SELECT p.id, p.consent_revoked_at FROM patients p
          WHERE p.id IN (SELECT r.patient_id FROM rooms r WHERE r.id IN (SELECT room FROM input))
@@ -99,8 +116,9 @@ final class MessageStore {
            AND (c.pending = 0 OR #{whileInvitationsWait}::boolean)),
       stored AS (
         INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id, client_msg_id,
-                              kind, content, sent_at)
-        SELECT room, seq, id, sender, org, cmid, kind, content, sent_at FROM numbered),
+                              kind, content, sent_at, reply_to, corrects)
+        SELECT room, seq, id, sender, org, cmid, kind, content, sent_at, reply_to, corrects
+          FROM numbered),
       moved AS (
         UPDATE rooms r SET last_seq = s.top, last_message_at = s.at
           FROM (SELECT room, max(seq) AS top, max(sent_at) AS at FROM numbered GROUP BY room) s
@@ -144,6 +162,8 @@ final class MessageStore {
     UUID[] clientMsgIds = new UUID[n];
     UUID[] senders = new UUID[n];
     UUID[] orgs = new UUID[n];
+    UUID[] replyTos = new UUID[n];
+    UUID[] corrects = new UUID[n];
     for (int i = 0; i < n; i++) {
       Message m = messages.get(i);
       rooms[i] = m.room();
@@ -154,6 +174,9 @@ final class MessageStore {
       clientMsgIds[i] = m.clientMsgId();
       senders[i] = m.senderId();
       orgs[i] = m.senderOrganisationId();
+      Message.Relations relations = m.relations();
+      replyTos[i] = relations.replyTo() == null ? null : relations.replyTo().id();
+      corrects[i] = relations.corrects();
     }
     Map<String, Object> p = new HashMap<>();
     p.put("rooms", rooms);
@@ -164,6 +187,8 @@ final class MessageStore {
     p.put("cmids", clientMsgIds);
     p.put("senders", senders);
     p.put("orgs", orgs);
+    p.put("replyTos", replyTos);
+    p.put("corrects", corrects);
     p.put("whileInvitationsWait", whileInvitationsWait);
     return SqlTemplate.forQuery(client, STORE)
         .execute(p)

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.konsil.server.consent.ConsentService;
@@ -81,10 +82,15 @@ public final class MessageWriter {
    * A text message, batched with the ones sent at the same time. A room with invitations waiting
    * for its first message takes the transaction, which sends them with the message.
    */
-  Future<Ack> text(AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
+  Future<Ack> text(
+      AuthenticatedUser user,
+      UUID room,
+      UUID clientMsgId,
+      String content,
+      Message.Relations relations) {
     return guarded(
         () -> {
-          Message message = draft(user, room, clientMsgId, "text", content);
+          Message message = draft(user, room, clientMsgId, "text", content, relations);
           return batcher
               .store(message)
               .compose(
@@ -107,10 +113,32 @@ public final class MessageWriter {
       String kind,
       String content,
       Function<SqlClient, Future<Void>> alongside) {
+    return withRows(
+        user,
+        room,
+        clientMsgId,
+        kind,
+        content,
+        Message.Relations.NONE,
+        (tx, m) -> alongside.apply(tx));
+  }
+
+  /**
+   * The same, for a message with relations (a correction), where what is written alongside (its
+   * audit row) needs the message.
+   */
+  Future<Ack> withRows(
+      AuthenticatedUser user,
+      UUID room,
+      UUID clientMsgId,
+      String kind,
+      String content,
+      Message.Relations relations,
+      BiFunction<SqlClient, Message, Future<Void>> alongside) {
     return guarded(
         () -> {
-          Message message = draft(user, room, clientMsgId, kind, content);
-          return inTransaction(message, alongside)
+          Message message = draft(user, room, clientMsgId, kind, content, relations);
+          return inTransaction(message, tx -> alongside.apply(tx, message))
               .transform(result -> answer(user, message, result));
         });
   }
@@ -157,7 +185,12 @@ public final class MessageWriter {
   }
 
   private Message draft(
-      AuthenticatedUser user, UUID room, UUID clientMsgId, String kind, String content) {
+      AuthenticatedUser user,
+      UUID room,
+      UUID clientMsgId,
+      String kind,
+      String content,
+      Message.Relations relations) {
     return new Message(
         room,
         0,
@@ -170,7 +203,8 @@ public final class MessageWriter {
         user.displayName(),
         user.organisationId(),
         user.organisationName(),
-        false);
+        false,
+        relations);
   }
 
   /** Not stored only because invitations wait for the room's first message. */

@@ -2,15 +2,19 @@ package org.konsil.server.messaging;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import org.konsil.server.audit.AuditEvent;
+import org.konsil.server.audit.AuditLog;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.Times;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.rooms.ReadMarker;
 import org.konsil.server.rooms.ReadMarkers;
+import org.konsil.server.rooms.RoomService;
 
 /**
  * What a member does in a room besides reading its history: sending text (acknowledged only once
@@ -24,14 +28,24 @@ public final class MessagingService {
   private final ReadMarkers readMarkers;
   private final LiveEvents live;
   private final Clock clock;
+  private final MessageRelations relations;
+  private final AuditLog audit;
   private UnstoredMessages unstored;
 
   public MessagingService(
-      MessageWriter writer, ReadMarkers readMarkers, LiveEvents live, Clock clock) {
+      MessageWriter writer,
+      ReadMarkers readMarkers,
+      LiveEvents live,
+      Clock clock,
+      Pool pool,
+      RoomService rooms,
+      AuditLog audit) {
     this.writer = writer;
     this.readMarkers = readMarkers;
     this.live = live;
     this.clock = clock;
+    this.relations = new MessageRelations(pool, rooms);
+    this.audit = audit;
   }
 
   /**
@@ -58,12 +72,48 @@ public final class MessagingService {
    * first ack and stores nothing.
    */
   public Future<Ack> send(AuthenticatedUser user, UUID room, UUID clientMsgId, String content) {
+    return send(user, room, clientMsgId, content, null, null);
+  }
+
+  /**
+   * A text message that may quote an earlier message of the room ({@code replyTo}) or correct one
+   * of the sender's own text messages of the last 15 minutes ({@code corrects}). A correction is a
+   * message of its own, linked to the corrected one, which stays as it was; it is written to the
+   * audit trail in the transaction that stores it.
+   */
+  public Future<Ack> send(
+      AuthenticatedUser user,
+      UUID room,
+      UUID clientMsgId,
+      String content,
+      UUID replyTo,
+      UUID corrects) {
     checkContent(content);
     if (unstored != null) {
       return Future.succeededFuture(
           unstored.accept(user, room, clientMsgId, content, Times.now(clock), live));
     }
-    return writer.text(user, room, clientMsgId, content);
+    return relations
+        .check(user, room, clientMsgId, replyTo, corrects, Times.now(clock))
+        .compose(
+            related ->
+                related.corrects() == null
+                    ? writer.text(user, room, clientMsgId, content, related)
+                    : writer.withRows(
+                        user,
+                        room,
+                        clientMsgId,
+                        "text",
+                        content,
+                        related,
+                        (tx, message) ->
+                            audit.record(
+                                tx,
+                                AuditEvent.by(user)
+                                    .on("message", related.corrects())
+                                    .with("room", room)
+                                    .with("correction", message.id())
+                                    .success("message.corrected"))));
   }
 
   /** Moves the user's read marker; the user's other connections learn the new unread count. */

@@ -1,0 +1,158 @@
+package org.konsil.server.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.server.testkit.Browser;
+import org.konsil.server.testkit.KonsilServer;
+import org.openqa.selenium.Keys;
+
+/**
+ * A practice and a care home talk about a resident over a day: the nurse answers a question by
+ * quoting it, the doctor corrects a dose she mistyped and the nurse sees the correction at once,
+ * both follow a link one of them sent.
+ */
+class ConversationInBrowserTest {
+
+  @RegisterExtension static KonsilServer server = new KonsilServer();
+
+  static KonsilServer.TestOrg careHome;
+  static KonsilServer.TestUser anna;
+  static KonsilServer.TestUser tom;
+  static Browser annasBrowser;
+  static Browser tomsBrowser;
+
+  @BeforeAll
+  static void twoOrganisationsAndTwoBrowsers() {
+    KonsilServer.TestOrg practice = server.organisation("practice", "Praxis Dr. Weber");
+    careHome = server.organisation("care_home", "Pflegeheim Sonnenhof");
+    anna = server.user(practice, "Dr. Anna Weber");
+    tom = server.user(careHome, "Tom Berg");
+    annasBrowser = Browser.open(server);
+    tomsBrowser = Browser.open(server);
+  }
+
+  @AfterAll
+  static void closeBrowsers() {
+    for (Browser browser : new Browser[] {annasBrowser, tomsBrowser}) {
+      if (browser != null) {
+        browser.close();
+      }
+    }
+  }
+
+  @AfterEach
+  void pagesLoggedNoErrors() {
+    assertEquals(List.of(), annasBrowser.consoleErrors(), "script errors or refused loads");
+    assertEquals(List.of(), tomsBrowser.consoleErrors(), "script errors or refused loads");
+  }
+
+  private UUID room(String title) {
+    KonsilServer.Session session = server.login(anna);
+    return UUID.fromString(
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("title", title)
+                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
+                session.accessToken())
+            .json()
+            .getString("id"));
+  }
+
+  @Test
+  void theNurseQuotesTheQuestionAndTheDoctorCorrectsADoseBothSeeItLive() {
+    UUID room = room("Frau M., Zimmer 4");
+    annasBrowser.login(anna).openRoom(room);
+    tomsBrowser.login(tom).openRoom(room);
+
+    annasBrowser.send("Hat Frau M. heute Fieber gehabt?");
+    annasBrowser.send("Bitte Ramipril 50 mg morgens geben.");
+    tomsBrowser.waitForText(".message .content", "Ramipril 50 mg");
+
+    // Tom answers the first question by quoting it
+    tomsBrowser.click(".message[data-seq='1'] .reply");
+    tomsBrowser.waitForText("#relation-bar", "Hat Frau M. heute Fieber gehabt?");
+    tomsBrowser.send("Nein, 36,8 °C am Morgen.");
+    String quoted = annasBrowser.waitForText(".message:not(.own) .quote", "Fieber gehabt?");
+    assertTrue(quoted.contains("Dr. Anna Weber"), "the quote names the quoted sender: " + quoted);
+    annasBrowser.waitForText(".message:not(.own) .content", "36,8 °C");
+    tomsBrowser.waitForCount("#relation-bar[hidden]", 1);
+
+    // Anna mistyped the dose and corrects it within minutes
+    annasBrowser.click(".message.own[data-seq='2'] .correct");
+    annasBrowser.waitForText("#relation-bar", "korrigieren");
+    assertEquals(
+        "Bitte Ramipril 50 mg morgens geben.",
+        annasBrowser.find("#composer-text").getAttribute("value"),
+        "the text to correct is in the composer");
+    annasBrowser.type("#composer-text", "Bitte Ramipril 5 mg morgens geben.");
+    annasBrowser.press("#composer-text", Keys.ENTER);
+
+    tomsBrowser.waitForText(".message[data-seq='2'] .content", "Ramipril 5 mg");
+    tomsBrowser.waitForText(".message[data-seq='2'] .corrected", "korrigiert");
+    assertEquals(
+        3L,
+        tomsBrowser.js("return document.querySelectorAll('.messages .message[data-seq]').length"),
+        "the correction shows on the corrected message, not as a message of its own");
+    tomsBrowser.click(".message[data-seq='2'] .original summary");
+    tomsBrowser.waitForText(".message[data-seq='2'] .original", "Ramipril 50 mg");
+    annasBrowser.waitForText(".message.own[data-seq='2'] .corrected", "korrigiert");
+    tomsBrowser.screenshot("reply-and-correction");
+
+    // after a reload the history tells the same
+    tomsBrowser.visit("/#/rooms/" + room);
+    tomsBrowser.waitForText(".message[data-seq='2'] .content", "Ramipril 5 mg");
+    tomsBrowser.waitForText(".message[data-seq='2'] .corrected", "korrigiert");
+    tomsBrowser.waitForText(".message[data-seq='3'] .quote", "Fieber gehabt?");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM messages WHERE room_id = '"
+                + room
+                + "' AND content = 'Bitte Ramipril 50 mg morgens geben.'"),
+        "the first text stays stored");
+    assertFalse(tomsBrowser.present(".message:not(.own) .correct"), "only own messages");
+  }
+
+  @Test
+  void linksInMessagesOpenSafelyAndNothingElseBecomesALink() {
+    UUID room = room("Leitlinien");
+    annasBrowser.login(anna).openRoom(room);
+    tomsBrowser.login(tom).openRoom(room);
+
+    annasBrowser.send(
+        "Siehe https://www.awmf.org/leitlinien/detail/ll/053-004.html, und nicht"
+            + " javascript:alert(1) <a href=x>hier</a>");
+    tomsBrowser.waitForText(".message .content", "nicht javascript:alert(1)");
+    List<?> links =
+        (List<?>)
+            tomsBrowser.js(
+                "return [...document.querySelectorAll('.message .content a')]"
+                    + ".map(a => [a.getAttribute('href'), a.rel, a.target, a.textContent])");
+    assertEquals(1, links.size(), "one link: " + links);
+    assertEquals(
+        List.of(
+            "https://www.awmf.org/leitlinien/detail/ll/053-004.html",
+            "noopener noreferrer",
+            "_blank",
+            "https://www.awmf.org/leitlinien/detail/ll/053-004.html"),
+        links.get(0),
+        "the comma after the address is not part of it");
+    assertTrue(
+        tomsBrowser.text(".message .content").contains("<a href=x>hier</a>"),
+        "markup a partner typed stays text");
+  }
+}
