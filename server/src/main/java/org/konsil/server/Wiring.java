@@ -176,7 +176,15 @@ public final class Wiring {
     this.attachments = new AttachmentService(writer, pool, clock, files, audit);
     this.records =
         new RecordsService(
-            vertx, pool, clock, rooms, audit, files::path, FhirContext.forR4(), config.publicUrl());
+            vertx,
+            pool,
+            clock,
+            rooms,
+            audit,
+            files::path,
+            FhirContext.forR4(),
+            config.publicUrl(),
+            config.dataDir().resolve("exports"));
     if (config.benchWithoutDatabase()) {
       LOG.warn(
           "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");

@@ -6,6 +6,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import org.konsil.server.http.ApiException;
+import org.konsil.server.http.FileResponses;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.rooms.RoomRoutes;
 import org.slf4j.Logger;
@@ -31,6 +34,44 @@ public final class RecordsRoutes {
                     .roomBundle(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
                     .onSuccess(export -> stream(ctx, export))
                     .onFailure(ctx::fail));
+    BulkExports bulk = records.bulk();
+    router
+        .post("/fhir-exports")
+        .respond(
+            ctx ->
+                bulk.start(AuthenticatedUser.of(ctx))
+                    .map(
+                        job -> {
+                          ctx.response().setStatusCode(202);
+                          return job.toJson();
+                        }));
+    router
+        .get("/fhir-exports/:exportId")
+        .respond(
+            ctx -> bulk.status(AuthenticatedUser.of(ctx), exportId(ctx)).map(ExportJob::toJson));
+    router
+        .get("/fhir-exports/:exportId/ndjson")
+        .handler(
+            ctx ->
+                bulk.download(AuthenticatedUser.of(ctx), exportId(ctx))
+                    .onSuccess(
+                        file ->
+                            FileResponses.send(
+                                ctx,
+                                file.path(),
+                                NdjsonFormat.MEDIA_TYPE,
+                                "attachment",
+                                file.fileName()))
+                    .onFailure(ctx::fail));
+  }
+
+  /** The export id of the path; a malformed one names no export. */
+  private static UUID exportId(RoutingContext ctx) {
+    try {
+      return UUID.fromString(ctx.pathParam("exportId"));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("There is no export with this id.");
+    }
   }
 
   /**

@@ -33,6 +33,7 @@ public final class RecordsService {
   private final String publicUrl;
   private final RecordsStore store;
   private final RoomRecord roomRecord;
+  private final BulkExports bulk;
 
   public RecordsService(
       Vertx vertx,
@@ -42,7 +43,8 @@ public final class RecordsService {
       AuditLog audit,
       Function<UUID, Path> files,
       FhirContext fhir,
-      String publicUrl) {
+      String publicUrl,
+      Path exportsFolder) {
     this.clock = clock;
     this.rooms = rooms;
     this.audit = audit;
@@ -50,6 +52,14 @@ public final class RecordsService {
     this.publicUrl = publicUrl;
     this.store = new RecordsStore(pool);
     this.roomRecord = new RoomRecord(vertx, store, new FileDigests(files));
+    this.bulk =
+        new BulkExports(
+            vertx, pool, clock, audit, store, roomRecord, fhir, publicUrl, exportsFolder);
+  }
+
+  /** Bulk exports of all rooms of an organisation. */
+  public BulkExports bulk() {
+    return bulk;
   }
 
   /**

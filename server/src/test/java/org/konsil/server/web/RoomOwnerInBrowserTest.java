@@ -77,7 +77,9 @@ class RoomOwnerInBrowserTest {
     UUID patient = server.patient(annas, familyName);
     assertEquals(
         201,
-        server.uploadConsent(annas, patient, Documents.pdf(), "application/pdf", partners).status());
+        server
+            .uploadConsent(annas, patient, Documents.pdf(), "application/pdf", partners)
+            .status());
     return UUID.fromString(server.patientRoom(annas, patient, partners).json().getString("id"));
   }
 
