@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, replace, uuid } from './dom.js';
 import { t, lang, setLang, problemText } from './i18n.js';
 import { LiveConnection } from './live.js';
-import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom, withholdIdentity } from './state.js';
+import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom, withholdIdentity, putReceipt } from './state.js';
 import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
 import { renderNewRoom } from './views/newroom.js';
@@ -272,6 +272,11 @@ export class App {
         maskRoom(this.state, frame.room, frame.at);
         withholdIdentity(this.state, frame.room);
         this.renderList();
+        this.refreshRoom(frame.room);
+        break;
+      }
+      case 'receipt': {
+        putReceipt(this.state, frame);
         this.refreshRoom(frame.room);
         break;
       }

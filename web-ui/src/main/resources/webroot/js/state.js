@@ -10,6 +10,7 @@ export function newState(user) {
     outbox: new Map(),
     drafts: new Map(),
     typing: new Map(),
+    receipts: new Map(),
     current: null,
     connection: { state: 'connecting' },
     // a second-factor enrolment under way, and its recovery codes while they are shown
@@ -125,4 +126,18 @@ export function withholdIdentity(state, roomId) {
   room.patient = { id: room.patient.id, organisationId: room.patient.organisationId };
   // the title of a patient room names the patient: nothing of it stays in memory either
   room.title = null;
+}
+
+/** Records how far another user has read a room (from the receipts list or a receipt frame). */
+export function putReceipt(state, receipt) {
+  let users = state.receipts.get(receipt.room);
+  if (!users) state.receipts.set(receipt.room, (users = new Map()));
+  const known = users.get(receipt.user.id);
+  if (!known || known.readSeq < receipt.readSeq) users.set(receipt.user.id, receipt);
+}
+
+/** The other users who have read a room up to this message. */
+export function readersOf(state, roomId, seq) {
+  const users = state.receipts.get(roomId);
+  return users ? [...users.values()].filter((r) => r.readSeq >= seq) : [];
 }

@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { h, replace, uuid, fileSize, openBlob, saveBlob, linkified } from '../dom.js';
 import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
-import { entries, timeline, shownText } from '../state.js';
+import { entries, timeline, shownText, putReceipt, readersOf } from '../state.js';
 import { roomTitle } from './roomlist.js';
 import { roomActions, revokedBanner } from './roomactions.js';
 
@@ -96,6 +96,7 @@ export class RoomView {
     replace(main, this.element);
     this.render();
     this.loadInvitations();
+    this.loadReceipts();
     const line = timeline(this.app.state, this.roomId);
     if (!line.loaded) {
       this.app.loadHistory(this.roomId, false).then(() => this.app.markRead()).catch((e) => this.showError(e));
@@ -174,7 +175,19 @@ export class RoomView {
     this.partners.textContent = partnersText(this.room);
   }
 
+  /** How far the others have read; receipt frames keep it current, a reconnect reloads it. */
+  async loadReceipts() {
+    try {
+      const receipts = await api.get(`/rooms/${this.roomId}/receipts`);
+      for (const receipt of receipts) putReceipt(this.app.state, receipt);
+    } catch (e) {
+      return;
+    }
+    if (this.element) this.render();
+  }
+
   connectionChanged() {
+    if (this.app.state.connection.state === 'online') this.loadReceipts();
     this.render();
   }
 
@@ -258,7 +271,7 @@ export class RoomView {
       h('time', { datetime: message.sentAt }, formatDateTime(message.sentAt)),
       corrected ? h('span', { class: 'corrected', title: formatDateTime(message.correction.sentAt) }, t('room.corrected')) : null,
       message.corrects ? h('span', { class: 'corrected' }, t('room.correctionOfOlder')) : null,
-      mine ? h('span', { class: 'state' }, t('room.state.sent')) : null),
+      mine ? this.deliveryState(message) : null),
     message.replyTo ? quote(message.replyTo) : null,
     message.masked
       ? h('p', { class: 'content masked' }, t('room.masked'))
@@ -271,6 +284,14 @@ export class RoomView {
         h('button', { class: 'link reply', type: 'button', onclick: () => this.startReply(message) }, t('room.reply')),
         correctable ? h('button', { class: 'link correct', type: 'button', onclick: () => this.startCorrection(message) }, t('room.correct')) : null)
       : null);
+  }
+
+  /** "gesendet", or "gelesen" once another user has read up to it (who: in the tooltip). */
+  deliveryState(message) {
+    const readers = readersOf(this.app.state, this.roomId, message.seq);
+    if (!readers.length) return h('span', { class: 'state' }, t('room.state.sent'));
+    const names = readers.map((r) => `${r.user.displayName} (${r.user.organisation.name})`).join(', ');
+    return h('span', { class: 'state receipt', title: t('room.readBy', { names }) }, t('room.state.read'));
   }
 
   pendingItem(item) {

@@ -45,6 +45,16 @@ public final class LiveEvents {
             .addHeader(USER, user.toString()));
   }
 
+  /** How far a user has read a room, for the room's other users' connections. */
+  public void receipt(UUID room, UUID user, String frame) {
+    publish(
+        frame,
+        new DeliveryOptions()
+            .addHeader(KIND, "receipt")
+            .addHeader(ROOM, room.toString())
+            .addHeader(USER, user.toString()));
+  }
+
   public void readMarker(UUID user, String frame) {
     publish(frame, new DeliveryOptions().addHeader(KIND, "read").addHeader(USER, user.toString()));
   }

@@ -120,7 +120,7 @@ final class LiveFanout {
           }
         }
       }
-      case "typing" -> {
+      case "typing", "receipt" -> {
         UUID sender = userOf(headers);
         for (ClientConnection connection : connectionsOf(byRoom, roomOf(headers))) {
           if (connection.isReady() && !connection.user.userId().equals(sender)) {
@@ -188,7 +188,8 @@ final class LiveFanout {
         }
       }
       default -> {
-        // typing and read markers are of the moment; account and session ends reached it already
+        // typing, read markers and receipts are of the moment; account and session ends reached it
+        // already
       }
     }
   }

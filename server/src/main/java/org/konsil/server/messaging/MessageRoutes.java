@@ -9,6 +9,7 @@ import org.konsil.server.http.Json;
 import org.konsil.server.http.RouteTable;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.rooms.ReadMarker;
+import org.konsil.server.rooms.Receipt;
 import org.konsil.server.rooms.RoomRoutes;
 
 /** REST routes for a room's history, sending without a socket, and the read marker. */
@@ -28,6 +29,16 @@ public final class MessageRoutes {
         .respond(this::history);
     router.post("/rooms/:roomId/messages").respond(this::send);
     router.put("/rooms/:roomId/read").respond(this::read);
+    router
+        .get("/rooms/:roomId/receipts")
+        .respond(
+            ctx ->
+                messaging
+                    .receipts(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
+                    .map(
+                        receipts ->
+                            new io.vertx.core.json.JsonArray(
+                                receipts.stream().map(Receipt::toJson).toList())));
     router
         .get("/rooms/:roomId/export")
         .handler(

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.konsil.server.audit.AuditEvent;
 import org.konsil.server.audit.AuditLog;
@@ -14,6 +15,7 @@ import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.rooms.ReadMarker;
 import org.konsil.server.rooms.ReadMarkers;
+import org.konsil.server.rooms.Receipt;
 import org.konsil.server.rooms.RoomService;
 
 /**
@@ -116,13 +118,33 @@ public final class MessagingService {
                                     .success("message.corrected"))));
   }
 
-  /** Moves the user's read marker; the user's other connections learn the new unread count. */
+  /**
+   * Moves the user's read marker; the user's other connections learn the new unread count, the
+   * room's other users how far the user has read (a {@code receipt}).
+   */
   public Future<ReadMarker> markRead(AuthenticatedUser user, UUID room, long seq) {
     return readMarkers
         .markRead(user, room, seq)
         .onSuccess(
-            marker ->
-                live.readMarker(user.userId(), marker.toJson().put("type", "unread").encode()));
+            marker -> {
+              live.readMarker(user.userId(), marker.toJson().put("type", "unread").encode());
+              readMarkers
+                  .receiptOf(user, room)
+                  .onSuccess(
+                      receipt -> {
+                        if (receipt != null && receipt.readSeq() > 0) {
+                          live.receipt(
+                              room,
+                              user.userId(),
+                              receipt.toJson().put("type", "receipt").encode());
+                        }
+                      });
+            });
+  }
+
+  /** How far the room's other users have read it. */
+  public Future<List<Receipt>> receipts(AuthenticatedUser user, UUID room) {
+    return readMarkers.receipts(user, room);
   }
 
   /** Tells the room's other connected members that the user is typing; nothing is stored. */

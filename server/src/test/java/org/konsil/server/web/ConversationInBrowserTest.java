@@ -20,7 +20,7 @@ import org.openqa.selenium.Keys;
 /**
  * A practice and a care home talk about a resident over a day: the nurse answers a question by
  * quoting it, the doctor corrects a dose she mistyped and the nurse sees the correction at once,
- * both follow a link one of them sent.
+ * the doctor sees when the nurse has read her message, and a link one of them sent opens safely.
  */
 class ConversationInBrowserTest {
 
@@ -125,6 +125,31 @@ class ConversationInBrowserTest {
                 + "' AND content = 'Bitte Ramipril 50 mg morgens geben.'"),
         "the first text stays stored");
     assertFalse(tomsBrowser.present(".message:not(.own) .correct"), "only own messages");
+  }
+
+  @Test
+  void theDoctorSeesLiveWhenTheNurseHasReadHerMessage() {
+    UUID room = room("Herr P., Blutdruck");
+    annasBrowser.login(anna).openRoom(room);
+    tomsBrowser.login(tom);
+
+    annasBrowser.send("Bitte heute Abend den Blutdruck messen.");
+    annasBrowser.waitForText(".message.own[data-seq='1'] .state", "gesendet");
+
+    tomsBrowser.openRoom(room);
+    annasBrowser.waitForText(".message.own[data-seq='1'] .state.receipt", "gelesen");
+    String who = annasBrowser.attribute(".message.own[data-seq='1'] .state.receipt", "title");
+    assertEquals("Gelesen von Tom Berg (Pflegeheim Sonnenhof)", who);
+
+    // the next message is not read until Tom's page shows it; then it is, live again
+    tomsBrowser.visit("/#/");
+    tomsBrowser.find(".room-list");
+    annasBrowser.send("Und bitte Gewicht.");
+    annasBrowser.waitForText(".message.own[data-seq='2'] .state", "gesendet");
+    assertEquals("gelesen", annasBrowser.text(".message.own[data-seq='1'] .state"));
+    tomsBrowser.openRoom(room);
+    annasBrowser.waitForText(".message.own[data-seq='2'] .state.receipt", "gelesen");
+    annasBrowser.screenshot("read-receipt");
   }
 
   @Test

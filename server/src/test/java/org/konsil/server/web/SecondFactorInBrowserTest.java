@@ -111,7 +111,9 @@ class SecondFactorInBrowserTest {
     browser.click("#enrol-cancel");
     browser.waitForText("#second-factor-state", "Noch kein zweiter Faktor eingerichtet.");
     assertEquals(
-        0, server.count("SELECT count(*) FROM users WHERE totp_enabled AND email = '" + petra.email() + "'"));
+        0,
+        server.count(
+            "SELECT count(*) FROM users WHERE totp_enabled AND email = '" + petra.email() + "'"));
 
     browser.click("#setup-second-factor");
     assertEquals(secret, browser.text("#enrol-secret"), "coming back shows the same key");
@@ -121,7 +123,9 @@ class SecondFactorInBrowserTest {
     browser.type("#enrol-code", Totp.codeAt(secret, step)).press("#enrol-code", Keys.ENTER);
     browser.waitForCount("#recovery-codes li", 10);
     assertEquals(
-        1, server.count("SELECT count(*) FROM users WHERE totp_enabled AND email = '" + petra.email() + "'"));
+        1,
+        server.count(
+            "SELECT count(*) FROM users WHERE totp_enabled AND email = '" + petra.email() + "'"));
     String shown =
         (String)
             browser.js(
