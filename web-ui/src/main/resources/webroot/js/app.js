@@ -5,6 +5,7 @@ import * as api from './api.js';
 import { h, replace, uuid } from './dom.js';
 import { t, lang, setLang, problemText } from './i18n.js';
 import { LiveConnection } from './live.js';
+import { Attention, mayAsk, ask } from './attention.js';
 import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom, withholdIdentity, putReceipt } from './state.js';
 import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
@@ -27,6 +28,7 @@ export class App {
       onState: (connection) => this.connectionState(connection),
       onSessionEnded: (code) => this.end(code),
     });
+    this.attention = new Attention((roomId) => { location.hash = `#/rooms/${roomId}`; });
     this.hashListener = () => this.route();
     this.focusListener = () => this.markRead();
   }
@@ -63,11 +65,32 @@ export class App {
       h('div', { class: 'sidebar-head' },
         h('h2', {}, t('rooms.title')),
         h('a', { class: 'button primary', href: '#/new', id: 'new-room' }, t('rooms.new'))),
+      this.notificationOffer(),
       this.waiting,
       this.list);
     this.shell = h('div', { class: 'shell' }, aside, this.main);
     replace(this.root, header, this.banner, this.shell);
     this.connectionState(this.state.connection);
+  }
+
+  /** Offers browser notifications once, on a click of the user (browsers want a gesture). */
+  notificationOffer() {
+    if (!mayAsk() || this.state.notificationsOffered) return null;
+    const offer = h('div', { class: 'notify-offer' },
+      h('p', {}, t('notify.offer')),
+      h('button', {
+        class: 'secondary', type: 'button', id: 'enable-notifications',
+        onclick: async () => {
+          await ask();
+          this.state.notificationsOffered = true;
+          offer.remove();
+        },
+      }, t('notify.enable')),
+      h('button', {
+        class: 'link', type: 'button', id: 'dismiss-notifications',
+        onclick: () => { this.state.notificationsOffered = true; offer.remove(); },
+      }, t('notify.later')));
+    return offer;
   }
 
   relayout() {
@@ -118,6 +141,9 @@ export class App {
 
   renderList() {
     renderRoomList(this.list, sortedRooms(this.state), this.state.current);
+    let unread = 0;
+    for (const room of this.state.rooms.values()) unread += room.unread || 0;
+    this.attention.unread(unread);
   }
 
   route() {
@@ -220,6 +246,7 @@ export class App {
         if (unseen && !mine && frame.kind !== 'system' && !this.isReading(frame.room)) {
           if (frame.seq > room.readSeq) room.unread = (room.unread || 0) + 1;
         }
+        if (unseen && !mine && frame.kind !== 'system') this.attention.message(frame);
         if (frame.sender) this.typingStopped(frame.room, frame.sender.id);
         this.renderList();
         this.refreshRoom(frame.room);
@@ -461,6 +488,7 @@ export class App {
     window.removeEventListener('focus', this.focusListener);
     document.removeEventListener('visibilitychange', this.focusListener);
     for (const item of this.state.outbox.values()) clearTimeout(item.timer);
+    this.attention.reset();
     this.state = newState(null);
   }
 }
