@@ -15,9 +15,13 @@ import org.konsil.server.records.RecordRows.SenderRow;
 /**
  * A room's messages as FHIR R4 {@code Communication}s: one per message, sent by the sender acting
  * for their organisation ({@code PractitionerRole}), received by the room's other organisations,
- * about the room's patient; a file as an {@code Attachment} with its size and SHA-1.
+ * about the room's patient; a file as an {@code Attachment} with its size and SHA-1; a reply as
+ * {@code inResponseTo}, a correction by Konsil's {@code corrects} extension.
  */
 final class FhirMessages {
+
+  /** Konsil's extension: this message corrects the referenced one (which stays as it was). */
+  static final String CORRECTS = "https://konsil.org/fhir/StructureDefinition/corrects";
 
   private final RoomRow room;
   private final List<UUID> organisations;
@@ -59,6 +63,13 @@ final class FhirMessages {
       communication.setSender(refs.to("PractitionerRole", FhirPeople.roleId(sender)));
     } else if (message.senderOrganisation() != null) {
       communication.setSender(refs.to("Organization", message.senderOrganisation()));
+    }
+    if (message.replyTo() != null) {
+      communication.addInResponseTo(refs.to("Communication", message.replyTo()));
+    }
+    if (message.corrects() != null) {
+      // R4 has no element for "replaces" on a Communication; the corrected one stays as sent
+      communication.addExtension(CORRECTS, refs.to("Communication", message.corrects()));
     }
     for (UUID organisation : organisations) {
       if (!organisation.equals(message.senderOrganisation())) {

@@ -78,7 +78,10 @@ final class RecordRows {
   /** A sender of messages in the room. */
   record SenderRow(UUID userId, String displayName, UUID organisation) {}
 
-  /** A message; for an attachment, the file it carries. */
+  /**
+   * A message; the message it quotes or corrects (both in the same room); for an attachment, the
+   * file it carries.
+   */
   record MessageRow(
       long seq,
       UUID id,
@@ -87,6 +90,8 @@ final class RecordRows {
       OffsetDateTime sentAt,
       UUID senderUser,
       UUID senderOrganisation,
+      UUID replyTo,
+      UUID corrects,
       UUID attachmentId,
       FileRow file) {}
 

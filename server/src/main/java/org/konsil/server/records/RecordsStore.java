@@ -62,7 +62,7 @@ final class RecordsStore {
   private static final String MESSAGES =
       """
       SELECT m.seq, m.id, m.kind, m.content, m.sent_at, m.sender_user_id, m.sender_org_id,
-        a.id AS attachment_id, f.id AS file_id, f.media_type, f.size_bytes, f.file_name,
+        m.reply_to, m.corrects, a.id AS attachment_id, f.id AS file_id, f.media_type, f.size_bytes, f.file_name,
         f.created_at AS file_created_at
       FROM messages m
       LEFT JOIN attachments a ON a.id = CASE WHEN m.kind = 'attachment'
@@ -144,6 +144,8 @@ final class RecordsStore {
               row.getOffsetDateTime("sent_at"),
               row.getUUID("sender_user_id"),
               row.getUUID("sender_org_id"),
+              row.getUUID("reply_to"),
+              row.getUUID("corrects"),
               row.getUUID("attachment_id"),
               FileRow.from(row, ""));
 

@@ -76,6 +76,28 @@ class FhirExportTest {
     UUID room = patientRoom.room();
     server.sendRest(network.anna(), room, "Blutdruck heute 140/90, bitte täglich messen.");
     server.sendRest(network.tom(), room, "Machen wir, Werte kommen morgen.");
+    JsonObject first =
+        server
+            .api()
+            .get("/api/v1/rooms/" + room + "/messages?limit=200", network.anna().accessToken())
+            .json()
+            .getJsonArray("messages")
+            .stream()
+            .map(JsonObject.class::cast)
+            .filter(m -> "text".equals(m.getString("kind")))
+            .findFirst()
+            .orElseThrow();
+    Api.Response corrected =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms/" + room + "/messages",
+                new JsonObject()
+                    .put("clientMsgId", UUID.randomUUID().toString())
+                    .put("content", "Blutdruck heute 150/90, bitte täglich messen.")
+                    .put("corrects", first.getString("id")),
+                network.anna().accessToken());
+    assertEquals(201, corrected.status(), corrected.body());
     assertEquals(201, attach(room, network.anna(), "image/png", Documents.png()).status());
     Buffer finding = Documents.pdf();
     assertEquals(201, attach(room, network.tom(), "application/pdf", finding).status());
@@ -134,6 +156,19 @@ class FhirExportTest {
             .getPayloadFirstRep()
             .getContentStringType()
             .getValue());
+    Communication correction =
+        messages.stream()
+            .filter(c -> c.hasExtension(FhirMessages.CORRECTS))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        "urn:uuid:" + first.getString("id"),
+        ((org.hl7.fhir.r4.model.Reference)
+                correction.getExtensionByUrl(FhirMessages.CORRECTS).getValue())
+            .getReference());
+    assertEquals(
+        "Blutdruck heute 150/90, bitte täglich messen.",
+        correction.getPayloadFirstRep().getContentStringType().getValue());
     List<Attachment> files =
         messages.stream()
             .filter(c -> c.getPayloadFirstRep().hasContentAttachment())
