@@ -6,6 +6,7 @@ import { h, replace, uuid } from './dom.js';
 import { t, lang, setLang, problemText } from './i18n.js';
 import { LiveConnection } from './live.js';
 import { Attention, mayAsk, ask } from './attention.js';
+import { Uploads } from './uploads.js';
 import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom, withholdIdentity, putReceipt } from './state.js';
 import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
@@ -28,6 +29,7 @@ export class App {
       onState: (connection) => this.connectionState(connection),
       onSessionEnded: (code) => this.end(code),
     });
+    this.uploads = new Uploads(this);
     this.attention = new Attention((roomId) => { location.hash = `#/rooms/${roomId}`; });
     this.hashListener = () => this.route();
     this.focusListener = () => this.markRead();
@@ -46,7 +48,9 @@ export class App {
 
   layout() {
     const user = this.state.user;
-    this.banner = h('div', { class: 'conn-banner', role: 'status', 'aria-live': 'polite', hidden: true });
+    this.bannerText = h('span', { class: 'conn-text' });
+    this.retryNow = h('button', { class: 'link', type: 'button', id: 'retry-now', onclick: () => this.live.retryNow() }, t('conn.retryNow'));
+    this.banner = h('div', { class: 'conn-banner', role: 'status', 'aria-live': 'polite', hidden: true }, this.bannerText, this.retryNow);
     this.list = h('nav', { class: 'room-list', 'aria-label': t('rooms.title') });
     this.main = h('main', { class: 'pane', id: 'main' });
     const header = h('header', { class: 'top' },
@@ -232,6 +236,7 @@ export class App {
     for (const item of this.state.outbox.values()) {
       if (item.state === 'sending') this.transmit(item);
     }
+    this.uploads.resume();
     this.markRead();
   }
 
@@ -348,10 +353,22 @@ export class App {
       }
     }
     if (!this.banner) return;
-    const { state, retryInSeconds } = connection;
+    const { state } = connection;
     this.banner.hidden = state === 'online' || state === 'connecting';
     this.banner.dataset.state = state;
-    this.banner.textContent = state === 'offline' ? t('conn.lost', { s: retryInSeconds }) : t('conn.retrying');
+    this.retryNow.hidden = state !== 'offline';
+    clearInterval(this.countdown);
+    if (state === 'offline') {
+      // the banner counts down to the next attempt; "retry now" does not wait for it
+      const tick = () => {
+        const seconds = Math.max(0, Math.ceil((connection.retryAt - Date.now()) / 1000));
+        this.bannerText.textContent = t('conn.lost', { s: seconds });
+      };
+      tick();
+      this.countdown = setInterval(tick, 1000);
+    } else {
+      this.bannerText.textContent = t('conn.retrying');
+    }
     if (this.roomView) this.roomView.connectionChanged();
   }
 
@@ -489,6 +506,8 @@ export class App {
     document.removeEventListener('visibilitychange', this.focusListener);
     for (const item of this.state.outbox.values()) clearTimeout(item.timer);
     this.attention.reset();
+    this.uploads.clear();
+    clearInterval(this.countdown);
     this.state = newState(null);
   }
 }

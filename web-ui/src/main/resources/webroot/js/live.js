@@ -38,6 +38,13 @@ export class LiveConnection {
     this.ready = false;
   }
 
+  /** Tries at once instead of waiting for the next attempt (the user's "retry now"). */
+  retryNow() {
+    if (this.stopped || !this.waiting) return;
+    clearTimeout(this.timer);
+    this.connect();
+  }
+
   /** Sends a frame if the connection is ready; answers whether it went out. */
   send(frame) {
     if (!this.ready || !this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
@@ -46,6 +53,7 @@ export class LiveConnection {
   }
 
   async connect() {
+    this.waiting = false;
     if (this.stopped) return;
     this.handlers.onState({ state: this.attempt === 0 ? 'connecting' : 'retrying' });
     let ticket;
@@ -123,8 +131,9 @@ export class LiveConnection {
     const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.attempt, 5));
     const delay = Math.round(base / 2 + Math.random() * (base / 2));
     this.attempt += 1;
-    this.handlers.onState({ state: 'offline', retryInSeconds: Math.ceil(delay / 1000) });
+    this.handlers.onState({ state: 'offline', retryInSeconds: Math.ceil(delay / 1000), retryAt: Date.now() + delay });
     clearTimeout(this.timer);
+    this.waiting = true;
     this.timer = setTimeout(() => this.connect(), delay);
   }
 }

@@ -3,7 +3,7 @@
 // the composer.
 
 import * as api from '../api.js';
-import { h, replace, uuid, fileSize, openBlob, saveBlob, linkified } from '../dom.js';
+import { h, replace, fileSize, openBlob, saveBlob, linkified } from '../dom.js';
 import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
 import { entries, timeline, shownText, putReceipt, readersOf } from '../state.js';
 import { roomTitle } from './roomlist.js';
@@ -36,8 +36,9 @@ export class RoomView {
     });
     this.typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
     this.uploadList = h('ul', { class: 'uploads' });
+    this.notices = h('ul', { class: 'uploads notices' });
     this.textarea = h('textarea', {
-      id: 'composer-text', rows: 2, maxlength: 16000, 'aria-label': t('room.composer'), placeholder: t('room.composer'),
+      id: 'composer-text', rows: 2, maxlength: 16000, 'aria-label': composerHint(), placeholder: composerHint(),
       oninput: () => {
         this.app.state.drafts.set(this.roomId, this.textarea.value);
         if (this.textarea.value.trim()) this.app.typing(this.roomId);
@@ -48,7 +49,8 @@ export class RoomView {
           this.cancelRelation();
           return;
         }
-        if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        // on a touch keyboard Enter makes a new line, as in other messengers: the button sends
+        if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !touchKeyboard()) {
           event.preventDefault();
           this.submit();
         }
@@ -81,7 +83,7 @@ export class RoomView {
         this.title,
         this.patient,
         this.partners = h('p', { class: 'partners-line' }, partnersText(room))),
-      this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.relationBar, this.composer);
+      this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.notices, this.relationBar, this.composer);
     this.dragDepth = 0;
     this.element.addEventListener('dragenter', (event) => { event.preventDefault(); this.dragDepth += 1; this.element.classList.add('dragging'); });
     this.element.addEventListener('dragleave', () => { this.dragDepth -= 1; if (this.dragDepth <= 0) this.element.classList.remove('dragging'); });
@@ -95,6 +97,7 @@ export class RoomView {
     });
     replace(main, this.element);
     this.render();
+    this.renderUploads();
     this.loadInvitations();
     this.loadReceipts();
     const line = timeline(this.app.state, this.roomId);
@@ -215,7 +218,7 @@ export class RoomView {
     this.sendButton.disabled = revoked;
     this.fileInput.disabled = revoked;
     this.composer.classList.toggle('disabled', revoked);
-    this.textarea.placeholder = revoked ? t('room.closed') : t('room.composer');
+    this.textarea.placeholder = revoked ? t('room.closed') : composerHint();
     if (revoked && this.tools.firstChild) replace(this.tools);
     if (this.keepOffset !== undefined) {
       this.scroller.scrollTop = this.scroller.scrollHeight - this.keepOffset;
@@ -337,16 +340,27 @@ export class RoomView {
   }
 
   upload(file) {
-    const id = uuid();
-    const bar = h('progress', { max: 1, value: 0 });
-    const row = h('li', { class: 'upload' }, h('span', {}, t('room.upload', { name: file.name })), bar);
-    this.uploadList.append(row);
-    api.upload(`/rooms/${this.roomId}/attachments`, { clientMsgId: id, fileName: file.name }, file, (share) => { bar.value = share; })
-      .then(() => row.remove())
-      .catch((e) => {
-        replace(row, h('span', { class: 'error', role: 'alert' }, `${file.name}: ${problemText(e.code)}`),
-          h('button', { class: 'link', type: 'button', onclick: () => row.remove() }, t('close')));
-      });
+    this.app.uploads.add(this.roomId, file);
+  }
+
+  /** Attachments of this room on their way: waiting for the connection, going, or refused. */
+  renderUploads() {
+    if (!this.uploadList) return;
+    replace(this.uploadList, this.app.uploads.forRoom(this.roomId).map((item) => {
+      const name = item.file.name;
+      if (item.state === 'failed') {
+        return h('li', { class: 'upload failed', 'data-upload': item.id, 'data-state': item.state },
+          h('span', { class: 'error', role: 'alert' }, `${name}: ${problemText(item.error)}`),
+          h('button', { class: 'link', type: 'button', onclick: () => this.app.uploads.discard(item.id) }, t('close')));
+      }
+      if (item.state === 'waiting') {
+        return h('li', { class: 'upload', 'data-upload': item.id, 'data-state': item.state },
+          h('span', {}, t('room.upload.waiting', { name })),
+          h('button', { class: 'link', type: 'button', onclick: () => this.app.uploads.discard(item.id) }, t('room.discard')));
+      }
+      return h('li', { class: 'upload', 'data-upload': item.id, 'data-state': item.state },
+        h('span', {}, t('room.upload', { name })), h('progress', { max: 1, value: item.progress }));
+    }));
   }
 
   /**
@@ -394,9 +408,18 @@ export class RoomView {
 
   showError(e) {
     const box = h('p', { class: 'error', role: 'alert' }, problemText(e.code));
-    this.uploadList.append(h('li', {}, box));
+    this.notices.append(h('li', {}, box));
     setTimeout(() => box.parentElement && box.parentElement.remove(), 8000);
   }
+}
+
+/** Whether the page is used with a touch screen (its keyboard has no Shift+Enter to speak of). */
+function touchKeyboard() {
+  return window.matchMedia('(pointer: coarse)').matches;
+}
+
+function composerHint() {
+  return t(touchKeyboard() ? 'room.composer.touch' : 'room.composer');
 }
 
 function partnersText(room) {

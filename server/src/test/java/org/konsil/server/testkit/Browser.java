@@ -224,6 +224,24 @@ public final class Browser implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Waits until the page is connected again, pressing "retry now" whenever it waits for its next
+   * attempt (as a user would), so the test does not depend on how far the backoff has grown.
+   */
+  public Browser reconnect() {
+    until(
+        () ->
+            (Boolean)
+                js(
+                    "const banner = document.querySelector('.conn-banner');"
+                        + " if (!banner || banner.hidden) return true;"
+                        + " const retry = document.getElementById('retry-now');"
+                        + " if (retry && !retry.hidden) retry.click();"
+                        + " return null;"),
+        "the page connected again");
+    return this;
+  }
+
   /** Types a message into the open room and sends it with Enter. */
   public Browser send(String text) {
     press("#composer-text", text, Keys.ENTER);

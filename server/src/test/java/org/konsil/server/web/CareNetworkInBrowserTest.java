@@ -392,6 +392,7 @@ class CareNetworkInBrowserTest {
     tomsBrowser
         .driver()
         .executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of()));
+    tomsBrowser.reconnect();
 
     tomsBrowser.waitForText(
         ".message.pending[data-state=failed] .failed", "Die Einwilligung wurde widerrufen.");

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Browser;
+import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.openqa.selenium.Keys;
 
@@ -150,6 +154,22 @@ class ChatInBrowserTest {
     assertEquals(2, view.getLong("readSeq"));
   }
 
+  /**
+   * Scrolls to the top of the history until this many messages are shown. A scroll while a page is
+   * still loading is ignored by the page, so the scroll is repeated, as a reader would.
+   */
+  private static void scrollUpUntil(Browser browser, int count) {
+    browser.until(
+        () -> {
+          Object shown =
+              browser.js(
+                  "const scroller = document.querySelector('.scroller'); scroller.scrollTop = 0;"
+                      + " return document.querySelectorAll('.messages .message[data-seq]').length;");
+          return ((Long) shown) == count ? Boolean.TRUE : null;
+        },
+        count + " messages after scrolling up");
+  }
+
   @Test
   void historyLoadsPageByPageWhenScrollingUp() {
     UUID room = room("Langer Verlauf");
@@ -160,10 +180,8 @@ class ChatInBrowserTest {
     annasBrowser.login(anna).openRoom(room);
     annasBrowser.waitForCount(".messages .message[data-seq]", 50);
     assertFalse(annasBrowser.present(".messages .start"), "more history to load");
-    annasBrowser.js("document.querySelector('.scroller').scrollTop = 0");
-    annasBrowser.waitForCount(".messages .message[data-seq]", 100);
-    annasBrowser.js("document.querySelector('.scroller').scrollTop = 0");
-    annasBrowser.waitForCount(".messages .message[data-seq]", 120);
+    scrollUpUntil(annasBrowser, 100);
+    scrollUpUntil(annasBrowser, 120);
     annasBrowser.find(".messages .start");
     assertGapFree(seqs(annasBrowser), 120);
   }
@@ -184,12 +202,15 @@ class ChatInBrowserTest {
     annasBrowser.press("#composer-text", "Entwurf bleibt");
     annasBrowser.screenshot("connection-lost");
 
+    annasBrowser.find(".conn-banner #retry-now");
+    annasBrowser.waitForText(".conn-banner", "Neuer Versuch in");
+
     server.start();
     KonsilServer.Session again = server.login(tom);
     for (int i = 1; i <= 3; i++) {
       server.sendRest(again, room, "Nach dem Abbruch " + i);
     }
-    annasBrowser.waitForGone(".conn-banner:not([hidden])");
+    annasBrowser.reconnect();
     annasBrowser.waitForCount(".messages .message[data-seq]", 5);
     annasBrowser.waitForGone(".message.pending");
     // While the server was away the page's reconnect attempts were refused or answered 503 (a
@@ -210,6 +231,84 @@ class ChatInBrowserTest {
             "SELECT count(*) FROM messages WHERE content = 'Während des Abbruchs geschrieben'"),
         "stored once");
     assertEquals("Entwurf bleibt", annasBrowser.attribute("#composer-text", "value"));
+  }
+
+  /** While the server was away, the pages' refused connections are the only errors. */
+  private static void onlyTheOutageWasLogged() {
+    for (Browser browser : List.of(annasBrowser, tomsBrowser)) {
+      List<String> unexpected =
+          browser.consoleErrors().stream()
+              .filter(
+                  error ->
+                      !error.contains("ERR_CONNECTION_REFUSED") && !error.contains("status of 503"))
+              .toList();
+      assertEquals(List.of(), unexpected, "errors other than the outage's refused connections");
+    }
+  }
+
+  @Test
+  void anAttachmentPickedWhileOfflineWaitsAndGoesWhenTheConnectionIsBack() throws Exception {
+    UUID room = room("Befund im Funkloch");
+    annasBrowser.login(anna).openRoom(room);
+    tomsBrowser.login(tom).openRoom(room);
+    Path finding = Files.createTempFile("befund", ".pdf");
+    try {
+      Files.write(finding, Documents.pdf().getBytes());
+      server.stop();
+      annasBrowser.find(".conn-banner #retry-now");
+      annasBrowser.find("#attach-file").sendKeys(finding.toAbsolutePath().toString());
+      annasBrowser.waitForText(".upload[data-state=waiting]", "wartet auf die Verbindung");
+
+      server.start();
+      annasBrowser.reconnect();
+      tomsBrowser.reconnect();
+      String name = finding.getFileName().toString();
+      tomsBrowser.waitForText(".message .attachment .file-name", name);
+      annasBrowser.waitForText(".message.own .attachment .file-name", name);
+      annasBrowser.waitForGone(".upload");
+      assertEquals(
+          1,
+          server.count(
+              "SELECT count(*) FROM messages WHERE kind = 'attachment' AND room_id = '"
+                  + room
+                  + "'"),
+          "stored once");
+      onlyTheOutageWasLogged();
+    } finally {
+      Files.deleteIfExists(finding);
+    }
+  }
+
+  @Test
+  void onAPhoneTheIdentityStaysInViewAndEnterOnTheTouchKeyboardMakesANewLine() {
+    UUID room = room("Übergabe mobil");
+    annasBrowser.login(anna).openRoom(room);
+    Browser phone = Browser.open(server, 390, 844);
+    try {
+      phone
+          .driver()
+          .executeCdpCommand(
+              "Emulation.setTouchEmulationEnabled", Map.of("enabled", true, "maxTouchPoints", 5));
+      phone.login(tom);
+      assertEquals(true, phone.js("return matchMedia('(pointer: coarse)').matches"), "a touch screen");
+      phone.waitForText(".who", "Tom Berg · Pflegeheim Sonnenhof");
+      phone.openRoom(room);
+      phone.waitForText(".who", "Tom Berg");
+      phone.press("#composer-text", "Zeile eins", Keys.ENTER, "Zeile zwei");
+      assertEquals("Zeile eins\nZeile zwei", phone.attribute("#composer-text", "value"));
+      assertEquals(
+          0,
+          server.count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"),
+          "Enter sent nothing");
+      phone.click("#composer button[type=submit]");
+      String arrived = annasBrowser.waitForText(".message:not(.own) .content", "Zeile zwei");
+      assertEquals("Zeile eins\nZeile zwei", arrived);
+      phone.waitForText(".message.own[data-state=sent] .content", "Zeile zwei");
+      phone.screenshot("phone");
+      assertEquals(List.of(), phone.consoleErrors());
+    } finally {
+      phone.close();
+    }
   }
 
   @Test
