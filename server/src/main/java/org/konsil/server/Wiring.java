@@ -184,7 +184,8 @@ public final class Wiring {
             files::path,
             FhirContext.forR4(),
             config.publicUrl(),
-            config.dataDir().resolve("exports"));
+            config.dataDir().resolve("exports"),
+            patients);
     if (config.benchWithoutDatabase()) {
       LOG.warn(
           "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");

@@ -27,7 +27,9 @@ final class PatientStore {
         insurance_number, created_by, created_at)
       VALUES (#{id}, #{org}, #{family}, #{given}, #{birth}, #{insurance}, #{by}, #{now})""";
 
-  private static final String BY_ID = "SELECT * FROM patients WHERE id = #{id}";
+  /** An erased patient (a tombstone without identity) is no patient any more. */
+  private static final String BY_ID =
+      "SELECT * FROM patients WHERE id = #{id} AND erased_at IS NULL";
 
   private static final String LOCK = BY_ID + " FOR UPDATE";
 
@@ -40,7 +42,7 @@ final class PatientStore {
       """
       SELECT p.*, (SELECT c.status FROM consents c WHERE c.patient_id = p.id
           ORDER BY c.version DESC LIMIT 1) AS consent_status
-      FROM patients p WHERE organisation_id = #{org}
+      FROM patients p WHERE organisation_id = #{org} AND erased_at IS NULL
         AND (#{pattern}::text IS NULL OR lower(family_name) LIKE #{pattern}
           OR lower(given_name) LIKE #{pattern}
           OR lower(given_name || ' ' || family_name) LIKE #{pattern})

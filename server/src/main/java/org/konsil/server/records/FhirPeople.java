@@ -34,12 +34,17 @@ final class FhirPeople {
         patient.addIdentifier().setValue(row.insuranceNumber()).getType().setText("insurance");
       }
     }
-    patient
-        .addName()
-        .setUse(HumanName.NameUse.OFFICIAL)
-        .setFamily(row.familyName())
-        .addGiven(row.givenName());
-    patient.setBirthDateElement(new DateType(row.birthDate().toString()));
+    // an erased patient is a tombstone: its id and organisation, nothing else
+    if (row.familyName() != null) {
+      patient
+          .addName()
+          .setUse(HumanName.NameUse.OFFICIAL)
+          .setFamily(row.familyName())
+          .addGiven(row.givenName());
+    }
+    if (row.birthDate() != null) {
+      patient.setBirthDateElement(new DateType(row.birthDate().toString()));
+    }
     patient.setManagingOrganization(refs.to("Organization", row.organisation()));
     return patient;
   }

@@ -10,6 +10,7 @@ import java.util.UUID;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
 import org.konsil.server.identity.AuthenticatedUser;
+import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.rooms.RoomRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,14 @@ public final class RecordsRoutes {
                     .roomBundle(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
                     .onSuccess(export -> stream(ctx, export))
                     .onFailure(ctx::fail));
+    router
+        .post("/patients/:patientId/erasure")
+        .respond(
+            ctx ->
+                records
+                    .erasure()
+                    .erase(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
+                    .map(Erasure::toJson));
     BulkExports bulk = records.bulk();
     router
         .post("/fhir-exports")

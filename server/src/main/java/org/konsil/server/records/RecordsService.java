@@ -15,6 +15,7 @@ import org.konsil.server.audit.AuditLog;
 import org.konsil.server.audit.Refusals;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.identity.AuthenticatedUser;
+import org.konsil.server.patients.PatientService;
 import org.konsil.server.records.RecordRows.RoomRow;
 import org.konsil.server.rooms.RoomService;
 
@@ -34,6 +35,7 @@ public final class RecordsService {
   private final RecordsStore store;
   private final RoomRecord roomRecord;
   private final BulkExports bulk;
+  private final PatientErasure erasure;
 
   public RecordsService(
       Vertx vertx,
@@ -44,7 +46,8 @@ public final class RecordsService {
       Function<UUID, Path> files,
       FhirContext fhir,
       String publicUrl,
-      Path exportsFolder) {
+      Path exportsFolder,
+      PatientService patients) {
     this.clock = clock;
     this.rooms = rooms;
     this.audit = audit;
@@ -55,6 +58,12 @@ public final class RecordsService {
     this.bulk =
         new BulkExports(
             vertx, pool, clock, audit, store, roomRecord, fhir, publicUrl, exportsFolder);
+    this.erasure = new PatientErasure(vertx, pool, clock, patients, audit, files);
+  }
+
+  /** Erasure of patients on request. */
+  public PatientErasure erasure() {
+    return erasure;
   }
 
   /** Bulk exports of all rooms of an organisation. */

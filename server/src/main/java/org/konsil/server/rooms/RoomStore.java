@@ -18,6 +18,9 @@ final class RoomStore {
   /** The title partners see once the patient revoked: it names nobody. */
   static final String WITHHELD_TITLE = "Patient – Einwilligung widerrufen";
 
+  /** The title everyone sees once the patient was erased. */
+  static final String ERASED_TITLE = "Patient – gelöscht";
+
   /**
    * After a revocation the patient's identity is withheld from every organisation but the patient's
    * own: a neutral title, and the patient without name or birth date. Decided here, in the one
@@ -25,12 +28,14 @@ final class RoomStore {
    * spliced in once, when the class loads; nothing a user sends goes into the text.
    */
   private static final String WITHHELD =
-      "(pt.consent_revoked_at IS NOT NULL AND pt.organisation_id <> #{org})";
+      "(pt.erased_at IS NOT NULL"
+          + " OR (pt.consent_revoked_at IS NOT NULL AND pt.organisation_id <> #{org}))";
 
   private static final String ROOM_SELECT =
       """
       SELECT r.id, r.kind, r.created_at, r.last_seq, r.last_message_at, r.created_by_org,
-             CASE WHEN %1$s THEN '%2$s' ELSE r.title END AS title,
+             CASE WHEN pt.erased_at IS NOT NULL THEN '%3$s' WHEN %1$s THEN '%2$s'
+               ELSE r.title END AS title,
              coalesce(%1$s, false) AS identity_withheld,
              coalesce(rm.seq, 0) AS read_seq,
              (SELECT count(*) FROM messages m WHERE m.room_id = r.id
@@ -55,7 +60,7 @@ final class RoomStore {
         LEFT JOIN patients pt ON pt.id = r.patient_id
         LEFT JOIN read_markers rm ON rm.room_id = r.id AND rm.user_id = #{user}
       """
-          .formatted(WITHHELD, WITHHELD_TITLE);
+          .formatted(WITHHELD, WITHHELD_TITLE, ERASED_TITLE);
 
   private static final String LIST =
       ROOM_SELECT + " ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id";

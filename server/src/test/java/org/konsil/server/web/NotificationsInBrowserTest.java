@@ -83,10 +83,13 @@ class NotificationsInBrowserTest {
             + " body: options.body, visibility: document.visibilityState}); } };");
 
     // while she looks at Konsil: the count, no notification
-    tomsBrowser.driver().executeCdpCommand("Emulation.setFocusEmulationEnabled", Map.of("enabled", true));
+    tomsBrowser
+        .driver()
+        .executeCdpCommand("Emulation.setFocusEmulationEnabled", Map.of("enabled", true));
     server.sendRest(annas, room, "Bitte heute Blutdruck messen.");
     tomsBrowser.until(
-        () -> "(1) Konsil".equals(tomsBrowser.driver().getTitle()) ? true : null, "(1) in the title");
+        () -> "(1) Konsil".equals(tomsBrowser.driver().getTitle()) ? true : null,
+        "(1) in the title");
     assertEquals(0, shown(), "no notification while the page is looked at");
     tomsBrowser.until(
         () ->
@@ -114,7 +117,8 @@ class NotificationsInBrowserTest {
             "const n = window.notifications[0]; return [n.title, n.body, n.visibility].join('|')"),
         "the organisation only: neither the patient nor the message");
     tomsBrowser.until(
-        () -> "(2) Konsil".equals(tomsBrowser.driver().getTitle()) ? true : null, "(2) in the title");
+        () -> "(2) Konsil".equals(tomsBrowser.driver().getTitle()) ? true : null,
+        "(2) in the title");
 
     // a click on the notification brings Konsil back with the room open, read
     tomsBrowser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(1280, 860));

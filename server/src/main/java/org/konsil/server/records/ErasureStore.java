@@ -1,0 +1,134 @@
+package org.konsil.server.records;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The statements of a patient's erasure, all in the caller's transaction: the rooms' messages,
+ * files, read markers and notifications, the consents and their documents go; the rooms stay with a
+ * neutral title, the patient row as a tombstone without identity.
+ */
+final class ErasureStore {
+
+  private static final String LOCK =
+      "SELECT id FROM patients WHERE id = #{id} AND erased_at IS NULL FOR UPDATE";
+
+  /** The newest piece of documentation about the patient and the newest consent's status. */
+  private static final String STATE =
+      """
+      SELECT greatest(
+          (SELECT max(m.sent_at) FROM messages m JOIN rooms r ON r.id = m.room_id
+            WHERE r.patient_id = #{id}),
+          (SELECT max(greatest(c.uploaded_at, c.revoked_at)) FROM consents c
+            WHERE c.patient_id = #{id})) AS newest,
+        (SELECT c.status FROM consents c WHERE c.patient_id = #{id}
+          ORDER BY c.version DESC LIMIT 1) AS consent_status""";
+
+  private static final String ROOMS = "(SELECT id FROM rooms WHERE patient_id = #{id})";
+
+  private static final String READ_MARKERS = "DELETE FROM read_markers WHERE room_id IN " + ROOMS;
+
+  private static final String NOTIFICATIONS =
+      "DELETE FROM room_notifications WHERE room_id IN " + ROOMS;
+
+  private static final String ATTACHMENTS =
+      "DELETE FROM attachments WHERE room_id IN " + ROOMS + " RETURNING file_id";
+
+  /** Replies and corrections point into the same room, so one statement removes them together. */
+  private static final String MESSAGES = "DELETE FROM messages WHERE room_id IN " + ROOMS;
+
+  private static final String NEUTRAL_TITLES =
+      "UPDATE rooms SET title = #{title} WHERE patient_id = #{id}";
+
+  private static final String CONSENT_ORGANISATIONS =
+      """
+      DELETE FROM consent_organisations
+      WHERE consent_id IN (SELECT id FROM consents WHERE patient_id = #{id})""";
+
+  private static final String CONSENTS =
+      "DELETE FROM consents WHERE patient_id = #{id} RETURNING file_id, revocation_file_id";
+
+  private static final String FILES = "DELETE FROM stored_files WHERE id = ANY(#{files})";
+
+  private static final String TOMBSTONE =
+      """
+      UPDATE patients SET family_name = NULL, given_name = NULL, birth_date = NULL,
+        insurance_number = NULL, erased_at = #{now}
+      WHERE id = #{id}""";
+
+  /** Where the patient stands: null when there is no such (unerased) patient. */
+  record State(OffsetDateTime newestDocumentation, String consentStatus) {}
+
+  /** What was removed; the files are still to be deleted from the file store. */
+  record Removed(int rooms, long messages, List<UUID> files) {}
+
+  Future<State> lock(SqlClient tx, UUID patient) {
+    Map<String, Object> p = Map.of("id", patient);
+    return SqlTemplate.forQuery(tx, LOCK)
+        .execute(p)
+        .compose(
+            locked ->
+                locked.size() == 0
+                    ? Future.succeededFuture(null)
+                    : SqlTemplate.forQuery(tx, STATE)
+                        .execute(p)
+                        .map(
+                            rows -> {
+                              Row row = rows.iterator().next();
+                              return new State(
+                                  row.getOffsetDateTime("newest"), row.getString("consent_status"));
+                            }));
+  }
+
+  Future<Removed> erase(SqlClient tx, UUID patient, String neutralTitle, OffsetDateTime now) {
+    Map<String, Object> p = Map.of("id", patient);
+    List<UUID> files = new ArrayList<>();
+    long[] messages = new long[1];
+    int[] rooms = new int[1];
+    return update(tx, READ_MARKERS, p)
+        .compose(done -> update(tx, NOTIFICATIONS, p))
+        .compose(done -> SqlTemplate.forQuery(tx, ATTACHMENTS).execute(p))
+        .compose(
+            attachments -> {
+              attachments.forEach(row -> files.add(row.getUUID("file_id")));
+              return SqlTemplate.forUpdate(tx, MESSAGES).execute(p);
+            })
+        .compose(
+            deleted -> {
+              messages[0] = deleted.rowCount();
+              return SqlTemplate.forUpdate(tx, NEUTRAL_TITLES)
+                  .execute(Map.of("id", patient, "title", neutralTitle));
+            })
+        .compose(
+            renamed -> {
+              rooms[0] = renamed.rowCount();
+              return update(tx, CONSENT_ORGANISATIONS, p);
+            })
+        .compose(done -> SqlTemplate.forQuery(tx, CONSENTS).execute(p))
+        .compose(
+            consents -> {
+              for (Row row : consents) {
+                files.add(row.getUUID("file_id"));
+                if (row.getUUID("revocation_file_id") != null) {
+                  files.add(row.getUUID("revocation_file_id"));
+                }
+              }
+              return SqlTemplate.forUpdate(tx, FILES)
+                  .execute(Map.of("files", files.toArray(new UUID[0])));
+            })
+        .compose(
+            done -> SqlTemplate.forUpdate(tx, TOMBSTONE).execute(Map.of("id", patient, "now", now)))
+        .map(done -> new Removed(rooms[0], messages[0], List.copyOf(files)));
+  }
+
+  private static Future<Void> update(SqlClient tx, String sql, Map<String, Object> p) {
+    return SqlTemplate.forUpdate(tx, sql).execute(p).mapEmpty();
+  }
+}
