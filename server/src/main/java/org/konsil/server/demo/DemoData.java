@@ -164,7 +164,8 @@ public final class DemoData {
                                             anna,
                                             patient.id(),
                                             "Wundversorgung Frau Musterfrau",
-                                            List.of(careHomeId)))
+                                            List.of(careHomeId),
+                                            false))
                                 .compose(
                                     room ->
                                         messaging.send(

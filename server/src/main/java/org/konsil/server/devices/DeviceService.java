@@ -38,6 +38,7 @@ public final class DeviceService {
   private final AuditLog audit;
   private final LiveEvents live;
   private final DeviceStore store = new DeviceStore();
+  private final DeviceNotices notices;
 
   public DeviceService(
       Vertx vertx,
@@ -52,6 +53,7 @@ public final class DeviceService {
     this.settings = settings;
     this.audit = audit;
     this.live = live;
+    this.notices = new DeviceNotices(pool, live);
   }
 
   /** A registration and whether it made a new device (false: a repeated request found it). */
@@ -76,12 +78,7 @@ public final class DeviceService {
         .compose(
             registration -> {
               if (registration.created()) {
-                live.toUser(
-                    user.userId(),
-                    new JsonObject()
-                        .put("type", "device_added")
-                        .put("device", registration.device().toJson())
-                        .encode());
+                notices.added(user, registration.device());
               }
               return Future.succeededFuture(registration);
             });
@@ -177,14 +174,7 @@ public final class DeviceService {
                                   .with("registrationId", removed.registrationId())
                                   .success("device.removed"));
                         }))
-        .onSuccess(
-            removed ->
-                live.toUser(
-                    user.userId(),
-                    new JsonObject()
-                        .put("type", "device_removed")
-                        .put("deviceId", deviceId)
-                        .encode()));
+        .onSuccess(removed -> notices.removed(user, deviceId));
   }
 
   /**

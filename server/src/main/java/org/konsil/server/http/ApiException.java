@@ -1,5 +1,7 @@
 package org.konsil.server.http;
 
+import io.vertx.core.json.JsonObject;
+
 /**
  * The one error type of the API: an HTTP status and a stable problem code. The router's failure
  * handler turns it into {@code application/problem+json}; the WebSocket gateway into an {@code
@@ -10,16 +12,32 @@ public class ApiException extends RuntimeException {
   private final int status;
   private final String code;
   private final Long retryAfterSeconds;
+  private final JsonObject extensions;
 
   public ApiException(int status, String code, String detail) {
     this(status, code, detail, null);
   }
 
   public ApiException(int status, String code, String detail, Long retryAfterSeconds) {
+    this(status, code, detail, retryAfterSeconds, null);
+  }
+
+  /**
+   * A refusal with more members than the problem's own (RFC 9457 extension members), for a client
+   * that acts on them; they go into the problem body and the {@code error} frame alike.
+   */
+  public ApiException(
+      int status, String code, String detail, Long retryAfterSeconds, JsonObject extensions) {
     super(detail, null, false, false);
     this.status = status;
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.extensions = extensions;
+  }
+
+  /** Extension members of the problem, or null. */
+  public JsonObject extensions() {
+    return extensions == null ? null : extensions.copy();
   }
 
   public int status() {

@@ -47,6 +47,10 @@ public final class Problems {
     if (instance != null) {
       body.put("instance", instance);
     }
+    JsonObject extensions = problem.extensions();
+    if (extensions != null) {
+      extensions.forEach(member -> body.put(member.getKey(), member.getValue()));
+    }
     return body;
   }
 

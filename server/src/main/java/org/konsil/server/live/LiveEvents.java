@@ -20,6 +20,7 @@ public final class LiveEvents {
   public static final String USER = "user";
   public static final String SESSION = "session";
   public static final String ORGANISATIONS = "organisations";
+  public static final String DEVICE = "device";
 
   private final EventBus bus;
 
@@ -90,6 +91,34 @@ public final class LiveEvents {
   public void roomMasked(UUID room, String frame) {
     publish(
         frame, new DeliveryOptions().addHeader(KIND, "masked").addHeader(ROOM, room.toString()));
+  }
+
+  /**
+   * A frame for the connected users of several organisations but one user (whose own connections
+   * hear of it otherwise): a user's devices changed, told to the members of their encrypted rooms.
+   */
+  public void toOrganisationsExcept(Collection<UUID> organisations, UUID except, String frame) {
+    if (organisations.isEmpty()) {
+      return;
+    }
+    publish(
+        frame,
+        new DeliveryOptions()
+            .addHeader(KIND, "organisations")
+            .addHeader(USER, except.toString())
+            .addHeader(
+                ORGANISATIONS,
+                organisations.stream().map(UUID::toString).collect(Collectors.joining(","))));
+  }
+
+  /** A user's device was removed: the connections that speak for it end. */
+  public void deviceRemoved(UUID user, int device) {
+    publish(
+        "",
+        new DeliveryOptions()
+            .addHeader(KIND, "device-removed")
+            .addHeader(USER, user.toString())
+            .addHeader(DEVICE, Integer.toString(device)));
   }
 
   public void userDisabled(UUID user) {

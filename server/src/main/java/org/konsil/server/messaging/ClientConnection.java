@@ -42,6 +42,16 @@ final class ClientConnection {
   private long lastHeard = System.nanoTime();
 
   AuthenticatedUser user;
+
+  /**
+   * The end-to-end device this connection speaks for (one of the user's active devices), or null:
+   * in encrypted rooms it receives that device's envelopes and sends from it.
+   */
+  Integer device;
+
+  /** The device the client named when it authenticated, checked before the connection is ready. */
+  Integer requestedDevice;
+
   boolean authenticating;
   long expiryTimer = -1;
   int pendingSends;

@@ -3,6 +3,7 @@ package org.konsil.server.messaging;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import org.konsil.server.http.ApiException;
@@ -11,7 +12,8 @@ import org.konsil.server.http.Problems;
 
 /**
  * What a client writes on its socket, read and answered: {@code auth} until the connection has a
- * user, then {@code send}, {@code sync}, {@code read}, {@code typing} and {@code ping}. A frame
+ * user, then {@code send} (text, or envelopes in an encrypted room), {@code sync}, {@code
+ * received}, {@code read}, {@code typing} and {@code ping}. A frame
  * that cannot be served gets an {@code error} frame with the problem code and the frame's {@code
  * ref} and {@code clientMsgId}; the socket stays open.
  */
@@ -73,6 +75,9 @@ final class ClientFrames {
           throw ApiException.unauthenticated("Send an 'auth' frame first.");
         }
         String token = Json.of(frame).requiredText("token", 4096);
+        if (frame.getValue("device") != null) {
+          connection.requestedDevice = (int) Json.of(frame).requiredLong("device", 1, 127);
+        }
         connection.authenticating = true;
         authenticate.accept(connection, token);
         return;
@@ -83,6 +88,7 @@ final class ClientFrames {
       switch (typeName) {
         case "send" -> send(connection, Json.of(frame), context);
         case "sync" -> sync(connection, Json.of(frame), context);
+        case "received" -> received(connection, Json.of(frame), context);
         case "read" -> read(connection, Json.of(frame), context);
         case "typing" -> typing(connection, Json.of(frame));
         case "ping" ->
@@ -94,7 +100,7 @@ final class ClientFrames {
             throw new ApiException(400, "unknown_type", "Unknown frame type '" + typeName + "'.");
       }
     } catch (ApiException e) {
-      connection.sendError(e.code(), e.detail(), context);
+      connection.sendError(e.code(), e.detail(), withExtensions(context, e));
     } catch (RuntimeException e) {
       ApiException problem = Problems.unexpected(e);
       connection.sendError(problem.code(), problem.detail(), context);
@@ -108,9 +114,28 @@ final class ClientFrames {
   private void send(ClientConnection connection, Json frame, JsonObject context) {
     UUID room = frame.requiredUuid("room");
     UUID clientMsgId = frame.requiredUuid("clientMsgId");
-    String content = frame.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
-    UUID replyTo = frame.optionalUuid("replyTo");
-    UUID corrects = frame.optionalUuid("corrects");
+    Object sealed = frame.raw().getValue("envelopes");
+    List<Envelope> envelopes = null;
+    String content = null;
+    UUID replyTo = null;
+    UUID corrects = null;
+    if (sealed != null) {
+      if (frame.raw().getValue("content") != null) {
+        throw ApiException.validation("Send 'content' or 'envelopes', not both.");
+      }
+      if (connection.device == null) {
+        throw DeliveryRefusals.deviceRequired();
+      }
+      envelopes = Envelope.parse(sealed);
+    } else {
+      content = frame.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
+      replyTo = frame.optionalUuid("replyTo");
+      corrects = frame.optionalUuid("corrects");
+    }
+    List<Envelope> toSeal = envelopes;
+    String text = content;
+    UUID quoted = replyTo;
+    UUID corrected = corrects;
     if (connection.pendingSends >= MAX_PENDING_SENDS) {
       throw ApiException.rateLimited(
           "rate_limited", "Too many messages waiting to be stored; wait for their acks.", 1);
@@ -122,8 +147,11 @@ final class ClientFrames {
             .sendChain
             .transform(
                 previous ->
-                    messaging
-                        .send(connection.user, room, clientMsgId, content, replyTo, corrects)
+                    (toSeal == null
+                            ? messaging.send(
+                                connection.user, room, clientMsgId, text, quoted, corrected)
+                            : messaging.sendEncrypted(
+                                connection.user, connection.device, room, clientMsgId, toSeal))
                         .onSuccess(
                             ack ->
                                 connection.sendLive(
@@ -140,7 +168,10 @@ final class ClientFrames {
                                 // client to send again, after reconnecting, what has no ack.
                                 return;
                               }
-                              connection.sendError(problem.code(), problem.detail(), context);
+                              connection.sendError(
+                                  problem.code(),
+                                  problem.detail(),
+                                  withExtensions(context, problem));
                             }))
             .<Void>mapEmpty()
             .otherwiseEmpty()
@@ -156,6 +187,40 @@ final class ClientFrames {
     }
     cursor.sync(after, context.getString("ref"));
     history.auditPatientRead(connection.user, room, "sync");
+    if (connection.device != null && after > 0) {
+      // a device that syncs from a position holds everything up to it
+      history.confirmReceived(connection.user, connection.device, room, after);
+    }
+  }
+
+  /**
+   * A device confirms that it holds a room's messages up to {@code seq}: its envelopes up to there
+   * count as delivered (a revocation drops only the ones above).
+   */
+  private void received(ClientConnection connection, Json frame, JsonObject context) {
+    UUID room = frame.requiredUuid("room");
+    long seq = frame.requiredLong("seq", 0, Long.MAX_VALUE);
+    if (!connection.cursors.containsKey(room)) {
+      throw ApiException.notAMember();
+    }
+    if (connection.device == null) {
+      throw DeliveryRefusals.deviceRequired();
+    }
+    history
+        .confirmReceived(connection.user, connection.device, room, seq)
+        .onFailure(
+            failure -> {
+              ApiException problem = Problems.unexpected(failure);
+              connection.sendError(problem.code(), problem.detail(), context);
+            });
+  }
+
+  private static JsonObject withExtensions(JsonObject context, ApiException problem) {
+    JsonObject extensions = problem.extensions();
+    if (extensions == null) {
+      return context;
+    }
+    return context.copy().mergeIn(extensions);
   }
 
   private void read(ClientConnection connection, Json frame, JsonObject context) {

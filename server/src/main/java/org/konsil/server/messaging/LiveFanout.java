@@ -71,8 +71,9 @@ final class LiveFanout {
   }
 
   /** Starts pushing the room's messages after seq; masked when the database says it is revoked. */
-  void follow(ClientConnection connection, UUID room, long seq, boolean revoked) {
-    RoomCursor cursor = new RoomCursor(room, connection, stored, seq);
+  void follow(
+      ClientConnection connection, UUID room, long seq, boolean revoked, boolean encrypted) {
+    RoomCursor cursor = new RoomCursor(room, connection, stored, seq, encrypted);
     if (revoked) {
       cursor.mask();
     }
@@ -135,7 +136,19 @@ final class LiveFanout {
           }
         }
       }
-      case "joined", "organisation" -> {
+      case "device-removed" -> {
+        int device = Integer.parseInt(headers.get(LiveEvents.DEVICE));
+        for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
+          if (connection.device != null && connection.device == device) {
+            connection.endWithError(
+                "device_removed",
+                "This device has been removed.",
+                ClientConnection.CLOSE_ENDED,
+                "device removed");
+          }
+        }
+      }
+      case "joined", "organisation", "organisations" -> {
         for (ClientConnection connection : connections()) {
           if (connection.isReady()) {
             replay(event, connection);
@@ -187,6 +200,14 @@ final class LiveFanout {
           connection.sendLive(event.body());
         }
       }
+      case "organisations" -> {
+        boolean concerned =
+            List.of(organisationsOf(headers).split(","))
+                .contains(connection.user.organisationId().toString());
+        if (concerned && !connection.user.userId().equals(userOf(headers))) {
+          connection.sendLive(event.body());
+        }
+      }
       default -> {
         // typing, read markers and receipts are of the moment; account and session ends reached it
         // already
@@ -211,9 +232,10 @@ final class LiveFanout {
     boolean concerned = List.of(organisationsOf(headers).split(",")).contains(organisation);
     if (concerned && !connection.cursors.containsKey(room)) {
       // the room as the database showed it when the organisation joined, revoked or not
-      boolean revoked =
-          new JsonObject(event.body()).getJsonObject("room").getValue("consentRevokedAt") != null;
-      follow(connection, room, Long.parseLong(headers.get(LiveEvents.SEQ)), revoked);
+      JsonObject joined = new JsonObject(event.body()).getJsonObject("room");
+      boolean revoked = joined.getValue("consentRevokedAt") != null;
+      boolean encrypted = Boolean.TRUE.equals(joined.getBoolean("encrypted"));
+      follow(connection, room, Long.parseLong(headers.get(LiveEvents.SEQ)), revoked, encrypted);
       connection.sendLive(event.body());
     }
   }

@@ -1,14 +1,19 @@
 package org.konsil.server.messaging;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.templates.RowMapper;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 import org.konsil.server.http.Times;
 
 /**
  * A stored message with what a reader needs to show its sender, the message it quotes, the message
- * it corrects, and (for a corrected message) its newest correction.
+ * it corrects, and (for a corrected message) its newest correction. An {@code encrypted} message
+ * has no content; it names the sender's device and carries envelopes: all of them while it goes to
+ * the gateways, the reading device's own (or none) when it was read back from storage.
  */
 public record Message(
     UUID room,
@@ -23,7 +28,44 @@ public record Message(
     UUID senderOrganisationId,
     String senderOrganisationName,
     boolean masked,
-    Relations relations) {
+    Relations relations,
+    Integer senderDevice,
+    List<Envelope> envelopes) {
+
+  static final String ENCRYPTED = "encrypted";
+
+  /** A message that is not encrypted. */
+  public Message(
+      UUID room,
+      long seq,
+      UUID id,
+      String kind,
+      String content,
+      OffsetDateTime sentAt,
+      UUID clientMsgId,
+      UUID senderId,
+      String senderName,
+      UUID senderOrganisationId,
+      String senderOrganisationName,
+      boolean masked,
+      Relations relations) {
+    this(
+        room,
+        seq,
+        id,
+        kind,
+        content,
+        sentAt,
+        clientMsgId,
+        senderId,
+        senderName,
+        senderOrganisationId,
+        senderOrganisationName,
+        masked,
+        relations,
+        null,
+        List.of());
+  }
 
   /** A message without a quote and without a correction. */
   public Message(
@@ -106,7 +148,26 @@ public record Message(
               row.getUUID("sender_org_id"),
               row.getString("sender_org_name"),
               Boolean.TRUE.equals(row.getBoolean("masked")),
-              relations(row));
+              relations(row),
+              row.getInteger("sender_device"),
+              envelopeOf(row));
+
+  /**
+   * The envelope of the reading device that the query joined in ({@code envelope_type}, {@code
+   * envelope_ciphertext}; null when there is none).
+   */
+  private static List<Envelope> envelopeOf(io.vertx.sqlclient.Row row) {
+    Buffer ciphertext = row.getBuffer("envelope_ciphertext");
+    if (ciphertext == null) {
+      return List.of();
+    }
+    return List.of(
+        new Envelope(null, 0, row.getInteger("envelope_type"), ciphertext.getBytes()));
+  }
+
+  boolean encrypted() {
+    return ENCRYPTED.equals(kind);
+  }
 
   private static Relations relations(io.vertx.sqlclient.Row row) {
     UUID quoted = row.getUUID("q_id");
@@ -153,7 +214,7 @@ public record Message(
             .put("seq", seq)
             .put("id", id.toString())
             .put("kind", kind)
-            .put("content", masked ? null : content)
+            .put("content", masked || encrypted() ? null : content)
             .put("masked", masked)
             .put("sentAt", Times.iso(sentAt))
             .put("clientMsgId", clientMsgId == null ? null : clientMsgId.toString())
@@ -166,6 +227,10 @@ public record Message(
     }
     if (relations.correction() != null) {
       json.put("correction", relations.correction().toJson(masked));
+    }
+    if (encrypted()) {
+      json.put("senderDevice", senderDevice)
+          .put("envelope", masked || envelopes.isEmpty() ? null : envelopes.get(0).toJson());
     }
     return json;
   }
@@ -185,7 +250,9 @@ public record Message(
         senderOrganisationId,
         senderOrganisationName,
         masked,
-        relations);
+        relations,
+        senderDevice,
+        envelopes);
   }
 
   /** The same message with its content shown, for the owner's documentation export. */
@@ -203,7 +270,9 @@ public record Message(
         senderOrganisationId,
         senderOrganisationName,
         false,
-        relations);
+        relations,
+        senderDevice,
+        envelopes);
   }
 
   /**
@@ -223,7 +292,53 @@ public record Message(
     if (correction != null) {
       correction.put("content", null);
     }
-    return message.put("content", null).put("masked", true).encode();
+    message.put("content", null).put("masked", true);
+    if (ENCRYPTED.equals(message.getString("kind"))) {
+      message.remove("envelopes");
+      message.put("envelope", null);
+    }
+    return message.encode();
+  }
+
+  /**
+   * A live frame of an encrypted message as one connection receives it: the envelope of its device
+   * and no other, none for a connection that named no device (it sees that a message came, who sent
+   * it and when).
+   */
+  static String frameForDevice(String frame, UUID user, Integer device) {
+    JsonObject message = new JsonObject(frame);
+    if (!ENCRYPTED.equals(message.getString("kind"))) {
+      return frame;
+    }
+    Object all = message.remove("envelopes");
+    JsonObject own = null;
+    if (device != null && all instanceof JsonArray envelopes) {
+      String userId = user.toString();
+      for (Object item : envelopes) {
+        JsonObject envelope = (JsonObject) item;
+        if (envelope.getInteger("deviceId") == device.intValue()
+            && userId.equals(envelope.getString("userId"))) {
+          own = new JsonObject().put("type", envelope.getInteger("type"));
+          own.put("ciphertext", envelope.getString("ciphertext"));
+          break;
+        }
+      }
+    }
+    return message.put("envelope", own).encode();
+  }
+
+  /**
+   * The frame the gateways get: for an encrypted message every envelope, addressed, which each
+   * connection narrows down to its own with {@link #frameForDevice}.
+   */
+  String toLiveFrame() {
+    JsonObject frame = new JsonObject().put("type", "message").mergeIn(toJson());
+    if (encrypted()) {
+      frame.remove("envelope");
+      frame.put(
+          "envelopes", new JsonArray(envelopes.stream().map(Envelope::toAddressedJson).toList()));
+    }
+    return frame.encode();
   }
 
   /** The pushed WebSocket frame: the message with {@code "type": "message"}. */

@@ -31,6 +31,7 @@ public final class MessageHistory implements RoomCursor.Fetch {
   private final RoomService rooms;
   private final AuditLog audit;
   private final MessageStore store = new MessageStore();
+  private final EnvelopeStore envelopes = new EnvelopeStore();
 
   public MessageHistory(Vertx vertx, Pool pool, Clock clock, RoomService rooms, AuditLog audit) {
     this.vertx = vertx;
@@ -42,21 +43,34 @@ public final class MessageHistory implements RoomCursor.Fetch {
 
   /**
    * A page of history, oldest first: after a sequence number, before one, or the newest when
-   * neither is given.
+   * neither is given. With one of the user's devices, the messages of an encrypted room come with
+   * that device's envelopes.
    */
   public Future<HistoryPage> page(
-      AuthenticatedUser user, UUID room, Long after, Long before, int limit) {
+      AuthenticatedUser user, UUID room, Long after, Long before, int limit, Integer device) {
     if (after != null && before != null) {
       throw ApiException.validation("Give 'after' or 'before', not both.");
     }
+    MessageStore.Reader reader = new MessageStore.Reader(user.userId(), device);
     return rooms
         .requireMember(user, room)
-        .compose(lastSeq -> auditPatientRead(user, room, "rest"))
+        .compose(
+            lastSeq ->
+                device == null
+                    ? Future.succeededFuture(true)
+                    : envelopes.isActiveDevice(pool, user.userId(), device))
+        .compose(
+            active -> {
+              if (!active) {
+                throw DeliveryRefusals.unknownDevice();
+              }
+              return auditPatientRead(user, room, "rest");
+            })
         .compose(
             audited -> {
               if (after != null) {
                 return store
-                    .range(pool, room, after, Long.MAX_VALUE, limit + 1)
+                    .range(pool, room, after, Long.MAX_VALUE, limit + 1, reader)
                     .map(
                         page ->
                             page.size() > limit
@@ -65,7 +79,7 @@ public final class MessageHistory implements RoomCursor.Fetch {
               }
               long upper = before == null ? Long.MAX_VALUE : before;
               return store
-                  .before(pool, room, upper, limit + 1)
+                  .before(pool, room, upper, limit + 1, reader)
                   .map(
                       page -> {
                         List<Message> oldestFirst = new ArrayList<>(page);
@@ -135,7 +149,7 @@ public final class MessageHistory implements RoomCursor.Fetch {
 
   private Future<List<Message>> allMessages(UUID room, long after, List<Message> collected) {
     return store
-        .range(pool, room, after, Long.MAX_VALUE, EXPORT_PAGE)
+        .range(pool, room, after, Long.MAX_VALUE, EXPORT_PAGE, MessageStore.Reader.NOBODY)
         .compose(
             page -> {
               page.forEach(message -> collected.add(message.unmasked()));
@@ -148,7 +162,26 @@ public final class MessageHistory implements RoomCursor.Fetch {
   /** Stored messages of a room with after < seq <= upTo, for the gateway's gap filling. */
   @Override
   public Future<List<Message>> range(UUID room, long after, long upTo, int limit) {
-    return store.range(pool, room, after, upTo, limit);
+    return store.range(pool, room, after, upTo, limit, MessageStore.Reader.NOBODY);
+  }
+
+  @Override
+  public Future<List<Message>> range(
+      UUID room, long after, long upTo, int limit, MessageStore.Reader reader) {
+    return store.range(pool, room, after, upTo, limit, reader);
+  }
+
+  /** Whether the device is one of the user's active devices. */
+  Future<Boolean> isActiveDevice(UUID user, int device) {
+    return envelopes.isActiveDevice(pool, user, device);
+  }
+
+  /**
+   * The device holds the room's messages up to seq (the caller checked that the user is a member):
+   * its envelopes up to there count as delivered.
+   */
+  Future<Void> confirmReceived(AuthenticatedUser user, int device, UUID room, long seq) {
+    return envelopes.confirm(pool, room, user.userId(), device, seq, Times.now(clock));
   }
 
   @Override

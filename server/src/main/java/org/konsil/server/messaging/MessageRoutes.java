@@ -25,7 +25,8 @@ public final class MessageRoutes {
 
   /** Adds this feature's routes to the API router (below /api/v1). */
   public void mount(Router router) {
-    RouteTable.query(router.get("/rooms/:roomId/messages"), "after", "before", "limit")
+    RouteTable.query(
+            router.get("/rooms/:roomId/messages"), "after", "before", "limit", "device")
         .respond(this::history);
     router.post("/rooms/:roomId/messages").respond(this::send);
     router.put("/rooms/:roomId/read").respond(this::read);
@@ -64,8 +65,18 @@ public final class MessageRoutes {
       throw ApiException.validation(
           "'limit' must be between 1 and " + MessageHistory.MAX_PAGE + ".");
     }
+    Long device = longParam(ctx, "device");
+    if (device != null && (device < 1 || device > 127)) {
+      throw ApiException.validation("'device' must be between 1 and 127.");
+    }
     return history
-        .page(AuthenticatedUser.of(ctx), room, after, before, limit == null ? 50 : limit.intValue())
+        .page(
+            AuthenticatedUser.of(ctx),
+            room,
+            after,
+            before,
+            limit == null ? 50 : limit.intValue(),
+            device == null ? null : device.intValue())
         .map(HistoryPage::toJson);
   }
 
@@ -73,12 +84,24 @@ public final class MessageRoutes {
     UUID room = RoomRoutes.roomId(ctx);
     Json body = Json.body(ctx);
     UUID clientMsgId = body.requiredUuid("clientMsgId");
-    String content = body.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
-    UUID replyTo = body.optionalUuid("replyTo");
-    UUID corrects = body.optionalUuid("corrects");
-    return messaging
-        .send(AuthenticatedUser.of(ctx), room, clientMsgId, content, replyTo, corrects)
-        .map(
+    Future<Ack> sent;
+    Object sealed = body.raw().getValue("envelopes");
+    if (sealed != null) {
+      if (body.raw().getValue("content") != null) {
+        throw ApiException.validation("Send 'content' or 'envelopes', not both.");
+      }
+      int device = (int) body.requiredLong("device", 1, 127);
+      sent =
+          messaging.sendEncrypted(
+              AuthenticatedUser.of(ctx), device, room, clientMsgId, Envelope.parse(sealed));
+    } else {
+      String content = body.requiredText("content", MessagingService.MAX_CONTENT_LENGTH);
+      UUID replyTo = body.optionalUuid("replyTo");
+      UUID corrects = body.optionalUuid("corrects");
+      sent =
+          messaging.send(AuthenticatedUser.of(ctx), room, clientMsgId, content, replyTo, corrects);
+    }
+    return sent.map(
             ack -> {
               ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
               return ack.toJson();

@@ -24,7 +24,8 @@ final class MessageStore {
              m.corrects, q.id AS q_id, q.seq AS q_seq, q.kind AS q_kind,
              qu.display_name AS q_sender,
              left(coalesce(qc.content, q.content), %d) AS q_excerpt,
-             c.id AS c_id, c.seq AS c_seq, c.content AS c_content, c.sent_at AS c_sent_at
+             c.id AS c_id, c.seq AS c_seq, c.content AS c_content, c.sent_at AS c_sent_at,
+             m.sender_device, e.message_type AS envelope_type, e.ciphertext AS envelope_ciphertext
         FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id
         LEFT JOIN organisations o ON o.id = m.sender_org_id
         JOIN rooms r ON r.id = m.room_id LEFT JOIN patients pt ON pt.id = r.patient_id
@@ -37,6 +38,8 @@ final class MessageStore {
           SELECT x.id, x.seq, x.content, x.sent_at FROM messages x
            WHERE x.corrects = m.id ORDER BY x.seq DESC LIMIT 1
         ) c ON true
+        LEFT JOIN message_envelopes e ON e.room_id = m.room_id AND e.seq = m.seq
+             AND e.recipient_user_id = #{reader} AND e.recipient_device = #{readerDevice}
       """
           .formatted(Message.Quote.EXCERPT);
 
@@ -75,7 +78,8 @@ final class MessageStore {
    * statements never do. A revocation is the patient's {@code consent_revoked_at} and nothing else;
    * a statement that waited for the patient's lock reads the row again once it is granted, so a
    * revocation committed meanwhile is seen. System notices are Konsil's own: they need no
-   * membership and are stored in a revoked patient's rooms too. The message a message quotes or
+   * membership and are stored in a revoked patient's rooms too. An encrypted room takes only
+   * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes or
    * corrects is checked before ({@link MessageRelations}) and stored as given.
    */
   private static final String STORE =
@@ -84,15 +88,16 @@ final class MessageStore {
         SELECT * FROM unnest(#{rooms}::uuid[], #{ids}::uuid[], #{kinds}::text[],
                              #{contents}::text[], #{sentAts}::timestamptz[], #{cmids}::uuid[],
                              #{senders}::uuid[], #{orgs}::uuid[], #{replyTos}::uuid[],
-                             #{corrects}::uuid[])
+                             #{corrects}::uuid[], #{devices}::smallint[])
           WITH ORDINALITY
-            AS i(room, id, kind, content, sent_at, cmid, sender, org, reply_to, corrects, ord)),
+            AS i(room, id, kind, content, sent_at, cmid, sender, org, reply_to, corrects, device,
+                 ord)),
       patient AS MATERIALIZED (
         SELECT p.id, p.consent_revoked_at FROM patients p
          WHERE p.id IN (SELECT r.patient_id FROM rooms r WHERE r.id IN (SELECT room FROM input))
          ORDER BY p.id FOR SHARE),
       locked AS MATERIALIZED (
-        SELECT r.id, r.last_seq, r.patient_id, r.pending_invitations FROM rooms r
+        SELECT r.id, r.last_seq, r.patient_id, r.pending_invitations, r.encrypted FROM rooms r
          WHERE r.id IN (SELECT room FROM input)
            AND (SELECT count(*) FROM patient) >= 0 -- after the patient locks
          ORDER BY r.id FOR UPDATE),
@@ -103,6 +108,7 @@ final class MessageStore {
                   WHERE rm.room_id = i.room AND rm.organisation_id = i.org)) AS member,
                coalesce(pt.consent_revoked_at IS NOT NULL, false) AS revoked,
                coalesce(l.pending_invitations, 0) AS pending,
+               coalesce(l.encrypted, false) AS encrypted,
                e.room_id AS earlier_room, e.seq AS earlier_seq, e.id AS earlier_id,
                e.kind AS earlier_kind, e.content AS earlier_content,
                e.sent_at AS earlier_sent_at
@@ -113,17 +119,19 @@ final class MessageStore {
         SELECT c.*, c.last_seq + row_number() OVER (PARTITION BY c.room ORDER BY c.ord) AS seq
           FROM checked c
          WHERE c.member AND c.earlier_room IS NULL AND (NOT c.revoked OR c.kind = 'system')
-           AND (c.pending = 0 OR #{whileInvitationsWait}::boolean)),
+           AND (c.pending = 0 OR #{whileInvitationsWait}::boolean)
+           AND (c.kind = 'system' OR (c.kind = 'encrypted') = c.encrypted)),
       stored AS (
         INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id, client_msg_id,
-                              kind, content, sent_at, reply_to, corrects)
-        SELECT room, seq, id, sender, org, cmid, kind, content, sent_at, reply_to, corrects
+                              kind, content, sent_at, reply_to, corrects, sender_device)
+        SELECT room, seq, id, sender, org, cmid, kind, content, sent_at, reply_to, corrects,
+               device
           FROM numbered),
       moved AS (
         UPDATE rooms r SET last_seq = s.top, last_message_at = s.at
           FROM (SELECT room, max(seq) AS top, max(sent_at) AS at FROM numbered GROUP BY room) s
          WHERE r.id = s.room)
-      SELECT c.member, c.revoked, c.pending, coalesce(n.seq, 0) AS seq,
+      SELECT c.member, c.revoked, c.pending, c.encrypted, coalesce(n.seq, 0) AS seq,
              c.earlier_room, c.earlier_seq, c.earlier_id, c.earlier_kind, c.earlier_content,
              c.earlier_sent_at
         FROM checked c LEFT JOIN numbered n ON n.ord = c.ord
@@ -133,11 +141,16 @@ final class MessageStore {
   /**
    * What the statement found for one message: whether the sender's organisation is a member,
    * whether the room's patient revoked consent, how many invitations wait for the room's first
-   * message, the sequence number it was stored under (0 when it was not stored), and a message the
-   * sender stored earlier under the same client id.
+   * message, whether the room is encrypted, the sequence number it was stored under (0 when it was
+   * not stored), and a message the sender stored earlier under the same client id.
    */
   record Outcome(
-      boolean member, boolean revoked, int pendingInvitations, long seq, Message earlier) {
+      boolean member,
+      boolean revoked,
+      int pendingInvitations,
+      boolean encrypted,
+      long seq,
+      Message earlier) {
 
     boolean stored() {
       return seq > 0;
@@ -164,6 +177,7 @@ final class MessageStore {
     UUID[] orgs = new UUID[n];
     UUID[] replyTos = new UUID[n];
     UUID[] corrects = new UUID[n];
+    Short[] devices = new Short[n];
     for (int i = 0; i < n; i++) {
       Message m = messages.get(i);
       rooms[i] = m.room();
@@ -177,6 +191,7 @@ final class MessageStore {
       Message.Relations relations = m.relations();
       replyTos[i] = relations.replyTo() == null ? null : relations.replyTo().id();
       corrects[i] = relations.corrects();
+      devices[i] = m.senderDevice() == null ? null : m.senderDevice().shortValue();
     }
     Map<String, Object> p = new HashMap<>();
     p.put("rooms", rooms);
@@ -189,6 +204,7 @@ final class MessageStore {
     p.put("orgs", orgs);
     p.put("replyTos", replyTos);
     p.put("corrects", corrects);
+    p.put("devices", devices);
     p.put("whileInvitationsWait", whileInvitationsWait);
     return SqlTemplate.forQuery(client, STORE)
         .execute(p)
@@ -227,16 +243,35 @@ final class MessageStore {
         row.getBoolean("member"),
         row.getBoolean("revoked"),
         row.getInteger("pending"),
+        row.getBoolean("encrypted"),
         row.getLong("seq"),
         earlier);
   }
 
   /** The message a sender stored earlier under this client id, or null. */
   Future<Message> byClientMsgId(SqlClient client, UUID sender, UUID clientMsgId) {
+    Map<String, Object> p = reading(Reader.NOBODY);
+    p.put("sender", sender);
+    p.put("cmid", clientMsgId);
     return SqlTemplate.forQuery(client, BY_CLIENT_MSG_ID)
         .mapTo(Message.MAPPER)
-        .execute(Map.of("sender", sender, "cmid", clientMsgId))
+        .execute(p)
         .map(Rows::firstOrNull);
+  }
+
+  /**
+   * Who reads stored messages: in an encrypted room a device gets its own envelope of each message
+   * with them; a reader without a device (or {@link #NOBODY}) gets none.
+   */
+  record Reader(UUID user, Integer device) {
+    static final Reader NOBODY = new Reader(null, null);
+  }
+
+  private static Map<String, Object> reading(Reader reader) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("reader", reader.device() == null ? null : reader.user());
+    p.put("readerDevice", reader.device() == null ? null : reader.device().shortValue());
+    return p;
   }
 
   Future<Long> lastSeq(SqlClient client, UUID room) {
@@ -257,18 +292,23 @@ final class MessageStore {
   }
 
   /** Messages with after < seq <= upTo, oldest first, at most limit. */
-  Future<List<Message>> range(SqlClient client, UUID room, long after, long upTo, int limit) {
-    return SqlTemplate.forQuery(client, RANGE)
-        .mapTo(Message.MAPPER)
-        .execute(Map.of("room", room, "after", after, "upTo", upTo, "limit", limit))
-        .map(Rows::list);
+  Future<List<Message>> range(
+      SqlClient client, UUID room, long after, long upTo, int limit, Reader reader) {
+    Map<String, Object> p = reading(reader);
+    p.put("room", room);
+    p.put("after", after);
+    p.put("upTo", upTo);
+    p.put("limit", limit);
+    return SqlTemplate.forQuery(client, RANGE).mapTo(Message.MAPPER).execute(p).map(Rows::list);
   }
 
   /** The newest messages with seq < before, newest first, at most limit. */
-  Future<List<Message>> before(SqlClient client, UUID room, long before, int limit) {
-    return SqlTemplate.forQuery(client, BEFORE)
-        .mapTo(Message.MAPPER)
-        .execute(Map.of("room", room, "before", before, "limit", limit))
-        .map(Rows::list);
+  Future<List<Message>> before(
+      SqlClient client, UUID room, long before, int limit, Reader reader) {
+    Map<String, Object> p = reading(reader);
+    p.put("room", room);
+    p.put("before", before);
+    p.put("limit", limit);
+    return SqlTemplate.forQuery(client, BEFORE).mapTo(Message.MAPPER).execute(p).map(Rows::list);
   }
 }

@@ -11,6 +11,7 @@ import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -43,6 +44,7 @@ public final class MessageWriter {
   private final Pool pool;
   private final Clock clock;
   private final MessageStore store;
+  private final EnvelopeStore envelopes = new EnvelopeStore();
   private final TextBatcher batcher;
   private final RoomService rooms;
   private final InvitationService invitations;
@@ -96,7 +98,7 @@ public final class MessageWriter {
               .compose(
                   outcome ->
                       waitsForInvitations(outcome)
-                          ? inTransaction(message, tx -> Future.succeededFuture())
+                          ? inTransaction(message, (tx, seq) -> Future.succeededFuture())
                           : Future.succeededFuture(outcome))
               .transform(result -> answer(user, message, result));
         });
@@ -138,9 +140,65 @@ public final class MessageWriter {
     return guarded(
         () -> {
           Message message = draft(user, room, clientMsgId, kind, content, relations);
-          return inTransaction(message, tx -> alongside.apply(tx, message))
+          return inTransaction(message, (tx, seq) -> alongside.apply(tx, message))
               .transform(result -> answer(user, message, result));
         });
+  }
+
+  /**
+   * An encrypted message from one of the user's devices: one envelope for each active device of the
+   * room's members but the sending one, checked against the room's devices in the transaction that
+   * holds the room's lock; a list that does not match stores nothing and names the missing and the
+   * extra devices.
+   */
+  Future<Ack> encrypted(
+      AuthenticatedUser user, int device, UUID room, UUID clientMsgId, List<Envelope> sealed) {
+    return guarded(
+        () -> {
+          Message message =
+              new Message(
+                  room,
+                  0,
+                  UUID.randomUUID(),
+                  Message.ENCRYPTED,
+                  "",
+                  Times.now(clock),
+                  clientMsgId,
+                  user.userId(),
+                  user.displayName(),
+                  user.organisationId(),
+                  user.organisationName(),
+                  false,
+                  Message.Relations.NONE,
+                  device,
+                  List.copyOf(sealed));
+          return inTransaction(message, (tx, seq) -> storeEnvelopes(tx, user, message, seq))
+              .transform(result -> answer(user, message, result));
+        });
+  }
+
+  private Future<Void> storeEnvelopes(
+      SqlClient tx, AuthenticatedUser user, Message message, long seq) {
+    int device = message.senderDevice();
+    return envelopes
+        .isActiveDevice(tx, user.userId(), device)
+        .compose(
+            active -> {
+              if (!active) {
+                throw DeliveryRefusals.unknownDevice();
+              }
+              return envelopes.roomDevices(tx, message.room());
+            })
+        .compose(
+            expected -> {
+              expected.remove(new Envelope.Address(user.userId(), device));
+              TreeSet<Envelope.Address> given = new TreeSet<>();
+              message.envelopes().forEach(envelope -> given.add(envelope.address()));
+              if (!given.equals(expected)) {
+                throw DeliveryRefusals.devicesChanged(expected, given);
+              }
+              return envelopes.insert(tx, message.room(), seq, message.envelopes());
+            });
   }
 
   /** Stops taking new messages and waits for the ones being stored, up to the grace period. */
@@ -178,7 +236,8 @@ public final class MessageWriter {
                 duplicates.increment();
               } else {
                 stored.increment();
-                live.message(ack.message().room(), ack.message().seq(), ack.message().toFrame());
+                live.message(
+                    ack.message().room(), ack.message().seq(), ack.message().toLiveFrame());
               }
             })
         .onComplete(done -> inFlight.decrementAndGet());
@@ -212,6 +271,7 @@ public final class MessageWriter {
     return outcome.member()
         && outcome.earlier() == null
         && !outcome.revoked()
+        && !outcome.encrypted()
         && !outcome.stored()
         && outcome.pendingInvitations() > 0;
   }
@@ -221,7 +281,7 @@ public final class MessageWriter {
    * with it and by the room's waiting invitations.
    */
   private Future<MessageStore.Outcome> inTransaction(
-      Message message, Function<SqlClient, Future<Void>> alongside) {
+      Message message, BiFunction<SqlClient, Long, Future<Void>> alongside) {
     return pool.withTransaction(
         tx ->
             store
@@ -233,7 +293,7 @@ public final class MessageWriter {
                         return Future.succeededFuture(outcome);
                       }
                       return alongside
-                          .apply(tx)
+                          .apply(tx, outcome.seq())
                           .compose(
                               done ->
                                   outcome.pendingInvitations() > 0
@@ -269,6 +329,12 @@ public final class MessageWriter {
     }
     if (outcome.revoked()) {
       return Future.failedFuture(ConsentService.consentRevoked());
+    }
+    if (outcome.encrypted() != message.encrypted() && !outcome.stored()) {
+      return Future.failedFuture(
+          outcome.encrypted()
+              ? DeliveryRefusals.encryptionRequired()
+              : DeliveryRefusals.roomNotEncrypted());
     }
     if (!outcome.stored()) {
       return Future.failedFuture(

@@ -119,6 +119,18 @@ public final class MessagingService {
   }
 
   /**
+   * An encrypted message into an encrypted room from one of the user's devices, one envelope per
+   * device of the room's members but the sending one; answered once committed, like text.
+   */
+  public Future<Ack> sendEncrypted(
+      AuthenticatedUser user, Integer device, UUID room, UUID clientMsgId, List<Envelope> sealed) {
+    if (device == null) {
+      return Future.failedFuture(DeliveryRefusals.deviceRequired());
+    }
+    return writer.encrypted(user, device, room, clientMsgId, sealed);
+  }
+
+  /**
    * Moves the user's read marker; the user's other connections learn the new unread count, the
    * room's other users how far the user has read (a {@code receipt}).
    */

@@ -22,6 +22,12 @@ final class RoomCursor {
   interface Fetch {
     Future<List<Message>> range(UUID room, long after, long upTo, int limit);
 
+    /** The same, with the reading device's envelopes of an encrypted room's messages. */
+    default Future<List<Message>> range(
+        UUID room, long after, long upTo, int limit, MessageStore.Reader reader) {
+      return range(room, after, upTo, limit);
+    }
+
     /** The room's last stored sequence number. */
     Future<Long> lastSeq(UUID room);
   }
@@ -51,12 +57,31 @@ final class RoomCursor {
    */
   private final long started;
 
+  /**
+   * The room is end-to-end encrypted: each frame goes out with this connection's device's envelope
+   * only (none when the connection named no device). Fixed, as a room's encryption never changes.
+   */
+  private final boolean encrypted;
+
   RoomCursor(UUID room, ClientConnection connection, Fetch fetch, long delivered) {
+    this(room, connection, fetch, delivered, false);
+  }
+
+  RoomCursor(
+      UUID room, ClientConnection connection, Fetch fetch, long delivered, boolean encrypted) {
     this.room = room;
     this.connection = connection;
     this.fetch = fetch;
     this.delivered = delivered;
     this.started = delivered;
+    this.encrypted = encrypted;
+  }
+
+  /** Envelopes are read for the connection's device in an encrypted room only. */
+  private MessageStore.Reader reader() {
+    return encrypted
+        ? new MessageStore.Reader(connection.user.userId(), connection.device)
+        : MessageStore.Reader.NOBODY;
   }
 
   /**
@@ -78,6 +103,9 @@ final class RoomCursor {
       return;
     }
     String frame = masked ? Message.maskFrame(live) : live;
+    if (encrypted && !masked) {
+      frame = Message.frameForDevice(frame, connection.user.userId(), connection.device);
+    }
     if (busy || seq != delivered + 1) {
       held.put(seq, frame);
       if (held.size() > MAX_HELD) {
@@ -133,7 +161,7 @@ final class RoomCursor {
 
   private void syncPage(long after, String ref) {
     fetch
-        .range(room, after, Long.MAX_VALUE, PAGE)
+        .range(room, after, Long.MAX_VALUE, PAGE, reader())
         .onSuccess(
             page -> {
               if (connection.isClosed()) {
@@ -172,7 +200,7 @@ final class RoomCursor {
   private void fill(long upTo) {
     busy = true;
     fetch
-        .range(room, delivered, upTo, PAGE)
+        .range(room, delivered, upTo, PAGE, reader())
         .onSuccess(
             page -> {
               if (connection.isClosed()) {

@@ -21,6 +21,7 @@ public final class SystemNotices implements RevocationNotices {
 
   private final LiveEvents live;
   private final MessageStore store = new MessageStore();
+  private final EnvelopeStore envelopes = new EnvelopeStore();
 
   public SystemNotices(LiveEvents live) {
     this.live = live;
@@ -75,7 +76,10 @@ public final class SystemNotices implements RevocationNotices {
             .put("event", "consent_revoked")
             .put("revocationDate", date.toString())
             .put("recordedAt", Times.iso(now));
-    return post(tx, rooms, notice, now)
+    // envelopes that their devices have not confirmed are never delivered now
+    return envelopes
+        .dropUndelivered(tx, rooms)
+        .compose(dropped -> post(tx, rooms, notice, now))
         .map(posted -> () -> posted.forEach(this::announceRevocation));
   }
 

@@ -46,6 +46,7 @@ public final class WebSocketGateway {
   private final Clock clock;
   private final LiveFanout fanout;
   private final ClientFrames frames;
+  private final MessageHistory history;
 
   private MessageConsumer<String> consumer;
   private long pinger = -1;
@@ -67,6 +68,7 @@ public final class WebSocketGateway {
     this.rooms = rooms;
     this.config = config;
     this.clock = clock;
+    this.history = history;
     this.fanout = new LiveFanout(history, presence, openSockets);
     this.frames =
         new ClientFrames(config.wsMaxFrameBytes(), messaging, history, clock, this::authenticate);
@@ -133,7 +135,15 @@ public final class WebSocketGateway {
     ws.pongHandler(data -> connection.heard());
     ws.exceptionHandler(e -> closeAfterFailure(connection, e));
     ws.closeHandler(v -> forget(connection));
-    String ticket = ticketOf(ws);
+    String ticket = queryParam(ws, "ticket");
+    String device = queryParam(ws, "device");
+    if (device != null) {
+      try {
+        connection.requestedDevice = Integer.valueOf(device);
+      } catch (NumberFormatException e) {
+        connection.requestedDevice = 0;
+      }
+    }
     if (ticket != null) {
       connection.authenticating = true;
       sessions
@@ -214,6 +224,34 @@ public final class WebSocketGateway {
           "second factor required");
       return;
     }
+    if (connection.requestedDevice != null) {
+      int device = connection.requestedDevice;
+      history
+          .isActiveDevice(user.userId(), device)
+          .onSuccess(
+              active -> {
+                if (!active) {
+                  connection.endWithError(
+                      "unknown_device",
+                      "This device is not one of your active devices; register it.",
+                      ClientConnection.CLOSE_ENDED,
+                      "unknown device");
+                  return;
+                }
+                connection.device = device;
+                joinAs(connection, user);
+              })
+          .onFailure(failure -> refuse(connection, failure));
+      return;
+    }
+    joinAs(connection, user);
+  }
+
+  /** The user (and the device, if one was named) checked: follows the user's rooms. */
+  private void joinAs(ClientConnection connection, AuthenticatedUser user) {
+    if (connection.isClosed()) {
+      return;
+    }
     connection.user = user;
     long untilExpiry =
         Duration.between(clock.instant(), user.sessionExpiresAt().toInstant()).toMillis();
@@ -245,15 +283,23 @@ public final class WebSocketGateway {
     }
     JsonArray roomList = new JsonArray();
     for (RoomPosition room : positions) {
-      fanout.follow(connection, room.id(), room.lastSeq(), room.revoked());
-      roomList.add(new JsonObject().put("id", room.id().toString()).put("lastSeq", room.lastSeq()));
+      fanout.follow(connection, room.id(), room.lastSeq(), room.revoked(), room.encrypted());
+      JsonObject entry =
+          new JsonObject().put("id", room.id().toString()).put("lastSeq", room.lastSeq());
+      if (room.encrypted()) {
+        entry.put("encrypted", true);
+      }
+      roomList.add(entry);
     }
-    connection.sendLive(
+    JsonObject ready =
         new JsonObject()
             .put("type", "ready")
             .put("user", connection.user.toJson())
-            .put("rooms", roomList)
-            .encode());
+            .put("rooms", roomList);
+    if (connection.device != null) {
+      ready.put("device", connection.device);
+    }
+    connection.sendLive(ready.encode());
     buffered.forEach(event -> fanout.replay(event, connection));
   }
 
@@ -265,14 +311,14 @@ public final class WebSocketGateway {
     fanout.forget(connection);
   }
 
-  private static String ticketOf(ServerWebSocket ws) {
+  private static String queryParam(ServerWebSocket ws, String name) {
     String query = ws.query();
     if (query == null) {
       return null;
     }
     for (String pair : query.split("&")) {
-      if (pair.startsWith("ticket=")) {
-        return pair.substring("ticket=".length());
+      if (pair.startsWith(name + "=")) {
+        return pair.substring(name.length() + 1);
       }
     }
     return null;

@@ -10,11 +10,12 @@ import org.konsil.server.http.Times;
 /**
  * A room as one user sees it: its member organisations and that user's unread count. After a
  * revocation a partner sees it with {@code identityWithheld}: a neutral title, and a patient
- * without name or birth date.
+ * without name or birth date. An {@code encrypted} room is so from its creation and for ever.
  */
 public record Room(
     UUID id,
     String kind,
+    boolean encrypted,
     String title,
     OffsetDateTime createdAt,
     JsonArray organisations,
@@ -34,6 +35,7 @@ public record Room(
         return new Room(
             row.getUUID("id"),
             row.getString("kind"),
+            Boolean.TRUE.equals(row.getBoolean("encrypted")),
             row.getString("title"),
             row.getOffsetDateTime("created_at"),
             organisations instanceof JsonArray array ? array : new JsonArray(),
@@ -60,6 +62,7 @@ public record Room(
         .put("id", id.toString())
         .put("createdByOrganisationId", createdByOrganisationId.toString())
         .put("kind", kind)
+        .put("encrypted", encrypted)
         .put("title", title)
         .put("createdAt", Times.iso(createdAt))
         .put("organisations", organisations)

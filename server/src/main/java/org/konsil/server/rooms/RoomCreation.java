@@ -49,7 +49,7 @@ public final class RoomCreation {
 
   /** A general room of the user's organisation with active partner organisations. */
   public Future<Room> createGeneral(AuthenticatedUser user, String title, List<UUID> partners) {
-    return createGeneral(user, title, partners, List.of(), false);
+    return createGeneral(user, title, partners, List.of(), false, false);
   }
 
   /**
@@ -61,8 +61,9 @@ public final class RoomCreation {
       String title,
       List<UUID> partners,
       List<InviteeRequest> invitees,
-      boolean inviteNow) {
-    return create(user, title, partners, null, invitees, inviteNow);
+      boolean inviteNow,
+      boolean encrypted) {
+    return create(user, title, partners, null, invitees, inviteNow, encrypted);
   }
 
   /**
@@ -70,10 +71,14 @@ public final class RoomCreation {
    * an active consent covers every partner, {@code consent_revoked} after a revocation.
    */
   public Future<Room> createForPatient(
-      AuthenticatedUser user, UUID patientId, String title, List<UUID> partners) {
+      AuthenticatedUser user,
+      UUID patientId,
+      String title,
+      List<UUID> partners,
+      boolean encrypted) {
     return patients
         .ownPatient(user, patientId)
-        .compose(patient -> create(user, title, partners, patient, List.of(), false));
+        .compose(patient -> create(user, title, partners, patient, List.of(), false, encrypted));
   }
 
   private Future<Room> create(
@@ -82,7 +87,8 @@ public final class RoomCreation {
       List<UUID> partners,
       Patient patient,
       List<InviteeRequest> invitees,
-      boolean inviteNow) {
+      boolean inviteNow,
+      boolean encrypted) {
     List<UUID> others = partners.stream().filter(id -> !id.equals(user.organisationId())).toList();
     UUID roomId = UUID.randomUUID();
     OffsetDateTime now = Times.now(clock);
@@ -103,6 +109,7 @@ public final class RoomCreation {
                                         tx,
                                         roomId,
                                         patient == null ? "general" : "patient",
+                                        encrypted,
                                         title,
                                         user.organisationId(),
                                         user.userId(),
@@ -121,6 +128,7 @@ public final class RoomCreation {
                                         AuditEvent.by(user)
                                             .on("room", roomId)
                                             .with("kind", patient == null ? "general" : "patient")
+                                            .with("encrypted", encrypted)
                                             .with("patient", patient == null ? null : patient.id())
                                             .with("organisations", members.size())
                                             .success("room.created")))))

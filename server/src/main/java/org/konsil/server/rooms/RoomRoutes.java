@@ -64,6 +64,7 @@ public final class RoomRoutes {
       throw ApiException.validation("'title' is required.");
     }
     List<UUID> partners = body.uuidList("partnerOrganisationIds", RoomCreation.MAX_PARTNERS);
+    boolean encrypted = Boolean.TRUE.equals(body.optionalBoolean("encrypted"));
     if (kind.equals("patient")) {
       if (body.raw().getValue("invitations") != null) {
         throw ApiException.validation(
@@ -71,7 +72,9 @@ public final class RoomRoutes {
       }
       UUID patientId = body.requiredUuid("patientId");
       ctx.response().setStatusCode(201);
-      return creation.createForPatient(user, patientId, title, partners).map(Room::toJson);
+      return creation
+          .createForPatient(user, patientId, title, partners, encrypted)
+          .map(Room::toJson);
     }
     if (body.raw().containsKey("patientId")) {
       throw ApiException.validation("A general room has no 'patientId'.");
@@ -92,7 +95,7 @@ public final class RoomRoutes {
     Boolean now = body.optionalBoolean("inviteNow");
     ctx.response().setStatusCode(201);
     return creation
-        .createGeneral(user, title, partners, invitees, Boolean.TRUE.equals(now))
+        .createGeneral(user, title, partners, invitees, Boolean.TRUE.equals(now), encrypted)
         .map(Room::toJson);
   }
 

@@ -33,7 +33,8 @@ final class RoomStore {
 
   private static final String ROOM_SELECT =
       """
-      SELECT r.id, r.kind, r.created_at, r.last_seq, r.last_message_at, r.created_by_org,
+      SELECT r.id, r.kind, r.encrypted, r.created_at, r.last_seq, r.last_message_at,
+             r.created_by_org,
              CASE WHEN pt.erased_at IS NOT NULL THEN '%3$s' WHEN %1$s THEN '%2$s'
                ELSE r.title END AS title,
              coalesce(%1$s, false) AS identity_withheld,
@@ -69,8 +70,9 @@ final class RoomStore {
 
   private static final String INSERT_ROOM =
       """
-      INSERT INTO rooms (id, kind, title, created_by_org, created_by_user, patient_id, created_at)
-      VALUES (#{id}, #{kind}, #{title}, #{org}, #{user}, #{patient}, #{now})""";
+      INSERT INTO rooms (id, kind, encrypted, title, created_by_org, created_by_user, patient_id,
+                         created_at)
+      VALUES (#{id}, #{kind}, #{encrypted}, #{title}, #{org}, #{user}, #{patient}, #{now})""";
 
   private static final String INSERT_MEMBER =
       """
@@ -114,7 +116,7 @@ final class RoomStore {
 
   private static final String POSITIONS =
       """
-      SELECT r.id, r.last_seq, pt.consent_revoked_at IS NOT NULL AS revoked
+      SELECT r.id, r.last_seq, pt.consent_revoked_at IS NOT NULL AS revoked, r.encrypted
         FROM rooms r JOIN room_members m ON m.room_id = r.id
         LEFT JOIN patients pt ON pt.id = r.patient_id
        WHERE m.organisation_id = #{org}""";
@@ -123,6 +125,7 @@ final class RoomStore {
       SqlClient client,
       UUID id,
       String kind,
+      boolean encrypted,
       String title,
       UUID org,
       UUID user,
@@ -131,6 +134,7 @@ final class RoomStore {
     Map<String, Object> p = new HashMap<>();
     p.put("id", id);
     p.put("kind", kind);
+    p.put("encrypted", encrypted);
     p.put("title", title);
     p.put("org", org);
     p.put("user", user);

@@ -24,18 +24,18 @@ import org.signal.libsignal.protocol.util.KeyHelper;
  * A device as a client would run it: real libsignal keys, made here, whose private halves stay in
  * the device's own protocol store, and the JSON that uploads the public halves.
  */
-final class TestDevice {
+public final class TestDevice {
 
-  final IdentityKeyPair identity = IdentityKeyPair.generate();
-  final int registrationId = KeyHelper.generateRegistrationId(false);
-  final InMemorySignalProtocolStore store =
+  public final IdentityKeyPair identity = IdentityKeyPair.generate();
+  public final int registrationId = KeyHelper.generateRegistrationId(false);
+  public final InMemorySignalProtocolStore store =
       new InMemorySignalProtocolStore(identity, registrationId);
   private int nextKeyId = 1;
   private int signedPreKeyId;
   private int lastResortId;
 
   /** A registration body with fresh signed prekeys and this many one-time prekeys of each kind. */
-  JsonObject registration(int oneTimeKeys) {
+  public JsonObject registration(int oneTimeKeys) {
     return keys(oneTimeKeys)
         .put("registrationId", registrationId)
         .put("identityKey", base64(identity.getPublicKey().serialize()));
@@ -110,7 +110,7 @@ final class TestDevice {
   }
 
   /** The libsignal bundle a sender builds from one device of a fetch answer. */
-  static PreKeyBundle bundle(JsonObject device) throws InvalidKeyException {
+  public static PreKeyBundle bundle(JsonObject device) throws InvalidKeyException {
     JsonObject signed = device.getJsonObject("signedPreKey");
     JsonObject preKey = device.getJsonObject("preKey");
     JsonObject pq = device.getJsonObject("pqPreKey");
@@ -143,11 +143,11 @@ final class TestDevice {
     return ids;
   }
 
-  static String base64(byte[] bytes) {
+  public static String base64(byte[] bytes) {
     return Base64.getEncoder().encodeToString(bytes);
   }
 
-  static byte[] bytes(String base64) {
+  public static byte[] bytes(String base64) {
     return Base64.getDecoder().decode(base64);
   }
 }
