@@ -13,9 +13,9 @@ import org.konsil.server.http.Problems;
 /**
  * What a client writes on its socket, read and answered: {@code auth} until the connection has a
  * user, then {@code send} (text, or envelopes in an encrypted room), {@code sync}, {@code
- * received}, {@code read}, {@code typing} and {@code ping}. A frame
- * that cannot be served gets an {@code error} frame with the problem code and the frame's {@code
- * ref} and {@code clientMsgId}; the socket stays open.
+ * received}, {@code read}, {@code typing} and {@code ping}. A frame that cannot be served gets an
+ * {@code error} frame with the problem code and the frame's {@code ref} and {@code clientMsgId};
+ * the socket stays open.
  */
 final class ClientFrames {
 

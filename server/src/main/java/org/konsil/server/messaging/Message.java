@@ -161,8 +161,7 @@ public record Message(
     if (ciphertext == null) {
       return List.of();
     }
-    return List.of(
-        new Envelope(null, 0, row.getInteger("envelope_type"), ciphertext.getBytes()));
+    return List.of(new Envelope(null, 0, row.getInteger("envelope_type"), ciphertext.getBytes()));
   }
 
   boolean encrypted() {

@@ -25,8 +25,7 @@ public final class MessageRoutes {
 
   /** Adds this feature's routes to the API router (below /api/v1). */
   public void mount(Router router) {
-    RouteTable.query(
-            router.get("/rooms/:roomId/messages"), "after", "before", "limit", "device")
+    RouteTable.query(router.get("/rooms/:roomId/messages"), "after", "before", "limit", "device")
         .respond(this::history);
     router.post("/rooms/:roomId/messages").respond(this::send);
     router.put("/rooms/:roomId/read").respond(this::read);
@@ -102,10 +101,10 @@ public final class MessageRoutes {
           messaging.send(AuthenticatedUser.of(ctx), room, clientMsgId, content, replyTo, corrects);
     }
     return sent.map(
-            ack -> {
-              ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
-              return ack.toJson();
-            });
+        ack -> {
+          ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
+          return ack.toJson();
+        });
   }
 
   private Future<?> read(RoutingContext ctx) {

@@ -79,8 +79,8 @@ final class MessageStore {
    * a statement that waited for the patient's lock reads the row again once it is granted, so a
    * revocation committed meanwhile is seen. System notices are Konsil's own: they need no
    * membership and are stored in a revoked patient's rooms too. An encrypted room takes only
-   * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes or
-   * corrects is checked before ({@link MessageRelations}) and stored as given.
+   * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes
+   * or corrects is checked before ({@link MessageRelations}) and stored as given.
    */
   private static final String STORE =
       """
@@ -303,8 +303,7 @@ final class MessageStore {
   }
 
   /** The newest messages with seq < before, newest first, at most limit. */
-  Future<List<Message>> before(
-      SqlClient client, UUID room, long before, int limit, Reader reader) {
+  Future<List<Message>> before(SqlClient client, UUID room, long before, int limit, Reader reader) {
     Map<String, Object> p = reading(reader);
     p.put("room", room);
     p.put("before", before);

@@ -82,7 +82,8 @@ final class FhirMessages {
           .setContent(
               attachment(
                   message.file(), refs.attachmentUrl(message.attachmentId(), message.file())));
-    } else {
+    } else if (!"encrypted".equals(message.kind())) {
+      // an end-to-end encrypted message has no content on the server to export
       communication.addPayload().setContent(new StringType(text(message)));
     }
     return communication;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -290,7 +290,8 @@ class ChatInBrowserTest {
           .executeCdpCommand(
               "Emulation.setTouchEmulationEnabled", Map.of("enabled", true, "maxTouchPoints", 5));
       phone.login(tom);
-      assertEquals(true, phone.js("return matchMedia('(pointer: coarse)').matches"), "a touch screen");
+      assertEquals(
+          true, phone.js("return matchMedia('(pointer: coarse)').matches"), "a touch screen");
       phone.waitForText(".who", "Tom Berg · Pflegeheim Sonnenhof");
       phone.openRoom(room);
       phone.waitForText(".who", "Tom Berg");
