@@ -36,13 +36,14 @@ CREATE TABLE message_envelopes (
     message_type      smallint NOT NULL CHECK (message_type IN (2, 3)),
     ciphertext        bytea    NOT NULL,
     PRIMARY KEY (room_id, recipient_user_id, recipient_device, seq),
-    FOREIGN KEY (room_id, seq) REFERENCES messages (room_id, seq)
+    -- an envelope is part of its message: erasing the message (a patient's erasure) erases it
+    FOREIGN KEY (room_id, seq) REFERENCES messages (room_id, seq) ON DELETE CASCADE
 );
 
 -- How far each device has confirmed receiving a room's messages (its own envelopes included): what
 -- is above it counts as undelivered, and a revocation drops those envelopes.
 CREATE TABLE device_room_positions (
-    room_id     uuid        NOT NULL REFERENCES rooms (id),
+    room_id     uuid        NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     user_id     uuid        NOT NULL REFERENCES users (id),
     device_id   smallint    NOT NULL CHECK (device_id BETWEEN 1 AND 127),
     seq         bigint      NOT NULL CHECK (seq >= 0),
