@@ -60,7 +60,7 @@ export class App {
       user.role === 'admin' ? h('a', { class: 'nav-link', href: '#/admin' }, t('admin.title')) : null,
       h('a', { class: 'nav-link', href: '#/settings' }, t('settings.title')),
       h('button', {
-        class: 'link lang', type: 'button', 'aria-label': t('lang.switch.label'),
+        class: 'link lang', type: 'button', title: t('lang.switch.label'), lang: lang() === 'de' ? 'en' : 'de',
         onclick: () => { setLang(lang() === 'de' ? 'en' : 'de'); this.relayout(); },
       }, t('lang.switch')),
       h('button', { class: 'secondary', type: 'button', id: 'logout', onclick: () => this.logout() }, t('logout')));
@@ -73,7 +73,9 @@ export class App {
       this.waiting,
       this.list);
     this.shell = h('div', { class: 'shell' }, aside, this.main);
-    replace(this.root, header, this.banner, this.shell);
+    // the connection banner belongs to the page's header landmark
+    header.append(this.banner);
+    replace(this.root, header, this.shell);
     this.connectionState(this.state.connection);
   }
 
@@ -168,7 +170,8 @@ export class App {
     } else if (hash === '#/second-factor') {
       renderSecondFactorPage(this.main, this);
     } else {
-      replace(this.main, h('p', { class: 'empty' }, this.state.rooms.size ? t('rooms.pick') : t('rooms.empty')));
+      replace(this.main, h('h1', { class: 'visually-hidden' }, t('rooms.title')),
+        h('p', { class: 'empty' }, this.state.rooms.size ? t('rooms.pick') : t('rooms.empty')));
     }
   }
 

@@ -7,7 +7,8 @@ import { h } from './dom.js';
 import { t } from './i18n.js';
 
 const TITLE = 'Konsil';
-const ICON = '/favicon.svg';
+// the icon as the page names it (its name carries a hash of its content)
+const ICON = (document.querySelector('link[rel=icon]') || {}).href || '/favicon.svg';
 
 export function notificationsSupported() {
   return 'Notification' in window;

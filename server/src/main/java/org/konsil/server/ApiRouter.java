@@ -24,6 +24,7 @@ import org.konsil.server.http.ControlCharacters;
 import org.konsil.server.http.Problems;
 import org.konsil.server.http.RouteTable;
 import org.konsil.server.http.SecurityHeaders;
+import org.konsil.server.http.WebClientFiles;
 import org.konsil.server.invitations.InvitationRoutes;
 import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.MessageRoutes;
@@ -48,6 +49,7 @@ final class ApiRouter {
 
   private final Wiring services;
   private final KonsilConfig config;
+  private final WebClientFiles webClient = WebClientFiles.load();
 
   ApiRouter(Wiring services, KonsilConfig config) {
     this.services = services;
@@ -108,6 +110,8 @@ final class ApiRouter {
     // below /api/v1 nothing falls through to the web client's files: 404, or 405 with Allow
     api.route().handler(apiRoutes::notFound);
     root.route("/api/v1/*").subRouter(api);
+    // the page and the files under hashed names (cached for good); the plain names still answer
+    root.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(webClient::handle);
     root.route("/*")
         .method(HttpMethod.GET)
         .method(HttpMethod.HEAD)

@@ -64,7 +64,7 @@ export async function renderAdmin(main, app) {
     error, status,
     h('h2', {}, t('admin.users')),
     h('div', { class: 'table-wrap' }, h('table', { class: 'users' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('admin.name')), h('th', {}, t('admin.email')), h('th', {}, t('admin.role')), h('th', {}, ''), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, t('admin.name')), h('th', {}, t('admin.email')), h('th', {}, t('admin.role')), h('th', {}, t('admin.state')), h('th', {}, h('span', { class: 'visually-hidden' }, t('admin.actions'))))),
       table)),
     form,
     h('label', { class: 'check' }, requireBox, h('span', {}, t('admin.require2fa')))));

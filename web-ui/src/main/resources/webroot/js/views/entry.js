@@ -8,12 +8,12 @@ import { field, errorBox, busy, notice } from './forms.js';
 import { startEnrolment, setupForm, recoveryCodes } from './secondfactor.js';
 
 function page(root, rerender, ...content) {
-  replace(root, h('div', { class: 'entry' },
+  replace(root, h('main', { class: 'entry' },
     h('div', { class: 'entry-card' },
       h('div', { class: 'entry-head' },
         h('span', { class: 'brand' }, t('app.name')),
         h('button', {
-          class: 'link lang', type: 'button', 'aria-label': t('lang.switch.label'),
+          class: 'link lang', type: 'button', title: t('lang.switch.label'), lang: lang() === 'de' ? 'en' : 'de',
           onclick: () => { setLang(lang() === 'de' ? 'en' : 'de'); rerender(); },
         }, t('lang.switch'))),
       ...content)));

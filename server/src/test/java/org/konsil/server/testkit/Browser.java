@@ -39,7 +39,7 @@ public final class Browser implements AutoCloseable {
   private final Path profile;
   private final List<String> consoleErrors = new ArrayList<>();
 
-  private Browser(int port, int width, int height) throws IOException {
+  private Browser(int port, int width, int height, boolean measuring) throws IOException {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
       throw new IllegalStateException(
           "The browser tests need Debian's chromium and chromium-driver"
@@ -64,6 +64,10 @@ public final class Browser implements AutoCloseable {
         "--user-data-dir=" + profile);
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
+    if (measuring) {
+      // the DevTools protocol's Network events, read by downloadedBytes()
+      logs.enable(LogType.PERFORMANCE, Level.ALL);
+    }
     options.setCapability("goog:loggingPrefs", logs);
     ChromeDriverService service =
         new ChromeDriverService.Builder()
@@ -80,10 +84,36 @@ public final class Browser implements AutoCloseable {
 
   public static Browser open(KonsilServer server, int width, int height) {
     try {
-      return new Browser(server.port(), width, height);
+      return new Browser(server.port(), width, height, false);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A desktop-sized browser that records its network events for {@link #downloadedBytes()}. */
+  public static Browser openMeasuring(KonsilServer server) {
+    try {
+      return new Browser(server.port(), 1280, 860, true);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The bytes the browser received over the network (headers and bodies as sent, after
+   * compression; nothing for what came from its cache) since the last call, from the DevTools
+   * protocol's {@code Network.loadingFinished} events. Only for {@link #openMeasuring}.
+   */
+  public long downloadedBytes() {
+    long bytes = 0;
+    for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE)) {
+      io.vertx.core.json.JsonObject message =
+          new io.vertx.core.json.JsonObject(entry.getMessage()).getJsonObject("message");
+      if ("Network.loadingFinished".equals(message.getString("method"))) {
+        bytes += message.getJsonObject("params").getNumber("encodedDataLength").longValue();
+      }
+    }
+    return bytes;
   }
 
   public ChromeDriver driver() {
@@ -254,6 +284,27 @@ public final class Browser implements AutoCloseable {
 
   public Object asyncJs(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+  }
+
+  /**
+   * What axe-core (run inside the page) finds wrong with the page as it is now, one line per rule
+   * and impact: "serious color-contrast: [.hint], [.room-time]".
+   */
+  public List<String> accessibilityViolations() {
+    com.deque.html.axecore.results.Results results =
+        new com.deque.html.axecore.selenium.AxeBuilder().analyze(driver);
+    if (results.isErrored()) {
+      throw new IllegalStateException("axe-core failed: " + results.getErrorMessage());
+    }
+    List<String> found = new ArrayList<>();
+    for (com.deque.html.axecore.results.Rule rule : results.getViolations()) {
+      StringBuilder targets = new StringBuilder();
+      for (com.deque.html.axecore.results.CheckedNode node : rule.getNodes()) {
+        targets.append(targets.length() == 0 ? "" : ", ").append(node.getTarget());
+      }
+      found.add(rule.getImpact() + " " + rule.getId() + ": " + targets);
+    }
+    return found;
   }
 
   /** Saves what the browser shows as docs/screenshots/{name}.png for the README. */
