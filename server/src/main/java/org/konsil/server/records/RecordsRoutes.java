@@ -43,6 +43,15 @@ public final class RecordsRoutes {
                     .erasure()
                     .erase(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
                     .map(Erasure::toJson));
+    router
+        .get("/patients/:patientId/data-export")
+        .handler(
+            ctx ->
+                records
+                    .dataExport()
+                    .make(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
+                    .onSuccess(archive -> sendAndDelete(ctx, archive))
+                    .onFailure(ctx::fail));
     BulkExports bulk = records.bulk();
     router
         .post("/fhir-exports")
@@ -72,6 +81,24 @@ public final class RecordsRoutes {
                                 "attachment",
                                 file.fileName()))
                     .onFailure(ctx::fail));
+  }
+
+  /** Sends the archive; it is deleted once sent or once sending failed. */
+  private static void sendAndDelete(RoutingContext ctx, PatientDataExport.Archive archive) {
+    ctx.response()
+        .putHeader("Content-Type", "application/zip")
+        .putHeader(
+            "Content-Disposition",
+            FileResponses.contentDisposition("attachment", archive.fileName()))
+        .sendFile(archive.path().toString())
+        .onComplete(
+            sent -> {
+              ctx.vertx().fileSystem().delete(archive.path().toString());
+              if (sent.failed()) {
+                LOG.warn(
+                    "data export {} not sent: {}", archive.fileName(), sent.cause().toString());
+              }
+            });
   }
 
   /** The export id of the path; a malformed one names no export. */

@@ -36,6 +36,7 @@ public final class RecordsService {
   private final RoomRecord roomRecord;
   private final BulkExports bulk;
   private final PatientErasure erasure;
+  private final PatientDataExport dataExport;
 
   public RecordsService(
       Vertx vertx,
@@ -59,6 +60,23 @@ public final class RecordsService {
         new BulkExports(
             vertx, pool, clock, audit, store, roomRecord, fhir, publicUrl, exportsFolder);
     this.erasure = new PatientErasure(vertx, pool, clock, patients, audit, files);
+    this.dataExport =
+        new PatientDataExport(
+            vertx,
+            clock,
+            patients,
+            audit,
+            store,
+            roomRecord,
+            fhir,
+            publicUrl,
+            files,
+            exportsFolder.resolve("access"));
+  }
+
+  /** Everything about a patient as a ZIP, on request. */
+  public PatientDataExport dataExport() {
+    return dataExport;
   }
 
   /** Erasure of patients on request. */

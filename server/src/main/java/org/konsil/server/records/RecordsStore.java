@@ -30,6 +30,31 @@ final class RecordsStore {
       FROM rooms r LEFT JOIN patients p ON p.id = r.patient_id
       WHERE r.id = #{room}""";
 
+  private static final String PATIENT =
+      """
+      SELECT p.id AS patient_id, p.organisation_id AS patient_org, p.family_name, p.given_name,
+        p.birth_date, p.insurance_number, p.consent_revoked_at
+      FROM patients p WHERE p.id = #{patient} AND p.erased_at IS NULL""";
+
+  private static final String ORGANISATION =
+      "SELECT id, kind, name, street, postal_code, city, email, fax FROM organisations"
+          + " WHERE id = #{org}";
+
+  private static final String PATIENT_ROOMS =
+      "SELECT id FROM rooms WHERE patient_id = #{patient} ORDER BY created_at, id";
+
+  /** Every document about the patient: consent and revocation documents, attachments. */
+  private static final String PATIENT_FILES =
+      """
+      SELECT f.id AS file_id, f.media_type, f.size_bytes, f.file_name,
+        f.created_at AS file_created_at
+      FROM stored_files f
+      WHERE f.id IN (SELECT file_id FROM consents WHERE patient_id = #{patient})
+         OR f.id IN (SELECT revocation_file_id FROM consents WHERE patient_id = #{patient})
+         OR f.id IN (SELECT a.file_id FROM attachments a JOIN rooms r ON r.id = a.room_id
+                     WHERE r.patient_id = #{patient})
+      ORDER BY f.created_at, f.id""";
+
   private static final String ORGANISATIONS =
       """
       SELECT id, kind, name, street, postal_code, city, email, fax FROM organisations
@@ -85,6 +110,17 @@ final class RecordsStore {
           OR object_id IN (SELECT id FROM invitations WHERE room_id = #{room}))
       ORDER BY id LIMIT #{limit}""";
 
+  private static final RowMapper<PatientRow> PATIENT_MAPPER =
+      row ->
+          new PatientRow(
+              row.getUUID("patient_id"),
+              row.getUUID("patient_org"),
+              row.getString("family_name"),
+              row.getString("given_name"),
+              row.getLocalDate("birth_date"),
+              row.getString("insurance_number"),
+              row.getOffsetDateTime("consent_revoked_at"));
+
   private static final RowMapper<RoomRow> ROOM_MAPPER =
       row ->
           new RoomRow(
@@ -93,16 +129,7 @@ final class RecordsStore {
               row.getString("title"),
               row.getOffsetDateTime("created_at"),
               row.getUUID("created_by_org"),
-              row.getUUID("patient_id") == null
-                  ? null
-                  : new PatientRow(
-                      row.getUUID("patient_id"),
-                      row.getUUID("patient_org"),
-                      row.getString("family_name"),
-                      row.getString("given_name"),
-                      row.getLocalDate("birth_date"),
-                      row.getString("insurance_number"),
-                      row.getOffsetDateTime("consent_revoked_at")));
+              row.getUUID("patient_id") == null ? null : PATIENT_MAPPER.map(row));
 
   private static final RowMapper<OrganisationRow> ORGANISATION_MAPPER =
       row ->
@@ -163,6 +190,10 @@ final class RecordsStore {
               row.getString("details"));
 
   private final SqlTemplate<Map<String, Object>, RowSet<RoomRow>> room;
+  private final SqlTemplate<Map<String, Object>, RowSet<PatientRow>> patient;
+  private final SqlTemplate<Map<String, Object>, RowSet<OrganisationRow>> organisation;
+  private final SqlTemplate<Map<String, Object>, RowSet<UUID>> patientRooms;
+  private final SqlTemplate<Map<String, Object>, RowSet<FileRow>> patientFiles;
   private final SqlTemplate<Map<String, Object>, RowSet<OrganisationRow>> organisations;
   private final SqlTemplate<Map<String, Object>, RowSet<ConsentRow>> consents;
   private final SqlTemplate<Map<String, Object>, RowSet<SenderRow>> senders;
@@ -171,6 +202,11 @@ final class RecordsStore {
 
   RecordsStore(Pool pool) {
     this.room = SqlTemplate.forQuery(pool, ROOM).mapTo(ROOM_MAPPER);
+    this.patient = SqlTemplate.forQuery(pool, PATIENT).mapTo(PATIENT_MAPPER);
+    this.organisation = SqlTemplate.forQuery(pool, ORGANISATION).mapTo(ORGANISATION_MAPPER);
+    this.patientRooms = SqlTemplate.forQuery(pool, PATIENT_ROOMS).mapTo(row -> row.getUUID("id"));
+    this.patientFiles =
+        SqlTemplate.forQuery(pool, PATIENT_FILES).mapTo(row -> FileRow.from(row, ""));
     this.organisations = SqlTemplate.forQuery(pool, ORGANISATIONS).mapTo(ORGANISATION_MAPPER);
     this.consents = SqlTemplate.forQuery(pool, CONSENTS).mapTo(CONSENT_MAPPER);
     this.senders = SqlTemplate.forQuery(pool, SENDERS).mapTo(SENDER_MAPPER);
@@ -181,6 +217,23 @@ final class RecordsStore {
   /** The room, or null when there is none. */
   Future<RoomRow> room(UUID roomId) {
     return room.execute(Map.of("room", roomId)).map(Rows::firstOrNull);
+  }
+
+  /** The patient (not erased), or null. */
+  Future<PatientRow> patient(UUID patientId) {
+    return patient.execute(Map.of("patient", patientId)).map(Rows::firstOrNull);
+  }
+
+  Future<OrganisationRow> organisation(UUID organisationId) {
+    return organisation.execute(Map.of("org", organisationId)).map(Rows::firstOrNull);
+  }
+
+  Future<List<UUID>> patientRooms(UUID patientId) {
+    return patientRooms.execute(Map.of("patient", patientId)).map(Rows::list);
+  }
+
+  Future<List<FileRow>> patientFiles(UUID patientId) {
+    return patientFiles.execute(Map.of("patient", patientId)).map(Rows::list);
   }
 
   Future<List<OrganisationRow>> organisations(RoomRow room) {

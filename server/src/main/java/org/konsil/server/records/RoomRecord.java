@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Resource;
 import org.konsil.server.records.RecordRows.ConsentRow;
 import org.konsil.server.records.RecordRows.OrganisationRow;
+import org.konsil.server.records.RecordRows.PatientRow;
 import org.konsil.server.records.RecordRows.RoomRow;
 import org.konsil.server.records.RecordRows.SenderRow;
 
@@ -76,6 +77,33 @@ final class RoomRecord {
                   .compose(done -> messages(room, messages, format, out, 0))
                   .compose(done -> audit(room, format, out, 0));
             });
+  }
+
+  /**
+   * Writes a patient's own resources (the organisation, the patient, every consent version), for an
+   * export about the patient that must hold them also when the patient is in no room.
+   */
+  Future<Void> writePatient(
+      PatientRow patient,
+      OrganisationRow organisation,
+      FhirRefs refs,
+      RecordFormat format,
+      Function<Buffer, Future<Void>> out,
+      Set<String> written) {
+    return store
+        .consents(patient.id())
+        .compose(
+            consents ->
+                blocking(
+                    () -> {
+                      List<Resource> resources = new ArrayList<>();
+                      resources.add(FhirPeople.organisation(organisation));
+                      resources.add(FhirPeople.patient(patient, refs));
+                      consents.forEach(
+                          row -> resources.add(FhirConsents.consent(row, patient, refs, digests)));
+                      return format.entries(fresh(resources, written));
+                    }))
+        .compose(out);
   }
 
   private List<Resource> shared(

@@ -217,6 +217,57 @@ class FhirExportTest {
   }
 
   @Test
+  void aPatientsDataComeAsAZipWithTheBundleAndTheOriginalFiles() throws Exception {
+    CareNetwork.PatientRoom patientRoom = network.patientRoom("Auskunft");
+    server.sendRest(network.tom(), patientRoom.room(), "Frau Auskunft war heute gut gelaunt.");
+    Buffer scan = Documents.pdf();
+    assertEquals(201, attach(patientRoom.room(), network.tom(), "application/pdf", scan).status());
+    String dataExport = "/api/v1/patients/" + patientRoom.patient() + "/data-export";
+
+    Api.Response zip = server.api().get(dataExport, network.anna().accessToken());
+
+    assertEquals(200, zip.status(), zip.body());
+    assertEquals("application/zip", zip.contentType());
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    try (var in =
+        new java.util.zip.ZipInputStream(
+            new java.io.ByteArrayInputStream(zip.bytes().getBytes()))) {
+      java.util.zip.ZipEntry entry;
+      while ((entry = in.getNextEntry()) != null) {
+        entries.put(entry.getName(), in.readAllBytes());
+      }
+    }
+    String json =
+        new String(entries.get("patient.fhir.json"), java.nio.charset.StandardCharsets.UTF_8);
+    List<String> errors = FhirCheck.errors(json);
+    assertTrue(errors.isEmpty(), String.join("\n", FhirCheck.all(json)));
+    Bundle bundle = FhirCheck.R4.newJsonParser().parseResource(Bundle.class, json);
+    assertEquals("Auskunft", all(bundle, Patient.class).get(0).getNameFirstRep().getFamily());
+    Attachment sent =
+        all(bundle, Communication.class).stream()
+            .filter(c -> c.getPayloadFirstRep().hasContentAttachment())
+            .findFirst()
+            .orElseThrow()
+            .getPayloadFirstRep()
+            .getContentAttachment();
+    assertTrue(sent.getUrl().startsWith("files/"), sent.getUrl());
+    assertTrue(Arrays.equals(scan.getBytes(), entries.get(sent.getUrl())), "the original file");
+    String consentFile = all(bundle, Consent.class).get(0).getSourceAttachment().getUrl();
+    assertTrue(entries.containsKey(consentFile), "the signed consent: " + entries.keySet());
+    assertEquals(3, entries.size(), entries.keySet().toString());
+    assertEquals(
+        0,
+        java.nio.file.Files.list(server.dataDir().resolve("exports").resolve("access")).count(),
+        "the archive is deleted once sent");
+
+    Session partnerAdmin = server.login(network.careHome().admin());
+    assertEquals("not_found", server.api().get(dataExport, partnerAdmin.accessToken()).code());
+    assertEquals("not_found", server.api().get(dataExport, network.eve().accessToken()).code());
+    assertEquals(
+        "admin_required", server.api().get(dataExport, network.tom().accessToken()).code());
+  }
+
+  @Test
   void onlyAnAdministratorOfTheOwningOrganisationExports() {
     CareNetwork.PatientRoom patientRoom = network.patientRoom("Nurfürpraxis");
     UUID room = patientRoom.room();
