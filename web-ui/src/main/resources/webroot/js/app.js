@@ -11,6 +11,7 @@ import { newState, sortedRooms, timeline, putMessage, newestSeq, maskRoom, withh
 import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
 import { renderNewRoom } from './views/newroom.js';
+import { renderSearch } from './views/search.js';
 import { renderAdmin, renderSettings } from './views/admin.js';
 import { renderSecondFactorPage } from './views/secondfactor.js';
 
@@ -70,6 +71,7 @@ export class App {
         h('h2', {}, t('rooms.title')),
         h('a', { class: 'button primary', href: '#/new', id: 'new-room' }, t('rooms.new'))),
       this.notificationOffer(),
+      this.searchForm(),
       this.waiting,
       this.list);
     this.shell = h('div', { class: 'shell' }, aside, this.main);
@@ -97,6 +99,21 @@ export class App {
         onclick: () => { this.state.notificationsOffered = true; offer.remove(); },
       }, t('notify.later')));
     return offer;
+  }
+
+  /** One search box for rooms, patients and messages; the results take the main pane. */
+  searchForm() {
+    const input = h('input', {
+      type: 'search', id: 'search-input', maxlength: 100, 'aria-label': t('search.label'), placeholder: t('search.label'),
+    });
+    return h('form', {
+      class: 'search', role: 'search',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const q = input.value.trim();
+        if (q) location.hash = `#/search/${encodeURIComponent(q)}`;
+      },
+    }, input);
   }
 
   relayout() {
@@ -165,6 +182,8 @@ export class App {
       renderNewRoom(this.main, this);
     } else if (hash === '#/admin' && this.state.user.role === 'admin') {
       renderAdmin(this.main, this);
+    } else if (hash.startsWith('#/search/')) {
+      renderSearch(this.main, this, decodeURIComponent(hash.slice('#/search/'.length)));
     } else if (hash === '#/settings') {
       renderSettings(this.main, this);
     } else if (hash === '#/second-factor') {

@@ -50,6 +50,13 @@ export function putMessage(state, message) {
     room.lastSeq = message.seq;
     room.lastMessageAt = message.sentAt;
   }
+  if (room && (!room.lastMessage || message.seq >= room.lastMessage.seq)) {
+    room.lastMessage = {
+      seq: message.seq, kind: message.kind, masked: Boolean(message.masked),
+      senderName: message.sender ? message.sender.displayName : null,
+      excerpt: message.masked ? null : (message.content || '').slice(0, 120),
+    };
+  }
   return !known;
 }
 
@@ -97,6 +104,10 @@ export function entries(state, roomId) {
 export function maskRoom(state, roomId, at) {
   const room = state.rooms.get(roomId);
   if (room) room.consentRevokedAt = at;
+  if (room && room.lastMessage && room.lastMessage.kind !== 'system') {
+    room.lastMessage.masked = true;
+    room.lastMessage.excerpt = null;
+  }
   const line = timeline(state, roomId);
   for (const message of line.messages.values()) {
     if (message.kind !== 'system') {

@@ -31,6 +31,7 @@ import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.patients.PatientRoutes;
+import org.konsil.server.search.SearchRoutes;
 import org.konsil.server.records.RecordsRoutes;
 import org.konsil.server.rooms.RoomInvitationRoutes;
 import org.konsil.server.rooms.RoomRoutes;
@@ -150,6 +151,7 @@ final class ApiRouter {
     new RoomRoutes(services.rooms(), services.roomCreation(), services.roomMembership()).mount(api);
     new MessageRoutes(services.messaging(), services.history()).mount(api);
     new PatientRoutes(services.patients()).mount(api);
+    new SearchRoutes(services.search()).mount(api);
     new ConsentRoutes(services.consentVersions(), services.consentDocuments(), services.consents())
         .mount(api);
     new AttachmentRoutes(

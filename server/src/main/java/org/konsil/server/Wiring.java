@@ -58,6 +58,7 @@ import org.konsil.server.rooms.RegistrationDecisions;
 import org.konsil.server.rooms.RoomCreation;
 import org.konsil.server.rooms.RoomMembership;
 import org.konsil.server.rooms.RoomService;
+import org.konsil.server.search.SearchService;
 
 /**
  * Builds every service with its constructor and deploys the HTTP verticles, each with its own
@@ -85,6 +86,7 @@ public final class Wiring {
   private final AuditLog audit;
   private final AuditAnchors auditAnchors;
   private final PatientService patients;
+  private final SearchService search;
   private final FileStore files;
   private final ConsentService consents;
   private final ConsentVersions consentVersions;
@@ -147,6 +149,7 @@ public final class Wiring {
     this.organisations =
         new OrganisationService(pool, clock, passwords, sessions, mailOutbox, live, audit);
     this.patients = new PatientService(pool, clock, audit);
+    this.search = new SearchService(pool, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =
         new ConsentService(pool, clock, patients, files, audit, new SystemNotices(live));
@@ -304,6 +307,10 @@ public final class Wiring {
 
   public PatientService patients() {
     return patients;
+  }
+
+  public SearchService search() {
+    return search;
   }
 
   public ConsentService consents() {

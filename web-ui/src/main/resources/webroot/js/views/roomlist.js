@@ -42,5 +42,20 @@ function item(room, current) {
     patientLine(room),
     room.consentRevokedAt && !room.identityWithheld ? h('span', { class: 'room-state revoked' }, t('rooms.revoked')) : null,
     h('span', { class: 'room-partners' }, partners),
+    preview(room.lastMessage),
     room.lastMessageAt ? h('time', { class: 'room-time', datetime: room.lastMessageAt }, formatDateTime(room.lastMessageAt)) : null));
+}
+
+/** The newest message in one line: who and the start of the text, masked like the message. */
+function preview(last) {
+  if (!last) return null;
+  let text;
+  if (last.masked || last.excerpt === null) text = t('room.masked');
+  else if (last.kind === 'system') text = t('system.other');
+  else if (last.kind === 'encrypted') text = t('rooms.preview.encrypted');
+  else if (last.kind === 'attachment') {
+    const name = /"fileName":"([^"]*)"/.exec(last.excerpt);
+    text = t('room.quote.attachment', { name: name ? name[1] : '' });
+  } else text = last.excerpt.replace(/\s+/g, ' ');
+  return h('span', { class: 'room-preview' }, last.senderName ? `${last.senderName}: ${text}` : text);
 }

@@ -11,6 +11,8 @@ import org.konsil.server.http.Times;
  * A room as one user sees it: its member organisations and that user's unread count. After a
  * revocation a partner sees it with {@code identityWithheld}: a neutral title, and a patient
  * without name or birth date. An {@code encrypted} room is so from its creation and for ever.
+ * {@code lastMessage} is a preview of the newest message for the room list, masked like the
+ * message itself.
  */
 public record Room(
     UUID id,
@@ -27,7 +29,8 @@ public record Room(
     OffsetDateTime consentRevokedAt,
     JsonObject consent,
     UUID createdByOrganisationId,
-    boolean identityWithheld) {
+    boolean identityWithheld,
+    JsonObject lastMessage) {
 
   static final RowMapper<Room> MAPPER =
       row -> {
@@ -47,7 +50,8 @@ public record Room(
             row.getOffsetDateTime("consent_revoked_at"),
             row.getValue("consent") instanceof JsonObject consent ? consent : null,
             row.getUUID("created_by_org"),
-            Boolean.TRUE.equals(row.getBoolean("identity_withheld")));
+            Boolean.TRUE.equals(row.getBoolean("identity_withheld")),
+            row.getValue("last_message") instanceof JsonObject last ? last : null);
       };
 
   /** The organisation whose documentation the room is: the patient's, or the creator's. */
@@ -73,6 +77,7 @@ public record Room(
         .put("patient", patient)
         .put("consent", consent)
         .put("consentRevokedAt", Times.iso(consentRevokedAt))
-        .put("identityWithheld", identityWithheld);
+        .put("identityWithheld", identityWithheld)
+        .put("lastMessage", lastMessage);
   }
 }

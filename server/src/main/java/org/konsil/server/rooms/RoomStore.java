@@ -31,6 +31,9 @@ final class RoomStore {
       "(pt.erased_at IS NOT NULL"
           + " OR (pt.consent_revoked_at IS NOT NULL AND pt.organisation_id <> #{org}))";
 
+  /** The room list shows this many characters of the newest message. */
+  private static final int PREVIEW = 120;
+
   private static final String ROOM_SELECT =
       """
       SELECT r.id, r.kind, r.encrypted, r.created_at, r.last_seq, r.last_message_at,
@@ -56,12 +59,19 @@ final class RoomStore {
                                        'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                  'uploadedBy', u.display_name)
                  FROM consents c JOIN users u ON u.id = c.uploaded_by
-                WHERE c.patient_id = r.patient_id ORDER BY c.version DESC LIMIT 1) AS consent
+                WHERE c.patient_id = r.patient_id ORDER BY c.version DESC LIMIT 1) AS consent,
+             (SELECT json_build_object('seq', m.seq, 'kind', m.kind,
+                 'senderName', u.display_name,
+                 'excerpt', CASE WHEN pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system'
+                   THEN NULL ELSE left(m.content, %4$d) END,
+                 'masked', pt.consent_revoked_at IS NOT NULL AND m.kind <> 'system')
+                 FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id
+                WHERE m.room_id = r.id ORDER BY m.seq DESC LIMIT 1) AS last_message
         FROM rooms r JOIN room_members me ON me.room_id = r.id AND me.organisation_id = #{org}
         LEFT JOIN patients pt ON pt.id = r.patient_id
         LEFT JOIN read_markers rm ON rm.room_id = r.id AND rm.user_id = #{user}
       """
-          .formatted(WITHHELD, WITHHELD_TITLE, ERASED_TITLE);
+          .formatted(WITHHELD, WITHHELD_TITLE, ERASED_TITLE, PREVIEW);
 
   private static final String LIST =
       ROOM_SELECT + " ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id";

@@ -44,7 +44,8 @@ class PackageStructureTest {
     SERVER + ".organisations..",
     SERVER + ".patients..",
     SERVER + ".records..",
-    SERVER + ".rooms.."
+    SERVER + ".rooms..",
+    SERVER + ".search.."
   };
 
   static JavaClasses server;

@@ -14,13 +14,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Browser;
+import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.openqa.selenium.Keys;
 
 /**
  * A practice and a care home talk about a resident over a day: the nurse answers a question by
  * quoting it, the doctor corrects a dose she mistyped and the nurse sees the correction at once,
- * the doctor sees when the nurse has read her message, and a link one of them sent opens safely.
+ * the doctor sees when the nurse has read her message, the nurse finds the resident and a message
+ * by search, and a link one of them sent opens safely.
  */
 class ConversationInBrowserTest {
 
@@ -150,6 +152,37 @@ class ConversationInBrowserTest {
     tomsBrowser.openRoom(room);
     annasBrowser.waitForText(".message.own[data-seq='2'] .state.receipt", "gelesen");
     annasBrowser.screenshot("read-receipt");
+  }
+
+  @Test
+  void theNurseFindsThePatientAndAMessageBySearchAndTheListShowsTheNewestMessage() {
+    KonsilServer.Session session = server.login(anna);
+    UUID patient = server.patient(session, "Hollerbach");
+    assertEquals(
+        201,
+        server
+            .uploadConsent(session, patient, Documents.pdf(), "application/pdf", careHome.id())
+            .status());
+    UUID room =
+        UUID.fromString(
+            server.patientRoom(session, patient, careHome.id()).json().getString("id"));
+    server.sendRest(session, room, "Sturz in der Nacht, bitte Hüfte röntgen lassen");
+
+    tomsBrowser.login(tom);
+    String roomItem = ".room-item[data-room='" + room + "'] .room-preview";
+    tomsBrowser.waitForText(roomItem, "Dr. Anna Weber: Sturz in der Nacht");
+
+    tomsBrowser.type("#search-input", "hollerb").press("#search-input", Keys.ENTER);
+    tomsBrowser.waitForText("#found-patients", "Hollerbach, Erika");
+    tomsBrowser.type("#search-input", "Hüfte röntg").press("#search-input", Keys.ENTER);
+    tomsBrowser.waitForText("#found-messages", "bitte Hüfte röntgen lassen");
+    tomsBrowser.screenshot("search");
+
+    server.sendRest(session, room, "Röntgen ist für 14 Uhr bestellt.");
+    tomsBrowser.waitForText(roomItem, "Röntgen ist für 14 Uhr bestellt.");
+    tomsBrowser.click("#found-messages a");
+    tomsBrowser.find(".room[data-room='" + room + "'] #composer-text");
+    tomsBrowser.waitForText(".message .content", "Hüfte röntgen");
   }
 
   @Test
