@@ -31,10 +31,10 @@ import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.patients.PatientRoutes;
-import org.konsil.server.search.SearchRoutes;
 import org.konsil.server.records.RecordsRoutes;
 import org.konsil.server.rooms.RoomInvitationRoutes;
 import org.konsil.server.rooms.RoomRoutes;
+import org.konsil.server.search.SearchRoutes;
 
 /**
  * The HTTP router of one event loop: security headers and the shutdown gate, health and metrics,

@@ -9,7 +9,8 @@ import java.util.UUID;
 import org.konsil.server.http.Times;
 
 /** What a search found: rooms by title, patients by name, text messages by their words. */
-record SearchResults(List<FoundRoom> rooms, List<FoundPatient> patients, List<FoundMessage> messages) {
+record SearchResults(
+    List<FoundRoom> rooms, List<FoundPatient> patients, List<FoundMessage> messages) {
 
   /** A room of the user's organisation whose title matches. */
   record FoundRoom(UUID id, String kind, String title, OffsetDateTime lastActivity) {

@@ -7,9 +7,9 @@ import org.konsil.server.audit.AuditLog;
 import org.konsil.server.identity.AuthenticatedUser;
 
 /**
- * One search box for rooms, patients and messages, limited to what the user's organisation may
- * see anyway (its rooms, its patients, the patients of its rooms while consent holds). Every search
- * is written to the audit trail with what it found, counted, never with the words searched for.
+ * One search box for rooms, patients and messages, limited to what the user's organisation may see
+ * anyway (its rooms, its patients, the patients of its rooms while consent holds). Every search is
+ * written to the audit trail with what it found, counted, never with the words searched for.
  */
 public final class SearchService {
 

@@ -81,8 +81,7 @@ final class SearchStore {
         .map(Rows::list);
   }
 
-  Future<List<SearchResults.FoundPatient>> patients(
-      SqlClient client, UUID org, SearchQuery query) {
+  Future<List<SearchResults.FoundPatient>> patients(SqlClient client, UUID org, SearchQuery query) {
     return SqlTemplate.forQuery(client, PATIENTS)
         .mapTo(
             row ->
@@ -100,8 +99,7 @@ final class SearchStore {
         .map(Rows::list);
   }
 
-  Future<List<SearchResults.FoundMessage>> messages(
-      SqlClient client, UUID org, SearchQuery query) {
+  Future<List<SearchResults.FoundMessage>> messages(SqlClient client, UUID org, SearchQuery query) {
     return SqlTemplate.forQuery(client, MESSAGES)
         .mapTo(
             row ->

@@ -37,8 +37,7 @@ class SearchTest {
   static Api.Response search(Session who, String q) {
     return server
         .api()
-        .get(
-            "/api/v1/search?q=" + URLEncoder.encode(q, StandardCharsets.UTF_8), who.accessToken());
+        .get("/api/v1/search?q=" + URLEncoder.encode(q, StandardCharsets.UTF_8), who.accessToken());
   }
 
   static JsonObject found(Session who, String q) {
@@ -64,7 +63,8 @@ class SearchTest {
     assertFalse(patient.getBoolean("own"));
     assertEquals(new JsonArray().add(patientRoom.room().toString()), patient.getJsonArray("rooms"));
 
-    JsonObject message = found(network.tom(), "Dekub ferse").getJsonArray("messages").getJsonObject(0);
+    JsonObject message =
+        found(network.tom(), "Dekub ferse").getJsonArray("messages").getJsonObject(0);
     assertEquals(patientRoom.room().toString(), message.getString("room"));
     assertEquals("Wunde Wagenknecht", message.getString("roomTitle"));
     assertEquals("Dekubitus an der linken Ferse, Grad 2", message.getString("excerpt"));

@@ -164,8 +164,7 @@ class ConversationInBrowserTest {
             .uploadConsent(session, patient, Documents.pdf(), "application/pdf", careHome.id())
             .status());
     UUID room =
-        UUID.fromString(
-            server.patientRoom(session, patient, careHome.id()).json().getString("id"));
+        UUID.fromString(server.patientRoom(session, patient, careHome.id()).json().getString("id"));
     server.sendRest(session, room, "Sturz in der Nacht, bitte Hüfte röntgen lassen");
 
     tomsBrowser.login(tom);
