@@ -11,8 +11,8 @@ import org.konsil.server.http.Times;
  * A room as one user sees it: its member organisations and that user's unread count. After a
  * revocation a partner sees it with {@code identityWithheld}: a neutral title, and a patient
  * without name or birth date. An {@code encrypted} room is so from its creation and for ever.
- * {@code lastMessage} is a preview of the newest message for the room list, masked like the
- * message itself.
+ * {@code lastMessage} is a preview of the newest message for the room list, masked like the message
+ * itself.
  */
 public record Room(
     UUID id,

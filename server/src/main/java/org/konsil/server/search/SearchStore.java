@@ -12,8 +12,8 @@ import org.konsil.server.http.Rows;
 /**
  * SQL of the search. Each query starts from the user's organisation: its rooms, its patients and
  * the patients of its rooms, its rooms' messages. After a revocation partners find neither the
- * patient, nor the room by its title, nor its messages; nobody finds a revoked room's messages,
- * and nothing of an erased patient is found at all.
+ * patient, nor the room by its title, nor its messages; nobody finds a revoked room's messages, and
+ * nothing of an erased patient is found at all.
  */
 final class SearchStore {
 

@@ -74,6 +74,13 @@ class ConversationInBrowserTest {
             .getString("id"));
   }
 
+  /** What axe-core finds of impact serious or critical on the page as it is now. */
+  private static List<String> seriousOrWorse(Browser browser) {
+    return browser.accessibilityViolations().stream()
+        .filter(line -> line.startsWith("serious") || line.startsWith("critical"))
+        .toList();
+  }
+
   @Test
   void theNurseQuotesTheQuestionAndTheDoctorCorrectsADoseBothSeeItLive() {
     UUID room = room("Frau M., Zimmer 4");
@@ -113,6 +120,7 @@ class ConversationInBrowserTest {
     tomsBrowser.waitForText(".message[data-seq='2'] .original", "Ramipril 50 mg");
     annasBrowser.waitForText(".message.own[data-seq='2'] .corrected", "korrigiert");
     tomsBrowser.screenshot("reply-and-correction");
+    assertEquals(List.of(), seriousOrWorse(tomsBrowser), "quotes, corrections and their buttons");
 
     // after a reload the history tells the same
     tomsBrowser.visit("/#/rooms/" + room);
@@ -176,6 +184,7 @@ class ConversationInBrowserTest {
     tomsBrowser.type("#search-input", "Hüfte röntg").press("#search-input", Keys.ENTER);
     tomsBrowser.waitForText("#found-messages", "bitte Hüfte röntgen lassen");
     tomsBrowser.screenshot("search");
+    assertEquals(List.of(), seriousOrWorse(tomsBrowser), "the search results and the previews");
 
     server.sendRest(session, room, "Röntgen ist für 14 Uhr bestellt.");
     tomsBrowser.waitForText(roomItem, "Röntgen ist für 14 Uhr bestellt.");
