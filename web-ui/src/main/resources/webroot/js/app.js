@@ -244,17 +244,25 @@ export class App {
 
   ready(frame) {
     this.state.user = frame.user;
+    // the first connection comes right after start() loaded the lists: they are asked for again
+    // only if the server knows of rooms or messages they lack (a second visit stays small)
+    let changed = this.connectedBefore || frame.rooms.length !== this.state.rooms.size;
     for (const { id, lastSeq } of frame.rooms) {
       const line = this.state.timelines.get(id);
-      if (line && line.messages.size > 0) {
+      // a loaded history catches up, an empty one too (from 0): what came meanwhile is missing
+      if (line && (line.loaded || line.messages.size > 0)) {
         this.live.send({ type: 'sync', room: id, after: newestSeq(line), ref: `sync-${id}` });
       }
       const room = this.state.rooms.get(id);
+      if (!room || lastSeq > room.lastSeq) changed = true;
       if (room && lastSeq > room.lastSeq) room.lastSeq = lastSeq;
     }
-    // Unread counts and rooms joined while offline come with the list.
-    this.loadRooms().catch(() => {});
-    this.loadRegistrations();
+    this.connectedBefore = true;
+    if (changed) {
+      // Unread counts and rooms joined while offline come with the list.
+      this.loadRooms().catch(() => {});
+      this.loadRegistrations();
+    }
     for (const item of this.state.outbox.values()) {
       if (item.state === 'sending') this.transmit(item);
     }

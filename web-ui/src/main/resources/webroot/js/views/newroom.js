@@ -1,5 +1,6 @@
 // Starting a room: general (with partners from the directory and invitations of partners not on
-// Konsil yet) or about a patient (search or create, consent form, signed consent upload).
+// Konsil yet) or about a patient (search or create, the partners, then the consent form and the
+// signed consent that must cover them). Problems are named at the field they concern.
 
 import * as api from '../api.js';
 import { h, replace, saveBlob } from '../dom.js';
@@ -15,6 +16,7 @@ export function renderNewRoom(main, app) {
   const kindGeneral = h('input', { type: 'radio', name: 'kind', value: 'general', id: 'kind-general', checked: true });
   const kindPatient = h('input', { type: 'radio', name: 'kind', value: 'patient', id: 'kind-patient' });
   const patientSection = h('fieldset', { class: 'patient-section', hidden: true });
+  const consentSection = h('fieldset', { class: 'consent-section', id: 'consent-section', hidden: true });
   const inviteSection = h('fieldset', { class: 'invite-section' });
   const partnerChips = h('ul', { class: 'chips', id: 'partner-chips' });
   const createButton = h('button', { class: 'primary', type: 'submit', id: 'create-room' }, t('new.create'));
@@ -22,6 +24,7 @@ export function renderNewRoom(main, app) {
   const switchKind = () => {
     draft.kind = kindPatient.checked ? 'patient' : 'general';
     patientSection.hidden = draft.kind !== 'patient';
+    consentSection.hidden = draft.kind !== 'patient';
     inviteSection.hidden = draft.kind !== 'general';
     renderConsent();
   };
@@ -32,7 +35,7 @@ export function renderNewRoom(main, app) {
   const [searchRow, search] = field(t('new.patient.search'), { id: 'patient-search', type: 'search', maxlength: 200, autocomplete: 'off' });
   const results = h('ul', { class: 'results', id: 'patient-results' });
   const chosen = h('div', { class: 'chosen-patient' });
-  const consentBox = h('div', { class: 'consent-box' });
+  const consentBox = h('div', { class: 'consent-box', id: 'consent-box' });
   const searchButton = h('button', { class: 'secondary', type: 'button', id: 'patient-search-button' }, t('new.patient.searchButton'));
   const runSearch = () => busy(searchButton, error, async () => {
     const query = search.value.trim();
@@ -52,6 +55,12 @@ export function renderNewRoom(main, app) {
   const [insuranceRow, insurance] = field(t('new.patient.insurance'), { id: 'patient-insurance', maxlength: 30, autocomplete: 'off' });
   const savePatient = h('button', { class: 'secondary', type: 'button', id: 'patient-save' }, t('new.patient.save'));
   savePatient.addEventListener('click', () => busy(savePatient, error, async () => {
+    const wrong = [];
+    if (!family.value.trim()) wrong.push([family, t('new.patient.familyMissing')]);
+    if (!given.value.trim()) wrong.push([given, t('new.patient.givenMissing')]);
+    if (!birth.value) wrong.push([birth, t('new.patient.birthMissing')]);
+    else if (birth.value > new Date().toISOString().slice(0, 10)) wrong.push([birth, t('new.patient.birthFuture')]);
+    markWrong([family, given, birth], wrong);
     const patient = await api.post('/patients', {
       familyName: family.value, givenName: given.value, birthDate: birth.value,
       insuranceNumber: insurance.value.trim() || undefined,
@@ -82,8 +91,13 @@ export function renderNewRoom(main, app) {
   }
 
   function renderConsent() {
-    if (draft.kind !== 'patient' || !draft.patient) {
+    fieldError(consentState, null);
+    if (draft.kind !== 'patient') {
       replace(consentBox);
+      return;
+    }
+    if (!draft.patient) {
+      replace(consentBox, h('p', { class: 'hint' }, t('new.consent.needPatient')));
       return;
     }
     const patient = draft.patient;
@@ -118,8 +132,13 @@ export function renderNewRoom(main, app) {
         file.value = '';
       }
     });
+    if (!ids.length) {
+      // the consent names the partners: without them there is nothing to print or sign yet
+      replace(consentBox, h('p', { class: 'hint' }, t('new.consent.needPartners')));
+      return;
+    }
     replace(consentBox,
-      ids.length ? null : h('p', { class: 'hint' }, t('new.consent.needPartners')),
+      h('p', { class: 'hint' }, t('new.consent.covers', { names: partnerNames(ids) })),
       templateButton,
       h('label', { class: 'field' }, h('span', {}, t('new.consent.upload')), file),
       progress);
@@ -131,8 +150,26 @@ export function renderNewRoom(main, app) {
     h('div', { class: 'row' }, searchRow, searchButton), results, chosen,
     h('details', { class: 'create-patient' },
       h('summary', {}, t('new.patient.create')),
-      familyRow, givenRow, birthRow, insuranceRow, savePatient),
-    consentBox);
+      familyRow, givenRow, birthRow, insuranceRow, savePatient));
+  // where a problem with the consent is said: below the consent box, whatever it shows
+  const consentState = h('input', { type: 'hidden', id: 'consent-state' });
+  const consentRow = h('div', { class: 'field' }, consentBox, consentState);
+  replace(consentSection, h('legend', {}, t('new.consent')), consentRow);
+
+  function partnerNames(ids) {
+    return ids.map((id) => (draft.partners.get(id) || {}).name).filter(Boolean).join(', ');
+  }
+
+  /** Marks the wrong fields (and clears the others of the list); throws when there are any. */
+  function markWrong(inputs, wrong) {
+    for (const input of inputs) fieldError(input, null);
+    for (const [input, text] of wrong) fieldError(input, text);
+    if (wrong.length) {
+      const first = wrong[0][0];
+      (first === consentState ? consentBox.querySelector('input, button') || first : first).focus();
+      throw new Error(t('new.check'));
+    }
+  }
 
   // ---- partners ----
   const [dirRow, dirQuery] = field(t('new.directory'), { id: 'directory-search', type: 'search', maxlength: 200 });
@@ -218,14 +255,20 @@ export function renderNewRoom(main, app) {
 
   // ---- create ----
   const form = h('form', {
-    class: 'new-room', id: 'new-room-form',
+    class: 'new-room', id: 'new-room-form', novalidate: true,
     onsubmit: (event) => {
       event.preventDefault();
       busy(createButton, error, async () => {
         const partnerOrganisationIds = [...draft.partners.keys()];
         let request;
+        const wrong = [];
+        if (!title.value.trim() && !(draft.kind === 'patient' && draft.patient)) wrong.push([title, t('new.titleMissing')]);
         if (draft.kind === 'patient') {
-          if (!draft.patient) throw { code: 'validation_failed' };
+          if (!draft.patient) wrong.push([search, t('new.patient.missing')]);
+          else if (partnerOrganisationIds.length && !covered()) wrong.push([consentState, t('new.consent.missing')]);
+        }
+        markWrong([title, search, consentState], wrong);
+        if (draft.kind === 'patient') {
           request = { kind: 'patient', title: title.value.trim(), patientId: draft.patient.id, partnerOrganisationIds };
         } else {
           // an invitation typed but not yet added goes along (or stops here with the reason)
@@ -246,6 +289,7 @@ export function renderNewRoom(main, app) {
   titleRow,
   patientSection,
   h('fieldset', {}, h('legend', {}, t('new.partners')), h('div', { class: 'row' }, dirRow, dirButton), dirResults, partnerChips),
+  consentSection,
   inviteSection,
   h('div', { class: 'actions' }, createButton, h('a', { class: 'button secondary', href: '#/' }, t('new.cancel'))));
   replace(main, form);

@@ -101,16 +101,24 @@ public final class Browser implements AutoCloseable {
 
   /**
    * The bytes the browser received over the network (headers and bodies as sent, after
-   * compression; nothing for what came from its cache) since the last call, from the DevTools
-   * protocol's {@code Network.loadingFinished} events. Only for {@link #openMeasuring}.
+   * compression; nothing for what came from its cache) from the test server since the last call,
+   * from the DevTools protocol's Network events. Only for {@link #openMeasuring}.
    */
   public long downloadedBytes() {
     long bytes = 0;
+    java.util.Set<String> konsil = new java.util.HashSet<>();
     for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE)) {
       io.vertx.core.json.JsonObject message =
           new io.vertx.core.json.JsonObject(entry.getMessage()).getJsonObject("message");
-      if ("Network.loadingFinished".equals(message.getString("method"))) {
-        bytes += message.getJsonObject("params").getNumber("encodedDataLength").longValue();
+      io.vertx.core.json.JsonObject params = message.getJsonObject("params");
+      // the browser's own pages (a new tab's chrome:// files) are not Konsil's
+      if ("Network.requestWillBeSent".equals(message.getString("method"))
+          && params.getJsonObject("request").getString("url").startsWith(base)) {
+        konsil.add(params.getString("requestId"));
+      }
+      if ("Network.loadingFinished".equals(message.getString("method"))
+          && konsil.contains(params.getString("requestId"))) {
+        bytes += params.getNumber("encodedDataLength").longValue();
       }
     }
     return bytes;

@@ -193,6 +193,61 @@ class RoomOwnerInBrowserTest {
   }
 
   @Test
+  void thePatientRoomFormAsksForThePartnersBeforeTheConsentAndSaysWhatIsMissingWhere() {
+    annasBrowser.login(anna);
+    annasBrowser.click("#new-room");
+    annasBrowser.click("#kind-patient");
+    assertEquals(
+        true,
+        annasBrowser.js(
+            "const partners = document.getElementById('directory-search');"
+                + " const consent = document.getElementById('consent-section');"
+                + " return Boolean(partners.compareDocumentPosition(consent)"
+                + " & Node.DOCUMENT_POSITION_FOLLOWING);"),
+        "the partners come before the consent that must cover them");
+    annasBrowser.waitForText("#consent-box", "Wählen Sie zuerst oben die Patientin");
+
+    annasBrowser.click("#create-room");
+    annasBrowser.waitForText("#room-title-input-error", "Geben Sie dem Raum einen Titel.");
+    annasBrowser.waitForText("#patient-search-error", "Suchen Sie die Patientin/den Patienten");
+    annasBrowser.waitForText("#new-room-form > .error", "Bitte prüfen Sie die markierten Angaben");
+
+    annasBrowser.click(".create-patient summary");
+    annasBrowser.type("#patient-given", "Hans");
+    annasBrowser.js(
+        "const f = document.getElementById('patient-birth'); f.value = '2999-01-01';"
+            + " f.dispatchEvent(new Event('input'));");
+    annasBrowser.click("#patient-save");
+    annasBrowser.waitForText("#patient-family-error", "Der Nachname fehlt.");
+    annasBrowser.waitForText("#patient-birth-error", "Das Geburtsdatum liegt in der Zukunft.");
+    assertEquals(0, server.count("SELECT count(*) FROM patients WHERE given_name = 'Hans'"));
+
+    annasBrowser.type("#patient-family", "Beispiel");
+    annasBrowser.js(
+        "const f = document.getElementById('patient-birth'); f.value = '1938-05-02';"
+            + " f.dispatchEvent(new Event('input'));");
+    annasBrowser.click("#patient-save");
+    annasBrowser.waitForText(".chosen-patient", "Beispiel, Hans (02.05.1938)");
+    annasBrowser.waitForText("#consent-box", "Wählen Sie zuerst oben die Partner");
+    assertFalse(annasBrowser.present("#consent-file"), "nothing to sign before the partners");
+
+    annasBrowser.type("#directory-search", "Lindenhof").click("#directory-search-button");
+    annasBrowser.click("#directory-results button[data-org='" + careService.id() + "']");
+    annasBrowser.waitForText("#consent-box", "Die Einwilligung nennt: Pflegedienst Lindenhof.");
+    annasBrowser.click("#create-room");
+    annasBrowser.waitForText("#consent-state-error", "Es fehlt eine Einwilligung");
+    assertEquals(
+        0, server.count("SELECT count(*) FROM rooms WHERE title = 'Beispiel, Hans'"), "no room yet");
+
+    annasBrowser.find("#consent-file").sendKeys(signedPdf.toAbsolutePath().toString());
+    annasBrowser.waitForText("#consent-box", "Einwilligung gespeichert (Version 1)");
+    annasBrowser.waitForGone("#consent-state-error");
+    annasBrowser.click("#create-room");
+    annasBrowser.waitForText(".consent-banner.active", "Einwilligung liegt vor (Version 1");
+    assertEquals(1, server.count("SELECT count(*) FROM rooms WHERE title = 'Beispiel, Hans'"));
+  }
+
+  @Test
   void anInvitationTypedButNotAddedGoesAlongOrStopsTheRoomWithTheReason() {
     annasBrowser.login(anna);
     annasBrowser.click("#new-room");
