@@ -218,6 +218,7 @@ public final class Wiring {
     faxOutbox.start(Duration.ofSeconds(1));
     notifier.start(Duration.ofSeconds(15));
     auditAnchors.start();
+    records.retentionJob().start();
     ApiRouter router = new ApiRouter(this, config);
     return presence
         .start(vertx, pool)
@@ -247,6 +248,7 @@ public final class Wiring {
     mailOutbox.stop();
     faxOutbox.stop();
     notifier.stop();
+    records.retentionJob().stop();
     if (deploymentId == null) {
       return auditAnchors.stop();
     }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.time.Period;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -23,15 +22,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Erasure of a patient on request (GDPR Art. 17) by an administrator of the patient's organisation,
  * where no duty to keep the records stands against it: the documentation duty of §630f BGB keeps
- * the records ten years after the newest entry, and while the patient's consent is active the
- * patient has not withdrawn it. What stays is an audit tombstone with counts and ids only.
+ * the records the organisation's retention (at least ten years) after the newest entry, a legal
+ * hold keeps them, and while the patient's consent is active the patient has not withdrawn it. What
+ * stays is an audit tombstone with counts and ids only.
  */
 public final class PatientErasure {
 
   private static final Logger LOG = LoggerFactory.getLogger(PatientErasure.class);
-
-  /** §630f (3) BGB: medical records are kept ten years after the treatment. */
-  public static final Period DOCUMENTATION_DUTY = Period.ofYears(10);
 
   /** The title of an erased patient's rooms, in the database; names nobody. */
   static final String ERASED_TITLE = "Patient – gelöscht";
@@ -42,6 +39,7 @@ public final class PatientErasure {
   private final PatientService patients;
   private final AuditLog audit;
   private final Function<UUID, Path> files;
+  private final RetentionStore retention;
   private final ErasureStore store = new ErasureStore();
 
   PatientErasure(
@@ -50,13 +48,15 @@ public final class PatientErasure {
       Clock clock,
       PatientService patients,
       AuditLog audit,
-      Function<UUID, Path> files) {
+      Function<UUID, Path> files,
+      RetentionStore retention) {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
     this.patients = patients;
     this.audit = audit;
     this.files = files;
+    this.retention = retention;
   }
 
   /**
@@ -71,13 +71,20 @@ public final class PatientErasure {
         .ownPatient(user, patientId)
         .compose(
             patient ->
+                Future.all(retention.settings(user.organisationId()), retention.held(patientId)))
+        .compose(
+            duties ->
                 pool.withTransaction(
                     tx ->
                         store
                             .lock(tx, patientId)
                             .compose(
                                 state -> {
-                                  refuseIfKept(state, now);
+                                  refuseIfKept(
+                                      state,
+                                      duties.<Retention>resultAt(0).patientRoomYears(),
+                                      duties.<Boolean>resultAt(1),
+                                      now);
                                   return store.erase(tx, patientId, ERASED_TITLE, now);
                                 })
                             .compose(
@@ -105,9 +112,14 @@ public final class PatientErasure {
                                 removed.files().size())));
   }
 
-  private static void refuseIfKept(ErasureStore.State state, OffsetDateTime now) {
+  private static void refuseIfKept(
+      ErasureStore.State state, int years, boolean held, OffsetDateTime now) {
     if (state == null) {
       throw ApiException.notFound("No such patient.");
+    }
+    if (held) {
+      throw ApiException.conflict(
+          "legal_hold", "A legal hold keeps this patient's records; lift it before erasing.");
     }
     if ("active".equals(state.consentStatus())) {
       throw ApiException.conflict(
@@ -115,12 +127,14 @@ public final class PatientErasure {
           "The patient's consent is active; record its revocation before erasing the patient.");
     }
     OffsetDateTime newest = state.newestDocumentation();
-    if (newest != null && newest.plus(DOCUMENTATION_DUTY).isAfter(now)) {
+    if (newest != null && newest.plusYears(years).isAfter(now)) {
       throw ApiException.conflict(
           "retention_duty",
           "The records about this patient must be kept until "
-              + newest.plus(DOCUMENTATION_DUTY).toLocalDate()
-              + " (ten years after the newest entry, §630f BGB).");
+              + newest.plusYears(years).toLocalDate()
+              + " ("
+              + years
+              + " years after the newest entry; at least ten by §630f BGB).");
     }
   }
 

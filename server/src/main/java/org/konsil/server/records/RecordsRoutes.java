@@ -4,11 +4,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
+import org.konsil.server.http.Json;
 import org.konsil.server.identity.AuthenticatedUser;
 import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.rooms.RoomRoutes;
@@ -52,6 +54,27 @@ public final class RecordsRoutes {
                     .make(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
                     .onSuccess(archive -> sendAndDelete(ctx, archive))
                     .onFailure(ctx::fail));
+    RetentionService retention = records.retention();
+    router
+        .get("/organisation/retention")
+        .respond(ctx -> retention.settings(AuthenticatedUser.of(ctx)).map(Retention::toJson));
+    router
+        .put("/organisation/retention")
+        .respond(
+            ctx -> {
+              Json body = Json.body(ctx);
+              Retention wanted =
+                  new Retention(
+                      (int)
+                          body.requiredLong(
+                              "patientRoomYears", Retention.PATIENT_MIN, Retention.PATIENT_MAX),
+                      (int)
+                          body.requiredLong(
+                              "generalRoomYears", Retention.GENERAL_MIN, Retention.GENERAL_MAX));
+              return retention.change(AuthenticatedUser.of(ctx), wanted).map(Retention::toJson);
+            });
+    router.put("/patients/:patientId/legal-hold").respond(ctx -> hold(ctx, retention, true));
+    router.delete("/patients/:patientId/legal-hold").respond(ctx -> hold(ctx, retention, false));
     BulkExports bulk = records.bulk();
     router
         .post("/fhir-exports")
@@ -81,6 +104,14 @@ public final class RecordsRoutes {
                                 "attachment",
                                 file.fileName()))
                     .onFailure(ctx::fail));
+  }
+
+  private static Future<JsonObject> hold(
+      RoutingContext ctx, RetentionService retention, boolean held) {
+    UUID patient = PatientRoutes.patientId(ctx);
+    return retention
+        .hold(AuthenticatedUser.of(ctx), patient, held)
+        .map(now -> new JsonObject().put("patientId", patient.toString()).put("legalHold", now));
   }
 
   /** Sends the archive; it is deleted once sent or once sending failed. */

@@ -36,6 +36,8 @@ public final class RecordsService {
   private final RoomRecord roomRecord;
   private final BulkExports bulk;
   private final PatientErasure erasure;
+  private final RetentionService retention;
+  private final RetentionJob retentionJob;
   private final PatientDataExport dataExport;
 
   public RecordsService(
@@ -59,7 +61,10 @@ public final class RecordsService {
     this.bulk =
         new BulkExports(
             vertx, pool, clock, audit, store, roomRecord, fhir, publicUrl, exportsFolder);
-    this.erasure = new PatientErasure(vertx, pool, clock, patients, audit, files);
+    RetentionStore retentionStore = new RetentionStore(pool);
+    this.retention = new RetentionService(pool, clock, audit, patients, retentionStore);
+    this.retentionJob = new RetentionJob(vertx, pool, clock, audit, retentionStore, files);
+    this.erasure = new PatientErasure(vertx, pool, clock, patients, audit, files, retentionStore);
     this.dataExport =
         new PatientDataExport(
             vertx,
@@ -72,6 +77,16 @@ public final class RecordsService {
             publicUrl,
             files,
             exportsFolder.resolve("access"));
+  }
+
+  /** Retention settings and legal holds. */
+  public RetentionService retention() {
+    return retention;
+  }
+
+  /** The daily removal of what is past its retention. */
+  public RetentionJob retentionJob() {
+    return retentionJob;
   }
 
   /** Everything about a patient as a ZIP, on request. */
