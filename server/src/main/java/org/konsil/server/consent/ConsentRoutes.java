@@ -40,7 +40,8 @@ public final class ConsentRoutes {
     return "POST".equals(method)
         && ((path.startsWith("/api/v1/patients/")
                 && (path.endsWith("/consents") || path.endsWith("/revocation")))
-            || (path.startsWith("/api/v1/rooms/") && path.endsWith("/attachments")));
+            || (path.startsWith("/api/v1/rooms/")
+                && (path.endsWith("/attachments") || path.endsWith("/encrypted-attachments"))));
   }
 
   public void mount(Router router) {

@@ -230,6 +230,10 @@ public final class FileStore {
             }
           }
         }
+        case CIPHERTEXT -> {
+          // nothing to check: the server cannot read it
+          return true;
+        }
         case DICOM -> {
           // The preamble and "DICM" were checked on arrival; a DICOM file carries at least its
           // file meta group after them.
@@ -334,7 +338,10 @@ public final class FileStore {
                   fail(closed.cause());
                   return;
                 }
-                MediaType type = MediaType.sniff(head, headLength);
+                MediaType type =
+                    allowed.contains(MediaType.CIPHERTEXT)
+                        ? MediaType.CIPHERTEXT
+                        : MediaType.sniff(head, headLength);
                 if (size == 0) {
                   result.tryFail(ApiException.validation("The file is empty."));
                 } else if (type == null || !allowed.contains(type)) {

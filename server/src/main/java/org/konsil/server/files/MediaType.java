@@ -2,12 +2,20 @@ package org.konsil.server.files;
 
 import java.util.Arrays;
 
-/** The kinds of document Konsil stores, recognised from their first bytes, never from a name. */
+/**
+ * The kinds of document Konsil stores, recognised from their first bytes, never from a name; and
+ * ciphertext, which has no kind the server could see.
+ */
 public enum MediaType {
   PDF("application/pdf", "pdf"),
   PNG("image/png", "png"),
   JPEG("image/jpeg", "jpg"),
-  DICOM("application/dicom", "dcm");
+  DICOM("application/dicom", "dcm"),
+  /**
+   * A file its sender encrypted before the upload (end-to-end encrypted rooms): bytes nobody on the
+   * server can recognise or read, so never sniffed and never parsed.
+   */
+  CIPHERTEXT("application/octet-stream", "bin");
 
   /** How many leading bytes {@link #sniff} needs. */
   static final int HEAD = 132;

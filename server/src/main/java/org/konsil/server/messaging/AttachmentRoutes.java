@@ -1,10 +1,12 @@
 package org.konsil.server.messaging;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import java.util.UUID;
+import org.konsil.server.consent.ConsentService;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.files.MediaType;
 import org.konsil.server.http.ApiException;
@@ -24,6 +26,8 @@ public final class AttachmentRoutes {
   private static final Set<MediaType> TYPES =
       Set.of(MediaType.PDF, MediaType.PNG, MediaType.JPEG, MediaType.DICOM);
 
+  private static final Set<MediaType> CIPHERTEXT = Set.of(MediaType.CIPHERTEXT);
+
   private final AttachmentService attachments;
   private final RoomService rooms;
   private final FileStore files;
@@ -40,6 +44,7 @@ public final class AttachmentRoutes {
   public void mount(Router router) {
     RouteTable.query(router.post("/rooms/:roomId/attachments"), "clientMsgId", "fileName")
         .respond(this::upload);
+    router.post("/rooms/:roomId/encrypted-attachments").respond(this::uploadCiphertext);
     router.get("/attachments/:attachmentId").handler(this::download);
   }
 
@@ -60,6 +65,39 @@ public final class AttachmentRoutes {
               ctx.response().setStatusCode(ack.duplicate() ? 200 : 201);
               return ack.toJson();
             });
+  }
+
+  /**
+   * A file encrypted by its sender, for an end-to-end encrypted room: stored as it came, never
+   * sniffed or parsed (nobody on the server can), answered with its id, size and SHA-256.
+   */
+  private Future<?> uploadCiphertext(RoutingContext ctx) {
+    AuthenticatedUser user = AuthenticatedUser.of(ctx);
+    UUID room = RoomRoutes.roomId(ctx);
+    return rooms
+        .view(user, room)
+        .compose(
+            found -> {
+              if (!found.encrypted()) {
+                throw DeliveryRefusals.roomNotEncrypted();
+              }
+              if (found.consentRevokedAt() != null) {
+                throw ConsentService.consentRevoked();
+              }
+              return files.receive(ctx.request(), CIPHERTEXT, maxBytes, null);
+            })
+        .compose(
+            file ->
+                attachments
+                    .keepCiphertext(user, room, file)
+                    .map(
+                        id -> {
+                          ctx.response().setStatusCode(201);
+                          return new JsonObject()
+                              .put("attachmentId", id.toString())
+                              .put("size", file.size())
+                              .put("sha256", file.sha256Hex());
+                        }));
   }
 
   private void download(RoutingContext ctx) {

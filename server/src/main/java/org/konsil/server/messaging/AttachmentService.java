@@ -81,6 +81,26 @@ public final class AttachmentService {
   }
 
   /**
+   * Keeps a file that its sender encrypted for an end-to-end encrypted room: the file's catalogue
+   * row and the attachment row in one transaction, no message (the key and what the file is travel
+   * inside the sender's encrypted message). Answers the attachment id; members download it like any
+   * attachment. The caller checked that the room is encrypted and the user a member.
+   */
+  public Future<UUID> keepCiphertext(AuthenticatedUser user, UUID room, StoredFile file) {
+    UUID attachmentId = UUID.randomUUID();
+    OffsetDateTime now = Times.now(clock);
+    return pool.withTransaction(
+            tx ->
+                files
+                    .record(tx, file, user.userId(), now)
+                    .compose(
+                        done ->
+                            store.insert(tx, attachmentId, room, file.id(), user.userId(), now)))
+        .onFailure(failure -> files.discard(file.id()))
+        .map(attachmentId);
+  }
+
+  /**
    * An attachment for a member of its room, audited; unknown or foreign ids are refused (and the
    * refusal audited), and after a revocation the file is withheld like the messages.
    */
