@@ -147,7 +147,7 @@ final class ApiRouter {
             config.sessionTtl(),
             config.publicUrl())
         .mount(api);
-    new OrganisationRoutes(services.organisations()).mount(api);
+    new OrganisationRoutes(services.organisations(), services.memberAdministration()).mount(api);
     new RoomRoutes(services.rooms(), services.roomCreation(), services.roomMembership()).mount(api);
     new MessageRoutes(services.messaging(), services.history()).mount(api);
     new PatientRoutes(services.patients()).mount(api);

@@ -50,6 +50,7 @@ import org.konsil.server.notifications.Presence;
 import org.konsil.server.notifications.SmtpMailSender;
 import org.konsil.server.notifications.SpoolMailSender;
 import org.konsil.server.notifications.UnreadNotifier;
+import org.konsil.server.organisations.MemberAdministration;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.patients.PatientService;
 import org.konsil.server.records.RecordsService;
@@ -86,6 +87,7 @@ public final class Wiring {
   private final AuditLog audit;
   private final AuditAnchors auditAnchors;
   private final PatientService patients;
+  private final MemberAdministration memberAdministration;
   private final SearchService search;
   private final FileStore files;
   private final ConsentService consents;
@@ -149,6 +151,7 @@ public final class Wiring {
     this.organisations =
         new OrganisationService(pool, clock, passwords, sessions, mailOutbox, live, audit);
     this.patients = new PatientService(pool, clock, audit);
+    this.memberAdministration = new MemberAdministration(pool, audit);
     this.search = new SearchService(pool, audit);
     this.files = new FileStore(vertx, config.dataDir().resolve("files"));
     this.consents =
@@ -281,6 +284,10 @@ public final class Wiring {
 
   public OrganisationService organisations() {
     return organisations;
+  }
+
+  public MemberAdministration memberAdministration() {
+    return memberAdministration;
   }
 
   public RoomService rooms() {

@@ -27,7 +27,39 @@ export async function renderAdmin(main, app) {
           : user.status === 'disabled'
             ? action(t('admin.enable'), `/organisation/users/${user.id}/enable`)
             : action(t('admin.disable'), `/organisation/users/${user.id}/disable`),
-        action(t('admin.link'), `/organisation/users/${user.id}/password-link`, t('admin.link.sent', { email: user.email }))))));
+        action(t('admin.link'), `/organisation/users/${user.id}/password-link`, t('admin.link.sent', { email: user.email })),
+        roleAction(user),
+        user.secondFactorEnabled ? resetAction(user) : null))));
+  };
+
+  // The server keeps one active admin at least (last_admin) and audits the change.
+  const roleAction = (user) => {
+    const next = user.role === 'admin' ? 'member' : 'admin';
+    const button = h('button', { class: 'link role-change', type: 'button' }, t(`admin.makeRole.${next}`));
+    button.addEventListener('click', () => busy(button, error, async () => {
+      await api.put(`/organisation/users/${user.id}/role`, { role: next });
+      replace(status, notice(t('admin.roleChanged', { name: user.displayName, role: t(`admin.role.${next}`) })));
+      await load();
+    }));
+    return button;
+  };
+
+  // Two clicks: taking away a second factor should not happen by a slip.
+  const resetAction = (user) => {
+    const button = h('button', { class: 'link reset-2fa', type: 'button' }, t('admin.reset2fa'));
+    button.addEventListener('click', () => {
+      if (!button.dataset.armed) {
+        button.dataset.armed = 'true';
+        button.textContent = t('admin.reset2fa.confirm');
+        return;
+      }
+      busy(button, error, async () => {
+        await api.post(`/organisation/users/${user.id}/second-factor-reset`, {});
+        replace(status, notice(t('admin.reset2fa.done', { name: user.displayName })));
+        await load();
+      });
+    });
+    return button;
   };
 
   const action = (label, path, done) => {

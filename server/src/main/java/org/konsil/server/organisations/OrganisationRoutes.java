@@ -14,9 +14,11 @@ import org.konsil.server.identity.AuthenticatedUser;
 public final class OrganisationRoutes {
 
   private final OrganisationService organisations;
+  private final MemberAdministration members;
 
-  public OrganisationRoutes(OrganisationService organisations) {
+  public OrganisationRoutes(OrganisationService organisations, MemberAdministration members) {
     this.organisations = organisations;
+    this.members = members;
   }
 
   /** Adds this feature's routes to the API router (below /api/v1). */
@@ -48,6 +50,23 @@ public final class OrganisationRoutes {
             ctx ->
                 organisations
                     .sendPasswordLink(AuthenticatedUser.of(ctx), pathId(ctx))
+                    .map(Member::toJson));
+    router
+        .put("/organisation/users/:userId/role")
+        .respond(
+            ctx -> {
+              UUID userId = pathId(ctx);
+              String role = Json.body(ctx).requiredText("role", 20);
+              return members
+                  .changeRole(AuthenticatedUser.of(ctx), userId, role)
+                  .map(Member::toJson);
+            });
+    router
+        .post("/organisation/users/:userId/second-factor-reset")
+        .respond(
+            ctx ->
+                members
+                    .resetSecondFactor(AuthenticatedUser.of(ctx), pathId(ctx))
                     .map(Member::toJson));
     router
         .post("/organisation/users/:userId/enable")
