@@ -26,10 +26,10 @@ import java.util.stream.Stream;
 
 /**
  * The browser client's files (classpath {@code webroot/}) under names that carry a hash of their
- * content ({@code /js/app.3f9c2a1b7d0e.js}), cached by browsers for a year as immutable, and the one
- * HTML page, never cached, that names them. A new release changes the names of what changed, so a
- * second visit loads the page and nothing else. Module imports between the scripts are rewritten to
- * the hashed names, so a script's hash also covers everything it imports.
+ * content ({@code /js/app.3f9c2a1b7d0e.js}), cached by browsers for a year as immutable, and the
+ * one HTML page, never cached, that names them. A new release changes the names of what changed, so
+ * a second visit loads the page and nothing else. Module imports between the scripts are rewritten
+ * to the hashed names, so a script's hash also covers everything it imports.
  */
 public final class WebClientFiles {
 
@@ -173,7 +173,8 @@ public final class WebClientFiles {
   }
 
   private static String type(String path) {
-    return TYPES.getOrDefault(path.substring(path.lastIndexOf('.') + 1), "application/octet-stream");
+    return TYPES.getOrDefault(
+        path.substring(path.lastIndexOf('.') + 1), "application/octet-stream");
   }
 
   /** Every file below webroot/, keyed by its path as the browser asks for it ("/js/app.js"). */

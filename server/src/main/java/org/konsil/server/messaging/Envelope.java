@@ -30,8 +30,8 @@ public record Envelope(UUID user, int device, int type, byte[] ciphertext) {
   public static final int MAX_ENVELOPES = 5_000;
 
   /** A recipient device, as the refusal of a stale device list names it. */
-  record Address(UUID user, int device) implements Comparable<Address> {
-    JsonObject toJson() {
+  public record Address(UUID user, int device) implements Comparable<Address> {
+    public JsonObject toJson() {
       return new JsonObject().put("userId", user.toString()).put("deviceId", device);
     }
 

@@ -28,6 +28,16 @@ public final class MessageRoutes {
     RouteTable.query(router.get("/rooms/:roomId/messages"), "after", "before", "limit", "device")
         .respond(this::history);
     router.post("/rooms/:roomId/messages").respond(this::send);
+    router
+        .get("/rooms/:roomId/devices")
+        .respond(
+            ctx ->
+                messaging
+                    .roomDevices(AuthenticatedUser.of(ctx), RoomRoutes.roomId(ctx))
+                    .map(
+                        devices ->
+                            new io.vertx.core.json.JsonArray(
+                                devices.stream().map(Envelope.Address::toJson).toList())));
     router.put("/rooms/:roomId/read").respond(this::read);
     router
         .get("/rooms/:roomId/receipts")

@@ -32,6 +32,9 @@ public final class MessagingService {
   private final Clock clock;
   private final MessageRelations relations;
   private final AuditLog audit;
+  private final Pool pool;
+  private final RoomService rooms;
+  private final EnvelopeStore envelopes = new EnvelopeStore();
   private UnstoredMessages unstored;
 
   public MessagingService(
@@ -47,6 +50,8 @@ public final class MessagingService {
     this.live = live;
     this.clock = clock;
     this.relations = new MessageRelations(pool, rooms);
+    this.pool = pool;
+    this.rooms = rooms;
     this.audit = audit;
   }
 
@@ -116,6 +121,17 @@ public final class MessagingService {
                                     .with("room", room)
                                     .with("correction", message.id())
                                     .success("message.corrected"))));
+  }
+
+  /**
+   * The devices a message in the room must address (every active device of every active user of its
+   * active member organisations), for members; the sender leaves out its own sending device.
+   */
+  public Future<List<Envelope.Address>> roomDevices(AuthenticatedUser user, UUID room) {
+    return rooms
+        .requireMember(user, room)
+        .compose(member -> envelopes.roomDevices(pool, room))
+        .map(List::copyOf);
   }
 
   /**

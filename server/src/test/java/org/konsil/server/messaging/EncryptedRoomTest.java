@@ -492,6 +492,25 @@ class EncryptedRoomTest {
     Session eve = server.login(outsider.admin());
     E2eDevice evesPc = E2eDevice.register(server, eve);
 
+    // the room lists its devices to members, sender's included, and to no one else
+    JsonArray listed =
+        server.api().get("/api/v1/rooms/" + room + "/devices", team.anna().accessToken()).array();
+    List<JsonObject> expected =
+        new java.util.ArrayList<>(
+            List.of(laptop, tomsPc, uwesPhone).stream()
+                .map(
+                    d ->
+                        new JsonObject()
+                            .put("userId", d.userId().toString())
+                            .put("deviceId", d.deviceId))
+                .toList());
+    expected.sort(java.util.Comparator.comparing(o -> UUID.fromString(o.getString("userId"))));
+    assertEquals(new JsonArray(expected), listed);
+    Api.Response evesList =
+        server.api().get("/api/v1/rooms/" + room + "/devices", eve.accessToken());
+    assertEquals(403, evesList.status(), evesList.body());
+    assertEquals("not_a_member", evesList.code());
+
     // Uwe's phone belongs to the room; Eve's PC does not
     Api.Response withoutUwe =
         laptop.send(room, UUID.randomUUID(), laptop.seal("a", List.of(tomsPc)));

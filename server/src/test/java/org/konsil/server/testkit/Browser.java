@@ -100,9 +100,9 @@ public final class Browser implements AutoCloseable {
   }
 
   /**
-   * The bytes the browser received over the network (headers and bodies as sent, after
-   * compression; nothing for what came from its cache) from the test server since the last call,
-   * from the DevTools protocol's Network events. Only for {@link #openMeasuring}.
+   * The bytes the browser received over the network (headers and bodies as sent, after compression;
+   * nothing for what came from its cache) from the test server since the last call, from the
+   * DevTools protocol's Network events. Only for {@link #openMeasuring}.
    */
   public long downloadedBytes() {
     long bytes = 0;

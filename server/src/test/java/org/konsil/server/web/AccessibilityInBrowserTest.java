@@ -37,7 +37,8 @@ class AccessibilityInBrowserTest {
     admin = practice.admin();
     KonsilServer.Session session = server.login(admin);
     generalRoom = server.room(session, careService.id());
-    server.sendRest(session, generalRoom, "Bitte den Medikationsplan prüfen: https://konsil.test/plan");
+    server.sendRest(
+        session, generalRoom, "Bitte den Medikationsplan prüfen: https://konsil.test/plan");
     UUID patient = server.patient(session, "Musterfrau");
     assertEquals(
         201,
@@ -69,8 +70,7 @@ class AccessibilityInBrowserTest {
         .driver()
         .executeCdpCommand(
             "Emulation.setEmulatedMedia",
-            Map.of(
-                "features", List.of(Map.of("name", "prefers-color-scheme", "value", name))));
+            Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", name))));
   }
 
   private static void check(Map<String, List<String>> found, String view) {

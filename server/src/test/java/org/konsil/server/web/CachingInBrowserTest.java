@@ -14,9 +14,9 @@ import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.KonsilServer;
 
 /**
- * The client's files carry a hash of their content in their names and are cached for good; the
- * page is never cached. A nurse who opens Konsil again the next morning downloads the page and her
- * data, not the client.
+ * The client's files carry a hash of their content in their names and are cached for good; the page
+ * is never cached. A nurse who opens Konsil again the next morning downloads the page and her data,
+ * not the client.
  */
 class CachingInBrowserTest {
 
@@ -66,10 +66,12 @@ class CachingInBrowserTest {
       browser.login(nurse);
       browser.find(".room-item[data-room='" + room + "']");
       browser.until(
-          () -> Boolean.TRUE.equals(browser.js("return document.querySelector('.conn-banner').hidden"))
-                  && browser.present(".conn-banner[data-state=online]")
-              ? true
-              : null,
+          () ->
+              Boolean.TRUE.equals(
+                          browser.js("return document.querySelector('.conn-banner').hidden"))
+                      && browser.present(".conn-banner[data-state=online]")
+                  ? true
+                  : null,
           "connected");
       long first = browser.downloadedBytes();
 

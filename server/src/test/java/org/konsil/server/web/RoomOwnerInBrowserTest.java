@@ -237,7 +237,9 @@ class RoomOwnerInBrowserTest {
     annasBrowser.click("#create-room");
     annasBrowser.waitForText("#consent-state-error", "Es fehlt eine Einwilligung");
     assertEquals(
-        0, server.count("SELECT count(*) FROM rooms WHERE title = 'Beispiel, Hans'"), "no room yet");
+        0,
+        server.count("SELECT count(*) FROM rooms WHERE title = 'Beispiel, Hans'"),
+        "no room yet");
 
     annasBrowser.find("#consent-file").sendKeys(signedPdf.toAbsolutePath().toString());
     annasBrowser.waitForText("#consent-box", "Einwilligung gespeichert (Version 1)");
