@@ -312,6 +312,41 @@ class ChatInBrowserTest {
     }
   }
 
+  /** Presses Tab until the focused element matches the selector, as a keyboard user would. */
+  private static void tabTo(Browser browser, String css) {
+    for (int i = 0; i < 60; i++) {
+      if (Boolean.TRUE.equals(
+          browser.js("return document.activeElement.matches(arguments[0])", css))) {
+        return;
+      }
+      browser.driver().switchTo().activeElement().sendKeys(Keys.TAB);
+    }
+    throw new AssertionError("Tab never reached " + css);
+  }
+
+  @Test
+  void aNurseLogsInOpensARoomAndAnswersWithTheKeyboardAlone() {
+    UUID room = room("Nur Tastatur");
+    server.sendRest(server.login(anna), room, "Können Sie heute die Wunde fotografieren?");
+    tomsBrowser.forgetSession().visit("/");
+    tomsBrowser.find("#login-email");
+    tomsBrowser.driver().switchTo().activeElement().sendKeys(tom.email(), Keys.TAB);
+    tomsBrowser.driver().switchTo().activeElement().sendKeys(tom.password(), Keys.ENTER);
+    tomsBrowser.find(".room-item[data-room='" + room + "']");
+    tabTo(tomsBrowser, ".room-item[data-room='" + room + "']");
+    tomsBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    tomsBrowser.waitForText(".message .content", "Wunde fotografieren");
+    tomsBrowser.until(
+        () ->
+            "composer-text".equals(tomsBrowser.js("return document.activeElement.id"))
+                ? true
+                : null,
+        "the composer focused");
+    tomsBrowser.driver().switchTo().activeElement().sendKeys("Ja, gegen 14 Uhr.", Keys.ENTER);
+    annasBrowser.login(anna).openRoom(room);
+    annasBrowser.waitForText(".message:not(.own) .content", "Ja, gegen 14 Uhr.");
+  }
+
   @Test
   void sessionSurvivesReloadWithoutReadableTokenAndLogoutLeavesNothing() {
     UUID room = room("Sitzung");
