@@ -163,10 +163,24 @@ class HttpBasicsTest {
       Api.Response page = server.api().get(path, null);
       assertEquals(200, page.status(), path);
       assertTrue(page.contentType().startsWith("text/html"), path);
-      assertTrue(page.body().contains("<script type=\"module\" src=\"/js/main.js\">"), path);
+      // the page names its script by a hash of the content (so browsers may keep it for good)
+      assertTrue(
+          page.body().matches("(?s).*<script type=\"module\" src=\"/js/main\\.[0-9a-f]+\\.js\">.*"),
+          path);
+      assertEquals("no-store", page.headers().get("Cache-Control"), path);
       String policy = page.headers().get("Content-Security-Policy");
       assertTrue(policy.contains("script-src 'self'") && policy.contains("style-src 'self'"));
     }
+    String hashedName =
+        server
+            .api()
+            .get("/", null)
+            .body()
+            .replaceAll("(?s).*<script type=\"module\" src=\"(/js/main\\.[0-9a-f]+\\.js)\">.*", "$1");
+    Api.Response hashedScript = server.api().get(hashedName, null);
+    assertEquals(200, hashedScript.status(), hashedName);
+    assertEquals("public, max-age=31536000, immutable", hashedScript.headers().get("Cache-Control"));
+    // the plain name still answers (an old page open in a tab), never cached for good
     Api.Response script = server.api().get("/js/main.js", null);
     assertEquals(200, script.status());
     assertTrue(
