@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { h, replace, saveBlob } from '../dom.js';
-import { t, lang, formatDate } from '../i18n.js';
+import { t, lang, formatDate, problemText } from '../i18n.js';
 import { field, fieldError, errorBox, busy, notice } from './forms.js';
 
 const KINDS = ['practice', 'clinic', 'rehab', 'care_service', 'care_home', 'pharmacy', 'therapy', 'insurer', 'other'];
@@ -53,6 +53,8 @@ export function renderNewRoom(main, app) {
   const [givenRow, given] = field(t('new.patient.given'), { id: 'patient-given', maxlength: 200, autocomplete: 'off' });
   const [birthRow, birth] = field(t('new.patient.birth'), { id: 'patient-birth', type: 'date', autocomplete: 'off' });
   const [insuranceRow, insurance] = field(t('new.patient.insurance'), { id: 'patient-insurance', maxlength: 30, autocomplete: 'off' });
+  const [emailRow, email] = field(t('new.patient.email'), { id: 'patient-email', type: 'email', maxlength: 254, autocomplete: 'off' });
+  const [mobileRow, mobile] = field(t('new.patient.mobile'), { id: 'patient-mobile', type: 'tel', maxlength: 40, autocomplete: 'off' });
   const savePatient = h('button', { class: 'secondary', type: 'button', id: 'patient-save' }, t('new.patient.save'));
   savePatient.addEventListener('click', () => busy(savePatient, error, async () => {
     const wrong = [];
@@ -64,6 +66,13 @@ export function renderNewRoom(main, app) {
     const patient = await api.post('/patients', {
       familyName: family.value, givenName: given.value, birthDate: birth.value,
       insuranceNumber: insurance.value.trim() || undefined,
+      email: email.value.trim() || undefined,
+      mobile: mobile.value.trim() || undefined,
+    }).catch((e) => {
+      // the server's check of the contact details is named at its field
+      if (e && e.code === 'invalid_email') fieldError(email, problemText(e.code));
+      if (e && e.code === 'invalid_mobile') fieldError(mobile, problemText(e.code));
+      throw e;
     });
     savePatient.closest('details').open = false;
     choosePatient({ ...patient, consent: 'none' });
@@ -150,7 +159,7 @@ export function renderNewRoom(main, app) {
     h('div', { class: 'row' }, searchRow, searchButton), results, chosen,
     h('details', { class: 'create-patient' },
       h('summary', {}, t('new.patient.create')),
-      familyRow, givenRow, birthRow, insuranceRow, savePatient));
+      familyRow, givenRow, birthRow, insuranceRow, emailRow, mobileRow, savePatient));
   // where a problem with the consent is said: below the consent box, whatever it shows
   const consentState = h('input', { type: 'hidden', id: 'consent-state' });
   const consentRow = h('div', { class: 'field' }, consentBox, consentState);

@@ -149,7 +149,14 @@ public final class DemoData {
         .compose(
             anna ->
                 patients
-                    .create(anna, "Musterfrau", "Erika", java.time.LocalDate.of(1941, 3, 7), null)
+                    .create(
+                        anna,
+                        "Musterfrau",
+                        "Erika",
+                        java.time.LocalDate.of(1941, 3, 7),
+                        null,
+                        null,
+                        null)
                     .compose(
                         patient ->
                             consentDocuments

@@ -7,7 +7,10 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.konsil.server.http.Times;
 
-/** A patient of one organisation, with where their consent stands. */
+/**
+ * A patient of one organisation, with where their consent stands and their own contact details
+ * (e-mail, mobile in E.164; both optional), which only their organisation ever sees.
+ */
 public record Patient(
     UUID id,
     UUID organisationId,
@@ -15,6 +18,8 @@ public record Patient(
     String givenName,
     LocalDate birthDate,
     String insuranceNumber,
+    String email,
+    String mobile,
     OffsetDateTime consentRevokedAt) {
 
   static final RowMapper<Patient> MAPPER =
@@ -26,7 +31,22 @@ public record Patient(
               row.getString("given_name"),
               row.getLocalDate("birth_date"),
               row.getString("insurance_number"),
+              row.getString("email"),
+              row.getString("mobile"),
               row.getOffsetDateTime("consent_revoked_at"));
+
+  public Patient withContact(String newEmail, String newMobile) {
+    return new Patient(
+        id,
+        organisationId,
+        familyName,
+        givenName,
+        birthDate,
+        insuranceNumber,
+        newEmail,
+        newMobile,
+        consentRevokedAt);
+  }
 
   public boolean revoked() {
     return consentRevokedAt != null;
@@ -40,6 +60,8 @@ public record Patient(
         .put("givenName", givenName)
         .put("birthDate", birthDate.toString())
         .put("insuranceNumber", insuranceNumber)
+        .put("email", email)
+        .put("mobile", mobile)
         .put("consentRevokedAt", Times.iso(consentRevokedAt));
   }
 }

@@ -28,6 +28,30 @@ public final class PatientRoutes {
         .get("/patients/:patientId")
         .respond(
             ctx -> patients.read(AuthenticatedUser.of(ctx), patientId(ctx)).map(Patient::toJson));
+    router.patch("/patients/:patientId").respond(this::changeContact);
+  }
+
+  /** Only the contact details change; a field left out keeps its value, null or "" clears it. */
+  private Future<?> changeContact(RoutingContext ctx) {
+    UUID patientId = patientId(ctx);
+    Json body = Json.body(ctx);
+    for (String field : body.raw().fieldNames()) {
+      if (!field.equals("email") && !field.equals("mobile")) {
+        throw ApiException.validation(
+            "Only 'email' and 'mobile' can be changed; '" + field + "' cannot.");
+      }
+    }
+    boolean setEmail = body.raw().containsKey("email");
+    boolean setMobile = body.raw().containsKey("mobile");
+    if (!setEmail && !setMobile) {
+      throw ApiException.validation("Give 'email' and/or 'mobile'.");
+    }
+    String email = ContactDetails.email("email", body.optionalText("email", 254));
+    String mobile = ContactDetails.mobile("mobile", body.optionalText("mobile", 40));
+    return patients
+        .changeContact(
+            AuthenticatedUser.of(ctx), patientId, setEmail, email, setMobile, mobile)
+        .map(Patient::toJson);
   }
 
   private Future<?> create(RoutingContext ctx) {
@@ -41,6 +65,8 @@ public final class PatientRoutes {
         && !insurance.trim().matches("[A-Za-z0-9]{5,30}")) {
       throw ApiException.validation("'insuranceNumber' may hold only letters and digits.");
     }
+    String email = ContactDetails.email("email", body.optionalText("email", 254));
+    String mobile = ContactDetails.mobile("mobile", body.optionalText("mobile", 40));
     ctx.response().setStatusCode(201);
     return patients
         .create(
@@ -48,7 +74,9 @@ public final class PatientRoutes {
             family,
             given,
             birthDate,
-            insurance == null || insurance.isBlank() ? null : insurance.trim())
+            insurance == null || insurance.isBlank() ? null : insurance.trim(),
+            email,
+            mobile)
         .map(Patient::toJson);
   }
 

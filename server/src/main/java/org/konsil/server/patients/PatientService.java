@@ -34,7 +34,9 @@ public final class PatientService {
       String familyName,
       String givenName,
       LocalDate birthDate,
-      String insuranceNumber) {
+      String insuranceNumber,
+      String email,
+      String mobile) {
     if (birthDate.isAfter(LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))) {
       throw ApiException.validation("'birthDate' lies in the future.");
     }
@@ -46,6 +48,8 @@ public final class PatientService {
             givenName,
             birthDate,
             insuranceNumber,
+            email,
+            mobile,
             null);
     return pool.withTransaction(
         tx ->
@@ -59,6 +63,57 @@ public final class PatientService {
                                 .on("patient", patient.id())
                                 .success("patient.created")))
                 .map(patient));
+  }
+
+  /**
+   * Sets the patient's e-mail address and mobile number (already checked and normalised; null
+   * clears). A field that is not given keeps its value. Audited as {@code patient.contact_changed}
+   * with the names of the changed fields, never their values.
+   */
+  public Future<Patient> changeContact(
+      AuthenticatedUser user,
+      UUID patientId,
+      boolean setEmail,
+      String email,
+      boolean setMobile,
+      String mobile) {
+    return ownPatient(user, patientId)
+        .compose(
+            known ->
+                pool.withTransaction(
+                    tx ->
+                        store
+                            .lock(tx, patientId)
+                            .compose(
+                                patient -> {
+                                  if (patient == null) {
+                                    return Future.failedFuture(
+                                        ApiException.notFound("No such patient."));
+                                  }
+                                  Patient changed =
+                                      patient.withContact(
+                                          setEmail ? email : patient.email(),
+                                          setMobile ? mobile : patient.mobile());
+                                  List<String> fields = new java.util.ArrayList<>();
+                                  if (!java.util.Objects.equals(changed.email(), patient.email())) {
+                                    fields.add("email");
+                                  }
+                                  if (!java.util.Objects.equals(
+                                      changed.mobile(), patient.mobile())) {
+                                    fields.add("mobile");
+                                  }
+                                  return store
+                                      .setContact(tx, patientId, changed.email(), changed.mobile())
+                                      .compose(
+                                          done ->
+                                              audit.record(
+                                                  tx,
+                                                  AuditEvent.by(user)
+                                                      .on("patient", patientId)
+                                                      .with("fields", String.join(",", fields))
+                                                      .success("patient.contact_changed")))
+                                      .map(changed);
+                                })));
   }
 
   /** The organisation's patients by name and/or birth date, each with where its consent stands. */

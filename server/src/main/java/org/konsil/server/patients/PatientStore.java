@@ -24,8 +24,12 @@ final class PatientStore {
   private static final String INSERT =
       """
       INSERT INTO patients (id, organisation_id, family_name, given_name, birth_date,
-        insurance_number, created_by, created_at)
-      VALUES (#{id}, #{org}, #{family}, #{given}, #{birth}, #{insurance}, #{by}, #{now})""";
+        insurance_number, email, mobile, created_by, created_at)
+      VALUES (#{id}, #{org}, #{family}, #{given}, #{birth}, #{insurance}, #{email}, #{mobile},
+        #{by}, #{now})""";
+
+  private static final String SET_CONTACT =
+      "UPDATE patients SET email = #{email}, mobile = #{mobile} WHERE id = #{id}";
 
   /** An erased patient (a tombstone without identity) is no patient any more. */
   private static final String BY_ID =
@@ -63,6 +67,8 @@ final class PatientStore {
     params.put("given", p.givenName());
     params.put("birth", p.birthDate());
     params.put("insurance", p.insuranceNumber());
+    params.put("email", p.email());
+    params.put("mobile", p.mobile());
     params.put("by", createdBy);
     params.put("now", now);
     return SqlTemplate.forUpdate(tx, INSERT).execute(params).mapEmpty();
@@ -91,6 +97,14 @@ final class PatientStore {
         .mapTo(FoundPatient.MAPPER)
         .execute(params)
         .map(Rows::list);
+  }
+
+  Future<Void> setContact(SqlClient tx, UUID id, String email, String mobile) {
+    Map<String, Object> params = new HashMap<>();
+    params.put("id", id);
+    params.put("email", email);
+    params.put("mobile", mobile);
+    return SqlTemplate.forUpdate(tx, SET_CONTACT).execute(params).mapEmpty();
   }
 
   Future<Void> markRevoked(SqlClient tx, UUID id, OffsetDateTime now) {

@@ -60,7 +60,7 @@ final class ErasureStore {
   private static final String TOMBSTONE =
       """
       UPDATE patients SET family_name = NULL, given_name = NULL, birth_date = NULL,
-        insurance_number = NULL, erased_at = #{now}
+        insurance_number = NULL, email = NULL, mobile = NULL, erased_at = #{now}
       WHERE id = #{id}""";
 
   /** Where the patient stands: null when there is no such (unerased) patient. */

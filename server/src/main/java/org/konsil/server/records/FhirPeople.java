@@ -45,6 +45,20 @@ final class FhirPeople {
     if (row.birthDate() != null) {
       patient.setBirthDateElement(new DateType(row.birthDate().toString()));
     }
+    if (row.email() != null) {
+      patient
+          .addTelecom()
+          .setSystem(ContactPoint.ContactPointSystem.EMAIL)
+          .setUse(ContactPoint.ContactPointUse.HOME)
+          .setValue(row.email());
+    }
+    if (row.mobile() != null) {
+      patient
+          .addTelecom()
+          .setSystem(ContactPoint.ContactPointSystem.SMS)
+          .setUse(ContactPoint.ContactPointUse.MOBILE)
+          .setValue(row.mobile());
+    }
     patient.setManagingOrganization(refs.to("Organization", row.organisation()));
     return patient;
   }

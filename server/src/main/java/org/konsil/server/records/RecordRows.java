@@ -34,6 +34,8 @@ final class RecordRows {
       String givenName,
       LocalDate birthDate,
       String insuranceNumber,
+      String email,
+      String mobile,
       OffsetDateTime consentRevokedAt) {}
 
   record OrganisationRow(

@@ -26,14 +26,14 @@ final class RecordsStore {
       """
       SELECT r.id, r.kind, r.title, r.created_at, r.created_by_org, r.patient_id,
         p.organisation_id AS patient_org, p.family_name, p.given_name, p.birth_date,
-        p.insurance_number, p.consent_revoked_at
+        p.insurance_number, p.email, p.mobile, p.consent_revoked_at
       FROM rooms r LEFT JOIN patients p ON p.id = r.patient_id
       WHERE r.id = #{room}""";
 
   private static final String PATIENT =
       """
       SELECT p.id AS patient_id, p.organisation_id AS patient_org, p.family_name, p.given_name,
-        p.birth_date, p.insurance_number, p.consent_revoked_at
+        p.birth_date, p.insurance_number, p.email, p.mobile, p.consent_revoked_at
       FROM patients p WHERE p.id = #{patient} AND p.erased_at IS NULL""";
 
   private static final String ORGANISATION =
@@ -119,6 +119,8 @@ final class RecordsStore {
               row.getString("given_name"),
               row.getLocalDate("birth_date"),
               row.getString("insurance_number"),
+              row.getString("email"),
+              row.getString("mobile"),
               row.getOffsetDateTime("consent_revoked_at"));
 
   private static final RowMapper<RoomRow> ROOM_MAPPER =

@@ -57,7 +57,9 @@ class ErasureTest {
                     .put("familyName", NAME)
                     .put("givenName", "Irmgard")
                     .put("birthDate", BIRTH)
-                    .put("insuranceNumber", "K987654321"),
+                    .put("insuranceNumber", "K987654321")
+                    .put("email", "irmgard.loeschmich@example.org")
+                    .put("mobile", "0172 5556667"),
                 anna.accessToken());
     assertEquals(201, created.status(), created.body());
     UUID patient = UUID.fromString(created.json().getString("id"));
@@ -96,7 +98,9 @@ class ErasureTest {
                 Documents.png())
             .status());
     String before = DatabaseDump.of(server.database());
-    assertTrue(before.contains(NAME) && before.contains(BIRTH), "the dump shows the patient");
+    assertTrue(
+        before.contains(NAME) && before.contains(BIRTH) && before.contains("+491725556667"),
+        "the dump shows the patient");
 
     assertEquals("consent_active", erase(patient, anna).code());
     Api.Response revoked =
@@ -135,6 +139,8 @@ class ErasureTest {
     assertFalse(after.contains(NAME), "the name is gone from every table");
     assertFalse(after.contains(BIRTH), "the birth date is gone from every table");
     assertFalse(after.contains("K987654321"), "the insurance number is gone");
+    assertFalse(after.contains("irmgard.loeschmich"), "the e-mail address is gone");
+    assertFalse(after.contains("5556667"), "the mobile number is gone");
     assertEquals(0, server.count("SELECT count(*) FROM consents WHERE id = '" + consent + "'"));
     try (var stored = Files.list(server.dataDir().resolve("files"))) {
       assertEquals(
