@@ -176,10 +176,12 @@ class HttpBasicsTest {
             .api()
             .get("/", null)
             .body()
-            .replaceAll("(?s).*<script type=\"module\" src=\"(/js/main\\.[0-9a-f]+\\.js)\">.*", "$1");
+            .replaceAll(
+                "(?s).*<script type=\"module\" src=\"(/js/main\\.[0-9a-f]+\\.js)\">.*", "$1");
     Api.Response hashedScript = server.api().get(hashedName, null);
     assertEquals(200, hashedScript.status(), hashedName);
-    assertEquals("public, max-age=31536000, immutable", hashedScript.headers().get("Cache-Control"));
+    assertEquals(
+        "public, max-age=31536000, immutable", hashedScript.headers().get("Cache-Control"));
     // the plain name still answers (an old page open in a tab), never cached for good
     Api.Response script = server.api().get("/js/main.js", null);
     assertEquals(200, script.status());
