@@ -47,7 +47,11 @@ import org.konsil.server.notifications.FaxOutbox;
 import org.konsil.server.notifications.MailOutbox;
 import org.konsil.server.notifications.MailSender;
 import org.konsil.server.notifications.Presence;
+import org.konsil.server.notifications.SmsOutbox;
 import org.konsil.server.notifications.SmtpMailSender;
+import org.konsil.server.notifications.sms.SmsTransport;
+import org.konsil.server.notifications.sms.http.HttpSmsTransport;
+import org.konsil.server.notifications.sms.spool.SpoolSmsTransport;
 import org.konsil.server.notifications.SpoolMailSender;
 import org.konsil.server.notifications.UnreadNotifier;
 import org.konsil.server.organisations.MemberAdministration;
@@ -100,6 +104,7 @@ public final class Wiring {
   private final MailOutbox mailOutbox;
   private final AtomicInteger openSockets;
   private final FaxOutbox faxOutbox;
+  private final SmsOutbox smsOutbox;
   private final Presence presence = new Presence();
   private final ShutdownGate shutdownGate = new ShutdownGate();
   private final UnreadNotifier notifier;
@@ -127,6 +132,8 @@ public final class Wiring {
             ? new SmtpMailSender(vertx, config.smtp().get(), config.mailFrom())
             : new SpoolMailSender(vertx, config.mailSpoolDir(), config.mailFrom(), clock);
     this.mailOutbox = new MailOutbox(vertx, pool, clock, mailSender, config.outboxGiveUp());
+    this.smsOutbox =
+        new SmsOutbox(vertx, pool, clock, smsTransport(vertx, config), config.outboxGiveUp());
     this.audit =
         new AuditLog(
             vertx, pool, clock, config.auditKey(), config.auditKeyFile(), config.auditAnchorFile());
@@ -219,6 +226,7 @@ public final class Wiring {
   private Future<Void> startServing() {
     mailOutbox.start(Duration.ofSeconds(1));
     faxOutbox.start(Duration.ofSeconds(1));
+    smsOutbox.start(Duration.ofSeconds(1));
     notifier.start(Duration.ofSeconds(15));
     auditAnchors.start();
     records.retentionJob().start();
@@ -250,6 +258,7 @@ public final class Wiring {
   public Future<Void> stop() {
     mailOutbox.stop();
     faxOutbox.stop();
+    smsOutbox.stop();
     notifier.stop();
     records.retentionJob().stop();
     if (deploymentId == null) {
@@ -344,6 +353,21 @@ public final class Wiring {
 
   public FaxOutbox faxOutbox() {
     return faxOutbox;
+  }
+
+  /** The SMS outbox every feature sends SMS through. */
+  public SmsOutbox smsOutbox() {
+    return smsOutbox;
+  }
+
+  /** The SMS transport the configuration names: a spool folder or an HTTP gateway. */
+  private static SmsTransport smsTransport(Vertx vertx, KonsilConfig config) {
+    KonsilConfig.SmsSettings sms = config.sms();
+    if (sms.transport().equals("http")) {
+      return new HttpSmsTransport(
+          WebClient.create(vertx), sms.httpUrl().orElseThrow(), sms.httpToken().orElseThrow(), 30_000);
+    }
+    return new SpoolSmsTransport(vertx, config.smsSpoolDir());
   }
 
   /**

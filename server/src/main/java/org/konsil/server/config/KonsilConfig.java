@@ -54,7 +54,14 @@ public record KonsilConfig(
     Duration notifyInterval,
     Optional<ClusterSettings> cluster,
     boolean benchWithoutDatabase,
-    KeyDirectorySettings keyDirectory) {
+    KeyDirectorySettings keyDirectory,
+    SmsSettings sms) {
+
+  /**
+   * How SMS leave: spool (text files in a folder a person can read) or http (a gateway's REST API
+   * at the URL, with a bearer token).
+   */
+  public record SmsSettings(String transport, Optional<String> httpUrl, Optional<String> httpToken) {}
 
   /**
    * Devices and the key directory for end-to-end encryption: how many devices a user may have, how
@@ -173,7 +180,24 @@ public record KonsilConfig(
             s.integer("KONSIL_MAX_DEVICES", 5, 1, 100),
             s.integer("KONSIL_PREKEY_LOW_THRESHOLD", 10, 0, 100),
             s.integer("KONSIL_PREKEY_FETCH_LIMIT", 60, 1, 100_000),
-            Duration.ofSeconds(s.integer("KONSIL_PREKEY_FETCH_WINDOW_SECONDS", 60, 1, 24 * 3600))));
+            Duration.ofSeconds(s.integer("KONSIL_PREKEY_FETCH_WINDOW_SECONDS", 60, 1, 24 * 3600))),
+        sms(s));
+  }
+
+  private static SmsSettings sms(Settings s) {
+    SmsSettings sms =
+        new SmsSettings(
+            s.oneOf("KONSIL_SMS_TRANSPORT", "spool", "spool", "http"),
+            s.optional("KONSIL_SMS_HTTP_URL"),
+            s.optional("KONSIL_SMS_HTTP_TOKEN"));
+    if (sms.transport().equals("http") && (sms.httpUrl().isEmpty() || sms.httpToken().isEmpty())) {
+      throw new IllegalArgumentException(
+          "KONSIL_SMS_TRANSPORT=http needs KONSIL_SMS_HTTP_URL and KONSIL_SMS_HTTP_TOKEN");
+    }
+    if (sms.httpUrl().isPresent() && !sms.httpUrl().get().matches("https?://\\S+")) {
+      throw new IllegalArgumentException("KONSIL_SMS_HTTP_URL must be an http(s) URL");
+    }
+    return sms;
   }
 
   private static Optional<ClusterSettings> cluster(Settings s) {
@@ -267,6 +291,10 @@ public record KonsilConfig(
 
   public Path postgresDir() {
     return dataDir.resolve("postgres");
+  }
+
+  public Path smsSpoolDir() {
+    return dataDir.resolve("sms");
   }
 
   public Path faxSpoolDir() {

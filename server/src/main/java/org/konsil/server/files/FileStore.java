@@ -163,6 +163,78 @@ public final class FileStore {
         .onFailure(failure -> discard(incoming));
   }
 
+  /**
+   * Checks a document held in memory as an upload is checked (size, signature, a parse), without
+   * writing it or anything decoded from it to disk: for documents that must reach the disk only
+   * encrypted. Answers its type.
+   */
+  public Future<MediaType> checkInMemory(byte[] document, Set<MediaType> allowed, long maxBytes) {
+    return vertx.executeBlocking(
+        () -> {
+          if (document.length == 0) {
+            throw ApiException.validation("The file is empty.");
+          }
+          if (document.length > maxBytes) {
+            throw tooLarge(maxBytes);
+          }
+          MediaType type = MediaType.sniff(document, Math.min(document.length, MediaType.HEAD));
+          if (type == null || !allowed.contains(type)) {
+            throw new ApiException(
+                415,
+                "unsupported_file_type",
+                "Only these kinds of file are accepted: "
+                    + allowed.stream().map(MediaType::mime).sorted().toList()
+                    + ".");
+          }
+          if (!parsesInMemory(type, document)) {
+            throw new ApiException(
+                422,
+                "invalid_file",
+                "The file is not a readable " + type.extension() + " document.");
+          }
+          return type;
+        });
+  }
+
+  private static boolean parsesInMemory(MediaType type, byte[] document) {
+    try {
+      switch (type) {
+        case PDF -> {
+          try (PDDocument pdf =
+              Loader.loadPDF(document, "", null, null, IOUtils.createMemoryOnlyStreamCache())) {
+            return pdf.getNumberOfPages() > 0;
+          }
+        }
+        case PNG, JPEG -> {
+          // a memory cache: ImageIO's default may cache the stream in a temporary file
+          try (ImageInputStream in =
+              new javax.imageio.stream.MemoryCacheImageInputStream(
+                  new java.io.ByteArrayInputStream(document))) {
+            var readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+              return false;
+            }
+            ImageReader reader = readers.next();
+            try {
+              reader.setInput(in);
+              return reader.getWidth(0) > 0 && reader.getHeight(0) > 0;
+            } finally {
+              reader.dispose();
+            }
+          }
+        }
+        case DICOM -> {
+          return document.length > 132 + 12;
+        }
+        default -> {
+          return false;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Removes a stored document whose database record was not written. */
   public Future<Void> discard(UUID id) {
     return discard(path(id));

@@ -33,6 +33,8 @@ public final class MailOutbox {
         invitation_id)
       VALUES ('mail', #{to}, #{payload}, 'queued', #{now}, #{now}, #{invitation})""";
 
+  private static final String ENQUEUE_TRACKED = ENQUEUE + " RETURNING id";
+
   private static final String SENT =
       """
       UPDATE outbox SET status = 'sent', sent_at = #{now}, last_error = NULL, %s
@@ -66,6 +68,21 @@ public final class MailOutbox {
    */
   public Future<Void> enqueueSecret(SqlClient tx, MailMessage mail, UUID invitationId) {
     return enqueue(tx, mail, invitationId);
+  }
+
+  /**
+   * Queues a mail in the caller's transaction and answers the outbox row's id, for a sender who
+   * wants to see how the mail fared ({@link #status}).
+   */
+  public Future<Long> enqueueTracked(SqlClient tx, MailMessage mail) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("to", mail.to());
+    p.put("payload", mail.toJson());
+    p.put("now", Times.now(clock));
+    p.put("invitation", null);
+    return SqlTemplate.forQuery(tx, ENQUEUE_TRACKED)
+        .execute(p)
+        .map(rows -> rows.iterator().next().getLong("id"));
   }
 
   private Future<Void> enqueue(SqlClient tx, MailMessage mail, UUID invitationId) {
