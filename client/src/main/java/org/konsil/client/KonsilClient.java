@@ -11,9 +11,12 @@ import java.util.function.Supplier;
 import org.konsil.client.e2e.DeviceKeys;
 import org.konsil.client.e2e.OnContext;
 import org.konsil.client.e2e.SignalSessions;
+import org.konsil.client.encrypted.EncryptedRooms;
 import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.ConnectionReady;
 import org.konsil.client.event.PrekeysLow;
+import org.konsil.client.event.RoomMessage;
+import org.konsil.client.event.RoomRevoked;
 import org.konsil.client.event.SessionEnded;
 import org.konsil.client.http.Account;
 import org.konsil.client.http.KonsilHttp;
@@ -42,6 +45,8 @@ public final class KonsilClient {
   private ProtocolStore store;
   private DeviceKeys devices;
   private SignalSessions sessions;
+  private EncryptedRooms encryptedRooms;
+  private Future<Void> pipeline = Future.succeededFuture();
 
   private KonsilClient(Vertx vertx, ClientOptions options) {
     this.context = vertx.getOrCreateContext();
@@ -57,6 +62,7 @@ public final class KonsilClient {
             http::webSocketTicket,
             options.cursors(),
             options.liveSettings(),
+            () -> store == null ? 0 : store.deviceId(),
             this::emit);
   }
 
@@ -196,6 +202,9 @@ public final class KonsilClient {
                             options.clock(),
                             this::emit);
                     sessions = new SignalSessions(context, http, opened, this::emit);
+                    encryptedRooms =
+                        new EncryptedRooms(
+                            context.owner(), context, http, sessions, opened, this::emit);
                     return null;
                   });
         });
@@ -235,6 +244,18 @@ public final class KonsilClient {
       throw new IllegalStateException("Open the key store first");
     }
     return sessions;
+  }
+
+  /**
+   * Sending into and reading from end-to-end encrypted rooms, and their local history; after {@link
+   * #openKeyStore} and the device's registration. Connect after registering, so that the connection
+   * speaks for the device and receives its envelopes.
+   */
+  public EncryptedRooms encryptedRooms() {
+    if (encryptedRooms == null) {
+      throw new IllegalStateException("Open the key store first");
+    }
+    return encryptedRooms;
   }
 
   /**
@@ -286,6 +307,44 @@ public final class KonsilClient {
     if (event instanceof ConnectionReady && devices != null) {
       devices.maintain();
     }
+    EncryptedRooms rooms = encryptedRooms;
+    if (rooms != null
+        && event instanceof RoomMessage message
+        && live.device() > 0
+        && rooms.handles(message)) {
+      // decrypted in order: every later event waits behind it
+      pipeline =
+          pipeline.transform(
+              done ->
+                  rooms
+                      .receive(message)
+                      .map(
+                          decrypted -> {
+                            dispatch(decrypted);
+                            live.received(message.room(), message.seq());
+                            return null;
+                          }));
+    } else if (rooms != null
+        && (event instanceof RoomRevoked || event instanceof ConnectionReady)) {
+      pipeline =
+          pipeline.transform(
+              done -> {
+                dispatch(event);
+                return rooms.reconcile(http.account()).otherwiseEmpty();
+              });
+    } else if (!pipeline.isComplete()) {
+      pipeline =
+          pipeline.transform(
+              done -> {
+                dispatch(event);
+                return Future.succeededFuture();
+              });
+    } else {
+      dispatch(event);
+    }
+  }
+
+  private void dispatch(ClientEvent event) {
     for (Consumer<ClientEvent> listener : listeners) {
       try {
         listener.accept(event);

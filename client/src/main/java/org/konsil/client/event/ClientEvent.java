@@ -19,4 +19,9 @@ public sealed interface ClientEvent
         PrekeysLow,
         PrekeysReplenished,
         SignedPrekeyRotated,
-        IdentityKeyChanged {}
+        IdentityKeyChanged,
+        EncryptedMessage,
+        UndecryptableMessage,
+        RoomHistoryWiped,
+        ThisDeviceRemoved,
+        RoomDevicesChanged {}

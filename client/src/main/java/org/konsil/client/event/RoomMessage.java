@@ -6,7 +6,10 @@ import java.util.UUID;
 /**
  * A stored message of a room, delivered once and in sequence order per room, whether it came live,
  * filled a gap or was replayed after a reconnect. {@code content} is null when {@code masked}
- * (after a revocation); {@code senderId} and {@code clientMsgId} are null for system notices.
+ * (after a revocation) and for kind {@code encrypted}; {@code senderId} and {@code clientMsgId} are
+ * null for system notices; {@code senderDevice} (0 if none) and {@code envelope} belong to
+ * encrypted messages, which a client with an open key store delivers decrypted as {@link
+ * EncryptedMessage} instead.
  */
 public record RoomMessage(
     UUID room,
@@ -20,5 +23,15 @@ public record RoomMessage(
     UUID senderId,
     String senderName,
     UUID senderOrganisationId,
-    String senderOrganisationName)
-    implements ClientEvent {}
+    String senderOrganisationName,
+    int senderDevice,
+    Envelope envelope)
+    implements ClientEvent {
+
+  /**
+   * The ciphertext of an end-to-end encrypted message for this connection's device (libsignal's
+   * message type and bytes); null for other kinds, for a connection without a device, and for a
+   * message without an envelope for the device.
+   */
+  public record Envelope(int type, byte[] ciphertext) {}
+}

@@ -173,7 +173,23 @@ public final class KonsilHttp {
             });
   }
 
-  private Future<HttpResponse<Buffer>> call(HttpMethod method, String path, JsonObject body) {
+  /** Uploads bytes ({@code application/octet-stream}); the answer must be a JSON object. */
+  public Future<JsonObject> upload(String path, Buffer bytes, int status) {
+    return call(HttpMethod.POST, path, bytes).map(response -> expectObject(response, status));
+  }
+
+  /** Downloads bytes; the answer must be 200. */
+  public Future<Buffer> download(String path) {
+    return call(HttpMethod.GET, path, null)
+        .map(
+            response -> {
+              expect(response, 200);
+              Buffer body = response.body();
+              return body == null ? Buffer.buffer() : body;
+            });
+  }
+
+  private Future<HttpResponse<Buffer>> call(HttpMethod method, String path, Object body) {
     return validToken()
         .compose(token -> send(method, path, body, token))
         .compose(
@@ -189,10 +205,13 @@ public final class KonsilHttp {
   }
 
   private Future<HttpResponse<Buffer>> send(
-      HttpMethod method, String path, JsonObject body, String token) {
+      HttpMethod method, String path, Object body, String token) {
     HttpRequest<Buffer> request =
         web.requestAbs(method, server + path).putHeader("Authorization", "Bearer " + token);
-    return body == null ? request.send() : request.sendJsonObject(body);
+    if (body instanceof Buffer bytes) {
+      return request.putHeader("Content-Type", "application/octet-stream").sendBuffer(bytes);
+    }
+    return body == null ? request.send() : request.sendJsonObject((JsonObject) body);
   }
 
   private Future<String> validToken() {
@@ -243,8 +262,9 @@ public final class KonsilHttp {
   private static KonsilApiException problem(HttpResponse<Buffer> response) {
     String code = "unknown";
     String detail = response.statusMessage();
+    JsonObject problem = null;
     try {
-      JsonObject problem = response.bodyAsJsonObject();
+      problem = response.bodyAsJsonObject();
       if (problem != null) {
         code = problem.getString("code", code);
         detail = problem.getString("detail", detail);
@@ -257,6 +277,6 @@ public final class KonsilHttp {
     if (header != null && header.matches("[0-9]{1,9}")) {
       retryAfter = Long.parseLong(header);
     }
-    return new KonsilApiException(response.statusCode(), code, detail, retryAfter);
+    return new KonsilApiException(response.statusCode(), code, detail, retryAfter, problem);
   }
 }

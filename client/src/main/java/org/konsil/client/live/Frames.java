@@ -2,11 +2,12 @@ package org.konsil.client.live;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.UUID;
 import org.konsil.client.event.RoomMessage;
 
 /** Server frames (docs/asyncapi.yaml) read into the client's records. */
-final class Frames {
+public final class Frames {
 
   private Frames() {}
 
@@ -25,10 +26,21 @@ final class Frames {
         sender == null ? null : uuid(sender.getString("id")),
         sender == null ? null : sender.getString("displayName"),
         organisation == null ? null : uuid(organisation.getString("id")),
-        organisation == null ? null : organisation.getString("name"));
+        organisation == null ? null : organisation.getString("name"),
+        frame.getInteger("senderDevice", 0),
+        envelope(frame.getJsonObject("envelope")));
   }
 
-  static Ack ack(JsonObject frame) {
+  private static RoomMessage.Envelope envelope(JsonObject envelope) {
+    if (envelope == null) {
+      return null;
+    }
+    return new RoomMessage.Envelope(
+        envelope.getInteger("type"), Base64.getDecoder().decode(envelope.getString("ciphertext")));
+  }
+
+  /** An acknowledgement, from an {@code ack} frame or the REST answer of a send. */
+  public static Ack ack(JsonObject frame) {
     return new Ack(
         uuid(frame.getString("room")),
         frame.getLong("seq"),

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.ConnectionLost;
@@ -32,6 +33,7 @@ import org.konsil.client.event.RoomJoined;
 import org.konsil.client.event.RoomMessage;
 import org.konsil.client.event.RoomRevoked;
 import org.konsil.client.event.SessionEnded;
+import org.konsil.client.event.ThisDeviceRemoved;
 import org.konsil.client.event.Typing;
 import org.konsil.client.event.UnreadChanged;
 import org.konsil.client.http.SessionEndedException;
@@ -63,6 +65,8 @@ public final class LiveConnection {
   private final RoomCursors cursors;
   private final Consumer<ClientEvent> events;
   private final LiveSettings settings;
+  private final IntSupplier device;
+  private int connectedDevice;
 
   private final Map<UUID, RoomStream> streams = new HashMap<>();
   private final LinkedHashMap<UUID, Outgoing> outbox = new LinkedHashMap<>();
@@ -104,8 +108,10 @@ public final class LiveConnection {
       Supplier<Future<String>> tickets,
       RoomCursors cursors,
       LiveSettings settings,
+      IntSupplier device,
       Consumer<ClientEvent> events) {
     this.vertx = vertx;
+    this.device = device;
     this.client =
         vertx.createWebSocketClient(
             new WebSocketClientOptions(options)
@@ -221,6 +227,26 @@ public final class LiveConnection {
         new JsonObject().put("type", "read").put("room", room.toString()).put("seq", seq).encode());
   }
 
+  /**
+   * Tells the server that this connection's device holds the room's messages up to seq (only while
+   * connected; a {@code sync} after a reconnect confirms what came before it).
+   */
+  public void received(UUID room, long seq) {
+    if (connectedDevice > 0) {
+      write(
+          new JsonObject()
+              .put("type", "received")
+              .put("room", room.toString())
+              .put("seq", seq)
+              .encode());
+    }
+  }
+
+  /** The device this connection speaks for (0 for none). */
+  public int device() {
+    return connectedDevice;
+  }
+
   /** Tells the room's other users that this user is typing (only while connected). */
   public void typing(UUID room) {
     write(new JsonObject().put("type", "typing").put("room", room.toString()).encode());
@@ -241,6 +267,7 @@ public final class LiveConnection {
               }
               ClientWebSocket ws = client.webSocket();
               socket = ws;
+              connectedDevice = device.getAsInt();
               closingError = null;
               ws.textMessageHandler(text -> onFrame(ws, text));
               ws.exceptionHandler(failure -> ws.close());
@@ -273,7 +300,11 @@ public final class LiveConnection {
         .setPort(port)
         .setSsl(tls)
         .setConnectTimeout(10_000)
-        .setURI(base + "/api/v1/ws?ticket=" + ticket);
+        .setURI(
+            base
+                + "/api/v1/ws?ticket="
+                + ticket
+                + (connectedDevice > 0 ? "&device=" + connectedDevice : ""));
   }
 
   private void onClosed(ClientWebSocket ws, Short code, String reason) {
@@ -334,7 +365,11 @@ public final class LiveConnection {
     }
     outbox.clear();
     unsent.clear();
-    events.accept(new SessionEnded(code));
+    if ("device_removed".equals(code) || "unknown_device".equals(code)) {
+      events.accept(new ThisDeviceRemoved(connectedDevice));
+    } else {
+      events.accept(new SessionEnded(code));
+    }
   }
 
   private void heartbeat() {
@@ -489,7 +524,10 @@ public final class LiveConnection {
 
   private void onError(JsonObject frame) {
     String code = frame.getString("code");
-    if ("session_ended".equals(code) || "account_disabled".equals(code)) {
+    if ("session_ended".equals(code)
+        || "account_disabled".equals(code)
+        || "device_removed".equals(code)
+        || "unknown_device".equals(code) && frame.getString("clientMsgId") == null) {
       closingError = code;
       return;
     }

@@ -63,6 +63,7 @@ public final class ProtocolStore implements SignalProtocolStore, AutoCloseable {
   private final IdentityKeyPair identity;
   private final int registrationId;
   private boolean closed;
+  private MessageStore messages;
 
   private ProtocolStore(SealedFolder folder, SecretKey key) {
     this.folder = folder;
@@ -542,6 +543,20 @@ public final class ProtocolStore implements SignalProtocolStore, AutoCloseable {
     } catch (InvalidMessageException e) {
       throw new LocalStoreException("A sender key in the store is damaged", e);
     }
+  }
+
+  /** The decrypted history of encrypted rooms, in the same folder under the same data key. */
+  public synchronized MessageStore messages() {
+    open();
+    if (messages == null) {
+      messages = new MessageStore(folder, this::sealingKey);
+    }
+    return messages;
+  }
+
+  synchronized SecretKey sealingKey() {
+    open();
+    return key;
   }
 
   /** Releases the folder's lock; the store cannot be used afterwards. */

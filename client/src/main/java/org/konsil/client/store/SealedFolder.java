@@ -136,6 +136,31 @@ final class SealedFolder implements AutoCloseable {
     }
   }
 
+  /** Deletes the file (and a half-written successor); answers whether it existed. */
+  boolean delete(String name) {
+    try {
+      Files.deleteIfExists(dir.resolve(name + ".new"));
+      boolean existed = Files.deleteIfExists(dir.resolve(name));
+      syncFolder();
+      return existed;
+    } catch (IOException e) {
+      throw new LocalStoreException("Cannot delete " + dir.resolve(name), e);
+    }
+  }
+
+  /** The names of the folder's files that start with the prefix. */
+  java.util.List<String> names(String prefix) {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      return files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.startsWith(prefix) && !name.endsWith(".new"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new LocalStoreException("Cannot list " + dir, e);
+    }
+  }
+
   /** The plain content of a sealed file, or null when it does not exist. */
   byte[] readSealed(SecretKey key, String name) {
     byte[] sealed = read(name);
