@@ -335,6 +335,7 @@ export class App {
         withholdIdentity(this.state, frame.room);
         this.renderList();
         this.refreshRoom(frame.room);
+        this.reloadConsent(frame.room);
         break;
       }
       case 'receipt': {
@@ -501,6 +502,20 @@ export class App {
       if (!this.live.send({ type: 'read', room: roomId, seq: newest })) {
         api.put(`/rooms/${roomId}/read`, { seq: newest }).catch(() => {});
       }
+    }
+  }
+
+  /** The patient's own organisation learns from the room whether a signed revocation was filed. */
+  async reloadConsent(roomId) {
+    const room = this.state.rooms.get(roomId);
+    if (!room || !room.patient || room.patient.organisationId !== this.state.user.organisation.id) return;
+    try {
+      const fresh = await api.get(`/rooms/${roomId}`);
+      const current = this.state.rooms.get(roomId);
+      if (current) current.consent = fresh.consent;
+      this.refreshRoom(roomId);
+    } catch (e) {
+      // the banner stays as it is; the next load of the room list brings the consent
     }
   }
 

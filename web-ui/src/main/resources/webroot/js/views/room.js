@@ -236,7 +236,18 @@ export class RoomView {
       return;
     }
     if (room.consentRevokedAt) {
-      if (!this.banner.querySelector('.revoked')) replace(this.banner, revokedBanner(room, formatDate));
+      // the signed revocation: for the patient's own organisation only (the server says so too)
+      const own = room.patient && room.patient.organisationId === this.app.state.user.organisation.id;
+      const document = Boolean(own && room.consent && room.consent.revocationDocument);
+      if (this.banner.querySelector('.revoked') && Boolean(this.banner.querySelector('#open-revocation')) === document) return;
+      const banner = revokedBanner(room, formatDate);
+      if (document) {
+        banner.append(h('button', {
+          class: 'link', type: 'button', id: 'open-revocation',
+          onclick: () => api.blob(`/consents/${room.consent.id}/revocation-document`).then(openBlob).catch((e) => this.showError(e)),
+        }, t('room.revocation.open')));
+      }
+      replace(this.banner, banner);
       return;
     }
     if (!room.consent) {

@@ -26,6 +26,7 @@ public record Consent(
     OffsetDateTime revokedAt,
     LocalDate revocationDate,
     UUID revocationFileId,
+    String revocationMediaType,
     List<UUID> organisations) {
 
   static final RowMapper<Consent> MAPPER =
@@ -46,6 +47,7 @@ public record Consent(
             row.getOffsetDateTime("revoked_at"),
             row.getLocalDate("revocation_date"),
             row.getUUID("revocation_file_id"),
+            row.getString("revocation_media_type"),
             organisations == null ? List.of() : List.of(organisations));
       };
 

@@ -27,6 +27,9 @@ import org.konsil.server.patients.PatientService;
  */
 public final class ConsentDocuments {
 
+  private static final String DOCUMENT_READ = "consent.document_read";
+  private static final String REVOCATION_DOCUMENT_READ = "consent.revocation_document_read";
+
   private final Vertx vertx;
   private final Clock clock;
   private final PatientService patients;
@@ -83,23 +86,23 @@ public final class ConsentDocuments {
         .compose(
             consent -> {
               if (consent == null) {
-                return refuseDocument(user, consentId);
+                return refuseDocument(user, consentId, DOCUMENT_READ);
               }
               return mayRead(user, consent.patientId())
-                  .recover(failure -> refuseDocument(user, consentId))
+                  .recover(failure -> refuseDocument(user, consentId, DOCUMENT_READ))
                   .compose(allowed -> patients.byId(consent.patientId()))
                   .compose(
                       patient ->
                           patient.revoked()
                                   && !patient.organisationId().equals(user.organisationId())
-                              ? refuseRevokedDocument(user, consentId, patient)
+                              ? refuseRevokedDocument(user, consentId, patient, DOCUMENT_READ)
                               : audit
                                   .recordAlone(
                                       AuditEvent.by(user)
                                           .forOrganisation(patient.organisationId())
                                           .on("consent", consentId)
                                           .with("patient", consent.patientId())
-                                          .success("consent.document_read"))
+                                          .success(DOCUMENT_READ))
                                   .map(
                                       done ->
                                           new DocumentAccess(
@@ -110,19 +113,66 @@ public final class ConsentDocuments {
   }
 
   /**
+   * The signed revocation filed with a consent, for the patient's own organisation only (after a
+   * revocation no partner opens the patient's documents); audited, refusals too.
+   */
+  public Future<DocumentAccess> revocationDocument(AuthenticatedUser user, UUID consentId) {
+    return store
+        .byId(consentId)
+        .compose(
+            consent -> {
+              if (consent == null) {
+                return refuseDocument(user, consentId, REVOCATION_DOCUMENT_READ);
+              }
+              return mayRead(user, consent.patientId())
+                  .recover(failure -> refuseDocument(user, consentId, REVOCATION_DOCUMENT_READ))
+                  .compose(allowed -> patients.byId(consent.patientId()))
+                  .compose(
+                      patient -> {
+                        if (!patient.organisationId().equals(user.organisationId())) {
+                          // a partner in a room about the patient: after a revocation it is told
+                          // why; before one there is nothing of this kind for anyone to open
+                          return patient.revoked()
+                              ? refuseRevokedDocument(
+                                  user, consentId, patient, REVOCATION_DOCUMENT_READ)
+                              : refuseDocument(user, consentId, REVOCATION_DOCUMENT_READ);
+                        }
+                        if (consent.revocationFileId() == null) {
+                          return Future.failedFuture(
+                              ApiException.notFound(
+                                  "No signed revocation was filed with this consent."));
+                        }
+                        return audit
+                            .recordAlone(
+                                AuditEvent.by(user)
+                                    .forOrganisation(patient.organisationId())
+                                    .on("consent", consentId)
+                                    .with("patient", consent.patientId())
+                                    .success(REVOCATION_DOCUMENT_READ))
+                            .map(
+                                done ->
+                                    new DocumentAccess(
+                                        files.path(consent.revocationFileId()),
+                                        consent.revocationMediaType(),
+                                        "revocation-" + consent.version()));
+                      });
+            });
+  }
+
+  /**
    * After a revocation only the patient's own organisation opens the consent documents; a partner's
    * attempt is refused with {@code consent_revoked} and audited, in the patient organisation's
    * trail too.
    */
   private <T> Future<T> refuseRevokedDocument(
-      AuthenticatedUser user, UUID consentId, Patient patient) {
+      AuthenticatedUser user, UUID consentId, Patient patient, String action) {
     return Refusals.record(
             audit,
             AuditEvent.by(user)
                 .on("consent", consentId)
                 .with("patient", patient.id())
                 .with("reason", "consent_revoked"),
-            "consent.document_read",
+            action,
             patient.organisationId())
         .transform(
             done ->
@@ -205,7 +255,7 @@ public final class ConsentDocuments {
    * Refuses a consent document, audited; also in the patient organisation's trail when the consent
    * exists. The answer is the same either way.
    */
-  private <T> Future<T> refuseDocument(AuthenticatedUser user, UUID consentId) {
+  private <T> Future<T> refuseDocument(AuthenticatedUser user, UUID consentId, String action) {
     return store
         .byId(consentId)
         .compose(
@@ -217,11 +267,7 @@ public final class ConsentDocuments {
         .otherwiseEmpty()
         .compose(
             owner ->
-                Refusals.record(
-                    audit,
-                    AuditEvent.by(user).on("consent", consentId),
-                    "consent.document_read",
-                    owner))
+                Refusals.record(audit, AuditEvent.by(user).on("consent", consentId), action, owner))
         .transform(done -> Future.failedFuture(ApiException.notFound("No such consent.")));
   }
 }

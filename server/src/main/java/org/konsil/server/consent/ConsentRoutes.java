@@ -7,6 +7,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.FileResponses;
 import org.konsil.server.http.Json;
@@ -54,7 +55,10 @@ public final class ConsentRoutes {
                 documents
                     .current(AuthenticatedUser.of(ctx), PatientRoutes.patientId(ctx))
                     .map(Consent::toJson));
-    router.get("/consents/:consentId/document").handler(this::document);
+    router.get("/consents/:consentId/document").handler(ctx -> document(ctx, documents::document));
+    router
+        .get("/consents/:consentId/revocation-document")
+        .handler(ctx -> document(ctx, documents::revocationDocument));
     RouteTable.query(router.post("/patients/:patientId/revocation"), "date").respond(this::revoke);
     RouteTable.query(router.get("/patients/:patientId/consent-template"), "organisations", "lang")
         .handler(this::template);
@@ -112,7 +116,9 @@ public final class ConsentRoutes {
         .onFailure(ctx::fail);
   }
 
-  private void document(RoutingContext ctx) {
+  private void document(
+      RoutingContext ctx,
+      BiFunction<AuthenticatedUser, UUID, Future<ConsentDocuments.DocumentAccess>> read) {
     UUID consentId;
     try {
       consentId = Json.uuid("consentId", ctx.pathParam("consentId"));
@@ -120,8 +126,7 @@ public final class ConsentRoutes {
       ctx.fail(ApiException.notFound("No such consent."));
       return;
     }
-    documents
-        .document(AuthenticatedUser.of(ctx), consentId)
+    read.apply(AuthenticatedUser.of(ctx), consentId)
         .onSuccess(
             access ->
                 FileResponses.send(

@@ -27,10 +27,12 @@ final class ConsentStore {
   private static final String CONSENT_SELECT =
       """
       SELECT c.*, f.media_type, f.size_bytes, f.sha256, u.display_name AS uploaded_by_name,
+        rf.media_type AS revocation_media_type,
         ARRAY(SELECT co.organisation_id FROM consent_organisations co
           WHERE co.consent_id = c.id ORDER BY co.organisation_id) AS organisations
       FROM consents c JOIN stored_files f ON f.id = c.file_id
       JOIN users u ON u.id = c.uploaded_by
+      LEFT JOIN stored_files rf ON rf.id = c.revocation_file_id
       """;
 
   private static final String LATEST =

@@ -49,7 +49,8 @@ public final class ContactDetails {
       digits = "+" + HOME_COUNTRY + digits.substring(HOME_COUNTRY.length() + 2);
     }
     if (!digits.matches("\\+[1-9][0-9]{6,14}")
-        || (digits.startsWith("+" + HOME_COUNTRY) && !digits.startsWith("+" + HOME_COUNTRY + "1"))) {
+        || (digits.startsWith("+" + HOME_COUNTRY)
+            && !digits.startsWith("+" + HOME_COUNTRY + "1"))) {
       throw new ApiException(
           422,
           "invalid_mobile",

@@ -49,8 +49,7 @@ public final class PatientRoutes {
     String email = ContactDetails.email("email", body.optionalText("email", 254));
     String mobile = ContactDetails.mobile("mobile", body.optionalText("mobile", 40));
     return patients
-        .changeContact(
-            AuthenticatedUser.of(ctx), patientId, setEmail, email, setMobile, mobile)
+        .changeContact(AuthenticatedUser.of(ctx), patientId, setEmail, email, setMobile, mobile)
         .map(Patient::toJson);
   }
 

@@ -23,6 +23,13 @@ final class FhirConsents {
   private static final String PARTICIPATION =
       "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
 
+  /**
+   * Konsil's extension: the signed revocation (Consent has one {@code source}, the signed consent;
+   * the revocation that ended it is a document of its own).
+   */
+  static final String REVOCATION_DOCUMENT =
+      "https://konsil.org/fhir/StructureDefinition/revocation-document";
+
   private FhirConsents() {}
 
   /** Blocking: reads the document for its SHA-1. */
@@ -45,6 +52,14 @@ final class FhirConsents {
     consent.setSource(
         FhirMessages.attachment(
             row.document(), refs.consentDocumentUrl(row.id(), row.document()), digests));
+    if (row.revocationDocument() != null) {
+      consent.addExtension(
+          REVOCATION_DOCUMENT,
+          FhirMessages.attachment(
+              row.revocationDocument(),
+              refs.revocationDocumentUrl(row.id(), row.revocationDocument()),
+              digests));
+    }
     consent.setPolicyRule(new CodeableConcept().addCoding(new Coding(ACT_CODE, "OPTIN", null)));
     Consent.ProvisionComponent provision = consent.getProvision();
     provision.setType(Consent.ConsentProvisionType.PERMIT);

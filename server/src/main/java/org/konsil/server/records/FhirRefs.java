@@ -75,6 +75,12 @@ final class FhirRefs {
     return filesInArchive ? archivePath(file) : apiBase + "/consents/" + consentId + "/document";
   }
 
+  String revocationDocumentUrl(UUID consentId, FileRow file) {
+    return filesInArchive
+        ? archivePath(file)
+        : apiBase + "/consents/" + consentId + "/revocation-document";
+  }
+
   /** Where a data-protection archive keeps a file: {@code files/<id>} plus its extension. */
   static String archivePath(FileRow file) {
     return "files/" + file.id() + extension(file.mediaType());

@@ -57,7 +57,8 @@ final class RoomStore {
              (SELECT json_build_object('id', c.id, 'version', c.version, 'status', c.status,
                  'uploadedAt', to_char(c.uploaded_at AT TIME ZONE 'UTC',
                                        'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                 'uploadedBy', u.display_name)
+                 'uploadedBy', u.display_name,
+                 'revocationDocument', c.revocation_file_id IS NOT NULL)
                  FROM consents c JOIN users u ON u.id = c.uploaded_by
                 WHERE c.patient_id = r.patient_id ORDER BY c.version DESC LIMIT 1) AS consent,
              (SELECT json_build_object('seq', m.seq, 'kind', m.kind,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -248,8 +249,13 @@ class RevocationTest {
   }
 
   @Test
-  void revocationWithADocumentKeepsIt() {
+  void revocationWithADocumentKeepsItForThePatientsOrganisationOnly() {
     CareNetwork.PatientRoom patientRoom = network.patientRoom("Mitdokument");
+    String revocationDocument =
+        "/api/v1/consents/" + patientRoom.consent() + "/revocation-document";
+    // before a revocation there is nothing of this kind to open
+    assertEquals(404, server.api().get(revocationDocument, network.anna().accessToken()).status());
+    Buffer signed = Documents.pdf();
     Api.Response revoked =
         server
             .api()
@@ -258,11 +264,55 @@ class RevocationTest {
                 "/api/v1/patients/" + patientRoom.patient() + "/revocation?date=2026-11-21",
                 network.anna().accessToken(),
                 "application/pdf",
-                Documents.pdf());
+                signed);
     assertEquals(200, revoked.status(), revoked.body());
     String documentId = revoked.json().getString("revocationDocumentId");
     assertEquals(
         1, server.count("SELECT count(*) FROM stored_files WHERE id = '" + documentId + "'"));
+
+    // the room tells the patient's organisation that there is a document to open
+    JsonObject room =
+        server
+            .api()
+            .get("/api/v1/rooms/" + patientRoom.room(), network.anna().accessToken())
+            .json();
+    assertEquals(true, room.getJsonObject("consent").getBoolean("revocationDocument"));
+    Api.Response opened = server.api().get(revocationDocument, network.anna().accessToken());
+    assertEquals(200, opened.status(), opened.body());
+    assertEquals("application/pdf", opened.contentType());
+    assertEquals(signed, opened.bytes());
+    assertTrue(opened.headers().get("Content-Disposition").contains("revocation-1.pdf"));
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'consent.revocation_document_read'"
+                + " AND outcome = 'success' AND organisation_id = '"
+                + network.practice().id()
+                + "'"));
+
+    // the partner in the room is told why, the outsider learns nothing; both refusals audited
+    Api.Response partner = server.api().get(revocationDocument, network.tom().accessToken());
+    assertEquals(403, partner.status());
+    assertEquals("consent_revoked", partner.code());
+    Api.Response outsider = server.api().get(revocationDocument, network.eve().accessToken());
+    assertEquals(404, outsider.status());
+    assertEquals("not_found", outsider.code());
+    assertEquals(
+        404,
+        server
+            .api()
+            .get(
+                "/api/v1/consents/" + UUID.randomUUID() + "/revocation-document",
+                network.anna().accessToken())
+            .status());
+    // the partner's and the outsider's attempts, and Anna's unknown id (in her own trail)
+    assertEquals(
+        3,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'consent.revocation_document_read'"
+                + " AND outcome = 'denied' AND organisation_id = '"
+                + network.practice().id()
+                + "'"));
   }
 
   @Test

@@ -144,7 +144,9 @@ class PatientContactTest {
             .api()
             .patch(
                 "/api/v1/patients/" + room.patient(),
-                new JsonObject().put("email", "partnerblick@example.org").put("mobile", "0160 9876543"),
+                new JsonObject()
+                    .put("email", "partnerblick@example.org")
+                    .put("mobile", "0160 9876543"),
                 network.anna().accessToken());
     assertEquals(200, set.status(), set.body());
 
@@ -207,8 +209,7 @@ class PatientContactTest {
     assertEquals("partnerblick@example.org", telecom.getJsonObject(0).getString("value"));
     assertEquals("sms", telecom.getJsonObject(1).getString("system"));
     assertEquals("+491609876543", telecom.getJsonObject(1).getString("value"));
-    Api.Response partnerExport =
-        server.api().get("/api/v1/rooms/" + room.room() + "/fhir", tom);
+    Api.Response partnerExport = server.api().get("/api/v1/rooms/" + room.room() + "/fhir", tom);
     assertFalse(partnerExport.body().contains("partnerblick@example.org"));
     assertEquals(403, partnerExport.status());
     UUID unused = UUID.randomUUID();

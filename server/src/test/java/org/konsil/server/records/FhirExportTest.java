@@ -109,8 +109,8 @@ class FhirExportTest {
                 HttpMethod.POST,
                 "/api/v1/patients/" + patientRoom.patient() + "/revocation?date=" + today,
                 network.anna().accessToken(),
-                null,
-                null);
+                "image/png",
+                Documents.png());
     assertEquals(200, revoked.status(), revoked.body());
 
     Api.Response exported = export(room, network.anna());
@@ -206,6 +206,14 @@ class FhirExportTest {
     assertEquals(
         "urn:uuid:" + network.careHome().id(),
         consent.getProvision().getActorFirstRep().getReference().getReference());
+    // the signed revocation goes with the consent it ended
+    Attachment revocation =
+        (Attachment) consent.getExtensionByUrl(FhirConsents.REVOCATION_DOCUMENT).getValue();
+    assertEquals("image/png", revocation.getContentType());
+    assertTrue(Arrays.equals(sha1(Documents.png()), revocation.getHash()));
+    assertTrue(
+        revocation.getUrl().endsWith("/consents/" + patientRoom.consent() + "/revocation-document"),
+        revocation.getUrl());
 
     List<AuditEvent> audit = all(bundle, AuditEvent.class);
     assertTrue(

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -127,6 +128,29 @@ class RoomOwnerInBrowserTest {
     annasBrowser.waitForGone("#revoke-consent");
     annasBrowser.waitForGone("#add-partner");
     assertEquals("true", annasBrowser.attribute("#composer-text", "disabled"));
+    // the practice opens the signed revocation from the banner; the care service has no such link
+    annasBrowser.waitForText("#open-revocation", "Unterschriebenen Widerruf öffnen");
+    assertFalse(tomsBrowser.present("#open-revocation"), "a partner cannot open the revocation");
+    Set<String> before = annasBrowser.driver().getWindowHandles();
+    annasBrowser.click("#open-revocation");
+    String opened =
+        annasBrowser.until(
+            () ->
+                annasBrowser.driver().getWindowHandles().stream()
+                    .filter(handle -> !before.contains(handle))
+                    .findFirst()
+                    .orElse(null),
+            "a new tab with the signed revocation");
+    String main = annasBrowser.driver().getWindowHandle();
+    annasBrowser.driver().switchTo().window(opened);
+    annasBrowser.driver().close();
+    annasBrowser.driver().switchTo().window(main);
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'consent.revocation_document_read'"
+                + " AND outcome = 'success'"),
+        "the practice's opening is audited");
     annasBrowser.screenshot("revoked-owner");
     assertEquals(
         1,
