@@ -14,6 +14,7 @@ import { renderNewRoom } from './views/newroom.js';
 import { renderSearch } from './views/search.js';
 import { renderAdmin, renderSettings } from './views/admin.js';
 import { renderSecondFactorPage } from './views/secondfactor.js';
+import { renderPracticeMailbox, renderPatientMailbox, lockDesk } from './views/practicemailbox.js';
 
 const TYPING_SHOWN_MS = 5000;
 const ACK_WAIT_MS = 15_000;
@@ -58,6 +59,7 @@ export class App {
       h('a', { class: 'brand', href: '#/' }, t('app.name')),
       h('span', { class: 'who' }, `${user.displayName} · ${user.organisation.name}`),
       h('span', { class: 'spacer' }),
+      h('a', { class: 'nav-link', href: '#/mailbox', id: 'nav-mailbox' }, t('pm.inbox')),
       user.role === 'admin' ? h('a', { class: 'nav-link', href: '#/admin' }, t('admin.title')) : null,
       h('a', { class: 'nav-link', href: '#/settings' }, t('settings.title')),
       h('button', {
@@ -186,6 +188,10 @@ export class App {
       renderSearch(this.main, this, decodeURIComponent(hash.slice('#/search/'.length)));
     } else if (hash === '#/settings') {
       renderSettings(this.main, this);
+    } else if (hash === '#/mailbox') {
+      renderPracticeMailbox(this.main, this);
+    } else if (/^#\/patients\/[0-9a-f-]{36}\/mailbox$/.test(hash)) {
+      renderPatientMailbox(this.main, this, hash.split('/')[2]);
     } else if (hash === '#/second-factor') {
       renderSecondFactorPage(this.main, this);
     } else {
@@ -530,6 +536,7 @@ export class App {
   // ---- leaving ----
 
   async logout() {
+    lockDesk();
     this.teardown();
     try {
       await api.logout();

@@ -1,9 +1,10 @@
-// Entry point: picks the page by path (/register, /set-password, or the app at /), resumes a
+// Entry point: picks the page by path (/register, /set-password, the patient's /mailbox, or the app at /), resumes a
 // session from the refresh cookie, and switches between the login and the app.
 
 import * as api from './api.js';
 import { App } from './app.js';
 import { renderLogin, renderRegister, renderSetPassword, renderEnrolment } from './views/entry.js';
+import { renderMailbox } from './views/mailbox.js';
 
 const root = document.getElementById('app');
 let app = null;
@@ -40,6 +41,11 @@ window.addEventListener('konsil:login', (event) => showLogin(null, event.detail)
 async function boot() {
   if (location.pathname === '/register') {
     renderRegister(root);
+    return;
+  }
+  if (location.pathname === '/mailbox') {
+    // the patient's page: no staff session is looked for or used there
+    renderMailbox(root);
     return;
   }
   if (location.pathname === '/set-password') {

@@ -26,6 +26,8 @@ import org.konsil.server.http.RouteTable;
 import org.konsil.server.http.SecurityHeaders;
 import org.konsil.server.http.WebClientFiles;
 import org.konsil.server.invitations.InvitationRoutes;
+import org.konsil.server.mailbox.PatientMailboxRoutes;
+import org.konsil.server.mailbox.StaffMailboxRoutes;
 import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
@@ -46,7 +48,7 @@ final class ApiRouter {
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
   /** Paths of the browser client that mails, letters and bookmarks point to. */
-  private static final List<String> WEB_PAGES = List.of("/", "/register", "/set-password");
+  private static final List<String> WEB_PAGES = List.of("/", "/register", "/set-password", "/mailbox");
 
   private final Wiring services;
   private final KonsilConfig config;
@@ -164,6 +166,18 @@ final class ApiRouter {
         .mount(api);
     new InvitationRoutes(services.invitations(), services.registrations()).mount(api);
     new DeviceRoutes(services.devices()).mount(api);
+    new PatientMailboxRoutes(
+            services.mailboxAccounts(),
+            services.mailboxMessages(),
+            services.mailboxKeys(),
+            config.httpMaxBodyBytes())
+        .mount(api);
+    new StaffMailboxRoutes(
+            services.mailboxAccounts(),
+            services.mailboxMessages(),
+            services.mailboxKeys(),
+            config.httpMaxBodyBytes())
+        .mount(api);
     config
         .fax()
         .callbackSecret()

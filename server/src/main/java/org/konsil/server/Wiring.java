@@ -37,6 +37,9 @@ import org.konsil.server.http.ShutdownGate;
 import org.konsil.server.invitations.InvitationService;
 import org.konsil.server.invitations.RegistrationService;
 import org.konsil.server.live.LiveEvents;
+import org.konsil.server.mailbox.MailboxKeys;
+import org.konsil.server.mailbox.MailboxMessages;
+import org.konsil.server.mailbox.PatientAccounts;
 import org.konsil.server.messaging.AttachmentService;
 import org.konsil.server.messaging.MessageHistory;
 import org.konsil.server.messaging.MessageWriter;
@@ -111,6 +114,9 @@ public final class Wiring {
   private final InvitationService invitations;
   private final RegistrationService registrations;
   private final DeviceService devices;
+  private final MailboxKeys mailboxKeys;
+  private final PatientAccounts mailboxAccounts;
+  private final MailboxMessages mailboxMessages;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -205,6 +211,13 @@ public final class Wiring {
       messaging.benchWithoutDatabase();
     }
     this.devices = new DeviceService(vertx, pool, clock, config.keyDirectory(), audit, live);
+    this.mailboxKeys = new MailboxKeys(pool, clock, audit);
+    this.mailboxAccounts =
+        new PatientAccounts(
+            vertx, pool, clock, config, patients, mailOutbox, audit, mailboxKeys, tokenSecret);
+    this.mailboxMessages =
+        new MailboxMessages(
+            pool, clock, patients, mailboxKeys, mailOutbox, audit, config.publicUrl());
     this.openSockets = metrics.gauge("konsil.websocket.connections", new AtomicInteger());
     this.notifier =
         new UnreadNotifier(
@@ -321,6 +334,18 @@ public final class Wiring {
 
   public AuditAnchors auditAnchors() {
     return auditAnchors;
+  }
+
+  public MailboxKeys mailboxKeys() {
+    return mailboxKeys;
+  }
+
+  public PatientAccounts mailboxAccounts() {
+    return mailboxAccounts;
+  }
+
+  public MailboxMessages mailboxMessages() {
+    return mailboxMessages;
   }
 
   public PatientService patients() {

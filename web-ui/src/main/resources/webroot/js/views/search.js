@@ -33,6 +33,7 @@ export async function renderSearch(main, app, query) {
         h('span', { class: 'patient-name' },
           `${patient.familyName}, ${patient.givenName} (${t('room.born', { date: formatDate(patient.birthDate) })})`),
         h('span', { class: `consent-state ${patient.consent}` }, t(`new.consent.state.${patient.consent}`)),
+        h('a', { href: `#/patients/${patient.id}/mailbox`, class: 'patient-mailbox', 'data-mailbox': patient.id }, t('pm.open')),
         patient.rooms.length
           ? patient.rooms.map((id) => h('a', { href: `#/rooms/${id}`, 'data-room': id }, roomName(app, id)))
           : h('span', { class: 'hint' }, t('search.noRoom'))))));

@@ -28,6 +28,9 @@ public final class Authenticator {
           "/api/v1/registrations",
           "/api/v1/fax-callbacks");
 
+  /** Below this the patients' mailbox API checks patient sessions itself. */
+  private static final String PATIENT_MAILBOX = "/api/v1/mailbox/";
+
   private final SessionService sessions;
 
   public Authenticator(SessionService sessions) {
@@ -36,7 +39,9 @@ public final class Authenticator {
 
   public void handle(RoutingContext ctx) {
     String path = withoutTrailingSlash(ctx.request().path());
-    if (PUBLIC_PATHS.contains(path)) {
+    String normalized = ctx.normalizedPath();
+    // the patient mailbox authenticates its own (patient) sessions; staff tokens count nothing there
+    if (PUBLIC_PATHS.contains(path) || normalized.startsWith(PATIENT_MAILBOX)) {
       ctx.next();
       return;
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * duration and starts the count again), so that neither the answer nor its timing tells which
  * addresses have accounts. Kept per node, in memory.
  */
-final class UnknownAccountLocks {
+public final class UnknownAccountLocks {
 
   private static final int MAX_TRACKED = 100_000;
 
@@ -23,14 +23,14 @@ final class UnknownAccountLocks {
   private final Duration lockDuration;
   private final Map<String, State> states = new ConcurrentHashMap<>();
 
-  UnknownAccountLocks(Clock clock, int maxFailures, Duration lockDuration) {
+  public UnknownAccountLocks(Clock clock, int maxFailures, Duration lockDuration) {
     this.clock = clock;
     this.maxFailures = maxFailures;
     this.lockDuration = lockDuration;
   }
 
   /** Seconds the address stays locked, or 0. */
-  long retryAfterSeconds(String email) {
+  public long retryAfterSeconds(String email) {
     State state = states.get(email);
     if (state == null || state.lockedUntil() == null) {
       return 0;
@@ -44,7 +44,7 @@ final class UnknownAccountLocks {
    * locked included, or 0 when it was locked and nothing was counted. Checked and counted in one
    * step, so that failures sent at once stop at the limit as they do in the database.
    */
-  int recordFailure(String email) {
+  public int recordFailure(String email) {
     if (states.size() >= MAX_TRACKED) {
       states
           .values()
