@@ -48,7 +48,8 @@ final class ApiRouter {
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
   /** Paths of the browser client that mails, letters and bookmarks point to. */
-  private static final List<String> WEB_PAGES = List.of("/", "/register", "/set-password", "/mailbox");
+  private static final List<String> WEB_PAGES =
+      List.of("/", "/register", "/set-password", "/mailbox");
 
   private final Wiring services;
   private final KonsilConfig config;

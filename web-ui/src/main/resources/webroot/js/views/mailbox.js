@@ -172,7 +172,7 @@ function renderBox(root, folder, selectedId) {
         h('span', { class: 'subject' }, item.subject ?? t('mailbox.unreadable')),
         h('span', { class: 'when' }, formatDateTime(item.message.createdAt)),
         unread ? h('span', { class: 'badge' }, t('mailbox.unread')) : null,
-        item.files.length ? h('span', { class: 'clip', 'aria-label': t('mailbox.attachments') }, `📎 ${item.files.length}`) : null)));
+        item.files.length ? h('span', { class: 'clip' }, `${t('mailbox.attachments')}: ${item.files.length}`) : null)));
       if (item.message.id === selectedId) show(root, detail, item, folder);
     }
   }).catch((e) => error.show(e));

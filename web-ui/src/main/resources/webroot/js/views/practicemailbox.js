@@ -243,18 +243,21 @@ async function conversation(slot, app, patientId, account) {
     const unread = fromPatient && !item.message.readAt;
     list.append(h('li', {}, h('button', {
       type: 'button', class: unread ? 'mailbox-item unread' : 'mailbox-item', 'data-id': item.message.id,
-      onclick: (event) => busy(event.currentTarget, error, async () => {
-        const read = await api.post(`/patients/${patientId}/mailbox/messages/${item.message.id}/read`);
-        item.message.readAt = read.readAt;
-        event.currentTarget?.classList.remove('unread');
-        show(detail, app, patientId, account, item);
-      }),
+      onclick: (event) => {
+        const button = event.currentTarget;
+        busy(button, error, async () => {
+          const read = await api.post(`/patients/${patientId}/mailbox/messages/${item.message.id}/read`);
+          item.message.readAt = read.readAt;
+          button.classList.remove('unread');
+          show(detail, app, patientId, account, item);
+        });
+      },
     },
     h('span', { class: 'direction' }, fromPatient ? t('pm.fromPatient') : t('pm.toPatient')),
     h('span', { class: 'subject' }, item.subject ?? t('mailbox.unreadable')),
     h('span', { class: 'when' }, formatDateTime(item.message.createdAt)),
     item.message.readAt ? h('span', { class: 'hint' }, t('pm.read')) : null,
-    item.files.length ? h('span', { class: 'clip' }, `📎 ${item.files.length}`) : null)));
+    item.files.length ? h('span', { class: 'clip' }, `${t('mailbox.attachments')}: ${item.files.length}`) : null)));
   }
 }
 

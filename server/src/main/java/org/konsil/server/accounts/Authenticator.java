@@ -40,7 +40,8 @@ public final class Authenticator {
   public void handle(RoutingContext ctx) {
     String path = withoutTrailingSlash(ctx.request().path());
     String normalized = ctx.normalizedPath();
-    // the patient mailbox authenticates its own (patient) sessions; staff tokens count nothing there
+    // the patient mailbox authenticates its own (patient) sessions; staff tokens count nothing
+    // there
     if (PUBLIC_PATHS.contains(path) || normalized.startsWith(PATIENT_MAILBOX)) {
       ctx.next();
       return;

@@ -30,8 +30,7 @@ final class MailboxJson {
       throw ApiException.validation("'" + field + "' must be base64.");
     }
     if (bytes.length < min || bytes.length > max) {
-      throw ApiException.validation(
-          "'" + field + "' must hold " + min + " to " + max + " bytes.");
+      throw ApiException.validation("'" + field + "' must hold " + min + " to " + max + " bytes.");
     }
     return bytes;
   }

@@ -83,19 +83,22 @@ public final class MailboxMessages {
         .compose(
             account -> {
               switch (account.status()) {
-                case "invited" -> throw ApiException.conflict(
-                    "mailbox_not_registered",
-                    "The patient has not registered yet; the message can be sent once they have.");
-                case "blocked" -> throw ApiException.conflict(
-                    "mailbox_blocked", "The patient does not accept messages from your practice.");
-                case "closed" -> throw ApiException.conflict(
-                    "mailbox_closed", "The patient has closed the mailbox.");
+                case "invited" ->
+                    throw ApiException.conflict(
+                        "mailbox_not_registered",
+                        "The patient has not registered yet; the message can be sent once they have.");
+                case "blocked" ->
+                    throw ApiException.conflict(
+                        "mailbox_blocked",
+                        "The patient does not accept messages from your practice.");
+                case "closed" ->
+                    throw ApiException.conflict(
+                        "mailbox_closed", "The patient has closed the mailbox.");
                 default -> {
                   // active
                 }
               }
-              return keys
-                  .requirePracticeKey(user.organisationId())
+              return keys.requirePracticeKey(user.organisationId())
                   .compose(
                       practiceKey -> {
                         checkSignature(
@@ -134,8 +137,7 @@ public final class MailboxMessages {
                                                     .on("mailbox_message", message.id())
                                                     .with("mailboxId", account.id())
                                                     .with(
-                                                        "attachments",
-                                                        request.attachments().size())
+                                                        "attachments", request.attachments().size())
                                                     .success("mailbox.message_sent"))));
                       });
             });

@@ -219,7 +219,13 @@ final class MailboxStore {
                 + " VALUES (#{hash}, #{account}, #{now}, #{expires})")
         .execute(
             Map.of(
-                "hash", Buffer.buffer(tokenHash), "account", account, "now", now, "expires",
+                "hash",
+                Buffer.buffer(tokenHash),
+                "account",
+                account,
+                "now",
+                now,
+                "expires",
                 expires))
         .mapEmpty();
   }

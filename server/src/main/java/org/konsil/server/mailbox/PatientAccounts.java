@@ -246,8 +246,8 @@ public final class PatientAccounts {
   }
 
   /**
-   * The salt and iteration count to derive the login secret with. An address without a mailbox
-   * gets a salt that looks the same and stays the same, so that this does not tell who has one.
+   * The salt and iteration count to derive the login secret with. An address without a mailbox gets
+   * a salt that looks the same and stays the same, so that this does not tell who has one.
    */
   public Future<MailboxAccount> prelogin(UUID organisationId, String email) {
     return store
@@ -259,11 +259,24 @@ public final class PatientAccounts {
               }
               byte[] salt =
                   Arrays.copyOf(
-                      hmac(preloginKey, organisationId + "|" + email.toLowerCase(Locale.ROOT)),
-                      16);
+                      hmac(preloginKey, organisationId + "|" + email.toLowerCase(Locale.ROOT)), 16);
               return new MailboxAccount(
-                  null, organisationId, null, null, email, "unknown", salt, MIN_ITERATIONS, null,
-                  null, null, null, null, null, null, null);
+                  null,
+                  organisationId,
+                  null,
+                  null,
+                  email,
+                  "unknown",
+                  salt,
+                  MIN_ITERATIONS,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null);
             });
   }
 
@@ -323,7 +336,9 @@ public final class PatientAccounts {
                                           current -> {
                                             refuseLocked(current);
                                             if (!matches
-                                                || !account.loginHash().equals(current.loginHash())) {
+                                                || !account
+                                                    .loginHash()
+                                                    .equals(current.loginHash())) {
                                               return countFailure(tx, current).map((Opened) null);
                                             }
                                             return store

@@ -150,9 +150,7 @@ public final class PatientMailboxRoutes {
     UUID org = body.requiredUuid("organisationId");
     String email = body.requiredEmail("email");
     byte[] secret = MailboxJson.bytes(body, "loginSecret", 32, 32);
-    return accounts
-        .login(org, email, secret, address(ctx))
-        .map(PatientMailboxRoutes::sessionJson);
+    return accounts.login(org, email, secret, address(ctx)).map(PatientMailboxRoutes::sessionJson);
   }
 
   private void logout(RoutingContext ctx) {

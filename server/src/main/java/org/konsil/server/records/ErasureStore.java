@@ -57,6 +57,23 @@ final class ErasureStore {
 
   private static final String FILES = "DELETE FROM stored_files WHERE id = ANY(#{files})";
 
+  private static final String MAILBOXES =
+      "(SELECT id FROM mailbox_accounts WHERE patient_id = #{id})";
+
+  /** The patient mailbox goes whole: its address, keys, sessions and ciphertexts. */
+  private static final List<String> MAILBOX =
+      List.of(
+          // the mails to the patient's address (invitation, notifications) name it as recipient
+          "DELETE FROM outbox WHERE channel = 'mail' AND lower(recipient) IN"
+              + " (SELECT lower(email) FROM mailbox_accounts WHERE patient_id = #{id})",
+          "DELETE FROM mailbox_attachments WHERE message_id IN"
+              + " (SELECT id FROM mailbox_messages WHERE account_id IN "
+              + MAILBOXES
+              + ")",
+          "DELETE FROM mailbox_messages WHERE account_id IN " + MAILBOXES,
+          "DELETE FROM mailbox_sessions WHERE account_id IN " + MAILBOXES,
+          "DELETE FROM mailbox_accounts WHERE patient_id = #{id}");
+
   private static final String TOMBSTONE =
       """
       UPDATE patients SET family_name = NULL, given_name = NULL, birth_date = NULL,
@@ -123,9 +140,19 @@ final class ErasureStore {
               return SqlTemplate.forUpdate(tx, FILES)
                   .execute(Map.of("files", files.toArray(new UUID[0])));
             })
+        .compose(done -> inOrder(tx, MAILBOX, p))
         .compose(
             done -> SqlTemplate.forUpdate(tx, TOMBSTONE).execute(Map.of("id", patient, "now", now)))
         .map(done -> new Removed(rooms[0], messages[0], List.copyOf(files)));
+  }
+
+  private static Future<Void> inOrder(
+      SqlClient tx, List<String> statements, Map<String, Object> p) {
+    Future<Void> done = Future.succeededFuture();
+    for (String sql : statements) {
+      done = done.compose(previous -> update(tx, sql, p));
+    }
+    return done;
   }
 
   private static Future<Void> update(SqlClient tx, String sql, Map<String, Object> p) {

@@ -39,6 +39,7 @@ class PackageStructureTest {
     SERVER + ".demo..",
     SERVER + ".files..",
     SERVER + ".invitations..",
+    SERVER + ".mailbox..",
     SERVER + ".messaging..",
     SERVER + ".notifications..",
     SERVER + ".organisations..",

@@ -14,8 +14,8 @@ import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.KonsilServer;
 
 /**
- * The browsers of the mailbox, written with {@link MailboxCrypto}: a staff member's and a patient's.
- * They talk to the server through the API only, as the web UI does.
+ * The browsers of the mailbox, written with {@link MailboxCrypto}: a staff member's and a
+ * patient's. They talk to the server through the API only, as the web UI does.
  */
 final class MailboxActors {
 
@@ -106,8 +106,7 @@ final class MailboxActors {
       java.util.function.IntFunction<byte[]> attachmentFetcher) {
     UUID id = UUID.fromString(message.getString("id"));
     byte[] envelopeBytes = unb64(message.getString("envelope"));
-    byte[] contentKey =
-        MailboxCrypto.open(readerX, unb64(message.getString("key")), "content-key");
+    byte[] contentKey = MailboxCrypto.open(readerX, unb64(message.getString("key")), "content-key");
     JsonObject envelope =
         new JsonObject(
             new String(
@@ -169,7 +168,8 @@ final class MailboxActors {
     Staff withKey() {
       MailboxCrypto.Keys keys = MailboxCrypto.Keys.generate();
       byte[] salt = MailboxCrypto.random(16);
-      MailboxCrypto.Derived derived = MailboxCrypto.derive(password, salt, MailboxCrypto.ITERATIONS);
+      MailboxCrypto.Derived derived =
+          MailboxCrypto.derive(password, salt, MailboxCrypto.ITERATIONS);
       Api.Response put =
           api()
               .put(
@@ -193,8 +193,10 @@ final class MailboxActors {
       if (xPrivate == null) {
         JsonObject key = api().get("/api/v1/me/mailbox-key", token).json();
         MailboxCrypto.Derived derived =
-            MailboxCrypto.derive(password, unb64(key.getString("salt")), key.getInteger("iterations"));
-        xPrivate = MailboxCrypto.unwrapKeys(derived.wrappingKey(), unb64(key.getString("wrappedPrivate")));
+            MailboxCrypto.derive(
+                password, unb64(key.getString("salt")), key.getInteger("iterations"));
+        xPrivate =
+            MailboxCrypto.unwrapKeys(derived.wrappingKey(), unb64(key.getString("wrappedPrivate")));
       }
       return xPrivate;
     }
@@ -220,7 +222,9 @@ final class MailboxActors {
                       .put("ed25519Public", b64(practice.edPublic()))
                       .put(
                           "sealedPracticeKey",
-                          b64(MailboxCrypto.seal(xPublic, practice.privateBytes(), "practice-key"))),
+                          b64(
+                              MailboxCrypto.seal(
+                                  xPublic, practice.privateBytes(), "practice-key"))),
                   token);
       assertEquals(201, created.status(), created.body());
       return practice;
@@ -275,7 +279,10 @@ final class MailboxActors {
                   messageId,
                   "to_patient",
                   draft,
-                  unb64(mailbox.getString("x25519Public")),
+                  // an invited patient has no key yet: the server must refuse before it matters
+                  mailbox.getString("x25519Public") == null
+                      ? MailboxCrypto.Keys.generate().xPublic()
+                      : unb64(mailbox.getString("x25519Public")),
                   practice.xPublic(),
                   practice.edPrivate()),
               token);
@@ -347,7 +354,8 @@ final class MailboxActors {
         return link;
       }
       byte[] salt = unb64(link.json().getString("salt"));
-      MailboxCrypto.Derived derived = MailboxCrypto.derive(password, salt, MailboxCrypto.ITERATIONS);
+      MailboxCrypto.Derived derived =
+          MailboxCrypto.derive(password, salt, MailboxCrypto.ITERATIONS);
       MailboxCrypto.Keys made = MailboxCrypto.Keys.generate();
       Api.Response registered =
           api()

@@ -21,8 +21,8 @@ import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
- * The mailbox scheme of docs/patient-mailbox.md written a second time, with BouncyCastle: the tests'
- * stand-in for the browser, and the check that the browser's WebCrypto code meets it.
+ * The mailbox scheme of docs/patient-mailbox.md written a second time, with BouncyCastle: the
+ * tests' stand-in for the browser, and the check that the browser's WebCrypto code meets it.
  */
 public final class MailboxCrypto {
 
@@ -98,8 +98,7 @@ public final class MailboxCrypto {
       GCMBlockCipher cipher = (GCMBlockCipher) GCMBlockCipher.newInstance(AESEngine.newInstance());
       cipher.init(
           encrypt,
-          new AEADParameters(
-              new KeyParameter(key), 128, iv, aad.getBytes(StandardCharsets.UTF_8)));
+          new AEADParameters(new KeyParameter(key), 128, iv, aad.getBytes(StandardCharsets.UTF_8)));
       byte[] out = new byte[cipher.getOutputSize(input.length)];
       int length = cipher.processBytes(input, 0, input.length, out, 0);
       length += cipher.doFinal(out, length);

@@ -84,8 +84,7 @@ class MailboxInBrowserTest {
       browser.find("#mailbox-list");
 
       // the practice writes (Java implementation), the patient's browser opens it
-      byte[] finding =
-          "%PDF-1.4 Befund: Blutbild unauffaellig".getBytes(StandardCharsets.US_ASCII);
+      byte[] finding = "%PDF-1.4 Befund: Blutbild unauffaellig".getBytes(StandardCharsets.US_ASCII);
       assertEquals(
           201,
           annaDesk
@@ -127,7 +126,8 @@ class MailboxInBrowserTest {
     }
 
     // what the patient's browser wrote opens and verifies with the Java implementation
-    List<Opened> opened = new MailboxActors.Staff(server, server.login(practice.admin())).read(patient);
+    List<Opened> opened =
+        new MailboxActors.Staff(server, server.login(practice.admin())).read(patient);
     Opened answer =
         opened.stream().filter(m -> m.direction().equals("to_practice")).findFirst().orElseThrow();
     assertTrue(answer.verified(), "signed by the patient's browser");

@@ -97,10 +97,47 @@ class ErasureTest {
                 "image/png",
                 Documents.png())
             .status());
+    // a patient mailbox with the patient's address (keys as a browser would send them: opaque)
+    String mailboxAddress = "loeschmich.privat@mail.example";
+    assertEquals(
+        200,
+        server
+            .api()
+            .put(
+                "/api/v1/me/mailbox-key",
+                new JsonObject()
+                    .put("x25519Public", base64(32))
+                    .put("wrappedPrivate", base64(60))
+                    .put("salt", base64(16))
+                    .put("iterations", 600_000),
+                anna.accessToken())
+            .status());
+    assertEquals(
+        201,
+        server
+            .api()
+            .post(
+                "/api/v1/organisation/mailbox",
+                new JsonObject()
+                    .put("x25519Public", base64(32))
+                    .put("ed25519Public", base64(32))
+                    .put("sealedPracticeKey", base64(124)),
+                anna.accessToken())
+            .status());
+    assertEquals(
+        201,
+        server
+            .api()
+            .post(
+                "/api/v1/patients/" + patient + "/mailbox",
+                new JsonObject().put("email", mailboxAddress),
+                anna.accessToken())
+            .status());
     String before = DatabaseDump.of(server.database());
     assertTrue(
         before.contains(NAME) && before.contains(BIRTH) && before.contains("+491725556667"),
         "the dump shows the patient");
+    assertTrue(before.contains(mailboxAddress), "the dump shows the mailbox's address");
 
     assertEquals("consent_active", erase(patient, anna).code());
     Api.Response revoked =
@@ -141,6 +178,7 @@ class ErasureTest {
     assertFalse(after.contains("K987654321"), "the insurance number is gone");
     assertFalse(after.contains("irmgard.loeschmich"), "the e-mail address is gone");
     assertFalse(after.contains("5556667"), "the mobile number is gone");
+    assertFalse(after.contains(mailboxAddress), "the mailbox and its address are gone");
     assertEquals(0, server.count("SELECT count(*) FROM consents WHERE id = '" + consent + "'"));
     try (var stored = Files.list(server.dataDir().resolve("files"))) {
       assertEquals(
@@ -180,5 +218,9 @@ class ErasureTest {
   private static String today() {
     return java.time.LocalDate.ofInstant(server.clock.instant(), java.time.ZoneOffset.UTC)
         .toString();
+  }
+
+  private static String base64(int bytes) {
+    return java.util.Base64.getEncoder().encodeToString(new byte[bytes]);
   }
 }
