@@ -98,19 +98,40 @@ public final class PatientAccounts {
 
   /**
    * Invites the patient by e-mail (a new link for an invited or closed mailbox); the mail carries
-   * the practice's name and a link, nothing else.
+   * the practice's name and a link, nothing else. Without an address given, the one on the patient
+   * record.
    */
   public Future<MailboxAccount> invite(AuthenticatedUser user, UUID patientId, String email) {
+    String[] address = {email};
     return patients
         .ownPatient(user, patientId)
-        .compose(patient -> keys.requirePracticeKey(user.organisationId()))
+        .compose(
+            patient -> {
+              if (address[0] == null) {
+                // the address on the patient record, where the form sent none
+                address[0] = patient.email();
+              }
+              if (address[0] == null || address[0].isBlank()) {
+                throw ApiException.conflict(
+                    "mailbox_email_missing",
+                    "The patient has no e-mail address; enter one for the invitation.");
+              }
+              return keys.requirePracticeKey(user.organisationId());
+            })
         .compose(
             practiceKey ->
                 pool.withTransaction(
                     tx ->
                         store
                             .accountByPatient(tx, patientId)
-                            .compose(existing -> invite(tx, user, patientId, email, existing))))
+                            .compose(
+                                existing ->
+                                    invite(
+                                        tx,
+                                        user,
+                                        patientId,
+                                        address[0].toLowerCase(java.util.Locale.ROOT),
+                                        existing))))
         .recover(
             failure ->
                 Future.failedFuture(

@@ -138,7 +138,8 @@ public final class StaffMailboxRoutes {
   }
 
   private Future<?> invite(RoutingContext ctx) {
-    String email = Json.body(ctx).requiredEmail("email");
+    Json body = Json.body(ctx);
+    String email = body.raw().getValue("email") == null ? null : body.requiredEmail("email");
     ctx.response().setStatusCode(201);
     return accounts
         .invite(user(ctx), PatientRoutes.patientId(ctx), email)

@@ -526,6 +526,45 @@ class PatientMailboxTest {
   }
 
   @Test
+  void theInvitationGoesToTheAddressOnThePatientRecordWhenTheFormSendsNone() {
+    UUID withoutAddress = server.patient(anna, "Gimpel");
+    Api.Response missing =
+        server
+            .api()
+            .post(
+                "/api/v1/patients/" + withoutAddress + "/mailbox",
+                new JsonObject(),
+                anna.accessToken());
+    assertEquals(409, missing.status());
+    assertEquals("mailbox_email_missing", missing.code());
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM mailbox_accounts WHERE patient_id = '" + withoutAddress + "'"));
+
+    UUID patient = server.patient(anna, "Stieglitz");
+    String address = "stieglitz" + PATIENTS.incrementAndGet() + "@mail.example";
+    assertEquals(
+        200,
+        server
+            .api()
+            .patch(
+                "/api/v1/patients/" + patient,
+                new JsonObject().put("email", address),
+                anna.accessToken())
+            .status());
+    Api.Response invited =
+        server
+            .api()
+            .post("/api/v1/patients/" + patient + "/mailbox", new JsonObject(), anna.accessToken());
+    assertEquals(201, invited.status(), invited.body());
+    assertEquals(address, invited.json().getString("email"));
+    MailboxActors.Patient stieglitz =
+        new MailboxActors.Patient(server, practice.id(), address, "ein langes Passwort 9");
+    assertEquals(201, stieglitz.register(linkTokenFor(address)).status());
+  }
+
+  @Test
   void malformedKeysAndTooFewIterationsAreRefused() {
     UUID patient = server.patient(anna, "Drossel");
     MailboxActors.Patient drossel = invitedPatient(patient);
