@@ -189,6 +189,21 @@ class EncryptedRoomsTest {
     assertTrue(again.duplicate());
     assertEquals("nur einmal", anna.next(room).text());
 
+    // Anna writes while Bob is offline and while his connection drops: he gets every message once,
+    // in order, decrypted
+    await(bob.client().disconnect());
+    await(anna.client().encryptedRooms().send(room, "offline eins"));
+    await(anna.client().encryptedRooms().send(room, "offline zwei"));
+    await(bob.client().connect());
+    assertEquals("offline eins", bob.received(room).text());
+    assertEquals("offline zwei", bob.received(room).text());
+    await(bob.client().interruptConnection());
+    await(anna.client().encryptedRooms().send(room, "nach dem Abbruch"));
+    assertEquals("nach dem Abbruch", bob.received(room).text());
+    assertEquals(
+        List.of(1L, 2L, 3L, 4L, 5L, 6L),
+        bob.log().all(EncryptedMessage.class).stream().map(EncryptedMessage::seq).toList());
+
     // each device confirmed what it decrypted
     Waiting.until(
         () ->
@@ -197,7 +212,7 @@ class EncryptedRoomsTest {
                         + room
                         + "' AND user_id = '"
                         + bob.userId()
-                        + "' AND seq >= 1")
+                        + "' AND seq = 6")
                 == 1,
         "Bob's device confirms what it received");
 
@@ -214,9 +229,17 @@ class EncryptedRoomsTest {
     Device bobAgain = device(team.bobUser(), "Stationsrechner", bob.keys(), false);
     List<EncryptedMessage> history = await(bobAgain.client().encryptedRooms().history(room));
     assertEquals(
-        List.of("Wunde reizlos, Verband neu", "Danke, Fieber 37,2", "nur einmal"),
+        List.of(
+            "Wunde reizlos, Verband neu",
+            "Danke, Fieber 37,2",
+            "nur einmal",
+            "offline eins",
+            "offline zwei",
+            "nach dem Abbruch"),
         history.stream().map(EncryptedMessage::text).toList());
-    assertEquals(List.of(false, true, true), history.stream().map(m -> m.ownMessage()).toList());
+    assertEquals(
+        List.of(false, true, true, false, false, false),
+        history.stream().map(m -> m.ownMessage()).toList());
     // and the store's files hold none of it readable
     assertFalse(anyHolds(files(bob.keys()), "Fieber 37,2"));
     assertFalse(anyHolds(files(bob.keys()), "Wunde reizlos"));

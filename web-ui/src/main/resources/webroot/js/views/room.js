@@ -26,6 +26,11 @@ export class RoomView {
   attach(main) {
     const room = this.room;
     this.banner = h('div', { class: 'consent-slot' });
+    this.lockNotice = room.encrypted
+      ? h('div', { class: 'consent-banner encrypted', id: 'encrypted-notice', role: 'note' },
+        h('strong', {}, `🔒 ${t('room.encrypted.title')}`),
+        h('span', {}, t('room.encrypted.explain')))
+      : null;
     this.invitations = h('div', { class: 'invitations-slot' });
     this.tools = h('div', { class: 'tools-slot' }, roomActions(this.app, this));
     this.older = h('button', { class: 'link older', type: 'button', onclick: () => this.loadOlder() }, t('room.more'));
@@ -83,7 +88,7 @@ export class RoomView {
         this.title,
         this.patient,
         this.partners = h('p', { class: 'partners-line' }, partnersText(room))),
-      this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.notices, this.relationBar, this.composer);
+      this.lockNotice, this.banner, this.tools, this.invitations, this.scroller, this.typingLine, this.uploadList, this.notices, this.relationBar, this.composer);
     this.dragDepth = 0;
     this.element.addEventListener('dragenter', (event) => { event.preventDefault(); this.dragDepth += 1; this.element.classList.add('dragging'); });
     this.element.addEventListener('dragleave', () => { this.dragDepth -= 1; if (this.dragDepth <= 0) this.element.classList.remove('dragging'); });
@@ -92,7 +97,7 @@ export class RoomView {
       event.preventDefault();
       this.dragDepth = 0;
       this.element.classList.remove('dragging');
-      if (this.room.consentRevokedAt) return;
+      if (this.room.consentRevokedAt || this.room.encrypted) return;
       for (const file of event.dataTransfer.files) this.upload(file);
     });
     replace(main, this.element);
@@ -115,7 +120,7 @@ export class RoomView {
 
   submit() {
     const content = this.textarea.value;
-    if (!content.trim() || this.room.consentRevokedAt) return;
+    if (!content.trim() || this.room.consentRevokedAt || this.room.encrypted) return;
     this.app.sendText(this.roomId, content, this.relation || {});
     this.cancelRelation();
     this.textarea.value = '';
@@ -214,11 +219,12 @@ export class RoomView {
       stored.filter((message) => !(message.corrects && loadedIds.has(message.corrects))).map((message) => this.storedItem(message)),
       pending.filter((item) => !stored.some((m) => m.clientMsgId === item.clientMsgId)).map((item) => this.pendingItem(item)));
     const revoked = Boolean(room.consentRevokedAt);
-    this.textarea.disabled = revoked;
-    this.sendButton.disabled = revoked;
-    this.fileInput.disabled = revoked;
-    this.composer.classList.toggle('disabled', revoked);
-    this.textarea.placeholder = revoked ? t('room.closed') : composerHint();
+    const closed = revoked || Boolean(room.encrypted);
+    this.textarea.disabled = closed;
+    this.sendButton.disabled = closed;
+    this.fileInput.disabled = closed;
+    this.composer.classList.toggle('disabled', closed);
+    this.textarea.placeholder = revoked ? t('room.closed') : room.encrypted ? t('room.encrypted.composer') : composerHint();
     if (revoked && this.tools.firstChild) replace(this.tools);
     if (this.keepOffset !== undefined) {
       this.scroller.scrollTop = this.scroller.scrollHeight - this.keepOffset;
@@ -269,7 +275,7 @@ export class RoomView {
       return h('li', { class: 'message system', 'data-seq': message.seq }, systemText(message.content));
     }
     const corrected = Boolean(message.correction);
-    const open = !message.masked && !this.room.consentRevokedAt;
+    const open = !message.masked && !this.room.consentRevokedAt && message.kind !== 'encrypted';
     const correctable = mine && open && message.kind === 'text' && !message.corrects
       && Date.now() - Date.parse(message.sentAt) < CORRECTION_MS;
     return h('li', {
@@ -289,6 +295,7 @@ export class RoomView {
     message.replyTo ? quote(message.replyTo) : null,
     message.masked
       ? h('p', { class: 'content masked' }, t('room.masked'))
+      : message.kind === 'encrypted' ? h('p', { class: 'content encrypted' }, `🔒 ${t('room.encrypted.message')}`)
       : message.kind === 'attachment' ? this.attachment(message.content) : h('p', { class: 'content' }, linkified(shownText(message))),
     corrected && !message.masked
       ? h('details', { class: 'original' }, h('summary', {}, t('room.original')), h('p', { class: 'content' }, message.content))

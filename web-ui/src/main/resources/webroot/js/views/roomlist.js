@@ -35,6 +35,7 @@ function item(room, current) {
       'aria-current': current ? 'page' : null,
     },
     h('span', { class: 'room-title' }, roomTitle(room)),
+    room.encrypted ? h('span', { class: 'room-lock', title: t('rooms.encrypted'), 'aria-label': t('rooms.encrypted'), role: 'img' }, '🔒') : null,
     unread ? h('span', { class: 'badge', 'aria-label': t('rooms.unread', { n: unread }) }, String(unread)) : null,
     room.registrationPending
       ? h('span', { class: 'badge registration', title: t('rooms.registrationPending'), 'aria-label': t('rooms.registrationPending') }, '!')
