@@ -32,6 +32,7 @@ import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.organisations.OrganisationRoutes;
+import org.konsil.server.outreach.ContactPermissionRoutes;
 import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.records.RecordsRoutes;
 import org.konsil.server.rooms.RoomInvitationRoutes;
@@ -99,7 +100,10 @@ final class ApiRouter {
     api.route()
         .handler(
             ctx -> {
-              if (ConsentRoutes.streamsBody(ctx.request().method().name(), ctx.request().path())) {
+              String method = ctx.request().method().name();
+              String path = ctx.request().path();
+              if (ConsentRoutes.streamsBody(method, path)
+                  || ContactPermissionRoutes.streamsBody(method, path)) {
                 // held back until the route, after authentication, streams it to the file store
                 ctx.request().pause();
                 ctx.next();
@@ -179,6 +183,7 @@ final class ApiRouter {
             services.mailboxKeys(),
             config.httpMaxBodyBytes())
         .mount(api);
+    new ContactPermissionRoutes(services.contactPermissions()).mount(api);
     config
         .fax()
         .callbackSecret()

@@ -59,6 +59,7 @@ import org.konsil.server.notifications.SpoolMailSender;
 import org.konsil.server.notifications.UnreadNotifier;
 import org.konsil.server.organisations.MemberAdministration;
 import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.outreach.ContactPermissions;
 import org.konsil.server.patients.PatientService;
 import org.konsil.server.records.RecordsService;
 import org.konsil.server.rooms.ReadMarkers;
@@ -117,6 +118,7 @@ public final class Wiring {
   private final MailboxKeys mailboxKeys;
   private final PatientAccounts mailboxAccounts;
   private final MailboxMessages mailboxMessages;
+  private final ContactPermissions contactPermissions;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -210,6 +212,7 @@ public final class Wiring {
           "KONSIL_BENCH_WITHOUT_DATABASE is set: text messages are NOT stored (benchmark only)");
       messaging.benchWithoutDatabase();
     }
+    this.contactPermissions = new ContactPermissions(pool, clock, patients, files, audit);
     this.devices = new DeviceService(vertx, pool, clock, config.keyDirectory(), audit, live);
     this.mailboxKeys = new MailboxKeys(pool, clock, audit);
     this.mailboxAccounts =
@@ -492,5 +495,9 @@ public final class Wiring {
 
   DeviceService devices() {
     return devices;
+  }
+
+  public ContactPermissions contactPermissions() {
+    return contactPermissions;
   }
 }

@@ -34,7 +34,8 @@ import org.konsil.server.patients.PatientService;
 public final class ConsentService {
 
   public static final long MAX_DOCUMENT_BYTES = 10L * 1024 * 1024;
-  static final Set<MediaType> DOCUMENT_TYPES = Set.of(MediaType.PDF, MediaType.JPEG, MediaType.PNG);
+  public static final Set<MediaType> DOCUMENT_TYPES =
+      Set.of(MediaType.PDF, MediaType.JPEG, MediaType.PNG);
 
   private final Pool pool;
   private final Clock clock;

@@ -156,7 +156,8 @@ public final class DemoData {
                         java.time.LocalDate.of(1941, 3, 7),
                         null,
                         null,
-                        null)
+                        null,
+                        org.konsil.server.patients.PostalAddress.NONE)
                     .compose(
                         patient ->
                             consentDocuments

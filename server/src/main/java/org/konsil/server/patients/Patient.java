@@ -20,7 +20,8 @@ public record Patient(
     String insuranceNumber,
     String email,
     String mobile,
-    OffsetDateTime consentRevokedAt) {
+    OffsetDateTime consentRevokedAt,
+    PostalAddress postalAddress) {
 
   static final RowMapper<Patient> MAPPER =
       row ->
@@ -33,7 +34,8 @@ public record Patient(
               row.getString("insurance_number"),
               row.getString("email"),
               row.getString("mobile"),
-              row.getOffsetDateTime("consent_revoked_at"));
+              row.getOffsetDateTime("consent_revoked_at"),
+              PostalAddress.of(row));
 
   public Patient withContact(String newEmail, String newMobile) {
     return new Patient(
@@ -45,7 +47,8 @@ public record Patient(
         insuranceNumber,
         newEmail,
         newMobile,
-        consentRevokedAt);
+        consentRevokedAt,
+        postalAddress);
   }
 
   public boolean revoked() {
@@ -62,6 +65,7 @@ public record Patient(
         .put("insuranceNumber", insuranceNumber)
         .put("email", email)
         .put("mobile", mobile)
-        .put("consentRevokedAt", Times.iso(consentRevokedAt));
+        .put("consentRevokedAt", Times.iso(consentRevokedAt))
+        .put("postalAddress", postalAddress.toJson());
   }
 }

@@ -24,6 +24,7 @@ public final class PatientRoutes {
   public void mount(Router router) {
     router.post("/patients").respond(this::create);
     RouteTable.query(router.get("/patients"), "query", "birthDate").respond(this::search);
+    router.put("/patients/:patientId/postal-address").respond(this::setAddress);
     router
         .get("/patients/:patientId")
         .respond(
@@ -75,8 +76,38 @@ public final class PatientRoutes {
             birthDate,
             insurance == null || insurance.isBlank() ? null : insurance.trim(),
             email,
-            mobile)
+            mobile,
+            address(body.raw().getValue("postalAddress")))
         .map(Patient::toJson);
+  }
+
+  private Future<?> setAddress(RoutingContext ctx) {
+    UUID patient = patientId(ctx);
+    PostalAddress address = address(Json.body(ctx).raw());
+    return patients
+        .setPostalAddress(AuthenticatedUser.of(ctx), patient, address)
+        .map(Patient::toJson);
+  }
+
+  /** A postal address from JSON: each part optional, trimmed, blank as absent; null for none. */
+  static PostalAddress address(Object value) {
+    if (value == null) {
+      return PostalAddress.NONE;
+    }
+    if (!(value instanceof io.vertx.core.json.JsonObject object)) {
+      throw ApiException.validation("'postalAddress' must be an object.");
+    }
+    Json json = Json.of(object);
+    return new PostalAddress(
+        part(json, "salutation", 50),
+        part(json, "street", 200),
+        part(json, "postcode", 20),
+        part(json, "city", 100));
+  }
+
+  private static String part(Json json, String field, int max) {
+    String text = json.optionalText(field, max);
+    return text == null || text.isBlank() ? null : text.trim();
   }
 
   private Future<?> search(RoutingContext ctx) {

@@ -36,7 +36,8 @@ public final class PatientService {
       LocalDate birthDate,
       String insuranceNumber,
       String email,
-      String mobile) {
+      String mobile,
+      PostalAddress address) {
     if (birthDate.isAfter(LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))) {
       throw ApiException.validation("'birthDate' lies in the future.");
     }
@@ -50,7 +51,8 @@ public final class PatientService {
             insuranceNumber,
             email,
             mobile,
-            null);
+            null,
+            address);
     return pool.withTransaction(
         tx ->
             store
@@ -114,6 +116,26 @@ public final class PatientService {
                                                       .success("patient.contact_changed")))
                                       .map(changed);
                                 })));
+  }
+
+  /** Sets (or clears) the patient's salutation and postal address; audited. */
+  public Future<Patient> setPostalAddress(
+      AuthenticatedUser user, UUID patientId, PostalAddress address) {
+    return ownPatient(user, patientId)
+        .compose(
+            found ->
+                pool.withTransaction(
+                    tx ->
+                        store
+                            .setAddress(tx, patientId, address)
+                            .compose(
+                                done ->
+                                    audit.record(
+                                        tx,
+                                        AuditEvent.by(user)
+                                            .on("patient", patientId)
+                                            .success("patient.address_changed")))
+                            .compose(done -> store.lock(tx, patientId))));
   }
 
   /** The organisation's patients by name and/or birth date, each with where its consent stands. */

@@ -24,12 +24,19 @@ final class PatientStore {
   private static final String INSERT =
       """
       INSERT INTO patients (id, organisation_id, family_name, given_name, birth_date,
-        insurance_number, email, mobile, created_by, created_at)
+        insurance_number, email, mobile, created_by, created_at, salutation, street, postcode,
+        city)
       VALUES (#{id}, #{org}, #{family}, #{given}, #{birth}, #{insurance}, #{email}, #{mobile},
-        #{by}, #{now})""";
+        #{by}, #{now}, #{salutation}, #{street}, #{postcode}, #{city})""";
 
   private static final String SET_CONTACT =
       "UPDATE patients SET email = #{email}, mobile = #{mobile} WHERE id = #{id}";
+
+  private static final String SET_ADDRESS =
+      """
+      UPDATE patients SET salutation = #{salutation}, street = #{street}, postcode = #{postcode},
+        city = #{city}
+      WHERE id = #{id} AND erased_at IS NULL""";
 
   /** An erased patient (a tombstone without identity) is no patient any more. */
   private static final String BY_ID =
@@ -71,7 +78,22 @@ final class PatientStore {
     params.put("mobile", p.mobile());
     params.put("by", createdBy);
     params.put("now", now);
+    putAddress(params, p.postalAddress());
     return SqlTemplate.forUpdate(tx, INSERT).execute(params).mapEmpty();
+  }
+
+  Future<Void> setAddress(SqlClient tx, UUID id, PostalAddress address) {
+    Map<String, Object> params = new HashMap<>();
+    params.put("id", id);
+    putAddress(params, address);
+    return SqlTemplate.forUpdate(tx, SET_ADDRESS).execute(params).mapEmpty();
+  }
+
+  private static void putAddress(Map<String, Object> params, PostalAddress address) {
+    params.put("salutation", address.salutation());
+    params.put("street", address.street());
+    params.put("postcode", address.postcode());
+    params.put("city", address.city());
   }
 
   /** The patient, or null. */

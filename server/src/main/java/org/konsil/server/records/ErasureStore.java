@@ -55,6 +55,10 @@ final class ErasureStore {
   private static final String CONSENTS =
       "DELETE FROM consents WHERE patient_id = #{id} RETURNING file_id, revocation_file_id";
 
+  /** The contact permissions' history goes with the patient, and with it the signed forms. */
+  private static final String CONTACT_PERMISSIONS =
+      "DELETE FROM contact_permissions WHERE patient_id = #{id} RETURNING file_id";
+
   private static final String FILES = "DELETE FROM stored_files WHERE id = ANY(#{files})";
 
   private static final String MAILBOXES =
@@ -77,7 +81,8 @@ final class ErasureStore {
   private static final String TOMBSTONE =
       """
       UPDATE patients SET family_name = NULL, given_name = NULL, birth_date = NULL,
-        insurance_number = NULL, email = NULL, mobile = NULL, erased_at = #{now}
+        insurance_number = NULL, email = NULL, mobile = NULL, salutation = NULL, street = NULL,
+        postcode = NULL, city = NULL, erased_at = #{now}
       WHERE id = #{id}""";
 
   /** Where the patient stands: null when there is no such (unerased) patient. */
@@ -135,6 +140,15 @@ final class ErasureStore {
                 files.add(row.getUUID("file_id"));
                 if (row.getUUID("revocation_file_id") != null) {
                   files.add(row.getUUID("revocation_file_id"));
+                }
+              }
+              return SqlTemplate.forQuery(tx, CONTACT_PERMISSIONS).execute(p);
+            })
+        .compose(
+            permissions -> {
+              for (Row row : permissions) {
+                if (row.getUUID("file_id") != null) {
+                  files.add(row.getUUID("file_id"));
                 }
               }
               return SqlTemplate.forUpdate(tx, FILES)

@@ -43,6 +43,7 @@ class PackageStructureTest {
     SERVER + ".messaging..",
     SERVER + ".notifications..",
     SERVER + ".organisations..",
+    SERVER + ".outreach..",
     SERVER + ".patients..",
     SERVER + ".records..",
     SERVER + ".rooms..",
