@@ -18,6 +18,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -44,6 +48,7 @@ import org.konsil.client.event.ThisDeviceRemoved;
 import org.konsil.client.event.UndecryptableMessage;
 import org.konsil.client.live.Ack;
 import org.konsil.client.live.SendRefusedException;
+import org.konsil.db.DatabaseSettings;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.DatabaseDump;
 import org.konsil.server.testkit.Documents;
@@ -302,14 +307,22 @@ class EncryptedRoomsTest {
     assertInstanceOf(
         FileRefusedException.class, failure(bob.client().encryptedRooms().download(swapped)));
 
-    // the server's tables (as COPY writes them) and its files folder hold none of it
+    // the server's tables (as COPY writes them), the database's own files and write-ahead log,
+    // and its files folder hold none of it; the same search finds a plain room's text
+    String control = "Kontrolltext im offenen Raum " + UUID.randomUUID();
+    UUID plainRoom = server.room(server.login(team.annaUser()), team.careHome().id());
+    server.sendRest(server.login(team.annaUser()), plainRoom, control);
     String dump = DatabaseDump.of(server.database());
     assertTrue(dump.contains(room.toString()), "the dump has the room's rows");
+    assertTrue(dump.contains(control), "the dump shows a plain room's text");
+    List<Path> raw = databaseFiles();
+    assertTrue(anyHolds(raw, control), "the raw files show a plain room's text");
     for (String secret :
         List.of(secretText, fileContent, Base64.getEncoder().encodeToString(named.key()))) {
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
       assertFalse(dump.contains(secret), "the dump holds " + secret);
       assertFalse(dump.contains(HexFormat.of().formatHex(bytes)), "the dump holds " + secret);
+      assertFalse(anyHolds(raw, secret), "the database files hold " + secret);
       assertFalse(anyHolds(files(server.dataDir()), secret), "the files hold " + secret);
     }
   }
@@ -533,6 +546,30 @@ class EncryptedRoomsTest {
                 server.login(sender.user()).accessToken());
     assertEquals(201, sent.status(), sent.body());
     return sent.json().getLong("seq");
+  }
+
+  /** The database's own files (after a checkpoint) and its write-ahead log. */
+  private static List<Path> databaseFiles() throws Exception {
+    DatabaseSettings db = server.database();
+    Path dataDirectory;
+    long oid;
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        Statement s = c.createStatement()) {
+      s.execute("CHECKPOINT");
+      try (ResultSet r = s.executeQuery("SHOW data_directory")) {
+        r.next();
+        dataDirectory = Path.of(r.getString(1));
+      }
+      try (ResultSet r =
+          s.executeQuery("SELECT oid FROM pg_database WHERE datname = current_database()")) {
+        r.next();
+        oid = r.getLong(1);
+      }
+    }
+    List<Path> raw =
+        new ArrayList<>(files(dataDirectory.resolve("base").resolve(Long.toString(oid))));
+    raw.addAll(files(dataDirectory.resolve("pg_wal")));
+    return raw;
   }
 
   private static JsonObject find(JsonArray messages, long seq) {
