@@ -63,6 +63,43 @@ class ProtocolStoreTest {
   }
 
   @Test
+  void theMessageHistoryIsSealedOwnerOnlyRefusedWhenAlteredAndWipedPerRoom() throws Exception {
+    Path folder = temp.resolve("keys");
+    UUID room = UUID.randomUUID();
+    UUID otherRoom = UUID.randomUUID();
+    String secret = "Dekubitus Grad 2 am Steiss";
+    try (ProtocolStore store = ProtocolStore.create(folder, PASSWORD, CHEAP, USER, SERVER)) {
+      store.messages().put(room, 2, new io.vertx.core.json.JsonObject().put("text", "zweite"));
+      store.messages().put(room, 1, new io.vertx.core.json.JsonObject().put("text", secret));
+      store.messages().put(otherRoom, 1, new io.vertx.core.json.JsonObject().put("text", "bleibt"));
+    }
+    Path history = folder.resolve("history-" + room);
+    assertEquals(
+        "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(history)));
+    assertFalse(
+        new String(Files.readAllBytes(history), StandardCharsets.ISO_8859_1).contains("Dekubitus"));
+    try (ProtocolStore store = ProtocolStore.open(folder, PASSWORD)) {
+      assertEquals(
+          List.of(secret, "zweite"),
+          store.messages().history(room).stream().map(m -> m.getString("text")).toList());
+      assertEquals(
+          java.util.Set.of(room, otherRoom), java.util.Set.copyOf(store.messages().rooms()));
+      assertEquals(2, store.messages().wipe(room));
+      assertFalse(Files.exists(history));
+      assertEquals(List.of(), store.messages().history(room));
+      assertEquals(1, store.messages().history(otherRoom).size());
+    }
+    // an altered history file is refused, not read
+    Path other = folder.resolve("history-" + otherRoom);
+    byte[] bytes = Files.readAllBytes(other);
+    bytes[bytes.length - 5] ^= 1;
+    Files.write(other, bytes);
+    try (ProtocolStore store = ProtocolStore.open(folder, PASSWORD)) {
+      assertThrows(LocalStoreException.class, () -> store.messages().history(otherRoom));
+    }
+  }
+
+  @Test
   void aWrongPasswordIsRefusedAndChangesNothing() throws Exception {
     Path folder = temp.resolve("keys");
     ProtocolStore.create(folder, PASSWORD, CHEAP, USER, SERVER).close();
