@@ -61,7 +61,8 @@ public record KonsilConfig(
    * How SMS leave: spool (text files in a folder a person can read) or http (a gateway's REST API
    * at the URL, with a bearer token).
    */
-  public record SmsSettings(String transport, Optional<String> httpUrl, Optional<String> httpToken) {}
+  public record SmsSettings(
+      String transport, Optional<String> httpUrl, Optional<String> httpToken) {}
 
   /**
    * Devices and the key directory for end-to-end encryption: how many devices a user may have, how

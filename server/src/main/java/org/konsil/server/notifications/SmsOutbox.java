@@ -28,8 +28,8 @@ import org.konsil.server.notifications.sms.SmsTransport;
  * one. {@link #state} tells the sender where an SMS stands. The text leaves the row once it is done
  * (sent, refused or given up): it may hold a one-time code.
  *
- * <p>Texts must carry no patient data and no message content: a code, the organisation's name and
- * a hint where to enter it are what an SMS may say.
+ * <p>Texts must carry no patient data and no message content: a code, the organisation's name and a
+ * hint where to enter it are what an SMS may say.
  */
 public final class SmsOutbox {
 
@@ -165,8 +165,7 @@ public final class SmsOutbox {
     String text = entry.payload().getString("text");
     return transport
         .send(entry.recipient(), text, "sms-" + id)
-        .compose(
-            receipt -> record(id, receipt), failure -> worker.retryLater(entry, failure));
+        .compose(receipt -> record(id, receipt), failure -> worker.retryLater(entry, failure));
   }
 
   private Future<Void> record(long id, SmsReceipt receipt) {

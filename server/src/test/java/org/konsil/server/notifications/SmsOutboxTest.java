@@ -79,8 +79,7 @@ class SmsOutboxTest {
   static long enqueue(String to, String text) {
     SmsOutbox outbox = server.wiring().smsOutbox();
     return KonsilServer.await(
-        pool.withTransaction(
-            tx -> outbox.enqueue(tx, practice.id(), to, text, "test_code")));
+        pool.withTransaction(tx -> outbox.enqueue(tx, practice.id(), to, text, "test_code")));
   }
 
   static SmsState state(long id) {

@@ -11,14 +11,14 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
-import org.konsil.server.notifications.sms.SmsTransport;
 import org.konsil.server.notifications.sms.SmsReceipt;
+import org.konsil.server.notifications.sms.SmsTransport;
 
 /**
  * The default transport: writes each SMS as a text file into a folder (by default {@code
  * ./data/sms}), named by its idempotency key and number, so a person can read what would have been
- * sent and a repeat overwrites rather than duplicates. The texts carry one-time codes: the folder is
- * 0700 and each file 0600, set at creation.
+ * sent and a repeat overwrites rather than duplicates. The texts carry one-time codes: the folder
+ * is 0700 and each file 0600, set at creation.
  */
 public final class SpoolSmsTransport implements SmsTransport {
 
