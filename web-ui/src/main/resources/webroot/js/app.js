@@ -12,6 +12,7 @@ import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
 import { renderNewRoom } from './views/newroom.js';
 import { renderSearch } from './views/search.js';
+import { renderPatientPage } from './views/patientpage.js';
 import { renderAdmin, renderSettings } from './views/admin.js';
 import { renderSecondFactorPage } from './views/secondfactor.js';
 import { renderPracticeMailbox, renderPatientMailbox, lockDesk } from './views/practicemailbox.js';
@@ -184,6 +185,8 @@ export class App {
       renderNewRoom(this.main, this);
     } else if (hash === '#/admin' && this.state.user.role === 'admin') {
       renderAdmin(this.main, this);
+    } else if (/^#\/patients\/[0-9a-f-]{36}$/.test(hash)) {
+      renderPatientPage(this.main, this, hash.slice('#/patients/'.length));
     } else if (hash.startsWith('#/search/')) {
       renderSearch(this.main, this, decodeURIComponent(hash.slice('#/search/'.length)));
     } else if (hash === '#/settings') {

@@ -5,6 +5,7 @@ import * as api from './api.js';
 import { App } from './app.js';
 import { renderLogin, renderRegister, renderSetPassword, renderEnrolment } from './views/entry.js';
 import { renderMailbox } from './views/mailbox.js';
+import { renderDownload } from './views/download.js';
 
 const root = document.getElementById('app');
 let app = null;
@@ -46,6 +47,10 @@ async function boot() {
   if (location.pathname === '/mailbox') {
     // the patient's page: no staff session is looked for or used there
     renderMailbox(root);
+    return;
+  }
+  if (location.pathname === '/download') {
+    renderDownload(root);
     return;
   }
   if (location.pathname === '/set-password') {

@@ -18,6 +18,7 @@ import org.konsil.server.accounts.Authenticator;
 import org.konsil.server.audit.AuditRoutes;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.consent.ConsentRoutes;
+import org.konsil.server.delivery.DeliveryRoutes;
 import org.konsil.server.devices.DeviceRoutes;
 import org.konsil.server.http.ApiException;
 import org.konsil.server.http.ControlCharacters;
@@ -50,7 +51,7 @@ final class ApiRouter {
 
   /** Paths of the browser client that mails, letters and bookmarks point to. */
   private static final List<String> WEB_PAGES =
-      List.of("/", "/register", "/set-password", "/mailbox");
+      List.of("/", "/register", "/set-password", "/mailbox", "/download");
 
   private final Wiring services;
   private final KonsilConfig config;
@@ -103,7 +104,8 @@ final class ApiRouter {
               String method = ctx.request().method().name();
               String path = ctx.request().path();
               if (ConsentRoutes.streamsBody(method, path)
-                  || ContactPermissionRoutes.streamsBody(method, path)) {
+                  || ContactPermissionRoutes.streamsBody(method, path)
+                  || DeliveryRoutes.streamsBody(method, path)) {
                 // held back until the route, after authentication, streams it to the file store
                 ctx.request().pause();
                 ctx.next();
@@ -184,6 +186,7 @@ final class ApiRouter {
             config.httpMaxBodyBytes())
         .mount(api);
     new ContactPermissionRoutes(services.contactPermissions()).mount(api);
+    new DeliveryRoutes(services.deliveries()).mount(api);
     config
         .fax()
         .callbackSecret()

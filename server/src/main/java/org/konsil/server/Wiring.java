@@ -31,6 +31,7 @@ import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.consent.ConsentDocuments;
 import org.konsil.server.consent.ConsentService;
 import org.konsil.server.consent.ConsentVersions;
+import org.konsil.server.delivery.DeliveryService;
 import org.konsil.server.devices.DeviceService;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ShutdownGate;
@@ -52,11 +53,11 @@ import org.konsil.server.notifications.MailSender;
 import org.konsil.server.notifications.Presence;
 import org.konsil.server.notifications.SmsOutbox;
 import org.konsil.server.notifications.SmtpMailSender;
+import org.konsil.server.notifications.SpoolMailSender;
+import org.konsil.server.notifications.UnreadNotifier;
 import org.konsil.server.notifications.sms.SmsTransport;
 import org.konsil.server.notifications.sms.http.HttpSmsTransport;
 import org.konsil.server.notifications.sms.spool.SpoolSmsTransport;
-import org.konsil.server.notifications.SpoolMailSender;
-import org.konsil.server.notifications.UnreadNotifier;
 import org.konsil.server.organisations.MemberAdministration;
 import org.konsil.server.organisations.OrganisationService;
 import org.konsil.server.outreach.ContactPermissions;
@@ -109,6 +110,7 @@ public final class Wiring {
   private final AtomicInteger openSockets;
   private final FaxOutbox faxOutbox;
   private final SmsOutbox smsOutbox;
+  private final DeliveryService deliveries;
   private final Presence presence = new Presence();
   private final ShutdownGate shutdownGate = new ShutdownGate();
   private final UnreadNotifier notifier;
@@ -195,6 +197,21 @@ public final class Wiring {
             writer, new ReadMarkers(pool, clock, rooms), live, clock, pool, rooms, audit);
     this.history = new MessageHistory(vertx, pool, clock, rooms, audit);
     this.attachments = new AttachmentService(writer, pool, clock, files, audit);
+    this.deliveries =
+        new DeliveryService(
+            vertx,
+            pool,
+            clock,
+            audit,
+            patients,
+            files,
+            mailOutbox,
+            smsOutbox,
+            config.dataDir().resolve("deliveries"),
+            config.argon2MemoryKib(),
+            config.argon2Iterations(),
+            config.publicUrl(),
+            Math.min(config.attachmentMaxBytes(), 25L * 1_048_576));
     this.records =
         new RecordsService(
             vertx,
@@ -383,6 +400,10 @@ public final class Wiring {
     return faxOutbox;
   }
 
+  public DeliveryService deliveries() {
+    return deliveries;
+  }
+
   /** The SMS outbox every feature sends SMS through. */
   public SmsOutbox smsOutbox() {
     return smsOutbox;
@@ -393,7 +414,10 @@ public final class Wiring {
     KonsilConfig.SmsSettings sms = config.sms();
     if (sms.transport().equals("http")) {
       return new HttpSmsTransport(
-          WebClient.create(vertx), sms.httpUrl().orElseThrow(), sms.httpToken().orElseThrow(), 30_000);
+          WebClient.create(vertx),
+          sms.httpUrl().orElseThrow(),
+          sms.httpToken().orElseThrow(),
+          30_000);
     }
     return new SpoolSmsTransport(vertx, config.smsSpoolDir());
   }

@@ -30,8 +30,11 @@ export async function renderSearch(main, app, query) {
   if (found.patients.length) {
     section.append(h('h2', {}, t('search.patients')), h('ul', { class: 'results', id: 'found-patients' },
       found.patients.map((patient) => h('li', { 'data-patient': patient.id },
-        h('span', { class: 'patient-name' },
-          `${patient.familyName}, ${patient.givenName} (${t('room.born', { date: formatDate(patient.birthDate) })})`),
+        patient.own
+          ? h('a', { class: 'patient-name', href: `#/patients/${patient.id}`, 'data-patient-page': patient.id },
+            `${patient.familyName}, ${patient.givenName} (${t('room.born', { date: formatDate(patient.birthDate) })})`)
+          : h('span', { class: 'patient-name' },
+            `${patient.familyName}, ${patient.givenName} (${t('room.born', { date: formatDate(patient.birthDate) })})`),
         h('span', { class: `consent-state ${patient.consent}` }, t(`new.consent.state.${patient.consent}`)),
         h('a', { href: `#/patients/${patient.id}/mailbox`, class: 'patient-mailbox', 'data-mailbox': patient.id }, t('pm.open')),
         patient.rooms.length

@@ -123,6 +123,7 @@ public final class Problems {
       case 413 -> "Content Too Large";
       case 415 -> "Unsupported Media Type";
       case 422 -> "Unprocessable Content";
+      case 423 -> "Locked";
       case 429 -> "Too Many Requests";
       case 500 -> "Internal Server Error";
       case 503 -> "Service Unavailable";

@@ -35,6 +35,7 @@ class PackageStructureTest {
     SERVER + ".audit..",
     SERVER + ".cluster..",
     SERVER + ".consent..",
+    SERVER + ".delivery..",
     SERVER + ".devices..",
     SERVER + ".demo..",
     SERVER + ".files..",

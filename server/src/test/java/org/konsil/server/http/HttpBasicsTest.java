@@ -159,7 +159,7 @@ class HttpBasicsTest {
 
   @Test
   void webClientIsServedByKonsilItselfUnderTheStrictPolicy() {
-    for (String path : new String[] {"/", "/register", "/set-password"}) {
+    for (String path : new String[] {"/", "/register", "/set-password", "/download"}) {
       Api.Response page = server.api().get(path, null);
       assertEquals(200, page.status(), path);
       assertTrue(page.contentType().startsWith("text/html"), path);
