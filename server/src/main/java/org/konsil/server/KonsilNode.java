@@ -36,6 +36,7 @@ public final class KonsilNode implements AutoCloseable {
   private final KonsilConfig config;
   private final EmbeddedDatabase embedded;
   private final DatabaseSettings database;
+  private final DatabaseSettings owner;
   private final Vertx vertx;
   private final Pool pool;
   private final Wiring wiring;
@@ -46,12 +47,14 @@ public final class KonsilNode implements AutoCloseable {
       KonsilConfig config,
       EmbeddedDatabase embedded,
       DatabaseSettings database,
+      DatabaseSettings owner,
       Vertx vertx,
       Pool pool,
       Wiring wiring) {
     this.config = config;
     this.embedded = embedded;
     this.database = database;
+    this.owner = owner;
     this.vertx = vertx;
     this.pool = pool;
     this.wiring = wiring;
@@ -136,7 +139,7 @@ public final class KonsilNode implements AutoCloseable {
               .using(vertx)
               .build();
       Wiring wiring = new Wiring(vertx, pool, clock, config, metrics, tokenSecret(config));
-      return new KonsilNode(config, embedded, database, vertx, pool, wiring);
+      return new KonsilNode(config, embedded, database, roles.owner(), vertx, pool, wiring);
     } catch (RuntimeException e) {
       if (embedded != null) {
         embedded.close();
@@ -211,6 +214,11 @@ public final class KonsilNode implements AutoCloseable {
 
   public DatabaseSettings database() {
     return database;
+  }
+
+  /** The schema owner's login, for operator commands that need more than the server's role. */
+  public DatabaseSettings owner() {
+    return owner;
   }
 
   public KonsilConfig config() {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.AuditPruning;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.demo.DemoData;
 import org.konsil.server.http.ApiException;
@@ -24,6 +25,9 @@ public final class Main {
           "  java -jar konsil.jar                 start Konsil (settings from KONSIL_* variables)",
           "  java -jar konsil.jar --demo          start Konsil with two demo organisations",
           "  java -jar konsil.jar verify-audit     check the audit trail's keyed chain and anchors",
+          "  java -jar konsil.jar prune-audit --before YYYY-MM-DD",
+          "         remove audit events older than the six years they are kept (as the schema"
+              + " owner)",
           "  java -jar konsil.jar create-organisation --kind KIND --name NAME",
           "         --admin-email EMAIL --admin-name NAME",
           "         [--street S] [--postal-code P] [--city C] [--email E] [--fax F]",
@@ -54,6 +58,9 @@ public final class Main {
     }
     if (args.length == 1 && args[0].equals("verify-audit")) {
       return verifyAudit();
+    }
+    if (args[0].equals("prune-audit")) {
+      return pruneAudit(options(args));
     }
     System.err.println(USAGE);
     return args[0].equals("help") || args[0].equals("--help") ? 0 : 2;
@@ -149,6 +156,62 @@ public final class Main {
   }
 
   /**
+   * Removes the audit events that happened before the given day (six years ago or earlier) after a
+   * checkpoint that keeps the rest verifiable; exit 0 when done or nothing was due, 2 on a bad day,
+   * 1 when the trail is broken (nothing is removed then).
+   */
+  private static int pruneAudit(Map<String, String> options) {
+    String day = options.get("before");
+    if (day == null) {
+      System.err.println("konsil: prune-audit needs --before YYYY-MM-DD");
+      System.err.println(USAGE);
+      return 2;
+    }
+    java.time.LocalDate before;
+    try {
+      before = java.time.LocalDate.parse(day);
+    } catch (java.time.format.DateTimeParseException e) {
+      System.err.println("konsil: --before must be a day as YYYY-MM-DD, not " + day);
+      return 2;
+    }
+    KonsilConfig config = KonsilConfig.fromEnvironment();
+    try (KonsilNode node = KonsilNode.openForCommand(config, Clock.systemUTC())) {
+      AuditLog audit = node.wiring().audit();
+      audit.open().await(60, TimeUnit.SECONDS);
+      AuditPruning pruning = node.wiring().auditPruning();
+      if (before.isAfter(pruning.latestAllowed())) {
+        System.err.println(
+            "konsil: audit events are kept six years; the newest day to prune before is "
+                + pruning.latestAllowed());
+        return 2;
+      }
+      AuditPruning.Pruned pruned;
+      try {
+        pruned = pruning.prune(before, node.owner()).await(600, TimeUnit.SECONDS);
+      } catch (IllegalStateException e) {
+        System.err.println("konsil: " + e.getMessage());
+        return 1;
+      }
+      if (pruned.throughId() == null) {
+        System.out.println("No audit event before " + before + " is left to remove.");
+      } else {
+        System.out.println(
+            "Removed "
+                + pruned.removed()
+                + " audit events up to event "
+                + pruned.throughId()
+                + " (before "
+                + before
+                + "); a checkpoint event keeps the rest of the trail verifiable.");
+      }
+      return 0;
+    } catch (Exception e) {
+      System.err.println("konsil: could not prune the audit trail: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /**
    * Walks the audit chain and checks it against the anchor file; exit 0 when intact, 1 naming each
    * problem and its event otherwise.
    */
@@ -176,6 +239,13 @@ public final class Main {
               "... and " + (result.problemCount() - result.problems().size()) + " more problems.");
         }
         System.out.println(result.checked() + " events checked.");
+      }
+      if (result.prunedThroughId() != null) {
+        System.out.println(
+            "Events up to "
+                + result.prunedThroughId()
+                + " were removed after their six years; the chain goes on from the checkpoint"
+                + " of that pruning.");
       }
       if (result.legacyEvents() > 0) {
         System.out.println(

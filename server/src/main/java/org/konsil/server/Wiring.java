@@ -27,6 +27,7 @@ import org.konsil.server.accounts.SecondFactorService;
 import org.konsil.server.accounts.SessionService;
 import org.konsil.server.audit.AuditAnchors;
 import org.konsil.server.audit.AuditLog;
+import org.konsil.server.audit.AuditPruning;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.consent.ConsentDocuments;
 import org.konsil.server.consent.ConsentService;
@@ -95,6 +96,7 @@ public final class Wiring {
   private final RegistrationDecisions registrationDecisions;
   private final AuditLog audit;
   private final AuditAnchors auditAnchors;
+  private final AuditPruning auditPruning;
   private final PatientService patients;
   private final MemberAdministration memberAdministration;
   private final SearchService search;
@@ -150,6 +152,7 @@ public final class Wiring {
     this.auditAnchors =
         new AuditAnchors(
             vertx, pool, clock, config.auditAnchorFile(), config.auditAnchorInterval());
+    this.auditPruning = new AuditPruning(vertx, pool, clock, audit);
     AccessTokens tokens = new AccessTokens(vertx, tokenSecret, clock);
     this.passwords =
         new PasswordService(
@@ -350,6 +353,11 @@ public final class Wiring {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /** Removing audit events after six years: for the operator's command, never run by the server. */
+  public AuditPruning auditPruning() {
+    return auditPruning;
   }
 
   public AuditAnchors auditAnchors() {

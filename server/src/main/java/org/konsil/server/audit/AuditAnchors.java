@@ -39,12 +39,27 @@ public final class AuditAnchors {
 
   private static final String HEAD = "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1";
 
-  /** Rows commit in id order, so the events up to the head are the ones before it. */
+  /**
+   * Rows commit in id order, so the events up to the head are the ones before it; after a pruning
+   * the newest checkpoint counts those it removed (rows it names that are still there, because the
+   * removal has not run yet, are not counted twice).
+   */
   private static final String COUNT_UP_TO =
-      "SELECT count(*) AS events FROM audit_events WHERE id <= $1";
+      """
+      WITH checkpoint AS (%s)
+      SELECT coalesce((SELECT (details::jsonb ->> 'count')::bigint FROM checkpoint), 0)
+        + (SELECT count(*) FROM audit_events WHERE id <= $1
+             AND id > coalesce((SELECT (details::jsonb ->> 'throughId')::bigint FROM checkpoint), 0))
+        AS events"""
+          .formatted(AuditCheckpoint.NEWEST);
 
+  /** Where the keyed chain starts, also when a pruning removed that event. */
   private static final String FIRST_KEYED =
-      "SELECT min(id) AS keyed FROM audit_events WHERE scheme = %d".formatted(AuditChain.KEYED);
+      """
+      WITH checkpoint AS (%s)
+      SELECT coalesce((SELECT (details::jsonb ->> 'keyedFrom')::bigint FROM checkpoint),
+        (SELECT min(id) FROM audit_events WHERE scheme = %d)) AS keyed"""
+          .formatted(AuditCheckpoint.NEWEST, AuditChain.KEYED);
 
   /**
    * One line of the anchor file: the chain had {@code count} events ending with this one, and was

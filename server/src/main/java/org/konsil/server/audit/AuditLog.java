@@ -307,14 +307,17 @@ public final class AuditLog {
   public record Problem(Long eventId, String description) {}
 
   /**
-   * The outcome of walking the chain: how many events were checked, how many of them predate the
-   * key (the keyed chain starts at {@code keyedFromId}), how many anchors were checked, and the
-   * problems found (the first {@code problems().size()} of {@code problemCount}).
+   * The outcome of walking the chain: how many events were checked (counting those a pruning
+   * removed, up to {@code prunedThroughId}, which its checkpoint vouches for), how many of them
+   * predate the key (the keyed chain starts at {@code keyedFromId}), how many anchors were checked
+   * (anchors of removed events are history), and the problems found (the first {@code
+   * problems().size()} of {@code problemCount}).
    */
   public record Verification(
       long checked,
       long legacyEvents,
       Long keyedFromId,
+      Long prunedThroughId,
       boolean anchorFileFound,
       int anchorsChecked,
       List<Problem> problems,

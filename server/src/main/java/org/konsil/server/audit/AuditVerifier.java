@@ -37,6 +37,10 @@ final class AuditVerifier {
   private static final int REMEMBERED_HASHES = 10_000;
 
   private final SqlTemplate<Map<String, Object>, RowSet<Row>> pageAfter;
+  private final SqlTemplate<Map<String, Object>, RowSet<Row>> checkpointRows;
+
+  /** The prunings' checkpoints by the last event each removed. */
+  private final Map<Long, AuditCheckpoint> checkpoints = new HashMap<>();
 
   /** Null when no audit key was found, which the caller allows only while no row is keyed. */
   private final AuditChain chain;
@@ -57,9 +61,12 @@ final class AuditVerifier {
   private Long keyedFrom;
   private Long lastId;
   private byte[] lastHash;
+  private Long prunedThrough;
+  private int historicAnchors;
 
   AuditVerifier(Pool pool, AuditChain chain, AnchorFile anchorFile) {
     this.pageAfter = SqlTemplate.forQuery(pool, PAGE_AFTER);
+    this.checkpointRows = SqlTemplate.forQuery(pool, AuditCheckpoint.ALL);
     this.chain = chain;
     this.anchorFile = anchorFile;
     for (Anchor anchor : anchorFile.anchors()) {
@@ -71,7 +78,50 @@ final class AuditVerifier {
     for (int line : anchorFile.unreadableLines()) {
       problem(null, "line " + line + " of the anchor file is not an anchor");
     }
-    return page(0L).map(done -> finish());
+    return checkpointRows
+        .execute(Map.of())
+        .compose(
+            rows -> {
+              for (Row row : rows) {
+                try {
+                  AuditCheckpoint checkpoint =
+                      AuditCheckpoint.fromDetails(row.getString("details"));
+                  checkpoints.put(checkpoint.throughId(), checkpoint);
+                } catch (RuntimeException e) {
+                  // not a checkpoint the pruning wrote: its MAC check says more when it is reached
+                  problem(
+                      null, "an " + AuditCheckpoint.ACTION + " event does not name a checkpoint");
+                }
+              }
+              return page(0L);
+            })
+        .map(done -> finish());
+  }
+
+  /**
+   * The chain starts after a pruning: it goes on from the checkpoint that names the event before
+   * the first one (the checkpoint's own MAC is checked when the walk reaches it, so a checkpoint
+   * written without the audit key is found there). Anchors of removed events are history.
+   */
+  private void resumeAfterPruning(AuditCheckpoint checkpoint) {
+    prunedThrough = checkpoint.throughId();
+    lastId = checkpoint.throughId();
+    lastHash = checkpoint.hash();
+    checked = checkpoint.count();
+    if (checkpoint.keyedFrom() != null) {
+      keyedFrom = checkpoint.keyedFrom();
+      legacyEvents = checkpoint.legacyEvents();
+    }
+    anchorsById
+        .entrySet()
+        .removeIf(
+            entry -> {
+              boolean removed = entry.getKey() <= checkpoint.throughId();
+              if (removed) {
+                historicAnchors += entry.getValue().size();
+              }
+              return removed;
+            });
   }
 
   private Future<Void> page(long afterId) {
@@ -88,6 +138,9 @@ final class AuditVerifier {
 
   private void check(Row row) {
     long id = row.getLong("id");
+    if (lastId == null && checkpoints.containsKey(id - 1)) {
+      resumeAfterPruning(checkpoints.get(id - 1));
+    }
     int scheme = row.getShort("scheme");
     byte[] previous = bytes(row, "prev_hash");
     byte[] hash = bytes(row, "hash");
@@ -252,8 +305,9 @@ final class AuditVerifier {
         checked,
         keyedFrom == null ? checked : legacyEvents,
         keyedFrom,
+        prunedThrough,
         anchorFile.found(),
-        anchorFile.anchors().size(),
+        anchorFile.anchors().size() - historicAnchors,
         List.copyOf(problems),
         problemCount);
   }
