@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.konsil.client.e2e.Ciphertext;
 import org.konsil.client.e2e.DeviceAddress;
 import org.konsil.client.encrypted.EncryptedFile;
+import org.konsil.client.encrypted.EncryptedRooms;
 import org.konsil.client.encrypted.FileRefusedException;
 import org.konsil.client.event.EncryptedMessage;
 import org.konsil.client.event.RoomDevicesChanged;
@@ -251,6 +252,13 @@ class EncryptedRoomsTest {
     // it goes on receiving after the restart
     await(anna.client().encryptedRooms().send(room, "nach dem Neustart"));
     assertEquals("nach dem Neustart", bobAgain.next(room).text());
+
+    // a room where no one else has a device yet: nothing goes out, and the reason is clear
+    UUID lonely = encryptedRoom(team.annaUser(), server.organisation("pharmacy").id());
+    assertEquals(
+        EncryptedRooms.NO_RECIPIENT_DEVICES,
+        ((SendRefusedException) failure(anna.client().encryptedRooms().send(lonely, "hallo?")))
+            .code());
   }
 
   @Test

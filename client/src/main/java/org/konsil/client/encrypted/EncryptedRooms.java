@@ -64,6 +64,12 @@ public final class EncryptedRooms {
 
   static final int MAX_TEXT = 16_000;
 
+  /**
+   * The client's own refusal code: no device of the room (but this one) has keys, so nobody could
+   * read the message; nothing is sent.
+   */
+  public static final String NO_RECIPIENT_DEVICES = "no_recipient_devices";
+
   private final Vertx vertx;
   private final Context context;
   private final KonsilHttp http;
@@ -221,7 +227,26 @@ public final class EncryptedRooms {
     byte[] plain = payload.encode().getBytes(StandardCharsets.UTF_8);
     return devices(room)
         .compose(this::withSessions)
-        .compose(devices -> encryptAll(new ArrayList<>(devices), plain, 0, new JsonArray()))
+        .compose(
+            devices -> {
+              if (devices.isEmpty()) {
+                // the list may be old: ask the server once more before giving up
+                roomDevices.remove(room);
+                return round == 1
+                    ? devices(room).compose(this::withSessions)
+                    : Future.succeededFuture(devices);
+              }
+              return Future.succeededFuture(devices);
+            })
+        .compose(
+            devices ->
+                devices.isEmpty()
+                    ? Future.failedFuture(
+                        new SendRefusedException(
+                            NO_RECIPIENT_DEVICES,
+                            "No other device in the room can read the message yet: its members"
+                                + " have no registered devices."))
+                    : encryptAll(new ArrayList<>(devices), plain, 0, new JsonArray()))
         .compose(
             envelopes ->
                 http.json(
