@@ -208,3 +208,33 @@ export async function fingerprint(...keys) {
   const hex = await sha256Hex(concat(...keys));
   return hex.slice(0, 20).match(/.{4}/g).join(' ');
 }
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A recovery code: 26 characters of Crockford's base32 (130 bits) in groups of four. */
+export function newRecoveryCode() {
+  const bytes = random(26);
+  let code = '';
+  for (let i = 0; i < 26; i++) {
+    if (i > 0 && i % 4 === 0) code += '-';
+    code += CROCKFORD[bytes[i] & 31];
+  }
+  return code;
+}
+
+/** The secret the server checks (sent) and the key that wraps the private keys (kept). */
+export async function deriveRecovery(code) {
+  const normalized = enc.encode(code.toUpperCase().replace(/[^0-9A-Z]/g, ''));
+  return {
+    recoverySecret: await hkdf(normalized, new Uint8Array(0), 'konsil-mailbox-v1 recovery login'),
+    recoveryKey: await hkdf(normalized, new Uint8Array(0), 'konsil-mailbox-v1 recovery wrap'),
+  };
+}
+
+export function wrapForRecovery(key, bytes) {
+  return encrypt(key, bytes, 'konsil-mailbox-v1 recovery keys');
+}
+
+export function unwrapForRecovery(key, wrapped) {
+  return decrypt(key, wrapped, 'konsil-mailbox-v1 recovery keys');
+}

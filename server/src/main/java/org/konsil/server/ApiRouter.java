@@ -177,6 +177,7 @@ final class ApiRouter {
             services.mailboxAccounts(),
             services.mailboxMessages(),
             services.mailboxKeys(),
+            services.mailboxRecovery(),
             config.httpMaxBodyBytes())
         .mount(api);
     new StaffMailboxRoutes(

@@ -41,6 +41,7 @@ import org.konsil.server.invitations.RegistrationService;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.mailbox.MailboxKeys;
 import org.konsil.server.mailbox.MailboxMessages;
+import org.konsil.server.mailbox.MailboxRecovery;
 import org.konsil.server.mailbox.PatientAccounts;
 import org.konsil.server.messaging.AttachmentService;
 import org.konsil.server.messaging.MessageHistory;
@@ -123,6 +124,7 @@ public final class Wiring {
   private final PatientAccounts mailboxAccounts;
   private final MailboxMessages mailboxMessages;
   private final ContactPermissions contactPermissions;
+  private final MailboxRecovery mailboxRecovery;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -238,6 +240,8 @@ public final class Wiring {
     this.mailboxAccounts =
         new PatientAccounts(
             vertx, pool, clock, config, patients, mailOutbox, audit, mailboxKeys, tokenSecret);
+    this.mailboxRecovery =
+        new MailboxRecovery(vertx, pool, clock, config, mailboxAccounts, mailOutbox, audit);
     this.mailboxMessages =
         new MailboxMessages(
             pool, clock, patients, mailboxKeys, mailOutbox, audit, config.publicUrl());
@@ -370,6 +374,10 @@ public final class Wiring {
 
   public PatientAccounts mailboxAccounts() {
     return mailboxAccounts;
+  }
+
+  public MailboxRecovery mailboxRecovery() {
+    return mailboxRecovery;
   }
 
   public MailboxMessages mailboxMessages() {

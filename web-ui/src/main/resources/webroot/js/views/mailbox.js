@@ -38,6 +38,10 @@ export function renderMailbox(root) {
     renderRegistration(root, params.get('register'));
     return;
   }
+  if (params.get('reset')) {
+    renderResetLink(root, params.get('reset'));
+    return;
+  }
   if (params.get('practice')) localStorage.setItem(PRACTICE_KEY, params.get('practice'));
   renderMailboxLogin(root);
 }
@@ -113,7 +117,8 @@ function renderMailboxLogin(root) {
         renderBox(root, 'inbox');
       });
     },
-  }, h('h1', {}, t('mailbox.login.title')), error, emailRow, pwRow, submit));
+  }, h('h1', {}, t('mailbox.login.title')), error, emailRow, pwRow, submit),
+  h('p', { class: 'aside' }, h('button', { type: 'button', class: 'link', id: 'mailbox-forgot', onclick: () => renderForgotten(root, practice) }, t('mailbox.forgot'))));
   (email.value ? pw : email).focus();
 }
 
@@ -158,6 +163,8 @@ function renderBox(root, folder, selectedId) {
     h('p', { class: 'mailbox-practice' }, t('mailbox.with', { practice: session.me.practice.name }),
       h('span', { class: 'fingerprint', title: t('mailbox.fingerprint.hint') }, ` · ${t('mailbox.fingerprint')}: ${session.fingerprint}`)),
     session.me.status === 'blocked' ? h('p', { class: 'notice' }, t('mailbox.blocked.notice')) : null,
+    session.me.recoveryCreatedAt ? null : h('p', { class: 'notice urge', id: 'mailbox-recovery-urge' }, t('mailbox.recovery.urge'), ' ',
+      h('button', { type: 'button', class: 'primary', id: 'mailbox-recovery-start', onclick: () => renderRecoverySheet(root) }, t('mailbox.recovery.create'))),
     tabs, error, listEl, detail, settings(root));
   loadMessages().then((messages) => {
     const shown = messages.filter((m) => (folder === 'inbox') === (m.message.direction === 'to_patient'));
@@ -261,4 +268,125 @@ function settings(root) {
         shell(root, () => renderMailbox(root), h('p', { class: 'notice' }, t('mailbox.closed')));
       }),
     }, t('mailbox.close')));
+}
+
+function passwordPair(prefix) {
+  const [pwRow, pw] = field(t('mailbox.password.new'), { id: `${prefix}-password`, type: 'password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 200 });
+  const [repeatRow, repeat] = field(t('mailbox.password.repeat'), { id: `${prefix}-password-repeat`, type: 'password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 200 });
+  const check = () => {
+    if (pw.value !== repeat.value) throw new Error(t('mailbox.password.mismatch'));
+    return pw.value;
+  };
+  return [pwRow, repeatRow, check];
+}
+
+/** The recovery sheet: the password again, then a code to print (the print dialog saves a PDF). */
+function renderRecoverySheet(root) {
+  const error = errorBox();
+  const [pwRow, pw] = field(t('mailbox.password'), { id: 'mailbox-recovery-password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 200 });
+  const submit = h('button', { class: 'primary', type: 'submit', id: 'mailbox-recovery-submit' }, t('mailbox.recovery.create'));
+  shell(root, () => renderRecoverySheet(root), h('form', {
+    class: 'login', id: 'mailbox-recovery-form',
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(submit, error, async () => {
+        const derived = await mc.derive(pw.value, mc.unb64(session.me.salt), session.me.iterations);
+        await mc.unwrapKeys(derived.wrappingKey, mc.unb64(session.me.wrappedPrivate)).catch(() => {
+          throw new api.ProblemError(401, 'invalid_credentials', 'wrong password');
+        });
+        const code = mc.newRecoveryCode();
+        const recovery = await mc.deriveRecovery(code);
+        const me = await call('PUT', '/recovery', {
+          loginSecret: mc.b64(derived.loginSecret), recoverySecret: mc.b64(recovery.recoverySecret),
+          wrappedPrivate: mc.b64(await mc.wrapForRecovery(recovery.recoveryKey, mc.privateBytes(session.keys))),
+        });
+        session.me = { ...session.me, recoveryCreatedAt: me.recoveryCreatedAt };
+        shell(root, () => renderBox(root, 'inbox'), h('section', { class: 'recovery-sheet', id: 'mailbox-recovery-sheet' },
+          h('h1', {}, t('mailbox.recovery.title')),
+          h('p', {}, t('mailbox.with', { practice: session.me.practice.name }), ' · ', session.me.email),
+          h('p', { class: 'recovery-code', id: 'mailbox-recovery-code' }, code),
+          h('p', {}, t('mailbox.recovery.keep')),
+          h('button', { type: 'button', class: 'primary', id: 'mailbox-recovery-print', onclick: () => window.print() }, t('mailbox.recovery.print')),
+          h('button', { type: 'button', id: 'mailbox-recovery-done', onclick: () => renderBox(root, 'inbox') }, t('mailbox.recovery.done'))));
+      });
+    },
+  }, h('h1', {}, t('mailbox.recovery.title')), h('p', {}, t('mailbox.recovery.hint')), error, pwRow, submit));
+  pw.focus();
+}
+
+/** A forgotten password: with the recovery code (keys stay), or a mailed link (new keys). */
+function renderForgotten(root, practice) {
+  const error = errorBox();
+  const [emailRow, email] = field(t('login.email'), { id: 'mailbox-forgot-email', type: 'email', required: true, maxlength: 254 });
+  email.value = localStorage.getItem(EMAIL_KEY) || '';
+  const [codeRow, code] = field(t('mailbox.recovery.code'), { id: 'mailbox-forgot-code', autocomplete: 'off', maxlength: 40 });
+  const [pwRow, repeatRow, newPassword] = passwordPair('mailbox-forgot');
+  const submit = h('button', { class: 'primary', type: 'submit', id: 'mailbox-forgot-submit' }, t('mailbox.recovery.reset'));
+  const mailError = errorBox();
+  const mailButton = h('button', { type: 'button', id: 'mailbox-forgot-mail', onclick: () => busy(mailButton, mailError, async () => {
+    await call('POST', '/password-reset', { organisationId: practice, email: email.value.trim().toLowerCase() });
+    replace(mailNote, t('mailbox.reset.mailed'));
+  }) }, t('mailbox.reset.mail'));
+  const mailNote = h('p', { class: 'notice', role: 'status', id: 'mailbox-forgot-mailed' });
+  shell(root, () => renderForgotten(root, practice), h('form', {
+    class: 'login', id: 'mailbox-forgot-form',
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(submit, error, async () => {
+        const password = newPassword();
+        const address = email.value.trim().toLowerCase();
+        const recovery = await mc.deriveRecovery(code.value);
+        const opened = await call('POST', '/recovery/open', { organisationId: practice, email: address, recoverySecret: mc.b64(recovery.recoverySecret) });
+        const privateKeys = await mc.unwrapForRecovery(recovery.recoveryKey, mc.unb64(opened.wrappedPrivate));
+        const derived = await mc.derive(password, mc.unb64(opened.salt), mc.ITERATIONS);
+        const session0 = await call('POST', '/password', {
+          token: opened.resetToken, loginSecret: mc.b64(derived.loginSecret), iterations: mc.ITERATIONS,
+          wrappedPrivate: mc.b64(await mc.wrapKeys(derived.wrappingKey, privateKeys)),
+        });
+        const me = session0.mailbox;
+        await startSession(session0.token, mc.keysFrom(privateKeys, mc.unb64(me.x25519Public), mc.unb64(me.ed25519Public)));
+        renderBox(root, 'inbox');
+      });
+    },
+  }, h('h1', {}, t('mailbox.forgot')), h('p', {}, t('mailbox.recovery.withCode')), error, emailRow, codeRow, pwRow, repeatRow, submit),
+  h('hr'),
+  h('p', {}, t('mailbox.reset.withoutCode')), mailError, mailButton, mailNote);
+  code.focus();
+}
+
+/** The mailed reset link: new keys, after the patient has confirmed that old messages are lost. */
+function renderResetLink(root, token) {
+  const error = errorBox();
+  const rerender = () => renderResetLink(root, token);
+  call('POST', '/reset-link', { token }).then((link) => {
+    const [pwRow, repeatRow, newPassword] = passwordPair('mailbox-reset');
+    const confirmBox = h('input', { type: 'checkbox', id: 'mailbox-reset-confirm', required: true });
+    const submit = h('button', { class: 'primary', type: 'submit', id: 'mailbox-reset-submit' }, t('mailbox.reset.submit'));
+    shell(root, rerender, h('form', {
+      class: 'login', id: 'mailbox-reset-form',
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, error, async () => {
+          const password = newPassword();
+          const derived = await mc.derive(password, mc.unb64(link.salt), mc.ITERATIONS);
+          const keys = await mc.generateKeys(true);
+          const opened = await call('POST', '/password', {
+            token, loginSecret: mc.b64(derived.loginSecret), iterations: mc.ITERATIONS,
+            wrappedPrivate: mc.b64(await mc.wrapKeys(derived.wrappingKey, mc.privateBytes(keys))),
+            x25519Public: mc.b64(keys.xPublic), ed25519Public: mc.b64(keys.edPublic), confirmLoss: confirmBox.checked,
+          });
+          localStorage.setItem(PRACTICE_KEY, link.organisationId);
+          history.replaceState(null, '', `/mailbox#practice=${link.organisationId}`);
+          await startSession(opened.token, keys);
+          renderBox(root, 'inbox');
+        });
+      },
+    }, h('h1', {}, t('mailbox.reset.title')),
+    h('p', { class: 'error', id: 'mailbox-reset-warning' }, t('mailbox.reset.warning')),
+    error, pwRow, repeatRow,
+    h('label', { class: 'check' }, confirmBox, ' ', t('mailbox.reset.confirm')), submit));
+  }).catch((e) => {
+    error.show(e);
+    shell(root, rerender, h('h1', {}, t('mailbox.reset.title')), error);
+  });
 }

@@ -25,7 +25,8 @@ public record MailboxAccount(
     OffsetDateTime lockedUntil,
     OffsetDateTime createdAt,
     OffsetDateTime registeredAt,
-    OffsetDateTime registrationExpiresAt) {
+    OffsetDateTime registrationExpiresAt,
+    OffsetDateTime recoveryCreatedAt) {
 
   static final RowMapper<MailboxAccount> MAPPER =
       row ->
@@ -45,7 +46,8 @@ public record MailboxAccount(
               row.getOffsetDateTime("locked_until"),
               row.getOffsetDateTime("created_at"),
               row.getOffsetDateTime("registered_at"),
-              row.getOffsetDateTime("registration_expires_at"));
+              row.getOffsetDateTime("registration_expires_at"),
+              row.getOffsetDateTime("recovery_created_at"));
 
   static byte[] bytes(Row row, String column) {
     Buffer buffer = row.getBuffer(column);

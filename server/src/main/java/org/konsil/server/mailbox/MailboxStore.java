@@ -188,7 +188,8 @@ final class MailboxStore {
             tx,
             """
             UPDATE mailbox_accounts SET status = 'closed', closed_at = #{now}, login_hash = NULL,
-              wrapped_private = NULL, registration_hash = NULL, registration_expires_at = NULL
+              wrapped_private = NULL, registration_hash = NULL, registration_expires_at = NULL,
+              recovery_hash = NULL, recovery_wrapped = NULL, recovery_created_at = NULL
              WHERE id = #{id}""")
         .execute(Map.of("id", id, "now", now))
         .compose(
@@ -207,6 +208,126 @@ final class MailboxStore {
       p.put((String) pairs[i], pairs[i + 1]);
     }
     return p;
+  }
+
+  // recovery and password reset
+
+  Future<Void> setRecovery(SqlClient tx, UUID id, byte[] hash, byte[] wrapped, OffsetDateTime now) {
+    return SqlTemplate.forUpdate(
+            tx,
+            "UPDATE mailbox_accounts SET recovery_hash = #{hash}, recovery_wrapped = #{wrapped},"
+                + " recovery_created_at = #{now} WHERE id = #{id}")
+        .execute(
+            params(
+                "id",
+                id,
+                "hash",
+                Buffer.buffer(hash),
+                "wrapped",
+                Buffer.buffer(wrapped),
+                "now",
+                now))
+        .mapEmpty();
+  }
+
+  /** The recovery hash and wrapped keys of an account, or null. */
+  Future<Row> recovery(SqlClient client, UUID id) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT recovery_hash, recovery_wrapped FROM mailbox_accounts WHERE id = #{id}"
+                + " AND recovery_hash IS NOT NULL")
+        .execute(Map.of("id", id))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  Future<Void> insertResetToken(
+      SqlClient tx,
+      byte[] hash,
+      UUID account,
+      String kind,
+      byte[] salt,
+      OffsetDateTime now,
+      OffsetDateTime expires) {
+    return SqlTemplate.forUpdate(
+            tx,
+            """
+            INSERT INTO mailbox_reset_tokens (token_hash, account_id, kind, salt, created_at,
+              expires_at) VALUES (#{hash}, #{account}, #{kind}, #{salt}, #{now}, #{expires})""")
+        .execute(
+            params(
+                "hash",
+                Buffer.buffer(hash),
+                "account",
+                account,
+                "kind",
+                kind,
+                "salt",
+                Buffer.buffer(salt),
+                "now",
+                now,
+                "expires",
+                expires))
+        .mapEmpty();
+  }
+
+  /** An unused, unexpired reset token: account id, kind and salt; null otherwise. */
+  Future<Row> resetToken(SqlClient client, byte[] hash, OffsetDateTime now, boolean lock) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT account_id, kind, salt FROM mailbox_reset_tokens WHERE token_hash = #{hash}"
+                + " AND used_at IS NULL AND expires_at > #{now}"
+                + (lock ? " FOR UPDATE" : ""))
+        .execute(params("hash", Buffer.buffer(hash), "now", now))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  Future<Void> useResetTokens(SqlClient tx, UUID account, OffsetDateTime now) {
+    return SqlTemplate.forUpdate(
+            tx,
+            "UPDATE mailbox_reset_tokens SET used_at = #{now} WHERE account_id = #{account}"
+                + " AND used_at IS NULL")
+        .execute(params("account", account, "now", now))
+        .mapEmpty();
+  }
+
+  /** A new password; with new keys the recovery sheet no longer fits and goes. */
+  Future<Void> resetPassword(
+      SqlClient tx,
+      UUID id,
+      byte[] salt,
+      int iterations,
+      String loginHash,
+      byte[] wrapped,
+      byte[] newX,
+      byte[] newEd) {
+    boolean newKeys = newX != null;
+    return SqlTemplate.forUpdate(
+            tx,
+            "UPDATE mailbox_accounts SET salt = #{salt}, iterations = #{iterations},"
+                + " login_hash = #{hash}, wrapped_private = #{wrapped},"
+                + " failed_logins = 0, locked_until = NULL"
+                + (newKeys
+                    ? ", x25519_public = #{x}, ed25519_public = #{ed}, recovery_hash = NULL,"
+                        + " recovery_wrapped = NULL, recovery_created_at = NULL"
+                    : "")
+                + " WHERE id = #{id}")
+        .execute(
+            params(
+                "id",
+                id,
+                "salt",
+                Buffer.buffer(salt),
+                "iterations",
+                iterations,
+                "hash",
+                loginHash,
+                "wrapped",
+                Buffer.buffer(wrapped),
+                "x",
+                newKeys ? Buffer.buffer(newX) : null,
+                "ed",
+                newKeys ? Buffer.buffer(newEd) : null))
+        .mapEmpty();
   }
 
   // sessions

@@ -297,20 +297,31 @@ public final class PatientAccounts {
                   null,
                   null,
                   null,
+                  null,
                   null);
             });
   }
 
   public Future<Opened> login(
       UUID organisationId, String email, byte[] loginSecret, String address) {
+    return countedForAddress(
+        address,
+        () -> checkLogin(organisationId, email.toLowerCase(Locale.ROOT), b64(loginSecret)));
+  }
+
+  /**
+   * Runs a guess (a login secret, a recovery code) as an attempt of the network address: refused
+   * while the address is at its limit, counted when it was wrong.
+   */
+  <T> Future<T> countedForAddress(String address, java.util.function.Supplier<Future<T>> guess) {
     long wait = addresses.begin(address);
     if (wait > 0) {
       throw ApiException.rateLimited(
           "rate_limited", "Too many failed logins from your address; try again later.", wait);
     }
-    Future<Opened> answer;
+    Future<T> answer;
     try {
-      answer = checkLogin(organisationId, email.toLowerCase(Locale.ROOT), b64(loginSecret));
+      answer = guess.get();
     } catch (RuntimeException e) {
       answer = Future.failedFuture(e);
     }
@@ -319,7 +330,32 @@ public final class PatientAccounts {
             addresses.end(
                 address,
                 result.cause() instanceof ApiException refusal
-                    && "invalid_credentials".equals(refusal.code())));
+                    && (refusal.code().equals("invalid_credentials")
+                        || refusal.code().equals("invalid_recovery_code"))));
+  }
+
+  /** An address without a mailbox fails and locks like one with a mailbox. */
+  <T> Future<T> failUnknown(
+      UUID organisationId, String email, String secret, ApiException refusal) {
+    String key = organisationId + "|" + email;
+    refuseLocked(unknownAccounts.retryAfterSeconds(key));
+    return vertx
+        .executeBlocking(
+            () -> {
+              hasher.burnTime(secret);
+              return null;
+            })
+        .compose(
+            nothing -> {
+              if (unknownAccounts.recordFailure(key) == 0) {
+                refuseLocked(unknownAccounts.retryAfterSeconds(key));
+              }
+              return Future.failedFuture(refusal);
+            });
+  }
+
+  PasswordHasher hasher() {
+    return hasher;
   }
 
   private Future<Opened> checkLogin(UUID organisationId, String email, String secret) {
@@ -328,21 +364,7 @@ public final class PatientAccounts {
         .compose(
             account -> {
               if (account == null || account.loginHash() == null) {
-                String key = organisationId + "|" + email;
-                refuseLocked(unknownAccounts.retryAfterSeconds(key));
-                return vertx
-                    .executeBlocking(
-                        () -> {
-                          hasher.burnTime(secret);
-                          return null;
-                        })
-                    .compose(
-                        nothing -> {
-                          if (unknownAccounts.recordFailure(key) == 0) {
-                            refuseLocked(unknownAccounts.retryAfterSeconds(key));
-                          }
-                          return Future.failedFuture(invalidCredentials());
-                        });
+                return failUnknown(organisationId, email, secret, invalidCredentials());
               }
               refuseLocked(account);
               return vertx
@@ -380,7 +402,7 @@ public final class PatientAccounts {
             });
   }
 
-  private Future<Void> countFailure(SqlClient tx, MailboxAccount account) {
+  Future<Void> countFailure(SqlClient tx, MailboxAccount account) {
     OffsetDateTime lockUntil = Times.at(clock.instant().plus(config.loginLockDuration()));
     return store
         .recordFailure(tx, account.id(), config.loginMaxFailures(), lockUntil)
@@ -393,7 +415,7 @@ public final class PatientAccounts {
                         .denied("mailbox.login")));
   }
 
-  private void refuseLocked(MailboxAccount account) {
+  void refuseLocked(MailboxAccount account) {
     OffsetDateTime lockedUntil = account == null ? null : account.lockedUntil();
     if (lockedUntil != null && lockedUntil.toInstant().isAfter(clock.instant())) {
       refuseLocked(Duration.between(clock.instant(), lockedUntil.toInstant()).toSeconds());
@@ -407,7 +429,7 @@ public final class PatientAccounts {
     }
   }
 
-  private Future<Opened> openSession(SqlClient tx, UUID accountId) {
+  Future<Opened> openSession(SqlClient tx, UUID accountId) {
     String token = TOKEN_PREFIX + Secrets.newToken();
     OffsetDateTime expires = Times.at(clock.instant().plus(config.sessionTtl()));
     return store
@@ -472,8 +494,13 @@ public final class PatientAccounts {
             store
                 .lockAccount(tx, account.id())
                 .compose(current -> store.close(tx, current.id(), Times.now(clock)))
+                .compose(done -> store.useResetTokens(tx, account.id(), Times.now(clock)))
                 .compose(
                     done -> audit.record(tx, patientEvent(account).success("mailbox.closed"))));
+  }
+
+  Future<MailboxAccount> accountByLogin(UUID organisationId, String email) {
+    return store.accountByLogin(pool, organisationId, email.toLowerCase(Locale.ROOT));
   }
 
   static AuditEvent.Builder patientEvent(MailboxAccount account) {

@@ -27,18 +27,25 @@ public final class PatientMailboxRoutes {
           "/api/v1/mailbox/registration-link",
           "/api/v1/mailbox/registration",
           "/api/v1/mailbox/prelogin",
-          "/api/v1/mailbox/login");
+          "/api/v1/mailbox/login",
+          "/api/v1/mailbox/recovery/open",
+          "/api/v1/mailbox/password-reset",
+          "/api/v1/mailbox/reset-link",
+          "/api/v1/mailbox/password");
 
   private final PatientAccounts accounts;
   private final MailboxMessages messages;
   private final MailboxKeys keys;
+  private final MailboxRecovery recovery;
   private final int attachmentMaxBytes;
 
   public PatientMailboxRoutes(
       PatientAccounts accounts,
       MailboxMessages messages,
       MailboxKeys keys,
+      MailboxRecovery recovery,
       int attachmentMaxBytes) {
+    this.recovery = recovery;
     this.accounts = accounts;
     this.messages = messages;
     this.keys = keys;
@@ -67,6 +74,11 @@ public final class PatientMailboxRoutes {
         .respond(
             ctx -> messages.patientRead(account(ctx), messageId(ctx)).map(m -> m.toJson(false)));
     router.put("/mailbox/practice-blocked").respond(this::block);
+    router.put("/mailbox/recovery").respond(this::createSheet);
+    router.post("/mailbox/recovery/open").respond(this::openWithCode);
+    router.post("/mailbox/password-reset").handler(this::mailResetLink);
+    router.post("/mailbox/reset-link").respond(this::resetLink);
+    router.post("/mailbox/password").respond(this::setPassword);
     router.post("/mailbox/close").handler(this::close);
   }
 
@@ -206,6 +218,78 @@ public final class PatientMailboxRoutes {
         .onFailure(ctx::fail);
   }
 
+  private Future<?> createSheet(RoutingContext ctx) {
+    Json body = Json.body(ctx);
+    return recovery
+        .createSheet(
+            account(ctx),
+            MailboxJson.bytes(body, "loginSecret", 32, 32),
+            MailboxJson.bytes(body, "recoverySecret", 32, 32),
+            MailboxJson.bytes(body, "wrappedPrivate", 92, 92))
+        .map(PatientMailboxRoutes::meJson);
+  }
+
+  private Future<?> openWithCode(RoutingContext ctx) {
+    Json body = Json.body(ctx);
+    UUID org = body.requiredUuid("organisationId");
+    String email = body.requiredEmail("email");
+    byte[] secret = MailboxJson.bytes(body, "recoverySecret", 32, 32);
+    return recovery
+        .openWithCode(org, email, secret, address(ctx))
+        .map(
+            opened ->
+                new JsonObject()
+                    .put("resetToken", opened.resetToken())
+                    .put("wrappedPrivate", MailboxJson.b64(opened.wrappedPrivate()))
+                    .put("salt", MailboxJson.b64(opened.salt()))
+                    .put("minIterations", PatientAccounts.MIN_ITERATIONS));
+  }
+
+  private void mailResetLink(RoutingContext ctx) {
+    Json body = Json.body(ctx);
+    UUID org = body.requiredUuid("organisationId");
+    String email = body.requiredEmail("email");
+    recovery
+        .mailResetLink(org, email)
+        .onSuccess(done -> ctx.response().setStatusCode(202).end())
+        .onFailure(ctx::fail);
+  }
+
+  private Future<?> resetLink(RoutingContext ctx) {
+    return recovery
+        .resetLink(Json.body(ctx).requiredText("token", 100))
+        .map(
+            link ->
+                new JsonObject()
+                    .put("kind", link.kind())
+                    .put("mailboxId", link.account().id().toString())
+                    .put("organisationId", link.account().organisationId().toString())
+                    .put("practiceName", link.account().organisationName())
+                    .put("email", link.account().email())
+                    .put("salt", MailboxJson.b64(link.salt()))
+                    .put("minIterations", PatientAccounts.MIN_ITERATIONS));
+  }
+
+  private Future<?> setPassword(RoutingContext ctx) {
+    Json body = Json.body(ctx);
+    String token = body.requiredText("token", 100);
+    byte[] secret = MailboxJson.bytes(body, "loginSecret", 32, 32);
+    int iterations = (int) body.requiredLong("iterations", 1, 100_000_000);
+    byte[] wrapped = MailboxJson.bytes(body, "wrappedPrivate", 92, 92);
+    byte[] x =
+        body.raw().getValue("x25519Public") == null
+            ? null
+            : MailboxJson.bytes(body, "x25519Public", 32, 32);
+    byte[] ed =
+        body.raw().getValue("ed25519Public") == null
+            ? null
+            : MailboxJson.bytes(body, "ed25519Public", 32, 32);
+    boolean confirmed = Boolean.TRUE.equals(body.optionalBoolean("confirmLoss"));
+    return recovery
+        .setPassword(token, secret, iterations, wrapped, x, ed, confirmed)
+        .map(PatientMailboxRoutes::sessionJson);
+  }
+
   static JsonObject sessionJson(PatientAccounts.Opened opened) {
     return new JsonObject()
         .put("token", opened.token())
@@ -228,7 +312,8 @@ public final class PatientMailboxRoutes {
         .put("ed25519Public", MailboxJson.b64(account.ed25519Public()))
         .put("wrappedPrivate", MailboxJson.b64(account.wrappedPrivate()))
         .put("salt", MailboxJson.b64(account.salt()))
-        .put("iterations", account.iterations());
+        .put("iterations", account.iterations())
+        .put("recoveryCreatedAt", Times.iso(account.recoveryCreatedAt()));
   }
 
   static UUID messageId(RoutingContext ctx) {

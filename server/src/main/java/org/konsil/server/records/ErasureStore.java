@@ -76,6 +76,7 @@ final class ErasureStore {
               + ")",
           "DELETE FROM mailbox_messages WHERE account_id IN " + MAILBOXES,
           "DELETE FROM mailbox_sessions WHERE account_id IN " + MAILBOXES,
+          "DELETE FROM mailbox_reset_tokens WHERE account_id IN " + MAILBOXES,
           "DELETE FROM mailbox_accounts WHERE patient_id = #{id}");
 
   private static final String TOMBSTONE =

@@ -146,6 +146,16 @@ final class MailboxActors {
         message.getString("readAt"));
   }
 
+  /** Whether the message's content key opens with this X25519 key (it does not after new keys). */
+  static boolean opensWith(JsonObject message, byte[] readerX) {
+    try {
+      MailboxCrypto.open(readerX, unb64(message.getString("key")), "content-key");
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
   /** A staff member's browser: their own mailbox key, and the practice key if they may read. */
   static final class Staff {
     final KonsilServer server;
@@ -414,6 +424,104 @@ final class MailboxActors {
       return login;
     }
 
+    /** Makes a recovery sheet (the password typed again); answers the code on it. */
+    String createRecoverySheet(String passwordTypedAgain, Api.Response[] answer) {
+      JsonObject me = me();
+      MailboxCrypto.Derived login =
+          MailboxCrypto.derive(
+              passwordTypedAgain, unb64(me.getString("salt")), me.getInteger("iterations"));
+      String code = MailboxCrypto.newRecoveryCode();
+      MailboxCrypto.Derived recovery = MailboxCrypto.deriveRecovery(code);
+      answer[0] =
+          api()
+              .put(
+                  "/api/v1/mailbox/recovery",
+                  new JsonObject()
+                      .put("loginSecret", b64(login.loginSecret()))
+                      .put("recoverySecret", b64(recovery.loginSecret()))
+                      .put(
+                          "wrappedPrivate",
+                          b64(
+                              MailboxCrypto.wrapForRecovery(
+                                  recovery.wrappingKey(), keys.privateBytes()))),
+                  token);
+      return code;
+    }
+
+    /** A forgotten password, reset with the recovery code: the keys stay. */
+    Api.Response recover(String code, String newPassword) {
+      MailboxCrypto.Derived recovery = MailboxCrypto.deriveRecovery(code);
+      Api.Response opened =
+          api()
+              .post(
+                  "/api/v1/mailbox/recovery/open",
+                  new JsonObject()
+                      .put("organisationId", organisationId.toString())
+                      .put("email", email)
+                      .put("recoverySecret", b64(recovery.loginSecret())),
+                  null);
+      if (opened.status() != 200) {
+        return opened;
+      }
+      byte[] privateKeys =
+          MailboxCrypto.unwrapForRecovery(
+              recovery.wrappingKey(), unb64(opened.json().getString("wrappedPrivate")));
+      MailboxCrypto.Derived fresh =
+          MailboxCrypto.derive(
+              newPassword, unb64(opened.json().getString("salt")), MailboxCrypto.ITERATIONS);
+      Api.Response set =
+          api()
+              .post(
+                  "/api/v1/mailbox/password",
+                  new JsonObject()
+                      .put("token", opened.json().getString("resetToken"))
+                      .put("loginSecret", b64(fresh.loginSecret()))
+                      .put("iterations", MailboxCrypto.ITERATIONS)
+                      .put(
+                          "wrappedPrivate",
+                          b64(MailboxCrypto.wrapKeys(fresh.wrappingKey(), privateKeys))),
+                  null);
+      if (set.status() == 200) {
+        password = newPassword;
+        token = set.json().getString("token");
+        keys = MailboxCrypto.Keys.fromPrivate(privateKeys);
+      }
+      return set;
+    }
+
+    /** A reset from the mailed link: new keys (when confirmLoss, else what the server says). */
+    Api.Response resetWithoutCode(
+        String linkToken, String newPassword, boolean confirmLoss, boolean sendKeys) {
+      Api.Response link =
+          api().post("/api/v1/mailbox/reset-link", new JsonObject().put("token", linkToken), null);
+      if (link.status() != 200) {
+        return link;
+      }
+      MailboxCrypto.Derived fresh =
+          MailboxCrypto.derive(
+              newPassword, unb64(link.json().getString("salt")), MailboxCrypto.ITERATIONS);
+      MailboxCrypto.Keys made = MailboxCrypto.Keys.generate();
+      JsonObject body =
+          new JsonObject()
+              .put("token", linkToken)
+              .put("loginSecret", b64(fresh.loginSecret()))
+              .put("iterations", MailboxCrypto.ITERATIONS)
+              .put(
+                  "wrappedPrivate",
+                  b64(MailboxCrypto.wrapKeys(fresh.wrappingKey(), made.privateBytes())))
+              .put("confirmLoss", confirmLoss);
+      if (sendKeys) {
+        body.put("x25519Public", b64(made.xPublic())).put("ed25519Public", b64(made.edPublic()));
+      }
+      Api.Response set = api().post("/api/v1/mailbox/password", body, null);
+      if (set.status() == 200) {
+        password = newPassword;
+        token = set.json().getString("token");
+        keys = made;
+      }
+      return set;
+    }
+
     JsonObject me() {
       Api.Response me = api().get("/api/v1/mailbox/me", token);
       assertEquals(200, me.status(), me.body());
@@ -429,6 +537,19 @@ final class MailboxActors {
       for (Object item : list.array()) {
         JsonObject message = (JsonObject) item;
         boolean fromPractice = message.getString("direction").equals("to_patient");
+        if (!opensWith(message, keys.xPrivate())) {
+          opened.add(
+              new Opened(
+                  UUID.fromString(message.getString("id")),
+                  message.getString("direction"),
+                  null,
+                  null,
+                  List.of(),
+                  List.of(),
+                  false,
+                  message.getString("readAt")));
+          continue;
+        }
         opened.add(
             decrypt(
                 message,

@@ -72,6 +72,38 @@ public final class MailboxCrypto {
         hkdf(master, new byte[0], "konsil-mailbox-v1 wrap"));
   }
 
+  /** A recovery code: 26 characters of Crockford's base32 (130 bits), in groups of four or two. */
+  static String newRecoveryCode() {
+    String alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    StringBuilder code = new StringBuilder();
+    for (int i = 0; i < 26; i++) {
+      if (i > 0 && i % 4 == 0) {
+        code.append('-');
+      }
+      code.append(alphabet.charAt(RANDOM.nextInt(32)));
+    }
+    return code.toString();
+  }
+
+  /** The secret the server checks (sent) and the key that wraps the private keys (kept). */
+  static Derived deriveRecovery(String code) {
+    byte[] normalized =
+        code.toUpperCase(java.util.Locale.ROOT)
+            .replaceAll("[^0-9A-Z]", "")
+            .getBytes(StandardCharsets.US_ASCII);
+    return new Derived(
+        hkdf(normalized, new byte[0], "konsil-mailbox-v1 recovery login"),
+        hkdf(normalized, new byte[0], "konsil-mailbox-v1 recovery wrap"));
+  }
+
+  static byte[] wrapForRecovery(byte[] key, byte[] privateKeys) {
+    return encrypt(key, privateKeys, "konsil-mailbox-v1 recovery keys");
+  }
+
+  static byte[] unwrapForRecovery(byte[] key, byte[] wrapped) {
+    return decrypt(key, wrapped, "konsil-mailbox-v1 recovery keys");
+  }
+
   static byte[] hkdf(byte[] ikm, byte[] salt, String info) {
     HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
     hkdf.init(new HKDFParameters(ikm, salt, info.getBytes(StandardCharsets.UTF_8)));

@@ -112,6 +112,24 @@ class MailboxInBrowserTest {
       browser.click("#mailbox-send");
       browser.waitForText("#mailbox-body", "im Herbst wieder zur Kontrolle");
 
+      // the page urges a recovery sheet; she makes one, forgets her password, and resets it with
+      // the code: the finding stays readable
+      browser.click("#mailbox-recovery-start");
+      browser.type("#mailbox-recovery-password", "Sommer an der Ostsee 2026");
+      browser.click("#mailbox-recovery-submit");
+      String code = browser.waitForText("#mailbox-recovery-code", "-");
+      browser.screenshot("patient-mailbox-recovery-sheet");
+      browser.click("#mailbox-recovery-done");
+      browser.waitForGone("#mailbox-recovery-urge");
+      browser.click("#mailbox-logout");
+      browser.click("#mailbox-forgot");
+      browser.type("#mailbox-forgot-code", code.trim());
+      browser.type("#mailbox-forgot-password", "Winter in den Bergen 2027");
+      browser.type("#mailbox-forgot-password-repeat", "Winter in den Bergen 2027");
+      browser.click("#mailbox-forgot-submit");
+      browser.click(".mailbox-item");
+      browser.waitForText("#mailbox-body", "Ihr Blutbild ist unauffällig");
+
       // the doctor unlocks the mailbox with her password and reads the answer
       browser.login(practice.admin());
       browser.visit("/#/patients/" + patient + "/mailbox");

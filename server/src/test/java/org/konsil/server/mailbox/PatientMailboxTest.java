@@ -565,6 +565,109 @@ class PatientMailboxTest {
   }
 
   @Test
+  void withTheRecoveryCodeAForgottenPasswordIsResetAndOldMessagesStayReadable() {
+    UUID patient = server.patient(anna, "Rotkehlchen");
+    MailboxActors.Patient rot = registeredPatient(patient);
+    assertEquals(
+        201,
+        annaDesk
+            .send(patient, UUID.randomUUID(), Draft.text("Impfung", "Termin am 4.12."))
+            .status());
+    assertNull(rot.me().getString("recoveryCreatedAt"), "no sheet yet: the page urges one");
+
+    Api.Response[] answer = new Api.Response[1];
+    rot.createRecoverySheet("nicht mein Passwort", answer);
+    assertEquals(401, answer[0].status());
+    assertEquals("invalid_credentials", answer[0].code());
+    String code = rot.createRecoverySheet(rot.password, answer);
+    assertEquals(200, answer[0].status(), answer[0].body());
+    assertNotNull(answer[0].json().getString("recoveryCreatedAt"));
+    String oldToken = rot.token;
+
+    // forgotten: a wrong code is a wrong guess, the right one resets and the keys stay
+    Api.Response wrong = rot.recover(MailboxCrypto.newRecoveryCode(), "ein neues Passwort 1");
+    assertEquals(401, wrong.status());
+    assertEquals("invalid_recovery_code", wrong.code());
+    Api.Response reset =
+        rot.recover(code.toLowerCase(java.util.Locale.ROOT), "ein neues Passwort 1");
+    assertEquals(200, reset.status(), reset.body());
+    assertEquals(
+        401, server.api().get("/api/v1/mailbox/me", oldToken).status(), "old sessions end");
+    List<Opened> inbox = rot.read();
+    assertEquals("Termin am 4.12.", inbox.get(0).body());
+    assertTrue(inbox.get(0).verified());
+    // the new password logs in, the old one does not
+    assertEquals(200, rot.login().status());
+    rot.password = "mein geheimes Passwort 7";
+    assertEquals(401, rot.login().status());
+    // the code works again (the sheet stays valid: same keys)
+    assertEquals(200, rot.recover(code, "noch ein neues Passwort").status());
+    assertEquals(
+        2,
+        server.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'mailbox.password_reset'"
+                + " AND object_id = '"
+                + rot.me().getString("id")
+                + "'"));
+  }
+
+  @Test
+  void withoutTheCodeTheResetAsksForConfirmationAndOldMessagesCannotBeOpenedAnyMore() {
+    UUID patient = server.patient(anna, "Zilpzalp");
+    MailboxActors.Patient zilp = registeredPatient(patient);
+    assertEquals(
+        201,
+        annaDesk
+            .send(patient, UUID.randomUUID(), Draft.text("Befund", "alt und wichtig"))
+            .status());
+    int mailsBefore = mailsTo(zilp.email, 2).size();
+    Api api = server.api();
+    // the answer is the same for an address without a mailbox, and nothing is sent there
+    JsonObject unknown =
+        new JsonObject()
+            .put("organisationId", practice.id().toString())
+            .put("email", "niemand@mail.example");
+    assertEquals(202, api.post("/api/v1/mailbox/password-reset", unknown, null).status());
+    assertEquals(
+        202,
+        api.post(
+                "/api/v1/mailbox/password-reset",
+                new JsonObject()
+                    .put("organisationId", practice.id().toString())
+                    .put("email", zilp.email),
+                null)
+            .status());
+    List<MimeMessage> mails = mailsTo(zilp.email, mailsBefore + 1);
+    String text = Mailbox.text(mails.get(mails.size() - 1));
+    Matcher reset = Pattern.compile("/mailbox#reset=([A-Za-z0-9_-]{43})").matcher(text);
+    assertTrue(reset.find(), text);
+    assertFalse(text.contains("Zilpzalp") || text.contains("Befund"), text);
+    assertTrue(Mailbox.to(mail, "niemand@mail.example").isEmpty());
+    String link = reset.group(1);
+
+    assertEquals(
+        "validation_failed",
+        zilp.resetWithoutCode(link, "ganz neues Passwort", true, false).code());
+    Api.Response unconfirmed = zilp.resetWithoutCode(link, "ganz neues Passwort", false, true);
+    assertEquals(409, unconfirmed.status());
+    assertEquals("mailbox_loss_unconfirmed", unconfirmed.code());
+    Api.Response done = zilp.resetWithoutCode(link, "ganz neues Passwort", true, true);
+    assertEquals(200, done.status(), done.body());
+    assertEquals(
+        "mailbox_link_invalid", zilp.resetWithoutCode(link, "noch eins", true, true).code());
+
+    // the old message is still there but no longer opens with the new keys; the practice reads it
+    List<Opened> inbox = zilp.read();
+    assertEquals(1, inbox.size());
+    assertNull(inbox.get(0).body(), "the old message cannot be opened");
+    assertEquals("alt und wichtig", bobDesk.read(patient).get(0).body());
+    // new messages go to the new keys
+    assertEquals(
+        201, annaDesk.send(patient, UUID.randomUUID(), Draft.text("Neu", "lesbar")).status());
+    assertTrue(zilp.read().stream().anyMatch(m -> "lesbar".equals(m.body())));
+  }
+
+  @Test
   void malformedKeysAndTooFewIterationsAreRefused() {
     UUID patient = server.patient(anna, "Drossel");
     MailboxActors.Patient drossel = invitedPatient(patient);
