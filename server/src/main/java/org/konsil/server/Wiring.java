@@ -267,6 +267,7 @@ public final class Wiring {
     mailOutbox.start(Duration.ofSeconds(1));
     faxOutbox.start(Duration.ofSeconds(1));
     smsOutbox.start(Duration.ofSeconds(1));
+    deliveries.startSweep(Duration.ofMinutes(10));
     notifier.start(Duration.ofSeconds(15));
     auditAnchors.start();
     records.retentionJob().start();
@@ -299,6 +300,7 @@ public final class Wiring {
     mailOutbox.stop();
     faxOutbox.stop();
     smsOutbox.stop();
+    deliveries.stopSweep();
     notifier.stop();
     records.retentionJob().stop();
     if (deploymentId == null) {

@@ -30,7 +30,10 @@ export async function renderDownload(root) {
   const asks = info.verification;
   const [valueRow, value] = asks === 'none' ? [null, null] : field(t(`download.ask.${asks}`), {
     id: 'download-value',
-    type: asks === 'birth_date' ? 'date' : 'text',
+    // a text field, not type=date: the browser's date picker follows the system's locale, while
+    // older recipients type their birth date the way they write it (23.04.1950; 1950-04-23 works too)
+    type: 'text',
+    placeholder: asks === 'birth_date' ? t('download.datePlaceholder') : undefined,
     inputmode: asks === 'sms_code' ? 'numeric' : undefined,
     autocomplete: asks === 'sms_code' ? 'one-time-code' : 'off',
     maxlength: 40,

@@ -81,7 +81,7 @@ export class RoomView {
     t('room.attach.short')),
     this.fileInput, this.textarea, this.sendButton);
     this.title = h('h1', { id: 'room-title' }, roomTitle(room));
-    this.patient = h('div', { class: 'patient-slot' }, patientLine(room));
+    this.patient = h('div', { class: 'patient-slot' }, patientLine(room, this.app));
     this.element = h('section', { class: 'room', 'data-room': this.roomId, 'aria-labelledby': 'room-title' },
       h('header', { class: 'room-head' },
         h('a', { class: 'back', href: '#/' }, `← ${t('room.back')}`),
@@ -206,7 +206,7 @@ export class RoomView {
     // a revocation withholds the patient's identity from partners: the head follows the room
     if (this.title.textContent !== roomTitle(room)) {
       this.title.textContent = roomTitle(room);
-      replace(this.patient, patientLine(room));
+      replace(this.patient, patientLine(room, this.app));
     }
     this.renderBanner(room);
     const line = timeline(this.app.state, this.roomId);
@@ -444,10 +444,13 @@ function partnersText(room) {
   return `${t('room.partners')}: ${room.organisations.map((o) => o.name).join(', ')}`;
 }
 
-function patientLine(room) {
+function patientLine(room, app) {
   if (!room.patient) return null;
   if (!room.patient.familyName) return h('p', { class: 'patient-line withheld' }, t('room.identity.withheld'));
-  return h('p', { class: 'patient-line' }, `${t('room.patient')}: ${room.patient.familyName}, ${room.patient.givenName} · ${t('room.born', { date: formatDate(room.patient.birthDate) })}`);
+  const text = `${t('room.patient')}: ${room.patient.familyName}, ${room.patient.givenName} · ${t('room.born', { date: formatDate(room.patient.birthDate) })}`;
+  // the patient's own organisation reaches the patient's page (contact, secure delivery) from here
+  const own = app && room.patient.organisationId === app.state.user.organisation.id;
+  return h('p', { class: 'patient-line' }, own ? h('a', { href: `#/patients/${room.patient.id}`, id: 'patient-page-link' }, text) : text);
 }
 
 function quote(replyTo) {

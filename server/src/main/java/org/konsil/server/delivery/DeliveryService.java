@@ -454,6 +454,87 @@ public final class DeliveryService {
             });
   }
 
+  // ---- the sealed files ----
+
+  private long sweepTimer = -1;
+
+  /** Removes, every interval, the sealed files that can never be opened any more. */
+  public void startSweep(Duration interval) {
+    sweepTimer = vertx.setPeriodic(interval.toMillis(), id -> sweep());
+  }
+
+  public void stopSweep() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+  }
+
+  /**
+   * Deletes the sealed files of deliveries that were downloaded, locked, replaced or expired (their
+   * key is gone with the link, they only take space), and files without a row that are older than
+   * an hour (a send that failed after writing its file); answers how many it deleted.
+   */
+  public Future<Integer> sweep() {
+    return vertx
+        .executeBlocking(
+            () -> {
+              if (!Files.isDirectory(folder)) {
+                return java.util.Map.<UUID, java.time.Instant>of();
+              }
+              java.util.Map<UUID, java.time.Instant> found = new java.util.HashMap<>();
+              try (var files = Files.list(folder)) {
+                for (Path file : files.toList()) {
+                  try {
+                    found.put(
+                        UUID.fromString(file.getFileName().toString()),
+                        Files.getLastModifiedTime(file).toInstant());
+                  } catch (IllegalArgumentException notOurs) {
+                    // not a delivery's file: left alone
+                  }
+                }
+              }
+              return found;
+            })
+        .compose(
+            found -> {
+              if (found.isEmpty()) {
+                return Future.succeededFuture(0);
+              }
+              List<UUID> ids = List.copyOf(found.keySet());
+              return store
+                  .doneWith(ids, Times.now(clock))
+                  .compose(
+                      done ->
+                          store
+                              .known(ids)
+                              .map(
+                                  known -> {
+                                    java.util.Set<UUID> remove = new java.util.HashSet<>(done);
+                                    java.time.Instant hourAgo =
+                                        java.time.Instant.now().minus(Duration.ofHours(1));
+                                    found.forEach(
+                                        (id, written) -> {
+                                          if (!known.contains(id) && written.isBefore(hourAgo)) {
+                                            remove.add(id);
+                                          }
+                                        });
+                                    return remove;
+                                  }))
+                  .compose(
+                      remove ->
+                          vertx.executeBlocking(
+                              () -> {
+                                int deleted = 0;
+                                for (UUID id : remove) {
+                                  if (Files.deleteIfExists(folder.resolve(id.toString()))) {
+                                    deleted++;
+                                  }
+                                }
+                                return deleted;
+                              }));
+            });
+  }
+
   // ---- the recipient's side (no login) ----
 
   /** What the download page shows before the value is typed: who sent it, what it asks for. */

@@ -75,6 +75,16 @@ final class DeliveryStore {
       UPDATE deliveries SET withdrawn_at = #{now}
       WHERE id = #{id} AND withdrawn_at IS NULL AND downloaded_at IS NULL RETURNING id""";
 
+  /** Of these deliveries, the ones whose sealed file can never be opened any more. */
+  private static final String DONE_WITH =
+      """
+      SELECT id FROM deliveries WHERE id = ANY(#{ids})
+        AND (downloaded_at IS NOT NULL OR locked_at IS NOT NULL OR withdrawn_at IS NOT NULL
+          OR expires_at <= #{now})""";
+
+  /** Of these ids, the ones that have a delivery row. */
+  private static final String KNOWN = "SELECT id FROM deliveries WHERE id = ANY(#{ids})";
+
   private static final String SENDER_EMAIL = "SELECT email FROM users WHERE id = #{id}";
 
   private static final String ORGANISATION_NAME = "SELECT name FROM organisations WHERE id = #{id}";
@@ -101,6 +111,8 @@ final class DeliveryStore {
   private final SqlTemplate<Map<String, Object>, RowSet<Row>> settings;
   private final SqlTemplate<Map<String, Object>, RowSet<Row>> senderEmail;
   private final SqlTemplate<Map<String, Object>, RowSet<Row>> organisationName;
+  private final SqlTemplate<Map<String, Object>, RowSet<Row>> doneWith;
+  private final SqlTemplate<Map<String, Object>, RowSet<Row>> known;
 
   DeliveryStore(Pool pool) {
     this.byId = SqlTemplate.forQuery(pool, BY_ID).mapTo(Delivery.MAPPER);
@@ -109,6 +121,8 @@ final class DeliveryStore {
     this.settings = SqlTemplate.forQuery(pool, SETTINGS);
     this.senderEmail = SqlTemplate.forQuery(pool, SENDER_EMAIL);
     this.organisationName = SqlTemplate.forQuery(pool, ORGANISATION_NAME);
+    this.doneWith = SqlTemplate.forQuery(pool, DONE_WITH);
+    this.known = SqlTemplate.forQuery(pool, KNOWN);
   }
 
   Future<Delivery> byId(UUID id) {
@@ -174,6 +188,22 @@ final class DeliveryStore {
     return SqlTemplate.forQuery(tx, WITHDRAW)
         .execute(Map.of("id", id, "now", now))
         .map(rows -> rows.size() == 1);
+  }
+
+  Future<java.util.Set<UUID>> doneWith(List<UUID> ids, OffsetDateTime now) {
+    return doneWith
+        .execute(Map.of("ids", ids.toArray(new UUID[0]), "now", now))
+        .map(rows -> ids(rows));
+  }
+
+  Future<java.util.Set<UUID>> known(List<UUID> ids) {
+    return known.execute(Map.of("ids", ids.toArray(new UUID[0]))).map(rows -> ids(rows));
+  }
+
+  private static java.util.Set<UUID> ids(RowSet<Row> rows) {
+    java.util.Set<UUID> ids = new java.util.HashSet<>();
+    rows.forEach(row -> ids.add(row.getUUID("id")));
+    return ids;
   }
 
   Future<String> senderEmail(UUID user) {

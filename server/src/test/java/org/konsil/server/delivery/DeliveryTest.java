@@ -343,6 +343,11 @@ class DeliveryTest {
     Api.Response right = download(token, BIRTH);
     assertEquals("delivery_locked", right.code(), "the right value no longer opens it");
     assertEquals("delivery_locked", open(token).code());
+    Path sealedFile = server.dataDir().resolve("deliveries").resolve(id.toString());
+    assertTrue(Files.exists(sealedFile));
+    KonsilServer.await(server.wiring().deliveries().sweep());
+    assertFalse(
+        Files.exists(sealedFile), "a locked delivery's file opens nothing any more: removed");
     JsonObject seen = view(anna, id);
     assertEquals("locked", seen.getString("state"));
     assertEquals(5, seen.getInteger("failedAttempts"));
@@ -377,7 +382,7 @@ class DeliveryTest {
 
   @Test
   @Order(5)
-  void anExpiredLinkOpensNothing() {
+  void anExpiredLinkOpensNothingAndItsFileIsRemoved() throws Exception {
     Session anna = anna();
     Api.Response created =
         send(
@@ -387,10 +392,27 @@ class DeliveryTest {
             document("expiry"));
     assertEquals(201, created.status(), created.body());
     String token = link("pflege@example.org", 1);
+    Path folder = server.dataDir().resolve("deliveries");
+    Path expiring = folder.resolve(created.json().getString("id"));
+    // what a send that failed after writing its file leaves, and a file that is none of ours
+    Path orphan = Files.write(folder.resolve(UUID.randomUUID().toString()), new byte[] {1, 2, 3});
+    Files.setLastModifiedTime(
+        orphan, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    Path fresh = Files.write(folder.resolve(UUID.randomUUID().toString()), new byte[] {1});
+    Path foreign = Files.write(folder.resolve("README"), new byte[] {1});
+    KonsilServer.await(server.wiring().deliveries().sweep());
+    assertTrue(Files.exists(expiring), "an open delivery's file stays");
+    assertFalse(Files.exists(orphan), "an old file without a delivery goes");
+    assertTrue(
+        Files.exists(fresh) && Files.exists(foreign), "a file being sent and a foreign file stay");
+    Files.delete(fresh);
+    Files.delete(foreign);
     server.clock.advance(Duration.ofDays(14).plusSeconds(1));
     assertEquals(410, open(token).status());
     assertEquals("delivery_expired", open(token).code());
     assertEquals("delivery_expired", download(token, BIRTH).code());
+    KonsilServer.await(server.wiring().deliveries().sweep());
+    assertFalse(Files.exists(expiring), "an expired delivery's file is removed");
     assertEquals(
         "expired",
         view(anna(), UUID.fromString(created.json().getString("id"))).getString("state"));

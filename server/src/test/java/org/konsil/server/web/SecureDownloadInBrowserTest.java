@@ -101,18 +101,15 @@ class SecureDownloadInBrowserTest {
             Map.of("behavior", "allow", "downloadPath", downloads.toString()));
     browser.driver().get(link.group(1));
     browser.waitForText(".download-card", "Praxis am Markt");
-    browser.find("#download-value");
+    assertEquals("TT.MM.JJJJ", browser.attribute("#download-value", "placeholder"));
     browser.screenshot("secure-download");
 
     // a wrong date first: the page says so and counts
-    browser.js(
-        "const input = document.getElementById('download-value');"
-            + " input.value = '1952-04-11'; input.dispatchEvent(new Event('input'));");
+    browser.type("#download-value", "11.04.1952");
     browser.click("#download-submit");
     browser.waitForText("#download-error", "stimmt nicht");
-    browser.js(
-        "const input = document.getElementById('download-value');"
-            + " input.value = '1952-11-04'; input.dispatchEvent(new Event('input'));");
+    // typed as people write it
+    browser.type("#download-value", "04.11.1952");
     browser.click("#download-submit");
     browser.waitForText("#download-done", "Befund.pdf");
     Path saved = downloads.resolve("Befund.pdf");
