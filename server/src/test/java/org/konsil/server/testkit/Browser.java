@@ -224,6 +224,20 @@ public final class Browser implements AutoCloseable {
     return this;
   }
 
+  /** Moves the focus with the Tab key alone until it is on the element (keyboard-only tests). */
+  public Browser tabTo(String css) {
+    for (int i = 0; i < 80; i++) {
+      if (Boolean.TRUE.equals(js("return document.activeElement.matches(arguments[0])", css))) {
+        return this;
+      }
+      // as a key press, not typed into the element: a file field takes typed text as a path
+      new org.openqa.selenium.interactions.Actions(driver)
+          .sendKeys(org.openqa.selenium.Keys.TAB)
+          .perform();
+    }
+    throw new AssertionError("Tab never reached " + css);
+  }
+
   public Browser click(String css) {
     until(
         () -> {

@@ -313,17 +313,6 @@ class ChatInBrowserTest {
   }
 
   /** Presses Tab until the focused element matches the selector, as a keyboard user would. */
-  private static void tabTo(Browser browser, String css) {
-    for (int i = 0; i < 60; i++) {
-      if (Boolean.TRUE.equals(
-          browser.js("return document.activeElement.matches(arguments[0])", css))) {
-        return;
-      }
-      browser.driver().switchTo().activeElement().sendKeys(Keys.TAB);
-    }
-    throw new AssertionError("Tab never reached " + css);
-  }
-
   @Test
   void aNurseLogsInOpensARoomAndAnswersWithTheKeyboardAlone() {
     UUID room = room("Nur Tastatur");
@@ -333,7 +322,7 @@ class ChatInBrowserTest {
     tomsBrowser.driver().switchTo().activeElement().sendKeys(tom.email(), Keys.TAB);
     tomsBrowser.driver().switchTo().activeElement().sendKeys(tom.password(), Keys.ENTER);
     tomsBrowser.find(".room-item[data-room='" + room + "']");
-    tabTo(tomsBrowser, ".room-item[data-room='" + room + "']");
+    tomsBrowser.tabTo(".room-item[data-room='" + room + "']");
     tomsBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
     tomsBrowser.waitForText(".message .content", "Wunde fotografieren");
     tomsBrowser.until(

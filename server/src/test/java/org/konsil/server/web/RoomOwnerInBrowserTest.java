@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
+import org.openqa.selenium.Keys;
 
 /**
  * What the organisation that owns a room does with it in the browser once it exists: record the
@@ -158,6 +159,30 @@ class RoomOwnerInBrowserTest {
             "SELECT count(*) FROM consents WHERE revoked_at IS NOT NULL"
                 + " AND revocation_date = '2026-11-20' AND revocation_file_id IS NOT NULL"),
         "the revocation and its document are on record");
+  }
+
+  @Test
+  void aRevocationIsRecordedWithTheKeyboardAlone() {
+    UUID room = patientRoom("Tastenwiderruf", careService.id());
+    annasBrowser.login(anna);
+    annasBrowser.find(".room-item[data-room='" + room + "']");
+    annasBrowser.tabTo(".room-item[data-room='" + room + "']");
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    annasBrowser.find("#revoke-consent");
+    annasBrowser.tabTo("#revoke-consent");
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    // the date field comes first and holds today; the optional document is left out
+    annasBrowser.tabTo("#revocation-date");
+    annasBrowser.tabTo("#revocation-save");
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+
+    annasBrowser.waitForText(".consent-banner.revoked", "Einwilligung widerrufen.");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM consents c JOIN patients p ON p.id = c.patient_id"
+                + " WHERE p.family_name = 'Tastenwiderruf' AND c.revoked_at IS NOT NULL"),
+        "recorded with Tab and Enter alone");
   }
 
   @Test
