@@ -33,6 +33,7 @@ import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.organisations.OrganisationRoutes;
+import org.konsil.server.outreach.CampaignRoutes;
 import org.konsil.server.outreach.ContactPermissionRoutes;
 import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.records.RecordsRoutes;
@@ -51,7 +52,7 @@ final class ApiRouter {
 
   /** Paths of the browser client that mails, letters and bookmarks point to. */
   private static final List<String> WEB_PAGES =
-      List.of("/", "/register", "/set-password", "/mailbox", "/download");
+      List.of("/", "/register", "/set-password", "/mailbox", "/download", "/opt-out");
 
   private final Wiring services;
   private final KonsilConfig config;
@@ -188,6 +189,7 @@ final class ApiRouter {
         .mount(api);
     new ContactPermissionRoutes(services.contactPermissions()).mount(api);
     new DeliveryRoutes(services.deliveries()).mount(api);
+    new CampaignRoutes(services.campaigns(), services.optOuts()).mount(api);
     config
         .fax()
         .callbackSecret()

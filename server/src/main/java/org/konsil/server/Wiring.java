@@ -62,7 +62,10 @@ import org.konsil.server.notifications.sms.http.HttpSmsTransport;
 import org.konsil.server.notifications.sms.spool.SpoolSmsTransport;
 import org.konsil.server.organisations.MemberAdministration;
 import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.outreach.CampaignSender;
+import org.konsil.server.outreach.Campaigns;
 import org.konsil.server.outreach.ContactPermissions;
+import org.konsil.server.outreach.OptOuts;
 import org.konsil.server.patients.PatientService;
 import org.konsil.server.records.RecordsService;
 import org.konsil.server.rooms.ReadMarkers;
@@ -125,6 +128,9 @@ public final class Wiring {
   private final MailboxMessages mailboxMessages;
   private final ContactPermissions contactPermissions;
   private final MailboxRecovery mailboxRecovery;
+  private final Campaigns campaigns;
+  private final OptOuts optOuts;
+  private final CampaignSender campaignSender;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -235,6 +241,21 @@ public final class Wiring {
       messaging.benchWithoutDatabase();
     }
     this.contactPermissions = new ContactPermissions(pool, clock, patients, files, audit);
+    this.campaigns =
+        new Campaigns(vertx, pool, clock, audit, contactPermissions, campaignChannels(config));
+    this.optOuts =
+        new OptOuts(pool, clock, patients, contactPermissions, campaigns, config.publicUrl());
+    this.campaignSender =
+        new CampaignSender(
+            vertx,
+            pool,
+            clock,
+            campaigns,
+            contactPermissions,
+            mailOutbox,
+            smsOutbox,
+            optOuts,
+            config.campaignRatePerSecond());
     this.devices = new DeviceService(vertx, pool, clock, config.keyDirectory(), audit, live);
     this.mailboxKeys = new MailboxKeys(pool, clock, audit);
     this.mailboxAccounts =
@@ -269,6 +290,7 @@ public final class Wiring {
     smsOutbox.start(Duration.ofSeconds(1));
     deliveries.startSweep(Duration.ofMinutes(10));
     notifier.start(Duration.ofSeconds(15));
+    campaignSender.start();
     auditAnchors.start();
     records.retentionJob().start();
     ApiRouter router = new ApiRouter(this, config);
@@ -302,6 +324,7 @@ public final class Wiring {
     smsOutbox.stop();
     deliveries.stopSweep();
     notifier.stop();
+    campaignSender.stop();
     records.retentionJob().stop();
     if (deploymentId == null) {
       return auditAnchors.stop();
@@ -541,5 +564,34 @@ public final class Wiring {
 
   public ContactPermissions contactPermissions() {
     return contactPermissions;
+  }
+
+  public Campaigns campaigns() {
+    return campaigns;
+  }
+
+  public OptOuts optOuts() {
+    return optOuts;
+  }
+
+  public CampaignSender campaignSender() {
+    return campaignSender;
+  }
+
+  /**
+   * The channels of messages to many patients that reach someone: e-mail only through a real SMTP
+   * server and SMS only through a gateway (a spool folder reaches no patient), letters always (they
+   * are printed).
+   */
+  private static java.util.Set<String> campaignChannels(KonsilConfig config) {
+    java.util.Set<String> channels = new java.util.HashSet<>();
+    channels.add("letter");
+    if (config.smtp().isPresent()) {
+      channels.add("email");
+    }
+    if ("http".equals(config.sms().transport())) {
+      channels.add("sms");
+    }
+    return channels;
   }
 }

@@ -29,7 +29,8 @@ public final class Authenticator {
           "/api/v1/fax-callbacks",
           // the download page of a secure delivery: the link's secret is the credential
           "/api/v1/delivery-links/open",
-          "/api/v1/delivery-links/download");
+          "/api/v1/delivery-links/download",
+          "/api/v1/opt-outs");
 
   /** Below this the patients' mailbox API checks patient sessions itself. */
   private static final String PATIENT_MAILBOX = "/api/v1/mailbox/";

@@ -52,6 +52,7 @@ public record KonsilConfig(
     Duration outboxGiveUp,
     Duration notifyDelay,
     Duration notifyInterval,
+    int campaignRatePerSecond,
     Optional<ClusterSettings> cluster,
     boolean benchWithoutDatabase,
     KeyDirectorySettings keyDirectory,
@@ -175,6 +176,7 @@ public record KonsilConfig(
         Duration.ofHours(s.integer("KONSIL_OUTBOX_GIVE_UP_HOURS", 72, 1, 24 * 30)),
         Duration.ofSeconds(s.integer("KONSIL_NOTIFY_DELAY_SECONDS", 60, 0, 24 * 3600)),
         Duration.ofMinutes(s.integer("KONSIL_NOTIFY_INTERVAL_MINUTES", 30, 1, 7 * 24 * 60)),
+        s.integer("KONSIL_CAMPAIGN_RATE_PER_SECOND", 20, 1, 1000),
         cluster(s),
         s.text("KONSIL_BENCH_WITHOUT_DATABASE", "false").equals("true"),
         new KeyDirectorySettings(

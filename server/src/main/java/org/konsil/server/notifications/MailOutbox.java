@@ -94,6 +94,21 @@ public final class MailOutbox {
     return SqlTemplate.forUpdate(tx, ENQUEUE).execute(p).mapEmpty();
   }
 
+  /**
+   * Queues a mail in the caller's transaction and answers its outbox row's id, so that the caller
+   * records in the same transaction which row carries its message.
+   */
+  public Future<Long> enqueueReturningId(SqlClient tx, MailMessage mail) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("to", mail.to());
+    p.put("payload", mail.toJson());
+    p.put("now", Times.now(clock));
+    p.put("invitation", null);
+    return SqlTemplate.forQuery(tx, ENQUEUE + " RETURNING id")
+        .execute(p)
+        .map(rows -> rows.iterator().next().getLong("id"));
+  }
+
   public void start(Duration pollInterval) {
     worker.start(pollInterval);
   }

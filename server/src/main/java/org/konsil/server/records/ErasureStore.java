@@ -59,6 +59,13 @@ final class ErasureStore {
   private static final String CONTACT_PERMISSIONS =
       "DELETE FROM contact_permissions WHERE patient_id = #{id} RETURNING file_id";
 
+  /** Campaigns keep that a message went to the tombstone, not where it went. */
+  private static final String CAMPAIGN_ADDRESSES =
+      "UPDATE campaign_recipients SET address = NULL WHERE patient_id = #{id}";
+
+  private static final String OPT_OUT_TOKENS =
+      "DELETE FROM opt_out_tokens WHERE patient_id = #{id}";
+
   private static final String FILES = "DELETE FROM stored_files WHERE id = ANY(#{files})";
 
   private static final String MAILBOXES =
@@ -143,7 +150,9 @@ final class ErasureStore {
                   files.add(row.getUUID("revocation_file_id"));
                 }
               }
-              return SqlTemplate.forQuery(tx, CONTACT_PERMISSIONS).execute(p);
+              return update(tx, CAMPAIGN_ADDRESSES, p)
+                  .compose(done -> update(tx, OPT_OUT_TOKENS, p))
+                  .compose(done -> SqlTemplate.forQuery(tx, CONTACT_PERMISSIONS).execute(p));
             })
         .compose(
             permissions -> {
