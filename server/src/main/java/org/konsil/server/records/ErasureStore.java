@@ -86,6 +86,19 @@ final class ErasureStore {
           "DELETE FROM mailbox_reset_tokens WHERE account_id IN " + MAILBOXES,
           "DELETE FROM mailbox_accounts WHERE patient_id = #{id}");
 
+  /**
+   * The patient's secure deliveries go with the mails and SMS that carried their links and codes:
+   * the rows hold the recipients' addresses and numbers. One statement, since the outbox rows are
+   * known only through the deliveries (the foreign keys are checked at its end). The sealed files,
+   * which nothing can open any more, are removed by the deliveries' sweep.
+   */
+  private static final String DELIVERIES =
+      """
+      WITH gone AS (DELETE FROM deliveries WHERE patient_id = #{id}
+        RETURNING mail_outbox_id, sms_outbox_id)
+      DELETE FROM outbox WHERE id IN (SELECT mail_outbox_id FROM gone
+        UNION SELECT sms_outbox_id FROM gone)""";
+
   private static final String TOMBSTONE =
       """
       UPDATE patients SET family_name = NULL, given_name = NULL, birth_date = NULL,
@@ -165,6 +178,7 @@ final class ErasureStore {
                   .execute(Map.of("files", files.toArray(new UUID[0])));
             })
         .compose(done -> inOrder(tx, MAILBOX, p))
+        .compose(done -> update(tx, DELIVERIES, p))
         .compose(
             done -> SqlTemplate.forUpdate(tx, TOMBSTONE).execute(Map.of("id", patient, "now", now)))
         .map(done -> new Removed(rooms[0], messages[0], List.copyOf(files)));

@@ -133,7 +133,22 @@ class ErasureTest {
                 new JsonObject().put("email", mailboxAddress),
                 anna.accessToken())
             .status());
+    // a secure delivery to a relative: its row and its mail name the addresses
+    Api.Response delivery =
+        server
+            .api()
+            .send(
+                HttpMethod.POST,
+                "/api/v1/patients/"
+                    + patient
+                    + "/deliveries?recipient=third_party&email=sohn.loeschmich@example.org"
+                    + "&documentKind=findings&verification=birth_date",
+                anna.accessToken(),
+                "application/pdf",
+                Documents.pdf());
+    assertEquals(201, delivery.status(), delivery.body());
     String before = DatabaseDump.of(server.database());
+    assertTrue(before.contains("sohn.loeschmich@example.org"), "the dump shows the delivery");
     assertTrue(
         before.contains(NAME) && before.contains(BIRTH) && before.contains("+491725556667"),
         "the dump shows the patient");
@@ -178,6 +193,9 @@ class ErasureTest {
     assertFalse(after.contains("K987654321"), "the insurance number is gone");
     assertFalse(after.contains("irmgard.loeschmich"), "the e-mail address is gone");
     assertFalse(after.contains("5556667"), "the mobile number is gone");
+    assertFalse(after.contains("sohn.loeschmich"), "the delivery and its mail are gone");
+    assertEquals(
+        0, server.count("SELECT count(*) FROM deliveries WHERE patient_id = '" + patient + "'"));
     assertFalse(after.contains(mailboxAddress), "the mailbox and its address are gone");
     assertEquals(0, server.count("SELECT count(*) FROM consents WHERE id = '" + consent + "'"));
     try (var stored = Files.list(server.dataDir().resolve("files"))) {
