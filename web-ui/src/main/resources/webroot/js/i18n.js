@@ -382,6 +382,10 @@ const texts = {
     'pm.exportPdf': 'Als PDF drucken',
     'pm.patient': 'Patient/in',
     'pm.goTo': 'Öffnen',
+    'pm.file': 'In den Patientenchat übernehmen',
+    'pm.fileRoom': 'Raum zur Patientin / zum Patienten',
+    'pm.filed': 'Aus dem Patientenpostfach ({direction}, {when}):',
+    'pm.filedDone': 'Übernommen',
   },
   en: {
     'app.name': 'Konsil',
@@ -761,6 +765,10 @@ const texts = {
     'pm.exportPdf': 'Print as PDF',
     'pm.patient': 'Patient',
     'pm.goTo': 'Open',
+    'pm.file': "File into the patient's chat",
+    'pm.fileRoom': 'Room about the patient',
+    'pm.filed': 'From the patient mailbox ({direction}, {when}):',
+    'pm.filedDone': 'Filed',
   },
 };
 

@@ -160,7 +160,7 @@ function renderBox(root, folder, selectedId) {
     h('span', { class: 'spacer' }),
     h('button', { type: 'button', class: 'link', id: 'mailbox-logout', onclick: async () => { await call('POST', '/logout').catch(() => {}); session = null; renderMailboxLogin(root); } }, t('logout')));
   shell(root, rerender,
-    h('p', { class: 'mailbox-practice' }, t('mailbox.with', { practice: session.me.practice.name }),
+    h('h1', { class: 'mailbox-practice' }, t('mailbox.with', { practice: session.me.practice.name }),
       h('span', { class: 'fingerprint', title: t('mailbox.fingerprint.hint') }, ` · ${t('mailbox.fingerprint')}: ${session.fingerprint}`)),
     session.me.status === 'blocked' ? h('p', { class: 'notice' }, t('mailbox.blocked.notice')) : null,
     session.me.recoveryCreatedAt ? null : h('p', { class: 'notice urge', id: 'mailbox-recovery-urge' }, t('mailbox.recovery.urge'), ' ',

@@ -282,9 +282,32 @@ function show(detail, app, patientId, account, item) {
         window.print();
       }),
     }, t('pm.exportPdf')),
+    fileIntoChat(app, patientId, item, error),
     item.message.direction === 'to_practice'
       ? h('button', { type: 'button', id: 'pm-reply', onclick: () => compose(detail, app, patientId, account, item) }, t('mailbox.reply'))
       : null);
+}
+
+/**
+ * Files the decrypted message as a text into a room about the patient (the room's own API, so the
+ * room's rules hold), then records the export; hidden when there is no such room.
+ */
+function fileIntoChat(app, patientId, item, error) {
+  const rooms = [...app.state.rooms.values()].filter((room) => room.patient && room.patient.id === patientId && !room.encrypted);
+  if (!rooms.length) return null;
+  const select = h('select', { id: 'pm-file-room', 'aria-label': t('pm.fileRoom') },
+    rooms.map((room) => h('option', { value: room.id }, room.title)));
+  const button = h('button', {
+    type: 'button', id: 'pm-file',
+    onclick: () => busy(button, error, async () => {
+      const direction = item.message.direction === 'to_practice' ? t('pm.fromPatient') : t('pm.toPatient');
+      const text = `${t('pm.filed', { direction, when: formatDateTime(item.message.createdAt) })}\n${item.subject}\n\n${item.body}`;
+      await api.post(`/rooms/${select.value}/messages`, { clientMsgId: uuid(), content: text.slice(0, 16000) });
+      await api.post(`/patients/${patientId}/mailbox/messages/${item.message.id}/exports`, { kind: 'room', roomId: select.value });
+      button.textContent = t('pm.filedDone');
+    }),
+  }, t('pm.file'));
+  return h('span', { class: 'pm-file' }, select, button);
 }
 
 function compose(detail, app, patientId, account, replyTo) {

@@ -178,6 +178,20 @@ public final class MailboxMessages {
     return practiceAccount(user, patientId)
         .compose(account -> messageOf(account, messageId))
         .compose(
+            message ->
+                roomId == null
+                    ? Future.succeededFuture(message)
+                    : store
+                        .patientRoomOf(pool, roomId, patientId, user.organisationId())
+                        .map(
+                            found -> {
+                              if (!found) {
+                                throw ApiException.notFound(
+                                    "No room about this patient that your organisation is in.");
+                              }
+                              return message;
+                            }))
+        .compose(
             message -> {
               AuditEvent.Builder event =
                   AuditEvent.by(user)

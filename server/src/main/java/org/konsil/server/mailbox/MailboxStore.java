@@ -488,6 +488,17 @@ final class MailboxStore {
         .map(result -> result.rowCount() > 0);
   }
 
+  /** Whether the room is about this patient and the organisation is one of its members. */
+  Future<Boolean> patientRoomOf(SqlClient client, UUID room, UUID patient, UUID org) {
+    return SqlTemplate.forQuery(
+            client,
+            """
+            SELECT 1 FROM rooms r JOIN room_members m ON m.room_id = r.id
+             WHERE r.id = #{room} AND r.patient_id = #{patient} AND m.organisation_id = #{org}""")
+        .execute(params("room", room, "patient", patient, "org", org))
+        .map(rows -> rows.size() > 0);
+  }
+
   // messages
 
   Future<Void> insertMessage(SqlClient tx, MailboxMessage m, List<byte[]> attachments) {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.mailbox.MailboxActors.Draft;
 import org.konsil.server.mailbox.MailboxActors.Opened;
+import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
@@ -58,6 +59,7 @@ class MailboxInBrowserTest {
     UUID patient = server.patient(anna, "Lindqvist");
     String email = "greta.lindqvist@mail.example";
 
+    String roomId;
     try (Browser browser = Browser.open(server)) {
       // the practice invites from the patient's page
       browser.login(practice.admin());
@@ -105,6 +107,7 @@ class MailboxInBrowserTest {
       browser.waitForText(".mailbox-files", "blutbild.pdf");
       browser.waitForGone(".mailbox-item.unread");
       browser.screenshot("patient-mailbox");
+      assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on the patient's page");
 
       // she answers
       browser.click("#mailbox-reply");
@@ -119,6 +122,7 @@ class MailboxInBrowserTest {
       browser.click("#mailbox-recovery-submit");
       String code = browser.waitForText("#mailbox-recovery-code", "-");
       browser.screenshot("patient-mailbox-recovery-sheet");
+      assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on the recovery sheet");
       browser.click("#mailbox-recovery-done");
       browser.waitForGone("#mailbox-recovery-urge");
       browser.click("#mailbox-logout");
@@ -131,6 +135,9 @@ class MailboxInBrowserTest {
       browser.waitForText("#mailbox-body", "Ihr Blutbild ist unauffällig");
 
       // the doctor unlocks the mailbox with her password and reads the answer
+      Api.Response room = server.patientRoom(anna, patient);
+      assertEquals(201, room.status(), room.body());
+      roomId = room.json().getString("id");
       browser.login(practice.admin());
       browser.visit("/#/patients/" + patient + "/mailbox");
       browser.type("#mailbox-unlock-password", KonsilServer.PASSWORD);
@@ -140,6 +147,10 @@ class MailboxInBrowserTest {
       browser.waitForText("#pm-body", "im Herbst wieder zur Kontrolle");
       browser.waitForText("#pm-subject", "Re: Ihr Laborbefund");
       browser.screenshot("practice-mailbox");
+      assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on the practice side");
+      // and files it into the patient's chat for the record
+      browser.click("#pm-file");
+      browser.waitForText("#pm-file", "Übernommen");
       assertEquals(List.of(), browser.consoleErrors(), "script errors or refused loads");
     }
 
@@ -154,5 +165,14 @@ class MailboxInBrowserTest {
     Opened finding =
         opened.stream().filter(m -> m.direction().equals("to_patient")).findFirst().orElseThrow();
     assertNotNull(finding.readAt(), "read by the patient");
+    String history =
+        server
+            .api()
+            .get(
+                "/api/v1/rooms/" + roomId + "/messages",
+                server.login(practice.admin()).accessToken())
+            .body();
+    assertTrue(
+        history.contains("im Herbst wieder zur Kontrolle"), "filed into the room: " + history);
   }
 }

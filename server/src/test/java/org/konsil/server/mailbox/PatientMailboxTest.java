@@ -215,6 +215,35 @@ class PatientMailboxTest {
                 new JsonObject().put("kind", "pdf"),
                 bob.accessToken())
             .status());
+    // filing into the patient's chat names a room about this patient that the practice is in
+    Api.Response room = server.patientRoom(bob, patient);
+    assertEquals(201, room.status(), room.body());
+    String roomId = room.json().getString("id");
+    String exports = "/api/v1/patients/" + patient + "/mailbox/messages/" + reply + "/exports";
+    assertEquals(
+        204,
+        server
+            .api()
+            .post(
+                exports,
+                new JsonObject().put("kind", "room").put("roomId", roomId),
+                bob.accessToken())
+            .status());
+    Api.Response otherRoom = server.patientRoom(bob, server.patient(anna, "Anderer"));
+    Api.Response wrongRoom =
+        server
+            .api()
+            .post(
+                exports,
+                new JsonObject()
+                    .put("kind", "room")
+                    .put("roomId", otherRoom.json().getString("id")),
+                bob.accessToken());
+    assertEquals(404, wrongRoom.status());
+    assertEquals("not_found", wrongRoom.code());
+    assertEquals(
+        "validation_failed",
+        server.api().post(exports, new JsonObject().put("kind", "room"), bob.accessToken()).code());
     for (String action :
         List.of(
             "mailbox.invited",
@@ -243,6 +272,12 @@ class PatientMailboxTest {
             bobDesk.ownPrivate())) {
       assertFalse(dump.contains(hex(key)), "a private key in the dump");
       assertFalse(dump.contains(MailboxActors.b64(key)), "a private key in the dump");
+    }
+    // the database's own files (this database's tables and the write-ahead log) after a checkpoint
+    List<Path> raw = databaseFiles();
+    assertTrue(holds(raw, kranich.email), "the raw files show what is stored in the clear");
+    for (String secret : List.of(subject, body, answer, "Befundbericht")) {
+      assertFalse(holds(raw, secret), "the database files hold '" + secret + "'");
     }
     try (Stream<Path> files = Files.walk(server.dataDir())) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -741,6 +776,52 @@ class PatientMailboxTest {
               .readLine();
       return Integer.parseInt(statusLine.split(" ")[1]);
     }
+  }
+
+  static List<Path> databaseFiles() throws Exception {
+    var db = server.database();
+    Path dataDirectory;
+    long oid;
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("CHECKPOINT");
+      try (java.sql.ResultSet r = s.executeQuery("SHOW data_directory")) {
+        r.next();
+        dataDirectory = Path.of(r.getString(1));
+      }
+      try (java.sql.ResultSet r =
+          s.executeQuery("SELECT oid FROM pg_database WHERE datname = current_database()")) {
+        r.next();
+        oid = r.getLong(1);
+      }
+    }
+    List<Path> files = new java.util.ArrayList<>();
+    for (Path folder :
+        List.of(
+            dataDirectory.resolve("base").resolve(Long.toString(oid)),
+            dataDirectory.resolve("pg_wal"))) {
+      try (Stream<Path> walk = Files.walk(folder)) {
+        files.addAll(walk.filter(Files::isRegularFile).toList());
+      }
+    }
+    assertTrue(files.size() > 10, "found the database's files: " + files.size());
+    return files;
+  }
+
+  /** Whether any of the files holds the text's UTF-8 bytes. */
+  static boolean holds(List<Path> files, String text) {
+    String needle = new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    for (Path file : files) {
+      try {
+        if (new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(needle)) {
+          return true;
+        }
+      } catch (java.io.IOException gone) {
+        // a log segment the database recycled meanwhile
+      }
+    }
+    return false;
   }
 
   static String hex(byte[] bytes) {
