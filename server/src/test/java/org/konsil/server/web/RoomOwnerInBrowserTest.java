@@ -162,6 +162,36 @@ class RoomOwnerInBrowserTest {
   }
 
   @Test
+  void aRoomWithAPartnerIsOpenedWithTheKeyboardAlone() {
+    annasBrowser.login(anna);
+    annasBrowser.find("#new-room");
+    annasBrowser.tabTo("#new-room");
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    annasBrowser.find("#new-room-form");
+    annasBrowser.tabTo("#room-title-input");
+    annasBrowser.driver().switchTo().activeElement().sendKeys("Nur mit Tasten");
+    annasBrowser.tabTo("#directory-search");
+    annasBrowser.driver().switchTo().activeElement().sendKeys("Lindenhof", Keys.ENTER);
+    String partner = "#directory-results [data-org='" + careService.id() + "']";
+    annasBrowser.find(partner);
+    annasBrowser.tabTo(partner);
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    annasBrowser.waitForText("#partner-chips", "Pflegedienst Lindenhof");
+    annasBrowser.tabTo("#create-room");
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+
+    annasBrowser.waitForText("#room-title", "Nur mit Tasten");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM rooms r JOIN room_members m ON m.room_id = r.id"
+                + " WHERE r.title = 'Nur mit Tasten' AND m.organisation_id = '"
+                + careService.id()
+                + "'"),
+        "opened with the care service, with Tab and Enter alone");
+  }
+
+  @Test
   void aRevocationIsRecordedWithTheKeyboardAlone() {
     UUID room = patientRoom("Tastenwiderruf", careService.id());
     annasBrowser.login(anna);

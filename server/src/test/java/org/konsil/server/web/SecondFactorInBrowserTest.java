@@ -86,6 +86,31 @@ class SecondFactorInBrowserTest {
   }
 
   @Test
+  void theSecondFactorIsSetUpWithTheKeyboardAlone() {
+    KonsilServer.TestUser jonas = server.user(careHome, "Jonas Tast");
+    browser.login(jonas);
+    browser.find("a[href='#/settings']");
+    browser.tabTo("a[href='#/settings']");
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    browser.find("#setup-second-factor");
+    browser.tabTo("#setup-second-factor");
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    String secret = browser.text("#enrol-secret");
+    browser.tabTo("#enrol-code");
+    long step = server.clock.instant().getEpochSecond() / 30;
+    browser.driver().switchTo().activeElement().sendKeys(Totp.codeAt(secret, step), Keys.ENTER);
+    browser.waitForCount("#recovery-codes li", 10);
+    browser.tabTo("#enrol-continue");
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    browser.waitForGone("#recovery-codes");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM users WHERE totp_enabled AND email = '" + jonas.email() + "'"),
+        "set up with Tab, typing and Enter alone");
+  }
+
+  @Test
   void aNurseScansTheQrCodeSwitchesLanguageAndKeepsTheRecoveryCodes() throws Exception {
     KonsilServer.TestUser petra = server.user(careHome, "Petra Lind");
     browser.login(petra);
