@@ -1,5 +1,6 @@
 package org.konsil.server.mailbox;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,15 +55,27 @@ class MailboxInBrowserTest {
       throws Exception {
     TestOrg practice = server.organisation("practice", "Praxis Dr. Weber");
     Session anna = server.login(practice.admin());
-    MailboxActors.Staff annaDesk = new MailboxActors.Staff(server, anna).withKey();
-    annaDesk.createPracticeKey();
+    KonsilServer.TestUser bobUser = server.user(practice, "Bob Brandt");
+    Session bob = server.login(bobUser);
+    new MailboxActors.Staff(server, bob).withKey();
     UUID patient = server.patient(anna, "Lindqvist");
     String email = "greta.lindqvist@mail.example";
 
     String roomId;
     try (Browser browser = Browser.open(server)) {
-      // the practice invites from the patient's page
+      // the admin makes her mailbox key and the practice's in her browser, and lets Bob read
       browser.login(practice.admin());
+      browser.visit("/#/mailbox");
+      browser.type("#mailbox-own-key-password", KonsilServer.PASSWORD);
+      browser.click("#mailbox-own-key-submit");
+      browser.type("#mailbox-setup-password", KonsilServer.PASSWORD);
+      browser.click("#mailbox-setup-submit");
+      browser.type("#mailbox-unlock-password", KonsilServer.PASSWORD);
+      browser.click("#mailbox-unlock-submit");
+      browser.click("button[data-grant='" + bobUser.email() + "']");
+      browser.waitForText("li[data-member='" + bobUser.email() + "']", "Entziehen");
+
+      // the practice invites from the patient's page
       browser.visit("/#/patients/" + patient + "/mailbox");
       browser.type("#pm-invite-email", email);
       browser.click("#pm-invite");
@@ -84,6 +97,21 @@ class MailboxInBrowserTest {
       browser.type("#mailbox-password-repeat", "Sommer an der Ostsee 2026");
       browser.click("#mailbox-register");
       browser.find("#mailbox-list");
+
+      // what the browser wrapped and sealed opens with the Java implementation: Anna's key (with
+      // her password), the practice key sealed for her and the one sealed for Bob
+      MailboxActors.Staff annaDesk = new MailboxActors.Staff(server, anna);
+      assertEquals(
+          server
+              .api()
+              .get("/api/v1/organisation/mailbox", anna.accessToken())
+              .json()
+              .getJsonObject("practiceKey")
+              .getString("x25519Public"),
+          MailboxActors.b64(annaDesk.practiceKeys().xPublic()));
+      assertArrayEquals(
+          annaDesk.practiceKeys().xPublic(),
+          new MailboxActors.Staff(server, bob).practiceKeys().xPublic());
 
       // the practice writes (Java implementation), the patient's browser opens it
       byte[] finding = "%PDF-1.4 Befund: Blutbild unauffaellig".getBytes(StandardCharsets.US_ASCII);
