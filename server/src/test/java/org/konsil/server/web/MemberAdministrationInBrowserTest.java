@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.accounts.Totp;
 import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.KonsilServer;
+import org.openqa.selenium.Keys;
 
 /**
  * A practice's admin hands the administration to a colleague and resets the second factor of a
@@ -86,5 +87,20 @@ class MemberAdministrationInBrowserTest {
             .toList();
     assertEquals(List.of(), serious);
     assertEquals(List.of(), browser.consoleErrors(), "script errors or refused loads");
+
+    // and a new colleague is added with the keyboard alone
+    browser.tabTo("#user-name");
+    browser.driver().switchTo().activeElement().sendKeys("Ole Tast");
+    browser.tabTo("#user-email");
+    browser.driver().switchTo().activeElement().sendKeys("ole.tast@praxis.example", Keys.ENTER);
+    browser.waitForText(".status-slot", "ole.tast@praxis.example");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM users WHERE email = 'ole.tast@praxis.example'"
+                + " AND organisation_id = '"
+                + practice.id()
+                + "'"),
+        "added with Tab, typing and Enter alone");
   }
 }

@@ -177,6 +177,14 @@ class RoomOwnerInBrowserTest {
     annasBrowser.tabTo(partner);
     annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
     annasBrowser.waitForText("#partner-chips", "Pflegedienst Lindenhof");
+    // a care home not yet on Konsil is invited by e-mail from the same form
+    annasBrowser.tabTo("#invite-name");
+    annasBrowser.driver().switchTo().activeElement().sendKeys("Pflegeheim Am Tastenweg");
+    annasBrowser.tabTo("#invite-email");
+    annasBrowser.driver().switchTo().activeElement().sendKeys("heim@tastenweg.example");
+    annasBrowser.tabTo("#invite-add");
+    annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    annasBrowser.waitForText("#partner-chips", "Pflegeheim Am Tastenweg");
     annasBrowser.tabTo("#create-room");
     annasBrowser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
 
@@ -189,6 +197,12 @@ class RoomOwnerInBrowserTest {
                 + careService.id()
                 + "'"),
         "opened with the care service, with Tab and Enter alone");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM invitations i JOIN rooms r ON r.id = i.room_id"
+                + " WHERE r.title = 'Nur mit Tasten' AND i.email = 'heim@tastenweg.example'"),
+        "the invitation typed with the keyboard goes along");
   }
 
   @Test
