@@ -27,6 +27,7 @@ public final class MailboxRecovery {
 
   private static final Duration CODE_STEP_TTL = Duration.ofMinutes(15);
   private static final Duration LINK_TTL = Duration.ofHours(24);
+  private static final Duration LINK_INTERVAL = Duration.ofMinutes(15);
 
   /** What a right recovery code opens: a reset step, the wrapped keys and the new salt. */
   public record Opened(String resetToken, byte[] wrappedPrivate, byte[] salt) {}
@@ -185,28 +186,38 @@ public final class MailboxRecovery {
               if (account == null || account.loginHash() == null) {
                 return Future.succeededFuture();
               }
-              String token = Secrets.newToken();
-              String link = config.publicUrl() + "/mailbox#reset=" + token;
-              return pool.withTransaction(
-                  tx ->
-                      store
-                          .insertResetToken(
-                              tx,
-                              Secrets.hash(token),
-                              account.id(),
-                              "link",
-                              Secrets.randomBytes(16),
-                              Times.now(clock),
-                              Times.at(clock.instant().plus(LINK_TTL)))
-                          .compose(
-                              done ->
-                                  mail.enqueue(
-                                      tx,
-                                      new MailMessage(
-                                          account.email(),
-                                          account.organisationName()
-                                              + ": Passwort zurücksetzen / reset your password",
-                                          """
+              // one mail per quarter of an hour: the public form must not flood a patient's inbox
+              return store
+                  .recentResetLink(
+                      pool, account.id(), Times.at(clock.instant().minus(LINK_INTERVAL)))
+                  .compose(
+                      recent -> recent ? Future.<Void>succeededFuture() : sendResetLink(account));
+            });
+  }
+
+  private Future<Void> sendResetLink(MailboxAccount account) {
+    String token = Secrets.newToken();
+    String link = config.publicUrl() + "/mailbox#reset=" + token;
+    return pool.withTransaction(
+        tx ->
+            store
+                .insertResetToken(
+                    tx,
+                    Secrets.hash(token),
+                    account.id(),
+                    "link",
+                    Secrets.randomBytes(16),
+                    Times.now(clock),
+                    Times.at(clock.instant().plus(LINK_TTL)))
+                .compose(
+                    done ->
+                        mail.enqueue(
+                            tx,
+                            new MailMessage(
+                                account.email(),
+                                account.organisationName()
+                                    + ": Passwort zurücksetzen / reset your password",
+                                """
                                           Hier setzen Sie das Passwort Ihres Patientenpostfachs \
                                           bei %s zurück (der Link gilt 24 Stunden):
                                           Reset the password of your patient mailbox at %s here \
@@ -217,17 +228,16 @@ public final class MailboxRecovery {
                                           Haben Sie das nicht angefordert, ignorieren Sie diese Mail.
                                           If you did not ask for this, ignore this mail.
                                           """
-                                              .formatted(
-                                                  account.organisationName(),
-                                                  account.organisationName(),
-                                                  link))))
-                          .compose(
-                              done ->
-                                  audit.record(
-                                      tx,
-                                      PatientAccounts.patientEvent(account)
-                                          .success("mailbox.password_reset_requested"))));
-            });
+                                    .formatted(
+                                        account.organisationName(),
+                                        account.organisationName(),
+                                        link))))
+                .compose(
+                    done ->
+                        audit.record(
+                            tx,
+                            PatientAccounts.patientEvent(account)
+                                .success("mailbox.password_reset_requested"))));
   }
 
   /**

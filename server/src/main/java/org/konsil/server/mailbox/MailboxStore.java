@@ -281,6 +281,16 @@ final class MailboxStore {
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
   }
 
+  /** Whether a reset link went to the account since the given time (so no second one is sent). */
+  Future<Boolean> recentResetLink(SqlClient client, UUID account, OffsetDateTime since) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT 1 FROM mailbox_reset_tokens WHERE account_id = #{account} AND kind = 'link'"
+                + " AND created_at > #{since}")
+        .execute(params("account", account, "since", since))
+        .map(rows -> rows.size() > 0);
+  }
+
   Future<Void> useResetTokens(SqlClient tx, UUID account, OffsetDateTime now) {
     return SqlTemplate.forUpdate(
             tx,

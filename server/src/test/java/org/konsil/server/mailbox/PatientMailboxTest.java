@@ -680,6 +680,19 @@ class PatientMailboxTest {
     assertTrue(Mailbox.to(mail, "niemand@mail.example").isEmpty());
     String link = reset.group(1);
 
+    // asking again at once sends no second mail
+    assertEquals(
+        202,
+        api.post(
+                "/api/v1/mailbox/password-reset",
+                new JsonObject()
+                    .put("organisationId", practice.id().toString())
+                    .put("email", zilp.email),
+                null)
+            .status());
+    KonsilServer.await(server.wiring().mailOutbox().drain());
+    assertEquals(
+        mailsBefore + 1, Mailbox.to(mail, zilp.email).size(), "one reset mail per 15 minutes");
     assertEquals(
         "validation_failed",
         zilp.resetWithoutCode(link, "ganz neues Passwort", true, false).code());
