@@ -40,7 +40,10 @@ async function problemOf(response) {
     // not problem+json (a proxy's page, say)
   }
   const code = body.code || (response.status >= 500 ? 'unavailable' : 'internal_error');
-  return new ProblemError(response.status, code, body.detail, response.headers.get('Retry-After'));
+  const problem = new ProblemError(response.status, code, body.detail, response.headers.get('Retry-After'));
+  // the problem's extension members (a CSV's errors by line, the macro a template may not use)
+  problem.body = body;
+  return problem;
 }
 
 async function send(method, path, options) {

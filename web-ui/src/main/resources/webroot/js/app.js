@@ -12,6 +12,7 @@ import { renderRoomList } from './views/roomlist.js';
 import { RoomView } from './views/room.js';
 import { renderNewRoom } from './views/newroom.js';
 import { renderSearch } from './views/search.js';
+import { renderCampaigns, renderCampaign } from './views/outreach.js';
 import { renderPatientPage } from './views/patientpage.js';
 import { renderAdmin, renderSettings } from './views/admin.js';
 import { renderSecondFactorPage } from './views/secondfactor.js';
@@ -61,6 +62,7 @@ export class App {
       h('span', { class: 'who' }, `${user.displayName} · ${user.organisation.name}`),
       h('span', { class: 'spacer' }),
       h('a', { class: 'nav-link', href: '#/mailbox', id: 'nav-mailbox' }, t('pm.inbox')),
+      h('a', { class: 'nav-link', href: '#/campaigns', id: 'nav-campaigns' }, t('outreach.campaigns')),
       user.role === 'admin' ? h('a', { class: 'nav-link', href: '#/admin' }, t('admin.title')) : null,
       h('a', { class: 'nav-link', href: '#/settings' }, t('settings.title')),
       h('button', {
@@ -191,6 +193,10 @@ export class App {
       renderSearch(this.main, this, decodeURIComponent(hash.slice('#/search/'.length)));
     } else if (hash === '#/settings') {
       renderSettings(this.main, this);
+    } else if (hash === '#/campaigns') {
+      renderCampaigns(this.main, this).catch((e) => replace(this.main, h('p', { class: 'error', role: 'alert' }, problemText(e.code))));
+    } else if (/^#\/campaigns\/[0-9a-f-]{36}$/.test(hash)) {
+      renderCampaign(this.main, this, hash.slice('#/campaigns/'.length));
     } else if (hash === '#/mailbox') {
       renderPracticeMailbox(this.main, this);
     } else if (/^#\/patients\/[0-9a-f-]{36}\/mailbox$/.test(hash)) {

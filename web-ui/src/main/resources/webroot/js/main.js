@@ -6,6 +6,7 @@ import { App } from './app.js';
 import { renderLogin, renderRegister, renderSetPassword, renderEnrolment } from './views/entry.js';
 import { renderMailbox } from './views/mailbox.js';
 import { renderDownload } from './views/download.js';
+import { renderOptOut } from './views/outreach.js';
 
 const root = document.getElementById('app');
 let app = null;
@@ -47,6 +48,11 @@ async function boot() {
   if (location.pathname === '/mailbox') {
     // the patient's page: no staff session is looked for or used there
     renderMailbox(root);
+    return;
+  }
+  if (location.pathname === '/opt-out') {
+    // the link in a message to many patients: no login, the token is the credential
+    renderOptOut(root);
     return;
   }
   if (location.pathname === '/download') {
