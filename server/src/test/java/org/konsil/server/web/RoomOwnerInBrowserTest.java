@@ -101,7 +101,9 @@ class RoomOwnerInBrowserTest {
     annasBrowser.waitForText("#revocation-form .error", "Bitte ein PDF, PNG oder JPEG wählen");
     assertEquals(
         0,
-        server.count("SELECT count(*) FROM consents WHERE revoked_at IS NOT NULL"),
+        server.count(
+            "SELECT count(*) FROM consents c JOIN patients p ON p.id = c.patient_id"
+                + " WHERE p.family_name = 'Widerrufer' AND c.revoked_at IS NOT NULL"),
         "nothing recorded for a wrong file type");
     tomsBrowser.waitForText(".message .content", "Insulin");
 
@@ -156,7 +158,8 @@ class RoomOwnerInBrowserTest {
     assertEquals(
         1,
         server.count(
-            "SELECT count(*) FROM consents WHERE revoked_at IS NOT NULL"
+            "SELECT count(*) FROM consents c JOIN patients p ON p.id = c.patient_id"
+                + " WHERE p.family_name = 'Widerrufer' AND c.revoked_at IS NOT NULL"
                 + " AND revocation_date = '2026-11-20' AND revocation_file_id IS NOT NULL"),
         "the revocation and its document are on record");
   }
