@@ -23,6 +23,7 @@ import org.konsil.client.http.KonsilHttp;
 import org.konsil.client.http.LoginStep;
 import org.konsil.client.live.Ack;
 import org.konsil.client.live.LiveConnection;
+import org.konsil.client.recovery.Recovery;
 import org.konsil.client.store.LocalStoreException;
 import org.konsil.client.store.ProtocolStore;
 
@@ -46,6 +47,7 @@ public final class KonsilClient {
   private DeviceKeys devices;
   private SignalSessions sessions;
   private EncryptedRooms encryptedRooms;
+  private Recovery recovery;
   private Future<Void> pipeline = Future.succeededFuture();
 
   private KonsilClient(Vertx vertx, ClientOptions options) {
@@ -205,6 +207,7 @@ public final class KonsilClient {
                     encryptedRooms =
                         new EncryptedRooms(
                             context.owner(), context, http, sessions, opened, this::emit);
+                    recovery = new Recovery(context, http, opened, options.storeSettings());
                     return null;
                   });
         });
@@ -256,6 +259,25 @@ public final class KonsilClient {
       throw new IllegalStateException("Open the key store first");
     }
     return encryptedRooms;
+  }
+
+  /**
+   * The recovery key and backup ("Super-PIN"): back up this device's identity and history under a
+   * recovery code, restore it on a new device; after {@link #openKeyStore}.
+   */
+  public Recovery recovery() {
+    if (recovery == null) {
+      throw new IllegalStateException("Open the key store first");
+    }
+    return recovery;
+  }
+
+  /** The open key store (its restored identity, its folder); after {@link #openKeyStore}. */
+  public ProtocolStore keyStore() {
+    if (store == null) {
+      throw new IllegalStateException("Open the key store first");
+    }
+    return store;
   }
 
   /**

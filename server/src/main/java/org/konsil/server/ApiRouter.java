@@ -173,7 +173,7 @@ final class ApiRouter {
             services.invitations(), services.rooms(), services.registrationDecisions())
         .mount(api);
     new InvitationRoutes(services.invitations(), services.registrations()).mount(api);
-    new DeviceRoutes(services.devices()).mount(api);
+    new DeviceRoutes(services.devices(), services.keyBackups()).mount(api);
     new PatientMailboxRoutes(
             services.mailboxAccounts(),
             services.mailboxMessages(),

@@ -34,6 +34,7 @@ import org.konsil.server.consent.ConsentService;
 import org.konsil.server.consent.ConsentVersions;
 import org.konsil.server.delivery.DeliveryService;
 import org.konsil.server.devices.DeviceService;
+import org.konsil.server.devices.KeyBackups;
 import org.konsil.server.files.FileStore;
 import org.konsil.server.http.ShutdownGate;
 import org.konsil.server.invitations.InvitationService;
@@ -123,6 +124,7 @@ public final class Wiring {
   private final InvitationService invitations;
   private final RegistrationService registrations;
   private final DeviceService devices;
+  private final KeyBackups keyBackups;
   private final MailboxKeys mailboxKeys;
   private final PatientAccounts mailboxAccounts;
   private final MailboxMessages mailboxMessages;
@@ -257,6 +259,7 @@ public final class Wiring {
             optOuts,
             config.campaignRatePerSecond());
     this.devices = new DeviceService(vertx, pool, clock, config.keyDirectory(), audit, live);
+    this.keyBackups = new KeyBackups(pool, clock, audit);
     this.mailboxKeys = new MailboxKeys(pool, clock, audit);
     this.mailboxAccounts =
         new PatientAccounts(
@@ -560,6 +563,10 @@ public final class Wiring {
 
   DeviceService devices() {
     return devices;
+  }
+
+  KeyBackups keyBackups() {
+    return keyBackups;
   }
 
   public ContactPermissions contactPermissions() {

@@ -91,7 +91,7 @@ final class DataKey {
     }
   }
 
-  private static SecretKey derive(char[] password, byte[] salt, StoreSettings settings) {
+  static SecretKey derive(char[] password, byte[] salt, StoreSettings settings) {
     Argon2Parameters parameters =
         new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
             .withVersion(Argon2Parameters.ARGON2_VERSION_13)

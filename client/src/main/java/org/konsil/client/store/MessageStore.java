@@ -71,6 +71,29 @@ public final class MessageStore {
     return ids;
   }
 
+  /** The room's kept messages as stored (for a backup). */
+  synchronized TreeMap<String, byte[]> entries(UUID room) {
+    return new TreeMap<>(load(room));
+  }
+
+  /**
+   * Adds messages of a backup that the room's file does not hold yet (one kept here wins); answers
+   * how many were added.
+   */
+  synchronized int merge(UUID room, Map<String, byte[]> restored) {
+    TreeMap<String, byte[]> entries = load(room);
+    int added = 0;
+    for (Map.Entry<String, byte[]> entry : restored.entrySet()) {
+      if (entries.putIfAbsent(entry.getKey(), entry.getValue()) == null) {
+        added++;
+      }
+    }
+    if (added > 0) {
+      folder.writeSealed(key.get(), name(room), Entries.encode(entries));
+    }
+    return added;
+  }
+
   /** Deletes the room's file; answers how many messages it held. */
   public synchronized int wipe(UUID room) {
     int count = load(room).size();

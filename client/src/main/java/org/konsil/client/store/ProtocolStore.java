@@ -545,6 +545,62 @@ public final class ProtocolStore implements SignalProtocolStore, AutoCloseable {
     }
   }
 
+  /** What a recovery backup carries of this store: the identity and the pinned partner keys. */
+  synchronized TreeMap<String, byte[]> backupIdentity() {
+    open();
+    TreeMap<String, byte[]> own = new TreeMap<>();
+    for (String name :
+        List.of("identityKeyPair", "registrationId", "userId", "server", "deviceId")) {
+      own.put(name, files.get(IDENTITY).get(name));
+    }
+    return own;
+  }
+
+  synchronized TreeMap<String, byte[]> pinnedIdentities() {
+    open();
+    return new TreeMap<>(files.get(IDENTITIES));
+  }
+
+  /**
+   * Takes in what a backup restores: the previous identity is kept beside this device's own (a new
+   * device keeps its new identity key, see docs/client.md), and partner keys pinned there are
+   * pinned here unless this store pinned another key for the device already.
+   */
+  synchronized void restoreFrom(Map<String, byte[]> previous, Map<String, byte[]> pinned) {
+    open();
+    TreeMap<String, byte[]> own = files.get(IDENTITY);
+    own.put("restoredIdentityKeyPair", previous.get("identityKeyPair"));
+    own.put("restoredRegistrationId", previous.get("registrationId"));
+    own.put("restoredDeviceId", previous.get("deviceId"));
+    persist(IDENTITY);
+    TreeMap<String, byte[]> identities = files.get(IDENTITIES);
+    boolean changed = false;
+    for (Map.Entry<String, byte[]> entry : pinned.entrySet()) {
+      changed |= identities.putIfAbsent(entry.getKey(), entry.getValue()) == null;
+    }
+    if (changed) {
+      persist(IDENTITIES);
+    }
+  }
+
+  /**
+   * The identity key pair restored from a recovery backup (the device the backup was made on), or
+   * null when nothing was restored.
+   */
+  public synchronized IdentityKeyPair restoredIdentity() {
+    byte[] restored = files.get(IDENTITY).get("restoredIdentityKeyPair");
+    try {
+      return restored == null ? null : new IdentityKeyPair(restored);
+    } catch (InvalidKeyException e) {
+      throw new LocalStoreException("The restored identity in the key store is damaged", e);
+    }
+  }
+
+  /** The device id of the device the restored backup was made on, 0 when none was restored. */
+  public synchronized int restoredDeviceId() {
+    return intOf(files.get(IDENTITY), "restoredDeviceId", 0);
+  }
+
   /** The decrypted history of encrypted rooms, in the same folder under the same data key. */
   public synchronized MessageStore messages() {
     open();

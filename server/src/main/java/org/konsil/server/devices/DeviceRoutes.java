@@ -13,9 +13,11 @@ import org.konsil.server.identity.AuthenticatedUser;
 public final class DeviceRoutes {
 
   private final DeviceService devices;
+  private final KeyBackups backups;
 
-  public DeviceRoutes(DeviceService devices) {
+  public DeviceRoutes(DeviceService devices, KeyBackups backups) {
     this.devices = devices;
+    this.backups = backups;
   }
 
   /** Adds this feature's routes to the API router (below /api/v1). */
@@ -43,6 +45,18 @@ public final class DeviceRoutes {
               KeyUpload keys = KeyUpload.from(Json.body(ctx));
               return devices.uploadKeys(user, deviceId, keys).map(Device::toJson);
             });
+    router
+        .put("/me/key-backup")
+        .respond(ctx -> backups.put(AuthenticatedUser.of(ctx), Json.body(ctx)));
+    router.get("/me/key-backup").respond(ctx -> backups.get(AuthenticatedUser.of(ctx)));
+    router
+        .delete("/me/key-backup")
+        .handler(
+            ctx ->
+                backups
+                    .delete(AuthenticatedUser.of(ctx))
+                    .onSuccess(deleted -> ctx.response().setStatusCode(204).end())
+                    .onFailure(ctx::fail));
     router
         .get("/users/:userId/prekey-bundles")
         .respond(
