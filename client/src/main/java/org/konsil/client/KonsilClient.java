@@ -3,6 +3,9 @@ package org.konsil.client;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,6 +121,22 @@ public final class KonsilClient {
   /** The logged-in user, or null. */
   public Account account() {
     return http.account();
+  }
+
+  // ---- the REST API ----
+
+  /**
+   * An authenticated GET of the REST API ({@code docs/openapi.yaml}) whose answer is a JSON object,
+   * for what the library has no method of its own (rooms, patients, plain history); a refusal is a
+   * {@link org.konsil.client.http.KonsilApiException}.
+   */
+  public Future<JsonObject> getObject(String path) {
+    return onContext(() -> http.json(HttpMethod.GET, path, null, 200));
+  }
+
+  /** An authenticated GET of the REST API whose answer is a JSON array. */
+  public Future<JsonArray> getArray(String path) {
+    return onContext(() -> http.array(HttpMethod.GET, path, 200));
   }
 
   // ---- the WebSocket ----
