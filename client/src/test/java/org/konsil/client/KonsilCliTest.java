@@ -36,6 +36,7 @@ import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
+import org.konsil.server.testkit.Waiting;
 
 /**
  * The command line run in-process against a real server: sending into an encrypted and a plain
@@ -64,13 +65,24 @@ class KonsilCliTest {
   record Run(int status, String out, String err) {}
 
   Run cli(TestUser user, Path keys, String stdin, Map<String, String> extraEnv, String... args) {
+    return cli(
+        user, keys, stdin, extraEnv, new ByteArrayOutputStream(), new CountDownLatch(1), args);
+  }
+
+  Run cli(
+      TestUser user,
+      Path keys,
+      String stdin,
+      Map<String, String> extraEnv,
+      ByteArrayOutputStream out,
+      CountDownLatch stop,
+      String... args) {
     Map<String, String> env = new HashMap<>(extraEnv);
     env.put("KONSIL_SERVER", "http://127.0.0.1:" + server.port());
     env.put("KONSIL_EMAIL", user.email());
     List<String> all =
         new ArrayList<>(List.of("--keys", keys.toString(), "--store-memory-kib", "1024"));
     all.addAll(List.of(args));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status =
         new KonsilCli(
@@ -78,7 +90,7 @@ class KonsilCliTest {
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
-                new CountDownLatch(1))
+                stop)
             .run(all.toArray(String[]::new));
     return new Run(
         status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -164,6 +176,41 @@ class KonsilCliTest {
     assertEquals(
         1, cli(anna, annaKeys, "safety-number", bobClient.account().id().toString(), "9").status());
 
+    // listen prints what arrives in both rooms, decrypted, until stopped
+    ByteArrayOutputStream listened = new ByteArrayOutputStream();
+    CountDownLatch stopListening = new CountDownLatch(1);
+    Run[] listenRun = new Run[1];
+    Thread listener =
+        new Thread(
+            () ->
+                listenRun[0] =
+                    cli(
+                        anna,
+                        annaKeys,
+                        "",
+                        Map.of("KONSIL_PASSWORD", anna.password()),
+                        listened,
+                        stopListening,
+                        "listen"));
+    listener.start();
+    Waiting.until(
+        () -> listened.toString(StandardCharsets.UTF_8).contains("listening as device 1"),
+        "the CLI listens");
+    String secret = "Blutdruck 130/80 " + UUID.randomUUID();
+    await(bobClient.encryptedRooms().send(encrypted, secret));
+    String open = "Rezept liegt bereit " + UUID.randomUUID();
+    server.sendRest(server.login(bob), plain, open);
+    Waiting.until(
+        () -> {
+          String printed = listened.toString(StandardCharsets.UTF_8);
+          return printed.contains("[" + encrypted + "] #2 Bob Lindner (encrypted): " + secret)
+              && printed.contains("[" + plain + "] #2 Bob Lindner: " + open);
+        },
+        "the CLI prints both messages");
+    stopListening.countDown();
+    listener.join(30_000);
+    assertEquals(0, listenRun[0].status(), listenRun[0].err());
+
     // backup: a code and a sheet carrying it; restore on a new folder with that code
     Path sheet = temp.resolve("sheet.pdf");
     Run backup = cli(anna, annaKeys, "--sheet", sheet.toString(), "backup");
@@ -198,7 +245,7 @@ class KonsilCliTest {
     assertTrue(
         restored
             .out()
-            .contains("restored 1 messages of 1 rooms from device 1; this computer is device 2"),
+            .contains("restored 2 messages of 1 rooms from device 1; this computer is device 2"),
         restored.out());
 
     // wrong usage and wrong password
