@@ -262,6 +262,42 @@ class KonsilCliTest {
     await(bobClient.close());
   }
 
+  @Test
+  void theSecondFactorCodeIsReadAfterThePassword() {
+    TestUser carla = server.user(server.organisation("practice"), "Carla Neu");
+    org.konsil.server.testkit.KonsilServer.Session session = server.login(carla);
+    String secret =
+        server
+            .api()
+            .post("/api/v1/me/second-factor", null, session.accessToken())
+            .json()
+            .getString("secret");
+    long step = server.clock.instant().getEpochSecond() / 30;
+    assertEquals(
+        200,
+        server
+            .api()
+            .post(
+                "/api/v1/me/second-factor/confirm",
+                new JsonObject().put("code", org.konsil.server.accounts.Totp.codeAt(secret, step)),
+                session.accessToken())
+            .status());
+    Path keys = temp.resolve("carla");
+    Run wrongCode = cli(carla, keys, carla.password() + "\n000000\n", Map.of(), "devices");
+    assertEquals(1, wrongCode.status());
+    assertTrue(wrongCode.err().contains("invalid_second_factor"), wrongCode.err());
+    Run noCode = cli(carla, keys, carla.password() + "\n", Map.of(), "devices");
+    assertEquals(1, noCode.status());
+    assertTrue(noCode.err().contains("asks for a second-factor code"), noCode.err());
+    // the enrolment used this step's code; the next step's is fresh
+    server.clock.advance(java.time.Duration.ofSeconds(30));
+    String code = org.konsil.server.accounts.Totp.codeAt(secret, step + 1);
+    Run devices = cli(carla, keys, carla.password() + "\n" + code + "\n", Map.of(), "devices");
+    assertEquals(0, devices.status(), devices.err());
+    assertTrue(devices.err().contains("code from your authenticator app:"), devices.err());
+    assertEquals("no devices", devices.out().strip());
+  }
+
   static UUID encryptedRoom(TestUser creator, UUID partner) {
     Api.Response created =
         server

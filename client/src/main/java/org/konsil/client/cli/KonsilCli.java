@@ -151,7 +151,7 @@ public final class KonsilCli {
     KonsilClient client = KonsilClient.create(vertx, clientOptions);
     try {
       char[] password = password();
-      await(client.login(email, new String(password), this::secondFactor));
+      await(client.login(email, new String(password), () -> secondFactor(vertx)));
       try {
         return switch (command) {
           case "send" -> send(client, password, deviceName, arguments);
@@ -364,15 +364,22 @@ public final class KonsilCli {
     return line.toCharArray();
   }
 
-  private Future<String> secondFactor() {
-    String code = env.get("KONSIL_TOTP");
-    if (code == null) {
-      err.println("code from your authenticator app:");
-      code = line();
+  /** Asks for the code off the event loop (reading stdin blocks). */
+  private Future<String> secondFactor(Vertx vertx) {
+    String fromEnv = env.get("KONSIL_TOTP");
+    if (fromEnv != null) {
+      return Future.succeededFuture(fromEnv.trim());
     }
-    return code == null
-        ? Future.failedFuture(new CliFailure("the server asks for a second-factor code"))
-        : Future.succeededFuture(code.trim());
+    return vertx.executeBlocking(
+        () -> {
+          err.println("code from your authenticator app:");
+          String code = line();
+          if (code == null) {
+            throw new CliFailure("the server asks for a second-factor code");
+          }
+          return code.trim();
+        },
+        false);
   }
 
   private String line() {
