@@ -226,7 +226,14 @@ public final class KonsilClient {
                     encryptedRooms =
                         new EncryptedRooms(
                             context.owner(), context, http, sessions, opened, this::emit);
-                    recovery = new Recovery(context, http, opened, options.storeSettings());
+                    EncryptedRooms rooms = encryptedRooms;
+                    recovery =
+                        new Recovery(
+                            context,
+                            http,
+                            opened,
+                            options.storeSettings(),
+                            () -> rooms.reconcile(http.account()));
                     return null;
                   });
         });

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.konsil.client.event.EncryptedMessage;
+import org.konsil.client.event.RoomHistoryWiped;
 import org.konsil.client.http.KonsilApiException;
 import org.konsil.client.recovery.Recovery;
 import org.konsil.client.recovery.RecoverySheet;
@@ -200,6 +201,76 @@ class RecoveryTest {
       assertTrue(text.contains("Wiederherstellungsschlüssel"), text);
     }
     assertTrue(Recovery.passwordResetConsequence().contains("unreadable"));
+  }
+
+  @Test
+  void aRestoreDoesNotBringBackARoomThatARevocationWiped() {
+    TestOrg practice = server.organisation("practice");
+    TestOrg careHome = server.organisation("care_home");
+    TestUser annaUser = server.user(practice, "Anna Berger");
+    TestUser bobUser = server.user(careHome, "Bob Lindner");
+    KonsilServer.Session annaSession = server.login(annaUser);
+    UUID patient = server.patient(annaSession, "Krause");
+    assertEquals(
+        201,
+        server
+            .uploadConsent(
+                annaSession,
+                patient,
+                org.konsil.server.testkit.Documents.pdf(),
+                "application/pdf",
+                careHome.id())
+            .status());
+    Api.Response created =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("kind", "patient")
+                    .put("patientId", patient.toString())
+                    .put("title", "Wundversorgung")
+                    .put("encrypted", true)
+                    .put("partnerOrganisationIds", new JsonArray().add(careHome.id().toString())),
+                annaSession.accessToken());
+    assertEquals(201, created.status(), created.body());
+    UUID patientRoom = UUID.fromString(created.json().getString("id"));
+    UUID otherRoom = encryptedRoom(annaUser, careHome.id());
+    Device anna = device(annaUser, true);
+    Device bob = device(bobUser, true);
+    await(anna.client().encryptedRooms().send(patientRoom, "Dekubitus Grad 2"));
+    await(anna.client().encryptedRooms().send(otherRoom, "Dienstplan"));
+    bob.log().next(EncryptedMessage.class, m -> m.room().equals(patientRoom));
+    bob.log().next(EncryptedMessage.class, m -> m.room().equals(otherRoom));
+    RecoveryCode code = await(bob.client().recovery().createBackup());
+
+    // the patient revokes after the backup was made
+    Api.Response revoked =
+        server
+            .api()
+            .send(
+                io.vertx.core.http.HttpMethod.POST,
+                "/api/v1/patients/"
+                    + patient
+                    + "/revocation?date="
+                    + LocalDate.ofInstant(server.clock.instant(), java.time.ZoneOffset.UTC),
+                annaSession.accessToken(),
+                null,
+                null);
+    assertEquals(200, revoked.status(), revoked.body());
+    bob.log().next(RoomHistoryWiped.class);
+
+    // Bob's new computer restores the older backup: the revoked room is wiped again at once
+    Device fresh = device(bobUser, false);
+    RecoveryBackup.Restored restored = await(fresh.client().recovery().restore(code));
+    assertEquals(2, restored.rooms());
+    assertEquals(patientRoom, fresh.log().next(RoomHistoryWiped.class).room());
+    assertEquals(List.of(), await(fresh.client().encryptedRooms().history(patientRoom)));
+    assertEquals(
+        List.of("Dienstplan"),
+        await(fresh.client().encryptedRooms().history(otherRoom)).stream()
+            .map(EncryptedMessage::text)
+            .toList());
   }
 
   @Test

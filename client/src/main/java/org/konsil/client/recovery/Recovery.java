@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
+import java.util.function.Supplier;
 import org.konsil.client.e2e.OnContext;
 import org.konsil.client.http.KonsilHttp;
 import org.konsil.client.store.ProtocolStore;
@@ -30,12 +31,23 @@ public final class Recovery {
   private final KonsilHttp http;
   private final ProtocolStore store;
   private final StoreSettings settings;
+  private final Supplier<Future<Void>> reconcile;
 
-  public Recovery(Context context, KonsilHttp http, ProtocolStore store, StoreSettings settings) {
+  /**
+   * {@code reconcile} runs after a restore: it wipes restored rooms whose patient revoked consent
+   * since the backup was made (the same check as at every connect).
+   */
+  public Recovery(
+      Context context,
+      KonsilHttp http,
+      ProtocolStore store,
+      StoreSettings settings,
+      Supplier<Future<Void>> reconcile) {
     this.context = context;
     this.http = http;
     this.store = store;
     this.settings = settings;
+    this.reconcile = reconcile;
   }
 
   /**
@@ -91,7 +103,9 @@ public final class Recovery {
    * Fetches the user's backup and opens it with the code into this device's store: the history of
    * the backed-up rooms becomes readable ({@code encryptedRooms().history(room)}), partner keys
    * pinned on the old device stay pinned, and the old identity is kept beside this device's own
-   * ({@link ProtocolStore#restoredIdentity()}). A wrong code fails with {@link
+   * ({@link ProtocolStore#restoredIdentity()}). A room whose patient revoked consent since the
+   * backup was made is wiped again at once ({@code RoomHistoryWiped}), as at every connect, so an
+   * older backup does not bring back what a revocation removed. A wrong code fails with {@link
    * org.konsil.client.store.WrongRecoveryCodeException} and changes nothing; no backup fails with
    * {@link org.konsil.client.http.KonsilApiException} {@code key_backup_missing}.
    */
@@ -105,7 +119,8 @@ public final class Recovery {
                       byte[] blob = Base64.getDecoder().decode(answer.getString("backup"));
                       return context.executeBlocking(
                           () -> RecoveryBackup.restore(store, code, blob), true);
-                    }));
+                    })
+                .compose(restored -> reconcile.get().map(restored)));
   }
 
   /** Deletes the user's backup on the server. */
