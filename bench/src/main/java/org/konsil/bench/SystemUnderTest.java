@@ -96,9 +96,16 @@ final class SystemUnderTest implements AutoCloseable {
     return settings;
   }
 
+  private final Map<String, String> extra = new HashMap<>();
+
+  /** Variables a benchmark adds for its nodes (an SMTP server, a rate); set before they start. */
+  Map<String, String> extraEnvironment() {
+    return extra;
+  }
+
   /** The environment Konsil nodes and the seeder share. */
   Map<String, String> environment() {
-    Map<String, String> env = new HashMap<>();
+    Map<String, String> env = new HashMap<>(extra);
     if (database != null) {
       // the nodes run as the embedded database's application role, as Konsil does by default
       env.put("KONSIL_DATABASE_URL", url(database.roles().application()));
