@@ -11,6 +11,7 @@ import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.konsil.server.pdf.PdfText;
 
 /**
  * The letters of a campaign as one PDF to print (Serienbrief): one A4 page per letter, laid out for
@@ -160,27 +161,9 @@ final class SerialLetter {
     return s;
   }
 
-  /** Replaces what the standard fonts cannot show. */
+  /** Replaces what the standard fonts cannot show (as the other PDFs do). */
   private static String printable(String text) {
-    StringBuilder out = new StringBuilder();
-    text.replace("\r\n", "\n")
-        .replace('\t', ' ')
-        .codePoints()
-        .forEach(
-            cp -> {
-              String s = new String(Character.toChars(cp));
-              if (cp == '\n') {
-                out.append('\n');
-                return;
-              }
-              try {
-                REGULAR.encode(s);
-                out.append(s);
-              } catch (IOException | IllegalArgumentException e) {
-                out.append('?');
-              }
-            });
-    return out.toString();
+    return PdfText.printable(text, REGULAR);
   }
 
   private static String join(String a, String b) {

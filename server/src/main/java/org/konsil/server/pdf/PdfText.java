@@ -161,7 +161,7 @@ public final class PdfText implements AutoCloseable {
   }
 
   /** Replaces what the standard fonts cannot show, and tabs and returns, so nothing fails. */
-  private static String printable(String text, PDType1Font font) {
+  public static String printable(String text, PDType1Font font) {
     StringBuilder out = new StringBuilder();
     text.replace("\r\n", "\n")
         .replace('\t', ' ')
