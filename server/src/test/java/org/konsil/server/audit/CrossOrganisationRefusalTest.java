@@ -194,8 +194,15 @@ class CrossOrganisationRefusalTest {
                     + "' AND organisation_id = '"
                     + network.outsider().id()
                     + "'"))) {
+      // the times are left out: "…:38:23Z" is a second, not event 23
+      String shown =
+          listed.array().stream()
+              .map(event -> ((JsonObject) event).copy())
+              .peek(event -> event.remove("occurredAt"))
+              .map(JsonObject::encode)
+              .collect(java.util.stream.Collectors.joining(","));
       assertFalse(
-          Pattern.compile("[^0-9a-f]" + globalId + "[^0-9a-f]").matcher(listed.body()).find(),
+          Pattern.compile("[^0-9a-f]" + globalId + "[^0-9a-f]").matcher(shown).find(),
           "the trail's own id " + globalId + " is not shown: " + listed.body());
     }
 
