@@ -33,6 +33,7 @@ import org.konsil.server.messaging.AttachmentRoutes;
 import org.konsil.server.messaging.MessageRoutes;
 import org.konsil.server.notifications.FaxCallbackRoutes;
 import org.konsil.server.organisations.OrganisationRoutes;
+import org.konsil.server.outreach.AppointmentRoutes;
 import org.konsil.server.outreach.CampaignRoutes;
 import org.konsil.server.outreach.ContactPermissionRoutes;
 import org.konsil.server.patients.PatientRoutes;
@@ -190,6 +191,7 @@ final class ApiRouter {
     new ContactPermissionRoutes(services.contactPermissions()).mount(api);
     new DeliveryRoutes(services.deliveries()).mount(api);
     new CampaignRoutes(services.campaigns(), services.optOuts()).mount(api);
+    new AppointmentRoutes(services.appointments()).mount(api);
     config
         .fax()
         .callbackSecret()

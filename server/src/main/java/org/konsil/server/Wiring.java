@@ -63,6 +63,8 @@ import org.konsil.server.notifications.sms.http.HttpSmsTransport;
 import org.konsil.server.notifications.sms.spool.SpoolSmsTransport;
 import org.konsil.server.organisations.MemberAdministration;
 import org.konsil.server.organisations.OrganisationService;
+import org.konsil.server.outreach.AppointmentReminders;
+import org.konsil.server.outreach.Appointments;
 import org.konsil.server.outreach.CampaignSender;
 import org.konsil.server.outreach.Campaigns;
 import org.konsil.server.outreach.ContactPermissions;
@@ -133,6 +135,8 @@ public final class Wiring {
   private final Campaigns campaigns;
   private final OptOuts optOuts;
   private final CampaignSender campaignSender;
+  private final Appointments appointments;
+  private final AppointmentReminders appointmentReminders;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
 
@@ -258,6 +262,19 @@ public final class Wiring {
             smsOutbox,
             optOuts,
             config.campaignRatePerSecond());
+    this.appointments = new Appointments(pool, clock, audit, campaigns);
+    this.appointmentReminders =
+        new AppointmentReminders(
+            vertx,
+            pool,
+            clock,
+            campaigns,
+            appointments,
+            contactPermissions,
+            mailOutbox,
+            smsOutbox,
+            optOuts,
+            java.time.Duration.ofMinutes(1));
     this.devices = new DeviceService(vertx, pool, clock, config.keyDirectory(), audit, live);
     this.keyBackups = new KeyBackups(pool, clock, audit);
     this.mailboxKeys = new MailboxKeys(pool, clock, audit);
@@ -294,6 +311,7 @@ public final class Wiring {
     deliveries.startSweep(Duration.ofMinutes(10));
     notifier.start(Duration.ofSeconds(15));
     campaignSender.start();
+    appointmentReminders.start();
     auditAnchors.start();
     records.retentionJob().start();
     ApiRouter router = new ApiRouter(this, config);
@@ -328,6 +346,7 @@ public final class Wiring {
     deliveries.stopSweep();
     notifier.stop();
     campaignSender.stop();
+    appointmentReminders.stop();
     records.retentionJob().stop();
     if (deploymentId == null) {
       return auditAnchors.stop();
@@ -583,6 +602,14 @@ public final class Wiring {
 
   public CampaignSender campaignSender() {
     return campaignSender;
+  }
+
+  public Appointments appointments() {
+    return appointments;
+  }
+
+  public AppointmentReminders appointmentReminders() {
+    return appointmentReminders;
   }
 
   /**

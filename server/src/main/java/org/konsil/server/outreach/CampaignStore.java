@@ -160,8 +160,9 @@ final class CampaignStore {
   private static final String INSERT_TOKEN =
       """
       INSERT INTO opt_out_tokens (token_hash, organisation_id, patient_id, channel, purpose,
-        campaign_id, created_at)
-      VALUES (#{hash}, #{org}, #{patient}, #{channel}, #{purpose}, #{campaign}, #{now})""";
+        campaign_id, appointment_id, created_at)
+      VALUES (#{hash}, #{org}, #{patient}, #{channel}, #{purpose}, #{campaign}, #{appointment},
+        #{now})""";
 
   private static final String LOCK_TOKEN =
       "SELECT * FROM opt_out_tokens WHERE token_hash = #{hash} FOR UPDATE";
@@ -433,8 +434,10 @@ final class CampaignStore {
       String channel,
       String purpose,
       UUID campaign,
+      UUID appointment,
       OffsetDateTime now) {
     Map<String, Object> p = new HashMap<>();
+    p.put("appointment", appointment);
     p.put("hash", io.vertx.core.buffer.Buffer.buffer(hash));
     p.put("org", org);
     p.put("patient", patient);

@@ -18,6 +18,16 @@ record MessageText(String subject, String text) {
       CampaignStore.Practice practice,
       PatientContact patient,
       String optOutLink) {
+    return render(template, practice, patient, optOutLink, Map.of());
+  }
+
+  /** As above, with an appointment's {@code appointment_date} and {@code appointment_time}. */
+  static MessageText render(
+      MessageTemplate template,
+      CampaignStore.Practice practice,
+      PatientContact patient,
+      String optOutLink,
+      Map<String, String> appointment) {
     boolean german = !"en".equals(template.language());
     Map<String, String> all = new HashMap<>();
     all.put("salutation", patient.postal().salutation());
@@ -25,7 +35,8 @@ record MessageText(String subject, String text) {
     all.put("family_name", patient.familyName());
     all.put("practice_name", practice.name());
     all.put("practice_phone", practice.phone());
-    // appointments are not kept yet: their macros stay empty
+    // a campaign has no appointment: its macros stay empty there
+    all.putAll(appointment);
     all.put("opt_out_link", optOutLink);
     Map<String, String> values = new HashMap<>();
     for (String macro : Macros.BY_CHANNEL.get(template.channel())) {

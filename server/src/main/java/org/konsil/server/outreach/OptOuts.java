@@ -66,7 +66,35 @@ public final class OptOuts {
       String purpose,
       UUID campaignId) {
     return store.insertToken(
-        tx, hash(token), organisationId, patientId, channel, purpose, campaignId, Times.now(clock));
+        tx,
+        hash(token),
+        organisationId,
+        patientId,
+        channel,
+        purpose,
+        campaignId,
+        null,
+        Times.now(clock));
+  }
+
+  /** Keeps the hash of an appointment reminder's opt-out token. */
+  Future<Void> recordForAppointment(
+      SqlClient tx,
+      String token,
+      UUID organisationId,
+      UUID patientId,
+      String channel,
+      UUID appointmentId) {
+    return store.insertToken(
+        tx,
+        hash(token),
+        organisationId,
+        patientId,
+        channel,
+        "appointment_reminder",
+        null,
+        appointmentId,
+        Times.now(clock));
   }
 
   /**
