@@ -66,6 +66,9 @@ final class ErasureStore {
   private static final String OPT_OUT_TOKENS =
       "DELETE FROM opt_out_tokens WHERE patient_id = #{id}";
 
+  /** The patient's appointments go too (their reminders' tokens just went). */
+  private static final String APPOINTMENTS = "DELETE FROM appointments WHERE patient_id = #{id}";
+
   private static final String FILES = "DELETE FROM stored_files WHERE id = ANY(#{files})";
 
   private static final String MAILBOXES =
@@ -165,6 +168,7 @@ final class ErasureStore {
               }
               return update(tx, CAMPAIGN_ADDRESSES, p)
                   .compose(done -> update(tx, OPT_OUT_TOKENS, p))
+                  .compose(done -> update(tx, APPOINTMENTS, p))
                   .compose(done -> SqlTemplate.forQuery(tx, CONTACT_PERMISSIONS).execute(p));
             })
         .compose(

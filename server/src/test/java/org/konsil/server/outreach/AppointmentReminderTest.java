@@ -369,6 +369,16 @@ class AppointmentReminderTest {
   }
 
   @Test
+  void erasureTakesTheAppointmentsAlong() {
+    Cohort.Person p = person("Geloescht", false);
+    appointment(p.id(), twoDaysAhead());
+    Api.Response erased = server.api().post("/api/v1/patients/" + p.id() + "/erasure", null, anna);
+    assertTrue(erased.status() < 300, erased.body());
+    assertEquals(
+        0, server.count("SELECT count(*) FROM appointments WHERE patient_id = '" + p.id() + "'"));
+  }
+
+  @Test
   void settingIsCheckedAndForAdministratorsOnly() {
     assertEquals("validation_failed", setting(0).code());
     assertEquals("validation_failed", setting(8).code());
