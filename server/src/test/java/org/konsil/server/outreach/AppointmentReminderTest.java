@@ -229,6 +229,54 @@ class AppointmentReminderTest {
   }
 
   @Test
+  void twoNodesRunningTheJobAtOnceSendEachReminderOnce() {
+    List<Cohort.Person> people = new ArrayList<>();
+    List<UUID> ids = new ArrayList<>();
+    ZonedDateTime at = twoDaysAhead();
+    for (int i = 0; i < 30; i++) {
+      Cohort.Person p = person("Zweiknoten" + i + "x", true);
+      people.add(p);
+      ids.add(appointment(p.id(), at));
+    }
+    Duration ahead = Duration.between(server.clock.instant(), at.minusDays(1).toInstant());
+    server.clock.advance(ahead.plusMinutes(1));
+    anna = server.login(network.practice().admin()).accessToken();
+    // a second node's job: its own instance over the same database
+    AppointmentReminders other =
+        new AppointmentReminders(
+            server.node().vertx(),
+            server.node().pool(),
+            server.clock,
+            server.wiring().campaigns(),
+            server.wiring().appointments(),
+            server.wiring().contactPermissions(),
+            server.wiring().mailOutbox(),
+            server.wiring().smsOutbox(),
+            server.wiring().optOuts(),
+            Duration.ofMinutes(1));
+    for (int round = 0; round < 3; round++) {
+      io.vertx.core.Future<Integer> one = server.wiring().appointmentReminders().round();
+      io.vertx.core.Future<Integer> two = other.round();
+      KonsilServer.await(io.vertx.core.Future.join(one, two));
+    }
+    roundAt(at.minusDays(1).plusMinutes(2));
+    String in = ids.stream().map(id -> "'" + id + "'").reduce((a, b) -> a + "," + b).orElseThrow();
+    assertEquals(
+        30,
+        server.count(
+            "SELECT count(DISTINCT outbox_id) FROM appointments WHERE reminder_state = 'sent'"
+                + " AND id IN ("
+                + in
+                + ")"));
+    assertEquals(
+        30,
+        server.count("SELECT count(*) FROM opt_out_tokens WHERE appointment_id IN (" + in + ")"));
+    for (Cohort.Person p : people) {
+      assertEquals(1, mailsTo(p.email()).size(), p.email());
+    }
+  }
+
+  @Test
   void withoutPermissionNoMailAndSkippedWithReason() {
     Cohort.Person p = person("Ohneerlaubnis", false);
     ZonedDateTime at = twoDaysAhead();

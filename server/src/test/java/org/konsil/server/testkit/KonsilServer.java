@@ -138,6 +138,11 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     return node.wiring();
   }
 
+  /** The running node (its Vert.x and database pool, e.g. for a second job instance). */
+  public KonsilNode node() {
+    return node;
+  }
+
   public long count(String sql) {
     return TestDatabase.count(database, sql);
   }
