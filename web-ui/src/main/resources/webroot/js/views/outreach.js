@@ -374,3 +374,50 @@ export async function renderOptOut(root) {
       h('p', { class: 'error', role: 'alert', 'data-code': e.code }, e.code === 'not_found' ? t('optout.unknown') : problemText(e.code)));
   }
 }
+
+/** A patient's appointments with where each reminder stands, and a form to add one. */
+export async function appointmentsSection(patientId) {
+  const section = h('section', { class: 'appointments', id: 'patient-appointments' });
+  const rows = h('tbody', { id: 'appointment-rows' });
+  const listError = errorBox();
+  async function refresh() {
+    const list = await api.get(`/patients/${patientId}/appointments`);
+    replace(rows, list.length ? list.map((a) => {
+      const cancel = !a.cancelledAt && a.reminder !== 'sent' ? h('button', {
+        class: 'link', type: 'button', 'data-cancel': a.id,
+        onclick: (event) => busy(event.target, listError, async () => {
+          await api.call('DELETE', `/appointments/${a.id}`);
+          await refresh();
+        }),
+      }, t('appointments.cancel')) : null;
+      const state = a.cancelledAt ? t('appointments.cancelled')
+        : a.reminder === 'skipped' ? `${t('appointments.reminder.skipped')} (${t(`outreach.reason.${a.reminderReason}`)})`
+          : t(`appointments.reminder.${a.reminder}`);
+      return h('tr', { 'data-appointment': a.id, 'data-reminder': a.reminder },
+        h('td', {}, formatDateTime(a.startsAt)), h('td', {}, state), h('td', {}, cancel));
+    }) : h('tr', {}, h('td', { colspan: 3, class: 'hint' }, t('appointments.none'))));
+  }
+  const addError = errorBox();
+  const [dateRow, date] = field(t('appointments.date'), { id: 'appointment-date', type: 'date', required: true });
+  const [timeRow, time] = field(t('appointments.time'), { id: 'appointment-time', type: 'time', required: true });
+  const add = h('button', { class: 'secondary', type: 'submit', id: 'appointment-add' }, t('appointments.add'));
+  const form = h('form', {
+    class: 'appointment-add', id: 'appointment-form',
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(add, addError, async () => {
+        const startsAt = new Date(`${date.value}T${time.value}`).toISOString();
+        await api.post('/appointments', { patientId, startsAt });
+        form.reset();
+        await refresh();
+      });
+    },
+  }, addError, dateRow, timeRow, add);
+  replace(section, h('h2', {}, t('appointments.title')), listError,
+    h('table', { class: 'appointments' },
+      h('thead', {}, h('tr', {}, ...['when', 'reminder', 'action'].map((c) => h('th', { scope: 'col' }, t(`appointments.col.${c}`))))),
+      rows),
+    form);
+  await refresh();
+  return section;
+}

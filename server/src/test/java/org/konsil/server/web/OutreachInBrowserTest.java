@@ -99,6 +99,14 @@ class OutreachInBrowserTest {
     browser.js("document.getElementById('patient-outreach').scrollIntoView()");
     browser.screenshot("contact-permissions");
 
+    // an appointment on the same page, then cancelled
+    browser.js("document.getElementById('appointment-date').value = '2030-05-06'");
+    browser.js("document.getElementById('appointment-time').value = '09:30'");
+    browser.click("#appointment-add");
+    browser.waitForText("#appointment-rows", "Erinnerung ausstehend");
+    browser.click("#appointment-rows [data-cancel]");
+    browser.waitForText("#appointment-rows", "abgesagt");
+
     // a template: a forbidden macro is refused with its name, then a harmless one is saved
     browser.visit("/#/campaigns");
     browser.type("#template-name", "Recall");
