@@ -156,9 +156,23 @@ final class DeviceStore {
       """;
 
   /**
+   * Locks the user's active devices for the rest of the fetch's transaction, so that fetches for
+   * one user take their one-time prekeys one after another. Without it, concurrent fetches could
+   * skip keys another fetch held and come away with a Kyber key but no EC key, or with none while
+   * keys remained. Fetches for different users do not wait for each other.
+   */
+  private static final String LOCK_DEVICES =
+      """
+      SELECT d.id FROM devices d
+       WHERE d.user_id = #{user} AND d.removed_at IS NULL
+       ORDER BY d.id
+         FOR NO KEY UPDATE
+      """;
+
+  /**
    * Takes (deletes and answers) at most one one-time prekey of each kind from each active device of
-   * the user. A key that a concurrent fetch has locked is skipped, never waited for and never
-   * handed out twice.
+   * the user: the lowest key id of each kind left. Runs after {@link #LOCK_DEVICES} in the same
+   * transaction, so no two fetches take the same key.
    */
   private static final String TAKE_PREKEYS =
       """
@@ -171,8 +185,7 @@ final class DeviceStore {
                     SELECT x.device, x.kind, x.key_id FROM one_time_prekeys x
                      WHERE x.device = d.id AND x.kind = k.kind
                      ORDER BY x.key_id
-                     LIMIT 1
-                       FOR UPDATE SKIP LOCKED) p
+                     LIMIT 1) p
               WHERE d.user_id = #{user} AND d.removed_at IS NULL)
       RETURNING o.device, o.kind, o.key_id, o.public_key, o.signature
       """;
@@ -410,8 +423,9 @@ final class DeviceStore {
 
   /** Takes one-time prekeys and answers a bundle per active device of the user. */
   Future<List<Fetched>> fetchBundles(SqlClient tx, UUID user) {
-    return SqlTemplate.forQuery(tx, TAKE_PREKEYS)
+    return SqlTemplate.forQuery(tx, LOCK_DEVICES)
         .execute(Map.of("user", user))
+        .compose(locked -> SqlTemplate.forQuery(tx, TAKE_PREKEYS).execute(Map.of("user", user)))
         .compose(
             taken -> {
               Map<UUID, KeyUpload.OneTimeKey> ec = new HashMap<>();
