@@ -2,6 +2,12 @@
 // partner typed can run as script.
 
 /** Creates an element: h('button', {class: 'primary', onclick: fn}, 'Senden'). */
+/**
+ * Whether this page runs in Konsil Desktop (the companion on the user's computer, which decrypts
+ * end-to-end encrypted rooms): its copy of the page carries a marker the server's never does.
+ */
+export const inDesktopCompanion = document.querySelector('meta[name="konsil-desktop"]') !== null;
+
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {

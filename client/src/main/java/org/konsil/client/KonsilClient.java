@@ -3,9 +3,11 @@ package org.konsil.client;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -132,6 +134,24 @@ public final class KonsilClient {
    */
   public Future<JsonObject> getObject(String path) {
     return onContext(() -> http.json(HttpMethod.GET, path, null, 200));
+  }
+
+  /**
+   * An authenticated request of any path of the REST API ({@code /api/...} with its query),
+   * answered as it came, whatever its status: for a program that relays the API to a local page, as
+   * the desktop companion does.
+   */
+  public Future<HttpResponse<Buffer>> forward(
+      HttpMethod method, String pathAndQuery, String contentType, Buffer body) {
+    return onContext(() -> http.forward(method, pathAndQuery, contentType, body));
+  }
+
+  /**
+   * A single-use ticket for a WebSocket of this session without a device: it sees that encrypted
+   * messages came, not their envelopes (the desktop companion relays one per browser tab).
+   */
+  public Future<String> webSocketTicket() {
+    return onContext(http::webSocketTicket);
   }
 
   /** An authenticated GET of the REST API whose answer is a JSON array. */

@@ -3,7 +3,7 @@
 // the composer.
 
 import * as api from '../api.js';
-import { h, replace, fileSize, openBlob, saveBlob, linkified } from '../dom.js';
+import { h, replace, fileSize, openBlob, saveBlob, linkified, inDesktopCompanion } from '../dom.js';
 import { t, problemText, formatDate, formatDateTime } from '../i18n.js';
 import { entries, timeline, shownText, putReceipt, readersOf } from '../state.js';
 import { roomTitle } from './roomlist.js';
@@ -23,13 +23,18 @@ export class RoomView {
     return this.app.state.rooms.get(this.roomId);
   }
 
+  /** An end-to-end encrypted room this page cannot read or write (only a member's device can). */
+  get sealed() {
+    return Boolean(this.room.encrypted) && !inDesktopCompanion;
+  }
+
   attach(main) {
     const room = this.room;
     this.banner = h('div', { class: 'consent-slot' });
     this.lockNotice = room.encrypted
       ? h('div', { class: 'consent-banner encrypted', id: 'encrypted-notice', role: 'note' },
         h('strong', {}, `🔒 ${t('room.encrypted.title')}`),
-        h('span', {}, t('room.encrypted.explain')))
+        h('span', {}, t(inDesktopCompanion ? 'room.encrypted.local' : 'room.encrypted.explain')))
       : null;
     this.invitations = h('div', { class: 'invitations-slot' });
     this.tools = h('div', { class: 'tools-slot' }, roomActions(this.app, this));
@@ -97,7 +102,7 @@ export class RoomView {
       event.preventDefault();
       this.dragDepth = 0;
       this.element.classList.remove('dragging');
-      if (this.room.consentRevokedAt || this.room.encrypted) return;
+      if (this.room.consentRevokedAt || this.sealed) return;
       for (const file of event.dataTransfer.files) this.upload(file);
     });
     replace(main, this.element);
@@ -120,7 +125,7 @@ export class RoomView {
 
   submit() {
     const content = this.textarea.value;
-    if (!content.trim() || this.room.consentRevokedAt || this.room.encrypted) return;
+    if (!content.trim() || this.room.consentRevokedAt || this.sealed) return;
     this.app.sendText(this.roomId, content, this.relation || {});
     this.cancelRelation();
     this.textarea.value = '';
@@ -219,12 +224,12 @@ export class RoomView {
       stored.filter((message) => !(message.corrects && loadedIds.has(message.corrects))).map((message) => this.storedItem(message)),
       pending.filter((item) => !stored.some((m) => m.clientMsgId === item.clientMsgId)).map((item) => this.pendingItem(item)));
     const revoked = Boolean(room.consentRevokedAt);
-    const closed = revoked || Boolean(room.encrypted);
+    const closed = revoked || this.sealed;
     this.textarea.disabled = closed;
     this.sendButton.disabled = closed;
     this.fileInput.disabled = closed;
     this.composer.classList.toggle('disabled', closed);
-    this.textarea.placeholder = revoked ? t('room.closed') : room.encrypted ? t('room.encrypted.composer') : composerHint();
+    this.textarea.placeholder = revoked ? t('room.closed') : this.sealed ? t('room.encrypted.composer') : composerHint();
     if (revoked && this.tools.firstChild) replace(this.tools);
     if (this.keepOffset !== undefined) {
       this.scroller.scrollTop = this.scroller.scrollHeight - this.keepOffset;
@@ -275,7 +280,8 @@ export class RoomView {
       return h('li', { class: 'message system', 'data-seq': message.seq }, systemText(message.content));
     }
     const corrected = Boolean(message.correction);
-    const open = !message.masked && !this.room.consentRevokedAt && message.kind !== 'encrypted';
+    // replies and corrections are not carried in encrypted messages (yet)
+    const open = !message.masked && !this.room.consentRevokedAt && message.kind !== 'encrypted' && !this.room.encrypted;
     const correctable = mine && open && message.kind === 'text' && !message.corrects
       && Date.now() - Date.parse(message.sentAt) < CORRECTION_MS;
     return h('li', {

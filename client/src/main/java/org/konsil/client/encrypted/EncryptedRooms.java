@@ -439,6 +439,19 @@ public final class EncryptedRooms {
         .otherwise(failure -> undecryptable(message, "FAILED", failure.getMessage()));
   }
 
+  /** The decrypted message of the room with this sequence number, or null if none is kept. */
+  public Future<EncryptedMessage> message(UUID room, long seq) {
+    return OnContext.run(
+        context,
+        () ->
+            context.executeBlocking(
+                () -> {
+                  JsonObject kept = store.messages().message(room, seq);
+                  return kept == null ? null : fromStored(room, kept);
+                },
+                true));
+  }
+
   /** The decrypted messages of the room kept in the local store, in sequence order. */
   public Future<List<EncryptedMessage>> history(UUID room) {
     return OnContext.run(

@@ -189,6 +189,23 @@ public final class KonsilHttp {
             });
   }
 
+  /**
+   * An authenticated request of any path of the REST API (with its query), answered as it came,
+   * whatever its status: for a program that relays the API (the desktop companion). The body, if
+   * any, goes with its media type; an expired access token is renewed as for every other call.
+   */
+  public Future<HttpResponse<Buffer>> forward(
+      HttpMethod method, String pathAndQuery, String contentType, Buffer body) {
+    if (!pathAndQuery.startsWith("/api/")) {
+      return Future.failedFuture(new IllegalArgumentException("not a path of the API"));
+    }
+    Object content = body == null || body.length() == 0 ? null : new Forwarded(contentType, body);
+    return call(method, pathAndQuery, content);
+  }
+
+  /** A body with its own media type. */
+  private record Forwarded(String contentType, Buffer body) {}
+
   private Future<HttpResponse<Buffer>> call(HttpMethod method, String path, Object body) {
     return validToken()
         .compose(token -> send(method, path, body, token))
@@ -208,6 +225,12 @@ public final class KonsilHttp {
       HttpMethod method, String path, Object body, String token) {
     HttpRequest<Buffer> request =
         web.requestAbs(method, server + path).putHeader("Authorization", "Bearer " + token);
+    if (body instanceof Forwarded forwarded) {
+      if (forwarded.contentType() != null) {
+        request.putHeader("Content-Type", forwarded.contentType());
+      }
+      return request.sendBuffer(forwarded.body());
+    }
     if (body instanceof Buffer bytes) {
       return request.putHeader("Content-Type", "application/octet-stream").sendBuffer(bytes);
     }

@@ -40,12 +40,16 @@ public final class Browser implements AutoCloseable {
   private final List<String> consoleErrors = new ArrayList<>();
 
   private Browser(int port, int width, int height, boolean measuring) throws IOException {
+    this("http://localhost:" + port, width, height, measuring);
+  }
+
+  private Browser(String base, int width, int height, boolean measuring) throws IOException {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
       throw new IllegalStateException(
           "The browser tests need Debian's chromium and chromium-driver"
               + " (apt-get install -y chromium chromium-driver); .ci/run installs them.");
     }
-    this.base = "http://localhost:" + port;
+    this.base = base;
     this.profile = Files.createTempDirectory("konsil-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
@@ -85,6 +89,18 @@ public final class Browser implements AutoCloseable {
   public static Browser open(KonsilServer server, int width, int height) {
     try {
       return new Browser(server.port(), width, height, false);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A desktop-sized browser for another origin that serves the web UI (the desktop companion on
+   * {@code http://127.0.0.1:port}).
+   */
+  public static Browser at(String base) {
+    try {
+      return new Browser(base, 1280, 860, false);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
