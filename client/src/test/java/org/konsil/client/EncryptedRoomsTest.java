@@ -25,6 +25,7 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -160,6 +161,49 @@ class EncryptedRoomsTest {
     }
     await(client.connect());
     return new Device(user, client, log, keys);
+  }
+
+  @Test
+  void envelopesAndFilesArePaddedSoTheirSizesTellTheServerLittle() throws Exception {
+    Team team = team();
+    UUID room = encryptedRoom(team.annaUser(), team.careHome().id());
+    Device anna = device(team.annaUser(), "Praxis-PC");
+    Device bob = device(team.bobUser(), "Stationsrechner");
+    Ack shortOne = await(anna.client().encryptedRooms().send(room, "ja"));
+    Ack longer = await(anna.client().encryptedRooms().send(room, "Wunde reizlos, Verband neu"));
+    Ack longest = await(anna.client().encryptedRooms().send(room, "x".repeat(400)));
+    assertEquals("ja", bob.received(room).text());
+    assertEquals("Wunde reizlos, Verband neu", bob.received(room).text());
+    assertEquals("x".repeat(400), bob.received(room).text());
+    long first = envelopeSize(room, shortOne.seq(), bob);
+    assertEquals(first, envelopeSize(room, longer.seq(), bob), "2 and 26 characters look alike");
+    assertTrue(envelopeSize(room, longest.seq(), bob) > first + 200);
+
+    // a file of 1,000 bytes is stored as 1,052: nonce, Padmé length of 1,024, tag
+    byte[] content = new byte[1_000];
+    Arrays.fill(content, (byte) 'b');
+    await(anna.client().encryptedRooms().sendFile(room, "werte.csv", "text/csv", content, null));
+    EncryptedMessage file = bob.log().next(EncryptedMessage.class, m -> m.file() != null);
+    Api.Response stored =
+        server
+            .api()
+            .get(
+                "/api/v1/attachments/" + file.file().attachmentId(),
+                server.login(team.bobUser()).accessToken());
+    assertEquals(200, stored.status());
+    assertEquals(12 + 1_024 + 16, stored.bytes().length());
+    assertArrayEquals(content, await(bob.client().encryptedRooms().download(file.file())));
+  }
+
+  static long envelopeSize(UUID room, long seq, Device recipient) {
+    return server.count(
+        "SELECT length(ciphertext) FROM message_envelopes WHERE room_id = '"
+            + room
+            + "' AND seq = "
+            + seq
+            + " AND recipient_user_id = '"
+            + recipient.userId()
+            + "'");
   }
 
   @Test
@@ -519,6 +563,10 @@ class EncryptedRoomsTest {
             .put("text", text)
             .encode()
             .getBytes(StandardCharsets.UTF_8);
+    // padded as the library pads: the mark 0x80, then zeros to a multiple of 160 bytes
+    byte[] padded = Arrays.copyOf(payload, (payload.length / 160 + 1) * 160);
+    padded[payload.length] = (byte) 0x80;
+    payload = padded;
     List<Ciphertext> envelopes = new ArrayList<>();
     for (Device member : members) {
       envelopes.addAll(await(sender.client().sessions().encrypt(member.userId(), payload)));

@@ -224,7 +224,8 @@ public final class EncryptedRooms {
 
   private Future<Ack> attempt(
       UUID room, UUID clientMsgId, JsonObject payload, int round, int retry) {
-    byte[] plain = payload.encode().getBytes(StandardCharsets.UTF_8);
+    // padded, so the envelopes' sizes tell the server little of the text's length
+    byte[] plain = Padding.message(payload.encode().getBytes(StandardCharsets.UTF_8));
     return devices(room)
         .compose(this::withSessions)
         .compose(
@@ -413,8 +414,8 @@ public final class EncryptedRooms {
             plain -> {
               JsonObject payload;
               try {
-                payload = new JsonObject(new String(plain, StandardCharsets.UTF_8));
-              } catch (DecodeException e) {
+                payload = new JsonObject(new String(Padding.strip(plain), StandardCharsets.UTF_8));
+              } catch (DecodeException | IllegalArgumentException e) {
                 return Future.succeededFuture(
                     undecryptable(message, "MALFORMED", "Its content is not a Konsil message."));
               }

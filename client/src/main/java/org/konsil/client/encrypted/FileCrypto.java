@@ -14,12 +14,16 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Files for encrypted rooms: AES-256-GCM under a fresh random key per file, a random 96-bit nonce
- * before the ciphertext, a 128-bit tag after it, and a fixed associated text that marks the format.
+ * before the ciphertext, a 128-bit tag after it, and a fixed associated text that marks the format;
+ * the plaintext is padded to its Padmé length first, so the ciphertext's size hides the exact size.
  */
 final class FileCrypto {
 
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final byte[] FORMAT = "konsil-file-v1".getBytes(StandardCharsets.US_ASCII);
+
+  /** v2: the plaintext is padded ({@link Padding#file}) before it is sealed. */
+  private static final byte[] FORMAT = "konsil-file-v2".getBytes(StandardCharsets.US_ASCII);
+
   private static final int NONCE = 12;
   private static final int TAG_BITS = 128;
 
@@ -40,7 +44,7 @@ final class FileCrypto {
           new SecretKeySpec(key, "AES"),
           new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(FORMAT);
-      byte[] sealed = cipher.doFinal(plain);
+      byte[] sealed = cipher.doFinal(Padding.file(plain));
       return new Sealed(
           key,
           ByteBuffer.allocate(NONCE + sealed.length).put(nonce).put(sealed).array(),
@@ -67,7 +71,9 @@ final class FileCrypto {
           new SecretKeySpec(file.key(), "AES"),
           new GCMParameterSpec(TAG_BITS, Arrays.copyOf(bytes, NONCE)));
       cipher.updateAAD(FORMAT);
-      plain = cipher.doFinal(bytes, NONCE, bytes.length - NONCE);
+      plain = Padding.strip(cipher.doFinal(bytes, NONCE, bytes.length - NONCE));
+    } catch (IllegalArgumentException e) {
+      throw new FileRefusedException(file.attachmentId(), "the file is not padded as it should be");
     } catch (javax.crypto.AEADBadTagException e) {
       throw new FileRefusedException(
           file.attachmentId(), "the file was altered or does not belong to this message");
