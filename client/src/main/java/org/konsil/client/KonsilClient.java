@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -147,11 +148,12 @@ public final class KonsilClient {
   }
 
   /**
-   * A single-use ticket for a WebSocket of this session without a device: it sees that encrypted
-   * messages came, not their envelopes (the desktop companion relays one per browser tab).
+   * Opens a further WebSocket of this session without a device: it sees that encrypted messages
+   * came, not their envelopes, and its frames are the caller's to read (outside the library's
+   * delivery contract). The desktop companion relays one per browser tab.
    */
-  public Future<String> webSocketTicket() {
-    return onContext(http::webSocketTicket);
+  public Future<WebSocket> openWebSocket() {
+    return onContext(live::openWithoutDevice);
   }
 
   /** An authenticated GET of the REST API whose answer is a JSON array. */

@@ -9,8 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -21,12 +19,12 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import org.konsil.client.KonsilClient;
 import org.konsil.client.encrypted.EncryptedFile;
 import org.konsil.client.event.SessionEnded;
@@ -55,23 +53,14 @@ public final class Companion {
   private final KonsilClient client;
   private final LocalSessions sessions = new LocalSessions(Clock.systemUTC());
   private final Plaintexts plaintexts;
-  private final WebSocketClient sockets;
-  private final URI server;
   private final Buffer page;
   private HttpServer http;
   private int port;
 
-  private Companion(Vertx vertx, KonsilClient client, String server) {
+  private Companion(Vertx vertx, KonsilClient client) {
     this.vertx = vertx;
     this.client = client;
-    this.server = URI.create(server);
     this.plaintexts = new Plaintexts(vertx, client);
-    this.sockets =
-        vertx.createWebSocketClient(
-            new WebSocketClientOptions()
-                .setConnectTimeout(10_000)
-                .setMaxFrameSize(1024 * 1024)
-                .setMaxMessageSize(4 * 1024 * 1024));
     this.page = page();
   }
 
@@ -79,8 +68,8 @@ public final class Companion {
    * Serves the web UI for a client that is logged in, has its key store open, its device registered
    * and is connected; on {@code port} of 127.0.0.1 (0: any free port).
    */
-  public static Future<Companion> start(Vertx vertx, KonsilClient client, String server, int port) {
-    Companion companion = new Companion(vertx, client, server);
+  public static Future<Companion> start(Vertx vertx, KonsilClient client, int port) {
+    Companion companion = new Companion(vertx, client);
     client.onEvent(
         event -> {
           companion.plaintexts.onEvent(event);
@@ -113,7 +102,7 @@ public final class Companion {
   /** Stops serving; every page's session ends. */
   public Future<Void> stop() {
     sessions.endAll();
-    return http == null ? Future.succeededFuture() : http.close().compose(v -> sockets.close());
+    return http == null ? Future.succeededFuture() : http.close();
   }
 
   private String origin() {
@@ -273,29 +262,23 @@ public final class Companion {
       problem(ctx, 401, "invalid_ticket", "The ticket is unknown, used or expired.");
       return;
     }
-    ctx.request()
-        .toWebSocket()
-        .onSuccess(ws -> new Relay(ws, client, plaintexts, sockets, server).start());
+    ctx.request().toWebSocket().onSuccess(ws -> new Relay(ws, client, plaintexts).start());
   }
 
   private void rooms(RoutingContext ctx) {
-    relay(ctx)
-        .onSuccess(
-            answer -> {
-              if (answer.statusCode() != 200) {
-                respond(ctx, answer, answer.body());
-                return;
-              }
-              JsonArray rooms = answer.bodyAsJsonArray();
-              plaintexts
-                  .rooms(rooms)
-                  .onSuccess(shown -> respond(ctx, answer, shown.toBuffer()))
-                  .onFailure(failure -> respond(ctx, answer, answer.body()));
-            })
-        .onFailure(failure -> failed(ctx, failure));
+    relayShown(ctx, answer -> plaintexts.rooms(answer.bodyAsJsonArray()).map(JsonArray::toBuffer));
   }
 
   private void history(RoutingContext ctx) {
+    relayShown(ctx, answer -> plaintexts.page(answer.bodyAsJsonObject()).map(JsonObject::toBuffer));
+  }
+
+  /**
+   * Relays the request and answers with what {@code shown} makes of a 200 answer (the encrypted
+   * messages in it decrypted); any other answer, or one that cannot be shown, as it came.
+   */
+  private void relayShown(
+      RoutingContext ctx, Function<HttpResponse<Buffer>, Future<Buffer>> shown) {
     relay(ctx)
         .onSuccess(
             answer -> {
@@ -303,9 +286,9 @@ public final class Companion {
                 respond(ctx, answer, answer.body());
                 return;
               }
-              plaintexts
-                  .page(answer.bodyAsJsonObject())
-                  .onSuccess(shown -> respond(ctx, answer, shown.toBuffer()))
+              shown
+                  .apply(answer)
+                  .onSuccess(body -> respond(ctx, answer, body))
                   .onFailure(failure -> respond(ctx, answer, answer.body()));
             })
         .onFailure(failure -> failed(ctx, failure));
@@ -412,7 +395,8 @@ public final class Companion {
 
   // ---- answers ----
 
-  private static JsonObject ackJson(Ack ack) {
+  /** An acknowledgement as the server words it. */
+  static JsonObject ackJson(Ack ack) {
     return new JsonObject()
         .put("room", ack.room().toString())
         .put("seq", ack.seq())

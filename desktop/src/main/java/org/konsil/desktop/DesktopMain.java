@@ -101,7 +101,7 @@ public final class DesktopMain {
                   .compose(account -> client.openKeyStore(password))
                   .compose(v -> client.devices().register(deviceName))
                   .compose(v -> client.connect())
-                  .compose(v -> Companion.start(vertx, client, server, port)));
+                  .compose(v -> Companion.start(vertx, client, port)));
     } catch (Exception e) {
       System.err.println("error: " + e.getMessage());
       vertx.close();

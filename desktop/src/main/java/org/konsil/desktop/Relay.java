@@ -3,10 +3,7 @@ package org.konsil.desktop;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.util.UUID;
 import org.konsil.client.KonsilClient;
 import org.konsil.client.http.KonsilApiException;
@@ -26,23 +23,14 @@ final class Relay {
   private final ServerWebSocket browser;
   private final KonsilClient client;
   private final Plaintexts plaintexts;
-  private final WebSocketClient sockets;
-  private final URI server;
   private WebSocket upstream;
   private Future<Void> toBrowser = Future.succeededFuture();
   private boolean closed;
 
-  Relay(
-      ServerWebSocket browser,
-      KonsilClient client,
-      Plaintexts plaintexts,
-      WebSocketClient sockets,
-      URI server) {
+  Relay(ServerWebSocket browser, KonsilClient client, Plaintexts plaintexts) {
     this.browser = browser;
     this.client = client;
     this.plaintexts = plaintexts;
-    this.sockets = sockets;
-    this.server = server;
   }
 
   /** Connects to the server; the page's frames wait until then. */
@@ -50,8 +38,7 @@ final class Relay {
     browser.pause();
     browser.closeHandler(v -> closeUpstream());
     client
-        .webSocketTicket()
-        .compose(ticket -> sockets.connect(options(ticket)))
+        .openWebSocket()
         .onSuccess(
             ws -> {
               upstream = ws;
@@ -74,18 +61,6 @@ final class Relay {
                 closeBrowser(
                     failure instanceof KonsilApiException api && api.status() == 401 ? 4003 : 1013,
                     "server not reachable"));
-  }
-
-  private WebSocketConnectOptions options(String ticket) {
-    boolean tls = "https".equalsIgnoreCase(server.getScheme());
-    int port = server.getPort() > 0 ? server.getPort() : tls ? 443 : 80;
-    String base = server.getRawPath() == null ? "" : server.getRawPath().replaceAll("/$", "");
-    return new WebSocketConnectOptions()
-        .setHost(server.getHost())
-        .setPort(port)
-        .setSsl(tls)
-        .setConnectTimeout(10_000)
-        .setURI(base + "/api/v1/ws?ticket=" + ticket);
   }
 
   private synchronized void fromServer(String text) {
@@ -169,15 +144,7 @@ final class Relay {
   }
 
   private static JsonObject ackFrame(JsonObject context, Ack ack) {
-    return context
-        .copy()
-        .put("type", "ack")
-        .put("room", ack.room().toString())
-        .put("seq", ack.seq())
-        .put("id", ack.id().toString())
-        .put("clientMsgId", ack.clientMsgId().toString())
-        .put("sentAt", ack.sentAt().toString())
-        .put("duplicate", ack.duplicate());
+    return context.copy().mergeIn(Companion.ackJson(ack)).put("type", "ack");
   }
 
   private void refused(JsonObject context, Throwable failure) {

@@ -222,15 +222,7 @@ class CompanionTest {
     WebSocket ws = socket(anna, ticket(page), frames);
     next(frames, f -> "ready".equals(f.getString("type")));
     String clientMsgId = UUID.randomUUID().toString();
-    ws.sendText(
-        new JsonObject()
-            .put("type", "send")
-            .put("room", room.toString())
-            .put("clientMsgId", clientMsgId)
-            .put("content", "Insulin angepasst")
-            .put("ref", "r1")
-            .encode(),
-        true);
+    send(ws, room, clientMsgId, "Insulin angepasst", "r1", null);
     JsonObject ack = next(frames, f -> "ack".equals(f.getString("type")));
     assertEquals("r1", ack.getString("ref"));
     assertEquals(clientMsgId, ack.getString("clientMsgId"));
@@ -261,29 +253,12 @@ class CompanionTest {
     assertNull(live.getValue("envelope"));
 
     // a reply is not carried in encrypted messages: refused with its own code, nothing sent
-    ws.sendText(
-        new JsonObject()
-            .put("type", "send")
-            .put("room", room.toString())
-            .put("clientMsgId", UUID.randomUUID().toString())
-            .put("content", "Antwort")
-            .put("replyTo", live.getString("id"))
-            .put("ref", "r2")
-            .encode(),
-        true);
+    send(ws, room, UUID.randomUUID().toString(), "Antwort", "r2", live.getString("id"));
     JsonObject refused =
         next(frames, f -> "error".equals(f.getString("type")) && "r2".equals(f.getString("ref")));
     assertEquals("not_in_encrypted_rooms", refused.getString("code"));
     // a blank text is refused before anything is encrypted, with the server's code for it
-    ws.sendText(
-        new JsonObject()
-            .put("type", "send")
-            .put("room", room.toString())
-            .put("clientMsgId", UUID.randomUUID().toString())
-            .put("content", " ")
-            .put("ref", "r3")
-            .encode(),
-        true);
+    send(ws, room, UUID.randomUUID().toString(), " ", "r3", null);
     JsonObject blank =
         next(frames, f -> "error".equals(f.getString("type")) && "r3".equals(f.getString("ref")));
     assertEquals("validation_failed", blank.getString("code"));
@@ -367,15 +342,7 @@ class CompanionTest {
     Frames frames = new Frames();
     WebSocket ws = socket(anna, ticket(page), frames);
     next(frames, f -> "ready".equals(f.getString("type")));
-    ws.sendText(
-        new JsonObject()
-            .put("type", "send")
-            .put("room", room.toString())
-            .put("clientMsgId", UUID.randomUUID().toString())
-            .put("content", "Dienstplan steht")
-            .put("ref", "p1")
-            .encode(),
-        true);
+    send(ws, room, UUID.randomUUID().toString(), "Dienstplan steht", "p1", null);
     JsonObject ack = next(frames, f -> "ack".equals(f.getString("type")));
     assertEquals("p1", ack.getString("ref"));
     RoomMessage atBob = bob.next(RoomMessage.class, m -> m.room().equals(room));
@@ -389,15 +356,7 @@ class CompanionTest {
                 + "' AND content = 'Dienstplan steht'"));
 
     // a blank text is refused by the server, with its code, through the companion
-    ws.sendText(
-        new JsonObject()
-            .put("type", "send")
-            .put("room", room.toString())
-            .put("clientMsgId", UUID.randomUUID().toString())
-            .put("content", "  ")
-            .put("ref", "p2")
-            .encode(),
-        true);
+    send(ws, room, UUID.randomUUID().toString(), "  ", "p2", null);
     JsonObject refused =
         next(frames, f -> "error".equals(f.getString("type")) && "p2".equals(f.getString("ref")));
     assertEquals("validation_failed", refused.getString("code"));
@@ -452,6 +411,22 @@ class CompanionTest {
       request.header("Origin", origin);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A page's {@code send} frame, with {@code replyTo} if given. */
+  static void send(
+      WebSocket ws, UUID room, Object clientMsgId, String content, String ref, String replyTo) {
+    JsonObject frame =
+        new JsonObject()
+            .put("type", "send")
+            .put("room", room.toString())
+            .put("clientMsgId", clientMsgId.toString())
+            .put("content", content)
+            .put("ref", ref);
+    if (replyTo != null) {
+      frame.put("replyTo", replyTo);
+    }
+    ws.sendText(frame.encode(), true);
   }
 
   String ticket(Page page) throws Exception {

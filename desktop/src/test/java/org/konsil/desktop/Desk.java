@@ -42,7 +42,7 @@ record Desk(
     await(client.openKeyStore(user.password().toCharArray()));
     await(client.devices().register("Praxis-PC"));
     await(client.connect());
-    Companion started = companion ? await(Companion.start(vertx, client, address, 0)) : null;
+    Companion started = companion ? await(Companion.start(vertx, client, 0)) : null;
     return new Desk(user, client, started, events);
   }
 

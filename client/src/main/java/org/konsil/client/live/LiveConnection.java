@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -291,7 +292,20 @@ public final class LiveConnection {
             });
   }
 
+  /**
+   * A further WebSocket of this session that names no device (so it carries no envelopes), with a
+   * new ticket, outside the delivery contract of this connection: the caller reads its frames (the
+   * desktop companion relays one per browser tab).
+   */
+  public Future<WebSocket> openWithoutDevice() {
+    return tickets.get().compose(ticket -> client.connect(connectOptions(ticket, 0)));
+  }
+
   private WebSocketConnectOptions connectOptions(String ticket) {
+    return connectOptions(ticket, connectedDevice);
+  }
+
+  private WebSocketConnectOptions connectOptions(String ticket, int device) {
     boolean tls = "https".equalsIgnoreCase(server.getScheme());
     int port = server.getPort() > 0 ? server.getPort() : tls ? 443 : 80;
     String base = server.getRawPath() == null ? "" : server.getRawPath().replaceAll("/$", "");
@@ -300,11 +314,7 @@ public final class LiveConnection {
         .setPort(port)
         .setSsl(tls)
         .setConnectTimeout(10_000)
-        .setURI(
-            base
-                + "/api/v1/ws?ticket="
-                + ticket
-                + (connectedDevice > 0 ? "&device=" + connectedDevice : ""));
+        .setURI(base + "/api/v1/ws?ticket=" + ticket + (device > 0 ? "&device=" + device : ""));
   }
 
   private void onClosed(ClientWebSocket ws, Short code, String reason) {
