@@ -2,7 +2,7 @@
 // step with the live connection.
 
 import * as api from './api.js';
-import { h, replace, uuid } from './dom.js';
+import { h, replace, uuid, inDesktopCompanion } from './dom.js';
 import { t, lang, setLang, problemText } from './i18n.js';
 import { LiveConnection } from './live.js';
 import { Attention, mayAsk, ask } from './attention.js';
@@ -59,6 +59,7 @@ export class App {
     this.main = h('main', { class: 'pane', id: 'main' });
     const header = h('header', { class: 'top' },
       h('a', { class: 'brand', href: '#/' }, t('app.name')),
+      inDesktopCompanion ? h('span', { class: 'desktop-mark', id: 'desktop-mark', title: t('desktop.mark.title') }, t('desktop.mark')) : null,
       h('span', { class: 'who' }, `${user.displayName} · ${user.organisation.name}`),
       h('span', { class: 'spacer' }),
       h('a', { class: 'nav-link', href: '#/mailbox', id: 'nav-mailbox' }, t('pm.inbox')),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -68,6 +69,7 @@ class CompanionInBrowserTest {
           annasBrowser.js(
               "return document.querySelector(arguments[0]).disabled", roomCss + " #composer-text"));
       annasBrowser.waitForText("#encrypted-notice", "Konsil Desktop");
+      annasBrowser.waitForText("#desktop-mark", "Desktop");
 
       annasBrowser.send("Wunde reizlos, Verband neu");
       bobsBrowser.waitForText(roomCss + " .messages", "Wunde reizlos, Verband neu");
@@ -81,6 +83,12 @@ class CompanionInBrowserTest {
       String history = annasBrowser.waitForText(roomCss + " .messages", "Danke, Fieber 37,2");
       assertFalse(history.contains("🔒"), history);
       assertTrue(annasBrowser.consoleErrors().isEmpty(), annasBrowser.consoleErrors().toString());
+      // the companion's marks keep the page as accessible as the server's
+      List<String> serious =
+          annasBrowser.accessibilityViolations().stream()
+              .filter(found -> found.startsWith("critical") || found.startsWith("serious"))
+              .toList();
+      assertTrue(serious.isEmpty(), serious.toString());
 
       // both went end to end: the server stored two encrypted messages and no text
       assertEquals(
