@@ -201,7 +201,88 @@ export async function renderCampaigns(main, app) {
 
   replace(main, h('section', { class: 'campaigns-page', 'aria-labelledby': 'campaigns-title' },
     h('h1', { id: 'campaigns-title' }, t('outreach.campaigns')),
-    list, campaignForm, templateForm));
+    list, campaignForm, templateForm, await remindersSection(app, templates)));
+}
+
+/**
+ * Appointment reminders: how the organisation reminds (administrators change it or turn it off)
+ * and the import of appointments from a CSV, with the wrong lines named.
+ */
+async function remindersSection(app, templates) {
+  const setting = await api.get('/organisation/appointment-reminders');
+  const section = h('section', { class: 'reminders', id: 'reminders' });
+  const error = errorBox();
+  error.id = 'reminder-error';
+  const chosen = templates.find((tp) => tp.id === setting.templateId);
+  const state = h('p', { id: 'reminder-state' }, setting.enabled
+    ? t('reminders.on', {
+      channel: t(`outreach.channel.${setting.channel}`),
+      template: chosen ? chosen.name : '',
+      days: setting.daysBefore,
+    })
+    : t('reminders.off'));
+
+  let settingForm = null;
+  if (app.state.user.role === 'admin') {
+    const usable = templates.filter((tp) => tp.channel === 'email' || tp.channel === 'sms');
+    const template = h('select', { id: 'reminder-template' },
+      usable.map((tp) => h('option', { value: tp.id, 'data-channel': tp.channel, selected: tp.id === setting.templateId },
+        `${tp.name} (${t(`outreach.channel.${tp.channel}`)}, ${tp.language})`)));
+    const [daysRow, days] = field(t('reminders.days'), { id: 'reminder-days', type: 'number', min: 1, max: 7, value: String(setting.daysBefore || 1) });
+    const save = h('button', { class: 'secondary', type: 'submit', id: 'reminder-save' }, t('reminders.save'));
+    const stop = setting.enabled
+      ? h('button', {
+        class: 'link', type: 'button', id: 'reminder-stop',
+        onclick: (event) => busy(event.target, error, async () => {
+          await api.call('DELETE', '/organisation/appointment-reminders');
+          replace(section, ...(await remindersSection(app, templates)).childNodes);
+        }),
+      }, t('reminders.stop'))
+      : null;
+    settingForm = h('form', {
+      class: 'reminder-setting', id: 'reminder-form', novalidate: true,
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(save, error, async () => {
+          const option = template.selectedOptions[0];
+          if (!option) throw new Error(t('outreach.template.none'));
+          await api.put('/organisation/appointment-reminders', {
+            channel: option.dataset.channel, templateId: option.value, daysBefore: Number(days.value),
+          });
+          replace(section, ...(await remindersSection(app, templates)).childNodes);
+        });
+      },
+    }, h('label', { class: 'field' }, h('span', {}, t('reminders.template')), template), daysRow, save, stop);
+  }
+
+  const importError = errorBox();
+  importError.id = 'appointment-import-error';
+  const lines = h('ul', { class: 'csv-errors', id: 'appointment-csv-errors' });
+  const done = h('p', { id: 'appointment-import-done', role: 'status' });
+  const csv = h('input', { type: 'file', id: 'appointment-csv', accept: '.csv,text/csv,text/plain' });
+  csv.addEventListener('change', () => busy(csv, importError, async () => {
+    replace(lines);
+    replace(done);
+    if (!csv.files.length) return;
+    try {
+      const imported = await api.post('/appointments/import', { csv: await csv.files[0].text() });
+      replace(done, t('reminders.imported', { count: imported.imported }));
+    } catch (e) {
+      if (e.code === 'csv_invalid' && e.body && e.body.errors) {
+        replace(lines, e.body.errors.map((l) => h('li', {}, t('outreach.csv.line', { line: l.line, text: problemText(l.code) }))));
+      }
+      throw e;
+    } finally {
+      csv.value = '';
+    }
+  }));
+
+  replace(section,
+    h('h2', {}, t('reminders.title')), error, state, settingForm,
+    h('h3', {}, t('reminders.import')),
+    h('p', { class: 'hint' }, t('reminders.import.hint')), importError,
+    h('label', { class: 'field' }, h('span', {}, t('reminders.import.file')), csv), lines, done);
+  return section;
 }
 
 /** One campaign: recipients, review list with ticks, preview, send, then each recipient's state. */

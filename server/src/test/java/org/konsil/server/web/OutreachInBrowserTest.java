@@ -121,6 +121,28 @@ class OutreachInBrowserTest {
             + " Kontrolle.");
     browser.click("#template-save");
     browser.waitForText("#campaign-template", "Recall");
+
+    // appointment reminders: off until the administrator turns them on with an e-mail template
+    browser.waitForText("#reminder-state", "Aus");
+    browser.waitForText("#reminder-template", "Recall");
+    browser.js("document.getElementById('reminder-days').value = '2'");
+    browser.click("#reminder-save");
+    browser.waitForText("#reminder-state", "2 Tag(e) vor dem Termin");
+    // appointments from a CSV: a wrong line stores nothing and is named, then a right file
+    Path wrong = Files.createTempFile("termine", ".csv");
+    Files.writeString(wrong, sommer + ";06.05.2030;10:15\nkeine-id;07.05.2030;11:00\n");
+    browser.find("#appointment-csv").sendKeys(wrong.toAbsolutePath().toString());
+    browser.waitForText("#appointment-csv-errors", "Zeile 2");
+    Path right = Files.createTempFile("termine", ".csv");
+    Files.writeString(right, sommer + ";06.05.2030;10:15\n");
+    browser.find("#appointment-csv").sendKeys(right.toAbsolutePath().toString());
+    browser.waitForText("#appointment-import-done", "1 Termin(e) übernommen");
+    browser.js("document.getElementById('reminders').scrollIntoView()");
+    browser.screenshot("appointment-reminders");
+    assertEquals(
+        2,
+        server.count("SELECT count(*) FROM appointments WHERE patient_id = '" + sommer + "'"),
+        "the one added on the patient's page and the imported one, not the refused file's");
     browser.type("#campaign-name", "Recall Herbst");
     browser.js("document.getElementById('campaign-purpose').value = 'recall'");
     browser.click("#campaign-create");
