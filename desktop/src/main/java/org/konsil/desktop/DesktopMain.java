@@ -81,8 +81,12 @@ public final class DesktopMain {
 
     Vertx vertx = Vertx.vertx();
     CountDownLatch stopped = new CountDownLatch(1);
+    RoomPositions positions = RoomPositions.in(keyStore);
     KonsilClient client =
-        KonsilClient.create(vertx, new ClientOptions().setServer(server).setKeyStore(keyStore));
+        KonsilClient.create(
+                vertx,
+                new ClientOptions().setServer(server).setKeyStore(keyStore).setCursors(positions))
+            .onEvent(positions);
     client.onEvent(
         event -> {
           if (event instanceof SessionEnded || event instanceof ThisDeviceRemoved) {

@@ -332,6 +332,31 @@ class CompanionTest {
   }
 
   @Test
+  void whatCameWhileTheCompanionWasOffIsDecryptedWhenItStartsAgain() throws Exception {
+    Team team = team();
+    UUID room = Desk.room(server, team.anna(), team.careHome().id(), true);
+    Path keys = temp.resolve("anna-keys");
+    Desk anna = Desk.start(vertx, server, team.anna(), keys, true);
+    Desk bob = desk(team.bob(), false);
+    Desk.await(bob.client().encryptedRooms().send(room, "vor dem Feierabend"));
+    anna.next(EncryptedMessage.class, m -> m.room().equals(room));
+    anna.stop();
+
+    // the evening: Bob writes while Anna's computer is off
+    Desk.await(bob.client().encryptedRooms().send(room, "Fieber 38,4 um 20 Uhr"));
+    Ack last = Desk.await(bob.client().encryptedRooms().send(room, "Paracetamol gegeben"));
+
+    // the next morning the companion starts again from its key store and catches up
+    Desk again = Desk.start(vertx, server, team.anna(), keys, true);
+    desks.add(again);
+    again.next(EncryptedMessage.class, m -> m.room().equals(room) && m.seq() == last.seq());
+    Page page = open(again);
+    assertEquals(
+        java.util.List.of("vor dem Feierabend", "Fieber 38,4 um 20 Uhr", "Paracetamol gegeben"),
+        history(page, room).stream().map(m -> ((JsonObject) m).getString("content")).toList());
+  }
+
+  @Test
   void plainRoomsAndTheRestOfTheApiAreRelayedAsTheServerAnswers() throws Exception {
     Team team = team();
     UUID room = Desk.room(server, team.anna(), team.careHome().id(), false);

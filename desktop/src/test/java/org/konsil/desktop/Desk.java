@@ -33,10 +33,16 @@ record Desk(
   static Desk start(Vertx vertx, KonsilServer server, TestUser user, Path keys, boolean companion) {
     BlockingQueue<ClientEvent> events = new LinkedBlockingQueue<>();
     String address = "http://127.0.0.1:" + server.port();
+    RoomPositions positions = RoomPositions.in(keys);
     KonsilClient client =
         KonsilClient.create(
                 vertx,
-                new ClientOptions().setServer(address).setKeyStore(keys).setStoreSettings(CHEAP))
+                new ClientOptions()
+                    .setServer(address)
+                    .setKeyStore(keys)
+                    .setStoreSettings(CHEAP)
+                    .setCursors(positions))
+            .onEvent(positions)
             .onEvent(events::add);
     await(client.login(user.email(), user.password(), SecondFactorPrompt.NONE));
     await(client.openKeyStore(user.password().toCharArray()));
