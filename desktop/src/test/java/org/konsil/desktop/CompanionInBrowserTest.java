@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -19,6 +21,7 @@ import org.konsil.server.testkit.DatabaseDump;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
+import org.openqa.selenium.Keys;
 
 /**
  * Two clinicians, each with Konsil Desktop on their computer and its page in their browser, write
@@ -44,7 +47,7 @@ class CompanionInBrowserTest {
   }
 
   @Test
-  void twoCompanionsTwoBrowsersAMessageEachWayInAnEncryptedRoom() {
+  void twoCompanionsTwoBrowsersAMessageEachWayInAnEncryptedRoom() throws Exception {
     TestOrg practice = server.organisation("practice");
     TestOrg careHome = server.organisation("care_home");
     TestUser anna = server.user(practice, "Anna Berger");
@@ -73,14 +76,31 @@ class CompanionInBrowserTest {
 
       annasBrowser.send("Wunde reizlos, Verband neu");
       bobsBrowser.waitForText(roomCss + " .messages", "Wunde reizlos, Verband neu");
-      bobsBrowser.send("Danke, Fieber 37,2");
+      // typing shows on the other side, as in a plain room
+      bobsBrowser.press("#composer-text", "Danke,");
+      annasBrowser.waitForText(roomCss + " .typing", "Bob Lindner");
+      bobsBrowser.press("#composer-text", " Fieber 37,2", Keys.ENTER);
       annasBrowser.waitForText(roomCss + " .messages", "Danke, Fieber 37,2");
+
+      // a file: encrypted by Bob's companion, listed and opened on Anna's side
+      Path photo = Files.createTempFile("wundfoto", ".jpg");
+      Files.write(photo, "JPEG Wundfoto Tag 3".getBytes(StandardCharsets.UTF_8));
+      bobsBrowser.find("#attach-file").sendKeys(photo.toAbsolutePath().toString());
+      annasBrowser.waitForText(roomCss + " .attachment .file-name", photo.getFileName().toString());
+
+      // an unread count in the list while Anna reads elsewhere
+      annasBrowser.visit("/#/campaigns");
+      annasBrowser.find("#campaigns-title");
+      bobsBrowser.send("Bitte Rückruf");
+      annasBrowser.waitForText(".room-item[data-room='" + room + "'] .badge", "1");
+      annasBrowser.openRoom(room);
 
       // a reload reads the history through the companion, decrypted
       annasBrowser.visit("/");
       annasBrowser.openRoom(room);
       annasBrowser.waitForText(roomCss + " .messages", "Wunde reizlos, Verband neu");
-      String history = annasBrowser.waitForText(roomCss + " .messages", "Danke, Fieber 37,2");
+      annasBrowser.waitForText(roomCss + " .messages", photo.getFileName().toString());
+      String history = annasBrowser.waitForText(roomCss + " .messages", "Bitte Rückruf");
       assertFalse(history.contains("🔒"), history);
       assertTrue(annasBrowser.consoleErrors().isEmpty(), annasBrowser.consoleErrors().toString());
       // the companion's marks keep the page as accessible as the server's
@@ -90,9 +110,9 @@ class CompanionInBrowserTest {
               .toList();
       assertTrue(serious.isEmpty(), serious.toString());
 
-      // both went end to end: the server stored two encrypted messages and no text
+      // all went end to end: the server stored four encrypted messages and no text
       assertEquals(
-          2,
+          4,
           server.count(
               "SELECT count(*) FROM messages WHERE room_id = '"
                   + room
@@ -100,6 +120,7 @@ class CompanionInBrowserTest {
       String dump = DatabaseDump.of(server.database());
       assertFalse(dump.contains("Wunde reizlos"));
       assertFalse(dump.contains("Fieber 37,2"));
+      assertFalse(dump.contains("Wundfoto"));
     } finally {
       annasComputer.stop();
       bobsComputer.stop();
