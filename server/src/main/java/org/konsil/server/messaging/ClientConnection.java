@@ -1,8 +1,11 @@
 package org.konsil.server.messaging;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,6 +28,9 @@ final class ClientConnection {
   static final short CLOSE_UNAUTHENTICATED = 4001;
   static final short CLOSE_ENDED = 4003;
   static final short CLOSE_TOO_SLOW = 4008;
+
+  /** Writes that may share one flush of the socket, at most. */
+  static final int FLUSH_AFTER_WRITES = 64;
 
   private final ServerWebSocket ws;
   private final long maxQueuedBytes;
@@ -69,6 +75,27 @@ final class ClientConnection {
     this.ws = ws;
     this.maxQueuedBytes = maxQueuedBytes;
     ws.drainHandler(v -> flush());
+    consolidateFlushes(ws);
+  }
+
+  /**
+   * Every frame Vert.x writes is flushed at once, one system call per frame; a room's message goes
+   * to every member's socket, each with its own flush. Netty's flush consolidation lets the frames
+   * a socket gets while the event loop runs its current tasks leave with one flush, done by a task
+   * queued behind them (or after {@link #FLUSH_AFTER_WRITES} flushes, at the end of a read, when
+   * the socket stops being writable, and before a close). Order and content do not change. Called
+   * on the socket's event loop, before anything is written.
+   */
+  private static void consolidateFlushes(ServerWebSocket ws) {
+    if (ws instanceof WebSocketInternal internal) {
+      ChannelHandlerContext vertx = internal.channelHandlerContext();
+      vertx
+          .pipeline()
+          .addBefore(
+              vertx.name(),
+              "konsil-flush-consolidation",
+              new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+    }
   }
 
   ServerWebSocket socket() {

@@ -23,6 +23,7 @@ import org.konsil.server.notifications.Presence;
 final class LiveFanout {
 
   private final RoomCursor.Fetch stored;
+  private final RoomCursor.Later later;
   private final Presence presence;
   private final AtomicInteger openSockets;
   private final Set<ClientConnection> all = new HashSet<>();
@@ -31,8 +32,13 @@ final class LiveFanout {
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> bySession = new HashMap<>();
 
-  LiveFanout(RoomCursor.Fetch stored, Presence presence, AtomicInteger openSockets) {
+  LiveFanout(
+      RoomCursor.Fetch stored,
+      RoomCursor.Later later,
+      Presence presence,
+      AtomicInteger openSockets) {
     this.stored = stored;
+    this.later = later;
     this.presence = presence;
     this.openSockets = openSockets;
   }
@@ -73,7 +79,7 @@ final class LiveFanout {
   /** Starts pushing the room's messages after seq; masked when the database says it is revoked. */
   void follow(
       ClientConnection connection, UUID room, long seq, boolean revoked, boolean encrypted) {
-    RoomCursor cursor = new RoomCursor(room, connection, stored, seq, encrypted);
+    RoomCursor cursor = new RoomCursor(room, connection, stored, seq, encrypted, later);
     if (revoked) {
       cursor.mask();
     }

@@ -30,12 +30,13 @@ public final class MessageHistory implements RoomCursor.Fetch {
   private final Clock clock;
   private final RoomService rooms;
   private final AuditLog audit;
-  private final MessageStore store = new MessageStore();
+  private final MessageStore store;
   private final EnvelopeStore envelopes = new EnvelopeStore();
 
   public MessageHistory(Vertx vertx, Pool pool, Clock clock, RoomService rooms, AuditLog audit) {
     this.vertx = vertx;
     this.pool = pool;
+    this.store = new MessageStore(pool);
     this.clock = clock;
     this.rooms = rooms;
     this.audit = audit;

@@ -1,7 +1,9 @@
 package org.konsil.server.messaging;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.OffsetDateTime;
@@ -10,10 +12,39 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.konsil.server.http.Rows;
 
 /** SQL for storing messages under their room's lock and reading them back by sequence number. */
 final class MessageStore {
+
+  /**
+   * The pool whose templates are kept: parsing a template's named parameters (a regular expression
+   * over the whole statement) cost more than a small batch's statement itself. A transaction is
+   * another client and gets a template of its own each time. Null: nothing is kept.
+   */
+  private final Pool pool;
+
+  private final Map<String, SqlTemplate<Map<String, Object>, RowSet<Row>>> onPool =
+      new ConcurrentHashMap<>();
+
+  /** Keeps no template: for code that runs its statements in transactions only. */
+  MessageStore() {
+    this(null);
+  }
+
+  /** Keeps the templates of statements that run on the pool itself. */
+  MessageStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** The statement's template for this client: parsed once for the pool, each time otherwise. */
+  private SqlTemplate<Map<String, Object>, RowSet<Row>> query(SqlClient client, String sql) {
+    if (pool == null || client != pool) {
+      return SqlTemplate.forQuery(client, sql);
+    }
+    return onPool.computeIfAbsent(sql, statement -> SqlTemplate.forQuery(pool, statement));
+  }
 
   private static final String MESSAGE_SELECT =
       """
@@ -206,7 +237,7 @@ final class MessageStore {
     p.put("corrects", corrects);
     p.put("devices", devices);
     p.put("whileInvitationsWait", whileInvitationsWait);
-    return SqlTemplate.forQuery(client, STORE)
+    return query(client, STORE)
         .execute(p)
         .map(
             rows -> {
@@ -253,10 +284,7 @@ final class MessageStore {
     Map<String, Object> p = reading(Reader.NOBODY);
     p.put("sender", sender);
     p.put("cmid", clientMsgId);
-    return SqlTemplate.forQuery(client, BY_CLIENT_MSG_ID)
-        .mapTo(Message.MAPPER)
-        .execute(p)
-        .map(Rows::firstOrNull);
+    return query(client, BY_CLIENT_MSG_ID).mapTo(Message.MAPPER).execute(p).map(Rows::firstOrNull);
   }
 
   /**
@@ -275,7 +303,7 @@ final class MessageStore {
   }
 
   Future<Long> lastSeq(SqlClient client, UUID room) {
-    return SqlTemplate.forQuery(client, LAST_SEQ)
+    return query(client, LAST_SEQ)
         .execute(Map.of("room", room))
         .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("last_seq"));
   }
@@ -285,7 +313,7 @@ final class MessageStore {
 
   /** The room's patient and the patient's organisation, or null for a general room. */
   Future<RoomPatient> patientOf(SqlClient client, UUID room) {
-    return SqlTemplate.forQuery(client, PATIENT_OF)
+    return query(client, PATIENT_OF)
         .mapTo(row -> new RoomPatient(row.getUUID("id"), row.getUUID("organisation_id")))
         .execute(Map.of("room", room))
         .map(Rows::firstOrNull);
@@ -299,7 +327,7 @@ final class MessageStore {
     p.put("after", after);
     p.put("upTo", upTo);
     p.put("limit", limit);
-    return SqlTemplate.forQuery(client, RANGE).mapTo(Message.MAPPER).execute(p).map(Rows::list);
+    return query(client, RANGE).mapTo(Message.MAPPER).execute(p).map(Rows::list);
   }
 
   /** The newest messages with seq < before, newest first, at most limit. */
@@ -308,6 +336,6 @@ final class MessageStore {
     p.put("room", room);
     p.put("before", before);
     p.put("limit", limit);
-    return SqlTemplate.forQuery(client, BEFORE).mapTo(Message.MAPPER).execute(p).map(Rows::list);
+    return query(client, BEFORE).mapTo(Message.MAPPER).execute(p).map(Rows::list);
   }
 }

@@ -65,7 +65,7 @@ public final class MessageWriter {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
-    this.store = new MessageStore();
+    this.store = new MessageStore(pool);
     this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, metrics);
     this.rooms = rooms;
     this.invitations = invitations;

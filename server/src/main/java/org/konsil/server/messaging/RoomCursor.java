@@ -32,6 +32,25 @@ final class RoomCursor {
     Future<Long> lastSeq(UUID room);
   }
 
+  /** Runs an action on the connection's event loop after a delay (a Vert.x timer). */
+  interface Later {
+    /**
+     * Runs the action at once, on the caller's thread: gaps are read from storage without delay.
+     */
+    Later NOW = (delayMs, action) -> action.run();
+
+    void run(long delayMs, Runnable action);
+  }
+
+  /**
+   * How long a gap may stay open before the missing messages are read from the database. Frames of
+   * one room come from senders served on different event loops (and nodes), so the next frame often
+   * arrives a moment after the one behind it; waiting for it saves every member connection a read.
+   * A frame that never comes live (its node stopped between commit and publish) is read after this
+   * delay.
+   */
+  static final long GAP_GRACE_MS = 100;
+
   private static final Logger LOG = LoggerFactory.getLogger(RoomCursor.class);
   static final int PAGE = 100;
   private static final int MAX_HELD = 10_000;
@@ -43,6 +62,7 @@ final class RoomCursor {
   private final ArrayDeque<JsonObject> syncRequests = new ArrayDeque<>();
   private long delivered;
   private boolean busy;
+  private boolean gapTimer;
 
   /**
    * The room's patient revoked consent: frames pushed from now on are masked (system notices stay
@@ -63,18 +83,26 @@ final class RoomCursor {
    */
   private final boolean encrypted;
 
+  private final Later later;
+
   RoomCursor(UUID room, ClientConnection connection, Fetch fetch, long delivered) {
-    this(room, connection, fetch, delivered, false);
+    this(room, connection, fetch, delivered, false, Later.NOW);
   }
 
   RoomCursor(
-      UUID room, ClientConnection connection, Fetch fetch, long delivered, boolean encrypted) {
+      UUID room,
+      ClientConnection connection,
+      Fetch fetch,
+      long delivered,
+      boolean encrypted,
+      Later later) {
     this.room = room;
     this.connection = connection;
     this.fetch = fetch;
     this.delivered = delivered;
     this.started = delivered;
     this.encrypted = encrypted;
+    this.later = later;
   }
 
   /** Envelopes are read for the connection's device in an encrypted room only. */
@@ -113,7 +141,7 @@ final class RoomCursor {
         return;
       }
       if (!busy) {
-        fill(held.firstKey() - 1);
+        awaitGap();
       }
       return;
     }
@@ -241,9 +269,35 @@ final class RoomCursor {
         connection.sendLive(first.getValue());
         delivered = first.getKey();
       } else {
-        fill(first.getKey() - 1);
+        awaitGap();
+        return;
       }
     }
+  }
+
+  /**
+   * A gap before the held frames: gives the missing frames {@link #GAP_GRACE_MS} to arrive live,
+   * then reads what is still missing from storage.
+   */
+  private void awaitGap() {
+    if (gapTimer) {
+      return;
+    }
+    gapTimer = true;
+    later.run(
+        GAP_GRACE_MS,
+        () -> {
+          gapTimer = false;
+          if (busy || held.isEmpty() || connection.isClosed()) {
+            return;
+          }
+          long first = held.firstKey();
+          if (first > delivered + 1) {
+            fill(first - 1);
+          } else {
+            release();
+          }
+        });
   }
 
   private void fail(Throwable failure) {

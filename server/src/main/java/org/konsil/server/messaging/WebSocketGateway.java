@@ -69,7 +69,12 @@ public final class WebSocketGateway {
     this.config = config;
     this.clock = clock;
     this.history = history;
-    this.fanout = new LiveFanout(history, presence, openSockets);
+    this.fanout =
+        new LiveFanout(
+            history,
+            (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()),
+            presence,
+            openSockets);
     this.frames =
         new ClientFrames(config.wsMaxFrameBytes(), messaging, history, clock, this::authenticate);
   }

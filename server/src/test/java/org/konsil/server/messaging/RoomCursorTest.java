@@ -171,6 +171,41 @@ class RoomCursorTest {
     onLoop(() -> cursor = new RoomCursor(ROOM, connection, stored, delivered));
   }
 
+  /** The grace timers the cursor started and the test has not run yet, with their delays. */
+  final List<Runnable> graceTimers = new ArrayList<>();
+
+  final List<Long> graceDelays = new ArrayList<>();
+
+  /**
+   * Follows the room as the gateway does, where a gap waits a while before it is read; the test
+   * runs the waiting timer itself ({@link #graceEnds()}), so that no result depends on timing.
+   */
+  void followWithGrace(long delivered) {
+    onLoop(
+        () ->
+            cursor =
+                new RoomCursor(
+                    ROOM,
+                    connection,
+                    stored,
+                    delivered,
+                    false,
+                    (delayMs, action) -> {
+                      graceDelays.add(delayMs);
+                      graceTimers.add(action);
+                    }));
+  }
+
+  /** The grace timers started so far fire, on the event loop. */
+  void graceEnds() {
+    onLoop(
+        () -> {
+          List<Runnable> due = new ArrayList<>(graceTimers);
+          graceTimers.clear();
+          due.forEach(Runnable::run);
+        });
+  }
+
   /** Live frames as the event bus hands them to the gateway, in the order given. */
   void offer(long... seqs) {
     onLoop(
@@ -386,6 +421,55 @@ class RoomCursorTest {
     assertEquals(3, notice.getLong("seq"));
     assertEquals("{\"notice\":\"consent_revoked\"}", notice.getString("content"));
     assertFalse(notice.getBoolean("masked"));
+  }
+
+  @Test
+  void aMissingFrameThatArrivesLiveWithinTheGraceIsNotReadFromStorage() {
+    stored.with(1, 3);
+    followWithGrace(0);
+    offer(2);
+    offer(3);
+    assertEquals(List.of(), seqsSoFar(), "held while the gap is open");
+    assertEquals(List.of(RoomCursor.GAP_GRACE_MS), graceDelays, "one timer for the gap");
+    offer(1);
+    assertEquals(List.of(1L, 2L, 3L), seqsSoFar());
+    graceEnds();
+    assertEquals(List.of(), seqsSoFar(), "nothing more when the grace ends");
+    assertEquals(3, delivered());
+    assertTrue(stored.ranges.isEmpty(), "the gap closed live, nothing was read");
+  }
+
+  @Test
+  void aGapStillOpenAfterTheGraceIsReadFromStorage() {
+    stored.with(1, 4);
+    followWithGrace(0);
+    offer(4);
+    assertEquals(List.of(), seqsSoFar(), "held during the grace");
+    assertTrue(stored.ranges.isEmpty(), "not read during the grace");
+    graceEnds();
+    assertEquals(List.of(1L, 2L, 3L, 4L), nextSeqs(4));
+    assertEquals(1, stored.ranges.size());
+    assertEquals(3, stored.ranges.get(0)[1], "up to the held frame");
+    offer(5);
+    assertEquals(List.of(5L), seqsSoFar());
+  }
+
+  @Test
+  void gapsThatStayOpenAfterPartOfThemArrivedLiveAreReadFromWhatIsStillMissing() {
+    stored.with(1, 5);
+    followWithGrace(0);
+    offer(3, 5);
+    offer(1);
+    assertEquals(List.of(1L), seqsSoFar(), "1 arrived live; 2 and 4 are still missing");
+    graceEnds();
+    assertEquals(List.of(2L, 3L), nextSeqs(2));
+    assertEquals(List.of(), seqsSoFar(), "4 gets its own grace");
+    graceEnds();
+    assertEquals(List.of(4L, 5L), nextSeqs(2));
+    assertEquals(List.of(), seqsSoFar());
+    assertEquals(2, stored.ranges.size(), "each gap read once: " + stored.ranges.size());
+    assertEquals(List.of(1L, 2L), List.of(stored.ranges.get(0)[0], stored.ranges.get(0)[1]));
+    assertEquals(List.of(3L, 4L), List.of(stored.ranges.get(1)[0], stored.ranges.get(1)[1]));
   }
 
   // ---- sync ----
