@@ -33,12 +33,6 @@ public final class KonsilNode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KonsilNode.class);
 
-  /**
-   * Statements up to this many characters keep their prepared statement on each connection (256 per
-   * connection, the client's default): parsed and planned once, not on every execution.
-   */
-  public static final int PREPARED_STATEMENT_CACHE_SQL_LIMIT = 16_384;
-
   private final KonsilConfig config;
   private final EmbeddedDatabase embedded;
   private final DatabaseSettings database;
@@ -141,10 +135,7 @@ public final class KonsilNode implements AutoCloseable {
                       .setDatabase(database.database())
                       .setUser(database.user())
                       .setPassword(database.password())
-                      .setCachePreparedStatements(true)
-                      // the client caches statements up to 2,048 characters by default; the
-                      // message statement is longer and was parsed and planned on every send
-                      .setPreparedStatementCacheSqlLimit(PREPARED_STATEMENT_CACHE_SQL_LIMIT))
+                      .setCachePreparedStatements(true))
               .using(vertx)
               .build();
       Wiring wiring = new Wiring(vertx, pool, clock, config, metrics, tokenSecret(config));
