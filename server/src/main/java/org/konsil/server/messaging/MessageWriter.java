@@ -35,7 +35,7 @@ import org.konsil.server.rooms.RoomService;
 public final class MessageWriter {
 
   /** Text batches written at the same time; the rest of the pool serves reads and the rest. */
-  private static final int BATCHES_IN_FLIGHT = 4;
+  private static final int BATCHES_IN_FLIGHT = 2;
 
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String CLIENT_MSG_ID_INDEX = "messages_client_msg_idx";
