@@ -36,6 +36,7 @@ import org.konsil.server.organisations.OrganisationRoutes;
 import org.konsil.server.outreach.AppointmentRoutes;
 import org.konsil.server.outreach.CampaignRoutes;
 import org.konsil.server.outreach.ContactPermissionRoutes;
+import org.konsil.server.outreach.OutreachProfileRoutes;
 import org.konsil.server.patients.PatientRoutes;
 import org.konsil.server.records.RecordsRoutes;
 import org.konsil.server.rooms.RoomInvitationRoutes;
@@ -192,6 +193,7 @@ final class ApiRouter {
     new DeliveryRoutes(services.deliveries()).mount(api);
     new CampaignRoutes(services.campaigns(), services.optOuts()).mount(api);
     new AppointmentRoutes(services.appointments()).mount(api);
+    new OutreachProfileRoutes(services.outreachProfiles()).mount(api);
     config
         .fax()
         .callbackSecret()

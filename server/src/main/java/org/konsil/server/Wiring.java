@@ -69,6 +69,7 @@ import org.konsil.server.outreach.CampaignSender;
 import org.konsil.server.outreach.Campaigns;
 import org.konsil.server.outreach.ContactPermissions;
 import org.konsil.server.outreach.OptOuts;
+import org.konsil.server.outreach.OutreachProfiles;
 import org.konsil.server.patients.PatientService;
 import org.konsil.server.records.RecordsService;
 import org.konsil.server.rooms.ReadMarkers;
@@ -136,6 +137,7 @@ public final class Wiring {
   private final OptOuts optOuts;
   private final CampaignSender campaignSender;
   private final Appointments appointments;
+  private final OutreachProfiles outreachProfiles;
   private final AppointmentReminders appointmentReminders;
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deploymentId;
@@ -263,6 +265,7 @@ public final class Wiring {
             optOuts,
             config.campaignRatePerSecond());
     this.appointments = new Appointments(pool, clock, audit, campaigns);
+    this.outreachProfiles = new OutreachProfiles(pool, clock, patients, audit);
     this.appointmentReminders =
         new AppointmentReminders(
             vertx,
@@ -606,6 +609,10 @@ public final class Wiring {
 
   public Appointments appointments() {
     return appointments;
+  }
+
+  public OutreachProfiles outreachProfiles() {
+    return outreachProfiles;
   }
 
   public AppointmentReminders appointmentReminders() {

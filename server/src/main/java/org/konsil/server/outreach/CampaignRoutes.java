@@ -164,9 +164,23 @@ public final class CampaignRoutes {
       }
       selection = new Campaigns.Selection.AllPatients();
     }
+    if (raw.containsKey("tag")) {
+      given++;
+      if (!(raw.getValue("tag") instanceof String tag)) {
+        throw ApiException.validation("'tag' must be a text.");
+      }
+      selection = new Campaigns.Selection.Tag(OutreachProfile.checkTag("tag", tag));
+    }
+    if (raw.containsKey("recallDueBy")) {
+      given++;
+      selection =
+          new Campaigns.Selection.RecallDueBy(
+              OutreachProfile.date("recallDueBy", raw.getValue("recallDueBy")));
+    }
     if (given != 1) {
       throw ApiException.validation(
-          "Give exactly one of 'patientIds', 'csv', 'birthdayFrom'/'birthdayTo', 'allPatients'.");
+          "Give exactly one of 'patientIds', 'csv', 'birthdayFrom'/'birthdayTo', 'allPatients',"
+              + " 'tag', 'recallDueBy'.");
     }
     return campaigns
         .addRecipients(AuthenticatedUser.of(ctx), campaign, selection)

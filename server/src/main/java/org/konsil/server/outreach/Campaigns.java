@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,6 +37,7 @@ public final class Campaigns {
   private final ContactPermissions permissions;
   private final Set<String> channels;
   private final CampaignStore store;
+  private final OutreachProfileStore profiles = new OutreachProfileStore();
 
   /**
    * @param channels the channels with a transport that reaches patients (letters always)
@@ -213,7 +215,10 @@ public final class Campaigns {
             });
   }
 
-  /** How recipients are picked: ids (from a list or a CSV) or a filter over the patient list. */
+  /**
+   * How recipients are picked: ids (from a list or a CSV) or a filter over the patient list (a
+   * birthday range, a tag, a recall due by a day, or everybody).
+   */
   public sealed interface Selection {
     record Ids(List<UUID> ids) implements Selection {}
 
@@ -222,6 +227,12 @@ public final class Campaigns {
     record Birthdays(String from, String to) implements Selection {}
 
     record AllPatients() implements Selection {}
+
+    /** Patients with this tag, in any capitalisation. */
+    record Tag(String tag) implements Selection {}
+
+    /** Patients whose recall is due on or before this day. */
+    record RecallDueBy(LocalDate day) implements Selection {}
   }
 
   /** Adds patients to a draft campaign's list; a CSV with any bad line adds nothing. */
@@ -295,6 +306,12 @@ public final class Campaigns {
     }
     if (selection instanceof Selection.Birthdays range) {
       return store.byBirthday(tx, org, range.from(), range.to(), MAX_RECIPIENTS + 1);
+    }
+    if (selection instanceof Selection.Tag tag) {
+      return profiles.byTag(tx, org, tag.tag(), MAX_RECIPIENTS + 1);
+    }
+    if (selection instanceof Selection.RecallDueBy due) {
+      return profiles.byRecallDue(tx, org, due.day(), MAX_RECIPIENTS + 1);
     }
     return store.allPatients(tx, org, MAX_RECIPIENTS + 1);
   }

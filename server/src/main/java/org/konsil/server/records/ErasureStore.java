@@ -69,6 +69,10 @@ final class ErasureStore {
   /** The patient's appointments go too (their reminders' tokens just went). */
   private static final String APPOINTMENTS = "DELETE FROM appointments WHERE patient_id = #{id}";
 
+  /** The tags and recall date the campaigns' recipient picker filters by. */
+  private static final String OUTREACH_PROFILE =
+      "DELETE FROM patient_outreach_profiles WHERE patient_id = #{id}";
+
   private static final String FILES = "DELETE FROM stored_files WHERE id = ANY(#{files})";
 
   private static final String MAILBOXES =
@@ -169,6 +173,7 @@ final class ErasureStore {
               return update(tx, CAMPAIGN_ADDRESSES, p)
                   .compose(done -> update(tx, OPT_OUT_TOKENS, p))
                   .compose(done -> update(tx, APPOINTMENTS, p))
+                  .compose(done -> update(tx, OUTREACH_PROFILE, p))
                   .compose(done -> SqlTemplate.forQuery(tx, CONTACT_PERMISSIONS).execute(p));
             })
         .compose(

@@ -420,10 +420,24 @@ class AppointmentReminderTest {
   void erasureTakesTheAppointmentsAlong() {
     Cohort.Person p = person("Geloescht", false);
     appointment(p.id(), twoDaysAhead());
+    Api.Response tagged =
+        server
+            .api()
+            .put(
+                "/api/v1/patients/" + p.id() + "/outreach-profile",
+                new JsonObject()
+                    .put("tags", new JsonArray().add("Recall"))
+                    .put("recallDue", "2027-01-15"),
+                anna);
+    assertEquals(200, tagged.status(), tagged.body());
     Api.Response erased = server.api().post("/api/v1/patients/" + p.id() + "/erasure", null, anna);
     assertTrue(erased.status() < 300, erased.body());
     assertEquals(
         0, server.count("SELECT count(*) FROM appointments WHERE patient_id = '" + p.id() + "'"));
+    assertEquals(
+        0,
+        server.count(
+            "SELECT count(*) FROM patient_outreach_profiles WHERE patient_id = '" + p.id() + "'"));
   }
 
   @Test
