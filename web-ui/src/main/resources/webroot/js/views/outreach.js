@@ -330,6 +330,18 @@ export async function renderCampaign(main, app, campaignId) {
       await api.post(`/campaigns/${campaignId}/recipients`, { birthdayFrom: from.value.trim(), birthdayTo: to.value.trim() });
       await rerender();
     });
+    const [tagRow, tag] = field(t('outreach.add.tag'), { id: 'add-tag-name', maxlength: 80 });
+    const addTag = h('button', { class: 'secondary', type: 'button', id: 'add-tag' }, t('outreach.add.byTag'));
+    addTag.onclick = () => busy(addTag, addError, async () => {
+      await api.post(`/campaigns/${campaignId}/recipients`, { tag: tag.value.trim() });
+      await rerender();
+    });
+    const [dueRow, due] = field(t('outreach.add.recallDueBy'), { id: 'recall-due-by', type: 'date' });
+    const addDue = h('button', { class: 'secondary', type: 'button', id: 'add-recall-due' }, t('outreach.add.byRecall'));
+    addDue.onclick = () => busy(addDue, addError, async () => {
+      await api.post(`/campaigns/${campaignId}/recipients`, { recallDueBy: due.value });
+      await rerender();
+    });
     const csv = h('input', { type: 'file', id: 'add-csv', accept: '.csv,text/csv,text/plain' });
     const csvErrors = h('ul', { class: 'csv-errors', id: 'csv-errors' });
     csv.addEventListener('change', () => busy(csv, addError, async () => {
@@ -392,6 +404,8 @@ export async function renderCampaign(main, app, campaignId) {
       h('section', { class: 'recipients-pick' }, h('h2', {}, t('outreach.add')), addError,
         h('div', { class: 'row' }, addAll),
         h('div', { class: 'row' }, fromRow, toRow, addBirthdays),
+        h('div', { class: 'row' }, tagRow, addTag),
+        h('div', { class: 'row' }, dueRow, addDue),
         h('label', { class: 'field' }, h('span', {}, t('outreach.add.csv')), csv), csvErrors),
       h('section', { class: 'review' }, h('h2', {}, t('outreach.review')),
         h('p', { class: 'hint' }, t('outreach.review.hint')),
@@ -500,5 +514,45 @@ export async function appointmentsSection(patientId) {
       rows),
     form);
   await refresh();
+  return section;
+}
+
+/**
+ * A patient's tags and recall date, which the campaigns' recipient picker filters by: what is set
+ * now, and a form that replaces both (tags separated by commas).
+ */
+export async function profileSection(patientId) {
+  const section = h('section', { class: 'outreach-profile', id: 'patient-outreach-profile' });
+  const current = h('p', { class: 'hint', id: 'profile-current', role: 'status' });
+  const error = errorBox();
+  error.id = 'profile-error';
+  const saved = h('p', { class: 'notice', id: 'profile-saved', role: 'status', hidden: true }, t('profile.saved'));
+  const [tagsRow, tags] = field(t('profile.tags'), { id: 'profile-tags', placeholder: t('profile.tags.placeholder'), maxlength: 1000 });
+  const [dueRow, due] = field(t('profile.recallDue'), { id: 'profile-recall-due', type: 'date' });
+  const save = h('button', { class: 'secondary', type: 'submit', id: 'profile-save' }, t('profile.save'));
+  function show(profile) {
+    current.textContent = t('profile.current', {
+      tags: profile.tags.length ? profile.tags.join(', ') : t('profile.noTags'),
+      due: profile.recallDue ? formatDate(profile.recallDue) : t('profile.noRecall'),
+    });
+    current.dataset.tags = profile.tags.join(',');
+    current.dataset.recallDue = profile.recallDue || '';
+    tags.value = profile.tags.join(', ');
+    due.value = profile.recallDue || '';
+  }
+  const form = h('form', {
+    class: 'profile-form', id: 'profile-form',
+    onsubmit: (event) => {
+      event.preventDefault();
+      saved.hidden = true;
+      busy(save, error, async () => {
+        const list = tags.value.split(',').map((s) => s.trim()).filter(Boolean);
+        show(await api.put(`/patients/${patientId}/outreach-profile`, { tags: list, recallDue: due.value || null }));
+        saved.hidden = false;
+      });
+    },
+  }, error, h('div', { class: 'row' }, tagsRow, dueRow), save, saved);
+  show(await api.get(`/patients/${patientId}/outreach-profile`));
+  replace(section, h('h2', {}, t('profile.title')), h('p', { class: 'hint' }, t('profile.hint')), current, form);
   return section;
 }

@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { h, replace, fileSize } from '../dom.js';
 import { t, formatDate, formatDateTime, problemText } from '../i18n.js';
 import { field, fieldError, errorBox, busy } from './forms.js';
-import { permissionsSection, appointmentsSection } from './outreach.js';
+import { permissionsSection, appointmentsSection, profileSection } from './outreach.js';
 
 const KINDS = ['findings', 'invoice', 'consent_copy', 'other'];
 const METHODS = ['birth_date', 'insurance_number', 'sms_code', 'none'];
@@ -148,10 +148,11 @@ export async function renderPatientPage(main, app, patientId) {
 
   const outreach = await permissionsSection(patientId, patient).catch((e) => h('p', { class: 'error', role: 'alert' }, problemText(e.code)));
   const appointments = await appointmentsSection(patientId).catch((e) => h('p', { class: 'error', role: 'alert' }, problemText(e.code)));
+  const profile = await profileSection(patientId).catch((e) => h('p', { class: 'error', role: 'alert' }, problemText(e.code)));
   replace(main, h('section', { class: 'patient-page', 'aria-labelledby': 'patient-title' },
     h('h1', { id: 'patient-title' }, `${patient.familyName}, ${patient.givenName}`),
     h('p', { class: 'hint' }, t('room.born', { date: formatDate(patient.birthDate) })),
-    contactForm, outreach, appointments, form,
+    contactForm, outreach, profile, appointments, form,
     h('h2', {}, t('delivery.list')), list));
   await refresh().catch((e) => error.show(e));
 }

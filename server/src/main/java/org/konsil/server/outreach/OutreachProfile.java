@@ -71,8 +71,7 @@ public record OutreachProfile(UUID patientId, List<String> tags, LocalDate recal
           "'" + field + "' is longer than " + MAX_TAG_LENGTH + " characters.");
     }
     if (tag.indexOf(',') >= 0 || tag.codePoints().anyMatch(Character::isISOControl)) {
-      throw ApiException.validation(
-          "'" + field + "' may hold no comma and no control character.");
+      throw ApiException.validation("'" + field + "' may hold no comma and no control character.");
     }
     return tag;
   }

@@ -34,13 +34,16 @@ public final class OutreachProfileRoutes {
     router.put("/patients/:patientId/outreach-profile").respond(this::replace);
   }
 
-  /** Both fields are required: {@code tags} a list (maybe empty), {@code recallDue} a day or null. */
+  /**
+   * Both fields are required: {@code tags} a list (maybe empty), {@code recallDue} a day or null.
+   */
   private Future<?> replace(RoutingContext ctx) {
     UUID patient = PatientRoutes.patientId(ctx);
     JsonObject body = Json.body(ctx).raw();
     for (String field : body.fieldNames()) {
       if (!field.equals("tags") && !field.equals("recallDue")) {
-        throw ApiException.validation("Only 'tags' and 'recallDue' can be given; not '" + field + "'.");
+        throw ApiException.validation(
+            "Only 'tags' and 'recallDue' can be given; not '" + field + "'.");
       }
     }
     if (!body.containsKey("tags") || !body.containsKey("recallDue")) {

@@ -82,8 +82,7 @@ final class OutreachProfileStore {
   }
 
   Future<List<UUID>> byTag(SqlClient client, UUID org, String tag, int limit) {
-    return ids(
-        client, BY_TAG, Map.of("org", org, "key", OutreachProfile.key(tag), "limit", limit));
+    return ids(client, BY_TAG, Map.of("org", org, "key", OutreachProfile.key(tag), "limit", limit));
   }
 
   Future<List<UUID>> byRecallDue(SqlClient client, UUID org, LocalDate day, int limit) {

@@ -68,7 +68,9 @@ class OutreachProfileTest {
   }
 
   static JsonObject profile(List<String> tags, String recallDue) {
-    return new JsonObject().put("tags", new JsonArray(List.copyOf(tags))).put("recallDue", recallDue);
+    return new JsonObject()
+        .put("tags", new JsonArray(List.copyOf(tags)))
+        .put("recallDue", recallDue);
   }
 
   static Api.Response set(UUID patient, List<String> tags, String recallDue) {
@@ -131,7 +133,9 @@ class OutreachProfileTest {
         java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(i -> "Tag " + i).toList();
     assertEquals(20, set(patient, twenty, null).json().getJsonArray("tags").size());
     String forty = "x".repeat(40);
-    assertEquals(forty, set(patient, List.of("  " + forty + "  "), null).json().getJsonArray("tags").getString(0));
+    assertEquals(
+        forty,
+        set(patient, List.of("  " + forty + "  "), null).json().getJsonArray("tags").getString(0));
 
     assertEquals(5, audited("outreach_profile.changed", patient));
     assertEquals(3, audited("outreach_profile.read", patient));
@@ -166,7 +170,10 @@ class OutreachProfileTest {
       assertEquals("validation_failed", refused.code(), refused.body());
     }
     assertTrue(
-        put(patient, profile(tooMany, null), anna).json().getString("detail").contains("at most 20"));
+        put(patient, profile(tooMany, null), anna)
+            .json()
+            .getString("detail")
+            .contains("at most 20"));
     assertTrue(
         put(patient, profile(List.of("Gut", "   "), null), anna)
             .json()

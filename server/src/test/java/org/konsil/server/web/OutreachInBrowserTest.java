@@ -22,10 +22,10 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.Mailbox;
 
 /**
- * A practice records a patient's permission with the signed form, writes a template (a forbidden
- * macro is refused by name), picks all patients, sees in the review list who may not be written to
- * and why, unticks them with one click, sends, and follows the states; the patient unsubscribes
- * with the link in the mail.
+ * A practice records a patient's permission with the signed form and gives them tags and a recall
+ * date, writes a template (a forbidden macro is refused by name), picks a patient by tag and then
+ * all patients, sees in the review list who may not be written to and why, unticks them with one
+ * click, sends, and follows the states; the patient unsubscribes with the link in the mail.
  */
 class OutreachInBrowserTest {
 
@@ -107,6 +107,23 @@ class OutreachInBrowserTest {
     browser.click("#appointment-rows [data-cancel]");
     browser.waitForText("#appointment-rows", "abgesagt");
 
+    // tags and the recall date on the same page: the same tag twice is kept once
+    browser.waitForText("#profile-current", "Merkmale: keine");
+    browser.type("#profile-tags", " Vorsorge, Recall Herbst, vorsorge ");
+    browser.js("document.getElementById('profile-recall-due').value = '2030-04-01'");
+    browser.click("#profile-save");
+    browser.waitForText("#profile-saved", "Gespeichert");
+    String profile = browser.waitForText("#profile-current", "Vorsorge, Recall Herbst");
+    assertTrue(profile.contains("01.04.2030"), profile);
+    browser.js("document.getElementById('patient-outreach-profile').scrollIntoView()");
+    browser.screenshot("outreach-profile");
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM patient_outreach_profiles WHERE patient_id = '"
+                + sommer
+                + "' AND tags = ARRAY['Vorsorge', 'Recall Herbst'] AND recall_due = '2030-04-01'"));
+
     // a template: a forbidden macro is refused with its name, then a harmless one is saved
     browser.visit("/#/campaigns");
     browser.type("#template-name", "Recall");
@@ -146,6 +163,14 @@ class OutreachInBrowserTest {
     browser.type("#campaign-name", "Recall Herbst");
     browser.js("document.getElementById('campaign-purpose').value = 'recall'");
     browser.click("#campaign-create");
+
+    // recipients by tag (in another capitalisation): only Sommer has it
+    browser.type("#add-tag-name", "VORSORGE");
+    browser.click("#add-tag");
+    browser.waitForCount("#review-rows tr", 1);
+    browser.waitForText("#review-rows tr[data-allowed=true]", "Sommer");
+    browser.js("document.querySelector('.recipients-pick').scrollIntoView()");
+    browser.screenshot("campaign-recipients");
 
     // the review list: all patients, one allowed, one without permission
     browser.click("#add-all");
