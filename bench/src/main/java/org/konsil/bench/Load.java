@@ -487,9 +487,18 @@ final class Load implements AutoCloseable {
       sleep(100);
     }
     long missing = 0;
+    long unacknowledged = 0;
     for (Member member : members) {
       long[] last = lastAckedSeq.get(member.room);
       missing += Math.max(0, (last == null ? 0 : last[0]) - (member.nextSeq - 1));
+      unacknowledged += member.outstanding;
+    }
+    if (unacknowledged > 0) {
+      // a node that stopped (or hangs) answers nothing: that is a failed run, not a figure
+      throw new IllegalStateException(
+          "drain timed out with "
+              + unacknowledged
+              + " sends never acknowledged; did the node stop? The run's figures are not valid");
     }
     lost.add(missing);
     System.out.println("drain timed out; counted " + missing + " messages as lost");
