@@ -1,6 +1,7 @@
 package org.konsil.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.konsil.client.TestClients.await;
 
@@ -211,6 +212,36 @@ class KonsilCliTest {
     listener.join(30_000);
     assertEquals(0, listenRun[0].status(), listenRun[0].err());
 
+    // what Bob writes while nobody listens is printed by the next listen, and only that
+    String meanwhile = "Nachts ruhig geschlafen " + UUID.randomUUID();
+    await(bobClient.encryptedRooms().send(encrypted, meanwhile));
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    CountDownLatch stopAgain = new CountDownLatch(1);
+    Run[] againRun = new Run[1];
+    Thread second =
+        new Thread(
+            () ->
+                againRun[0] =
+                    cli(
+                        anna,
+                        annaKeys,
+                        "",
+                        Map.of("KONSIL_PASSWORD", anna.password()),
+                        again,
+                        stopAgain,
+                        "listen"));
+    second.start();
+    Waiting.until(
+        () ->
+            again
+                .toString(StandardCharsets.UTF_8)
+                .contains("[" + encrypted + "] #3 Bob Lindner (encrypted): " + meanwhile),
+        "the next listen prints what came meanwhile");
+    stopAgain.countDown();
+    second.join(30_000);
+    assertEquals(0, againRun[0].status(), againRun[0].err());
+    assertFalse(again.toString(StandardCharsets.UTF_8).contains(secret), "nothing twice");
+
     // backup: a code and a sheet carrying it; restore on a new folder with that code
     Path sheet = temp.resolve("sheet.pdf");
     Run backup = cli(anna, annaKeys, "--sheet", sheet.toString(), "backup");
@@ -245,7 +276,7 @@ class KonsilCliTest {
     assertTrue(
         restored
             .out()
-            .contains("restored 2 messages of 1 rooms from device 1; this computer is device 2"),
+            .contains("restored 3 messages of 1 rooms from device 1; this computer is device 2"),
         restored.out());
 
     // wrong usage and wrong password

@@ -19,6 +19,7 @@ import org.konsil.client.ClientOptions;
 import org.konsil.client.KonsilClient;
 import org.konsil.client.event.SessionEnded;
 import org.konsil.client.event.ThisDeviceRemoved;
+import org.konsil.client.live.RoomPositions;
 
 /**
  * {@code java -jar konsil-desktop.jar --server https://konsil.example.org}: logs in (password and

@@ -14,6 +14,7 @@ import org.konsil.client.ClientOptions;
 import org.konsil.client.KonsilClient;
 import org.konsil.client.SecondFactorPrompt;
 import org.konsil.client.event.ClientEvent;
+import org.konsil.client.live.RoomPositions;
 import org.konsil.client.store.StoreSettings;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.KonsilServer;

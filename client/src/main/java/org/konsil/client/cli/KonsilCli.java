@@ -34,6 +34,7 @@ import org.konsil.client.event.ThisDeviceRemoved;
 import org.konsil.client.event.UndecryptableMessage;
 import org.konsil.client.http.KonsilApiException;
 import org.konsil.client.live.Ack;
+import org.konsil.client.live.RoomPositions;
 import org.konsil.client.live.SendRefusedException;
 import org.konsil.client.recovery.Recovery;
 import org.konsil.client.recovery.RecoverySheet;
@@ -140,7 +141,10 @@ public final class KonsilCli {
         keys != null
             ? Path.of(keys)
             : Path.of(System.getProperty("user.home"), ".konsil", "keys-" + email);
-    ClientOptions clientOptions = new ClientOptions().setServer(server).setKeyStore(keyStore);
+    // where listen stopped, kept beside the keys: the next listen prints what came meanwhile
+    RoomPositions positions = RoomPositions.in(keyStore);
+    ClientOptions clientOptions =
+        new ClientOptions().setServer(server).setKeyStore(keyStore).setCursors(positions);
     if (options.containsKey("store-memory-kib")) {
       // lower Argon2id cost, for tests and very small machines only
       clientOptions.setStoreSettings(
@@ -155,7 +159,7 @@ public final class KonsilCli {
       try {
         return switch (command) {
           case "send" -> send(client, password, deviceName, arguments);
-          case "listen" -> listen(client, password, deviceName);
+          case "listen" -> listen(client, password, deviceName, positions);
           case "devices" -> devices(client, password, keyStore);
           case "safety-number" -> safetyNumber(client, password, deviceName, arguments);
           case "backup" -> backup(client, password, server, options.get("sheet"));
@@ -200,8 +204,10 @@ public final class KonsilCli {
     return OK;
   }
 
-  private int listen(KonsilClient client, char[] password, String deviceName) {
-    client.onEvent(this::print);
+  private int listen(
+      KonsilClient client, char[] password, String deviceName, RoomPositions positions) {
+    // printed first, then the position moves
+    client.onEvent(this::print).onEvent(positions);
     openDevice(client, password, deviceName);
     await(client.connect());
     out.println("listening as device " + client.devices().deviceId() + " (stop with Ctrl-C)");

@@ -1,4 +1,4 @@
-package org.konsil.desktop;
+package org.konsil.client.live;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -17,7 +17,6 @@ import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.EncryptedMessage;
 import org.konsil.client.event.RoomMessage;
 import org.konsil.client.event.UndecryptableMessage;
-import org.konsil.client.live.RoomCursors;
 
 /**
  * Where the companion's device stands in each room, kept beside the key store ({@code
