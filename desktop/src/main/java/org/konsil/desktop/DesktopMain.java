@@ -137,6 +137,7 @@ public final class DesktopMain {
     stopped.await();
     try {
       await(companion.stop().compose(v -> client.close()));
+      positions.close();
     } finally {
       vertx.close();
     }

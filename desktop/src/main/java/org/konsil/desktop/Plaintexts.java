@@ -15,6 +15,7 @@ import org.konsil.client.KonsilClient;
 import org.konsil.client.encrypted.EncryptedFile;
 import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.EncryptedMessage;
+import org.konsil.client.event.RoomHistoryWiped;
 import org.konsil.client.event.RoomMessage;
 import org.konsil.client.event.UndecryptableMessage;
 
@@ -37,7 +38,10 @@ final class Plaintexts {
   private final KonsilClient client;
   private final Map<String, List<Promise<EncryptedMessage>>> waiting = new ConcurrentHashMap<>();
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
-  private final Map<UUID, EncryptedFile> files = new ConcurrentHashMap<>();
+
+  /** attachment id → the file and its room */
+  private final Map<UUID, RoomFile> files = new ConcurrentHashMap<>();
+
   private final Map<UUID, Boolean> encryptedRooms = new ConcurrentHashMap<>();
 
   Plaintexts(Vertx vertx, KonsilClient client) {
@@ -45,9 +49,16 @@ final class Plaintexts {
     this.client = client;
   }
 
-  /** The client's events: a decrypted or unreadable message ends the wait for it. */
+  private record RoomFile(UUID room, EncryptedFile file) {}
+
+  /**
+   * The client's events: a decrypted or unreadable message ends the wait for it; a room whose
+   * plaintext the library wiped (the patient revoked consent) loses its file keys here too.
+   */
   void onEvent(ClientEvent event) {
-    if (event instanceof EncryptedMessage message) {
+    if (event instanceof RoomHistoryWiped wiped) {
+      files.values().removeIf(kept -> kept.room().equals(wiped.room()));
+    } else if (event instanceof EncryptedMessage message) {
       settle(key(message.room(), message.seq()), message);
     } else if (event instanceof UndecryptableMessage refused) {
       unreadable.add(key(refused.room(), refused.seq()));
@@ -77,7 +88,8 @@ final class Plaintexts {
 
   /** The file a decrypted message named, by its attachment id; null if none did. */
   EncryptedFile file(UUID attachmentId) {
-    return attachmentId == null ? null : files.get(attachmentId);
+    RoomFile kept = attachmentId == null ? null : files.get(attachmentId);
+    return kept == null ? null : kept.file();
   }
 
   /**
@@ -180,10 +192,9 @@ final class Plaintexts {
 
   private Future<EncryptedMessage> decrypted(UUID room, long seq, long waitMillis) {
     String key = key(room, seq);
-    if (unreadable.contains(key)) {
-      return Future.succeededFuture(null);
-    }
-    // wait first, then look: a message decrypted in between is found either way
+    // wait first, then look: a message decrypted in between is found either way; one known to be
+    // unreadable waits for nothing (but is still looked for: a message delivered again after a
+    // restart is reported as a duplicate while the store holds it)
     Promise<EncryptedMessage> promise = Promise.promise();
     waiting.compute(
         key,
@@ -198,7 +209,7 @@ final class Plaintexts {
         .message(room, seq)
         .onSuccess(
             kept -> {
-              if (kept != null) {
+              if (kept != null || unreadable.contains(key)) {
                 settle(key, kept);
               }
             });
@@ -221,7 +232,7 @@ final class Plaintexts {
     message.put("endToEnd", true);
     EncryptedFile file = kept.file();
     if (file != null) {
-      files.put(file.attachmentId(), file);
+      files.put(file.attachmentId(), new RoomFile(kept.room(), file));
       message
           .put("kind", "attachment")
           .put(

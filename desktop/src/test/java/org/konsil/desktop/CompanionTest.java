@@ -35,9 +35,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.konsil.client.event.EncryptedMessage;
+import org.konsil.client.event.RoomHistoryWiped;
 import org.konsil.client.event.RoomMessage;
 import org.konsil.client.live.Ack;
 import org.konsil.server.testkit.Api;
+import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
@@ -354,6 +356,93 @@ class CompanionTest {
     assertEquals(
         java.util.List.of("vor dem Feierabend", "Fieber 38,4 um 20 Uhr", "Paracetamol gegeben"),
         history(page, room).stream().map(m -> ((JsonObject) m).getString("content")).toList());
+  }
+
+  @Test
+  void aPartnersCompanionAfterTheRevocationShowsNothingOpensNoFileAndSendsNothing()
+      throws Exception {
+    Team team = team();
+    KonsilServer.Session annaSession = server.login(team.anna());
+    UUID patient = server.patient(annaSession, "Krause");
+    assertEquals(
+        201,
+        server
+            .uploadConsent(
+                annaSession, patient, Documents.pdf(), "application/pdf", team.careHome().id())
+            .status());
+    Api.Response created =
+        server
+            .api()
+            .post(
+                "/api/v1/rooms",
+                new JsonObject()
+                    .put("kind", "patient")
+                    .put("patientId", patient.toString())
+                    .put("title", "Wundversorgung")
+                    .put("encrypted", true)
+                    .put(
+                        "partnerOrganisationIds",
+                        new JsonArray().add(team.careHome().id().toString())),
+                annaSession.accessToken());
+    assertEquals(201, created.status(), created.body());
+    UUID room = UUID.fromString(created.json().getString("id"));
+    Desk anna = desk(team.anna(), false);
+    Desk bob = desk(team.bob(), true);
+    Page page = open(bob);
+
+    // before: Bob's page reads the text and opens the file through his companion
+    Desk.await(anna.client().encryptedRooms().send(room, "Dekubitus Grad 2"));
+    byte[] photo = "JPEG Dekubitus sakral".getBytes(StandardCharsets.UTF_8);
+    Ack sentFile =
+        Desk.await(
+            anna.client().encryptedRooms().sendFile(room, "sakral.jpg", "image/jpeg", photo, null));
+    bob.next(EncryptedMessage.class, m -> m.seq() == sentFile.seq());
+    JsonArray before = history(page, room);
+    assertEquals("Dekubitus Grad 2", before.getJsonObject(0).getString("content"));
+    String attachmentId =
+        new JsonObject(before.getJsonObject(1).getString("content")).getString("attachmentId");
+    String download = bob.origin() + "/api/v1/attachments/" + attachmentId;
+    assertEquals(200, get(download, page.token(), null).statusCode());
+
+    Api.Response revoked =
+        server
+            .api()
+            .send(
+                io.vertx.core.http.HttpMethod.POST,
+                "/api/v1/patients/"
+                    + patient
+                    + "/revocation?date="
+                    + java.time.LocalDate.ofInstant(
+                        server.clock.instant(), java.time.ZoneOffset.UTC),
+                annaSession.accessToken(),
+                null,
+                null);
+    assertEquals(200, revoked.status(), revoked.body());
+    bob.next(RoomHistoryWiped.class, w -> w.room().equals(room));
+
+    // after: the partner's page gets masked messages, the file no more, and cannot write
+    int masked = 0;
+    for (Object item : history(page, room)) {
+      JsonObject message = (JsonObject) item;
+      if ("system".equals(message.getString("kind"))) {
+        continue; // the notice of the revocation itself
+      }
+      assertTrue(message.getBoolean("masked"), message.encode());
+      assertNull(message.getValue("content"), message.encode());
+      masked++;
+    }
+    assertEquals(2, masked);
+    HttpResponse<String> file = get(download, page.token(), null);
+    assertTrue(file.statusCode() >= 400, file.statusCode() + " " + file.body());
+    assertFalse(file.body().contains("Dekubitus"));
+    Frames frames = new Frames();
+    WebSocket ws = socket(bob, ticket(page), frames);
+    next(frames, f -> "ready".equals(f.getString("type")));
+    send(ws, room, UUID.randomUUID(), "noch eine Frage", "v1", null);
+    JsonObject refused =
+        next(frames, f -> "error".equals(f.getString("type")) && "v1".equals(f.getString("ref")));
+    assertEquals("consent_revoked", refused.getString("code"));
+    ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
   }
 
   @Test

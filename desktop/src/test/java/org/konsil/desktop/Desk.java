@@ -26,7 +26,11 @@ import org.konsil.server.testkit.KonsilServer.TestUser;
  * partner who uses the library directly).
  */
 record Desk(
-    TestUser user, KonsilClient client, Companion companion, BlockingQueue<ClientEvent> events) {
+    TestUser user,
+    KonsilClient client,
+    Companion companion,
+    RoomPositions positions,
+    BlockingQueue<ClientEvent> events) {
 
   /** Argon2id at its cheapest: the tests prove the companion, not the key store's cost. */
   static final StoreSettings CHEAP = new StoreSettings(1024, 1, 1);
@@ -50,7 +54,7 @@ record Desk(
     await(client.devices().register("Praxis-PC"));
     await(client.connect());
     Companion started = companion ? await(Companion.start(vertx, client, 0)) : null;
-    return new Desk(user, client, started, events);
+    return new Desk(user, client, started, positions, events);
   }
 
   String origin() {
@@ -86,6 +90,7 @@ record Desk(
         companion.stop().await(10, TimeUnit.SECONDS);
       }
       client.close().await(10, TimeUnit.SECONDS);
+      positions.close();
     } catch (Exception e) {
       // stopped already
     }

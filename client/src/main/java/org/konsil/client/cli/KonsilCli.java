@@ -169,6 +169,7 @@ public final class KonsilCli {
       } finally {
         await(client.close());
         await(client.logout());
+        positions.close();
       }
     } catch (CliFailure failure) {
       err.println("error: " + failure.getMessage());

@@ -2,7 +2,6 @@ package org.konsil.client.live;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +11,11 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.konsil.client.event.ClientEvent;
 import org.konsil.client.event.EncryptedMessage;
@@ -29,8 +33,21 @@ public final class RoomPositions implements RoomCursors, Consumer<ClientEvent> {
 
   static final String FILE = "positions.json";
 
+  private static final System.Logger LOG = System.getLogger(RoomPositions.class.getName());
+
   private final Path file;
   private final Map<UUID, Long> kept = new ConcurrentHashMap<>();
+
+  /** Writes the file off the client's event loop, one write at a time, the newest positions. */
+  private final ExecutorService writer =
+      Executors.newSingleThreadExecutor(
+          task -> {
+            Thread thread = new Thread(task, "konsil-room-positions");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private final AtomicBoolean writeQueued = new AtomicBoolean();
 
   private RoomPositions(Path file) {
     this.file = file;
@@ -76,12 +93,39 @@ public final class RoomPositions implements RoomCursors, Consumer<ClientEvent> {
     }
   }
 
-  private synchronized void move(UUID room, long seq) {
+  /**
+   * Waits for the last write of the file (call it when the client is closed, before the program
+   * ends or a new client reads the positions).
+   */
+  public void close() {
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "the room positions were not written in time");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void move(UUID room, long seq) {
     Long before = kept.get(room);
     if (before != null && before >= seq) {
       return;
     }
-    kept.put(room, seq);
+    kept.merge(room, seq, Math::max);
+    // one write queued at a time; it writes whatever is newest when it runs
+    if (writeQueued.compareAndSet(false, true)) {
+      try {
+        writer.execute(this::write);
+      } catch (RejectedExecutionException closed) {
+        writeQueued.set(false);
+      }
+    }
+  }
+
+  private void write() {
+    writeQueued.set(false);
     JsonObject saved = new JsonObject();
     kept.forEach((id, position) -> saved.put(id.toString(), position));
     try {
@@ -93,7 +137,8 @@ public final class RoomPositions implements RoomCursors, Consumer<ClientEvent> {
       Files.writeString(next, saved.encode(), StandardCharsets.UTF_8);
       Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("the room positions could not be kept in " + file, e);
+      // the next start then asks again for what came since the last position written
+      LOG.log(System.Logger.Level.WARNING, "the room positions could not be kept in " + file, e);
     }
   }
 }
