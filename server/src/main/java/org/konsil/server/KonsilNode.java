@@ -22,6 +22,7 @@ import org.konsil.db.Migrations;
 import org.konsil.server.cluster.ClusterMembership;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.config.SecretFiles;
+import org.konsil.server.http.KeptStatements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +136,8 @@ public final class KonsilNode implements AutoCloseable {
                       .setDatabase(database.database())
                       .setUser(database.user())
                       .setPassword(database.password())
-                      .setCachePreparedStatements(true))
+                      .setCachePreparedStatements(true)
+                      .setPreparedStatementCacheSqlFilter(KeptStatements::kept))
               .using(vertx)
               .build();
       Wiring wiring = new Wiring(vertx, pool, clock, config, metrics, tokenSecret(config));

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.konsil.server.http.KeptStatements;
 import org.konsil.server.http.Rows;
 
 /** SQL for storing messages under their room's lock and reading them back by sequence number. */
@@ -112,9 +113,16 @@ final class MessageStore {
    * membership and are stored in a revoked patient's rooms too. An encrypted room takes only
    * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes
    * or corrects is checked before ({@link MessageRelations}) and stored as given.
+   *
+   * <p>Every connection keeps the statement prepared ({@link KeptStatements}): planning it took as
+   * long as running it for a few messages. Its plan must therefore not depend on the size of the
+   * tables: the earlier message under the same client id is looked up by index ({@code LATERAL}),
+   * not joined, which a plan made on a small table did with a full scan ({@code
+   * MessageStorePlanTest}).
    */
-  private static final String STORE =
-      """
+  static final String STORE =
+      KeptStatements.MARK
+          + """
       WITH input AS (
         SELECT * FROM unnest(#{rooms}::uuid[], #{ids}::uuid[], #{kinds}::text[],
                              #{contents}::text[], #{sentAts}::timestamptz[], #{cmids}::uuid[],
@@ -145,7 +153,9 @@ final class MessageStore {
                e.sent_at AS earlier_sent_at
           FROM input i LEFT JOIN locked l ON l.id = i.room
           LEFT JOIN patient pt ON pt.id = l.patient_id
-          LEFT JOIN messages e ON e.sender_user_id = i.sender AND e.client_msg_id = i.cmid),
+          LEFT JOIN LATERAL (
+            SELECT m.room_id, m.seq, m.id, m.kind, m.content, m.sent_at FROM messages m
+             WHERE m.sender_user_id = i.sender AND m.client_msg_id = i.cmid LIMIT 1) e ON true),
       numbered AS (
         SELECT c.*, c.last_seq + row_number() OVER (PARTITION BY c.room ORDER BY c.ord) AS seq
           FROM checked c

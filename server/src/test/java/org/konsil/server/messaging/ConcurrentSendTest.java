@@ -62,7 +62,7 @@ class ConcurrentSendTest {
         () ->
             server.count(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        + " AND query LIKE 'WITH input AS%'")
+                        + " AND query LIKE '%WITH input AS%'")
                 >= waiting,
         waiting + " sends waiting for a lock");
   }

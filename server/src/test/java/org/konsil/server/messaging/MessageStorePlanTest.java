@@ -1,0 +1,90 @@
+package org.konsil.server.messaging;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.konsil.db.DatabaseSettings;
+import org.konsil.server.http.KeptStatements;
+import org.konsil.server.testkit.TestDatabase;
+
+/**
+ * The message statement is kept prepared on every connection, so PostgreSQL may run it on one
+ * generic plan made early, when the tables are small. That plan must look up the earlier message
+ * under the same client id by index however small the table was: a plan with a full scan of {@code
+ * messages} made on a new installation stays in use while the table grows (in the benchmark every
+ * send got slower by the second). Checked with PostgreSQL's own generic plan, on an empty database
+ * that was never analysed and again after 20,000 messages and ANALYZE.
+ */
+class MessageStorePlanTest {
+
+  @Test
+  void theStoreStatementIsKeptPreparedAndLongStatementsAreNot() {
+    assertTrue(KeptStatements.kept(MessageStore.STORE));
+    assertTrue(KeptStatements.kept("SELECT 1"));
+    assertFalse(KeptStatements.kept("SELECT " + "1 + ".repeat(1000) + "1"));
+  }
+
+  @Test
+  void theGenericPlanLooksMessagesUpByIndexOnAnEmptyTableAndOnAFullOne() throws SQLException {
+    DatabaseSettings database = TestDatabase.superuser(TestDatabase.fresh());
+    String explain = "EXPLAIN (GENERIC_PLAN, COSTS OFF) " + positional(MessageStore.STORE);
+    Properties login = new Properties();
+    login.setProperty("user", database.user());
+    login.setProperty("password", database.password());
+    // the $n stay PostgreSQL's to read: the driver must not bind them
+    login.setProperty("preferQueryMode", "simple");
+    try (Connection c = DriverManager.getConnection(database.jdbcUrl(), login);
+        Statement s = c.createStatement()) {
+      String empty = plan(s, explain);
+      assertTrue(empty.contains("Insert on messages"), empty);
+      assertFalse(empty.contains("Seq Scan on messages"), empty);
+
+      // rows only for the table's size: without foreign-key checks (superuser, this session)
+      s.execute(
+          """
+          SET session_replication_role = replica;
+          INSERT INTO messages (room_id, seq, id, kind, content, sent_at, client_msg_id)
+          SELECT gen_random_uuid(), 1, gen_random_uuid(), 'text', 'message ' || n, now(),
+                 gen_random_uuid()
+            FROM generate_series(1, 20000) n;
+          ANALYZE""");
+      String full = plan(s, explain);
+      assertFalse(full.contains("Seq Scan on messages"), full);
+    }
+  }
+
+  private static String plan(Statement s, String explain) throws SQLException {
+    List<String> lines = new ArrayList<>();
+    try (var rows = s.executeQuery(explain)) {
+      while (rows.next()) {
+        lines.add(rows.getString(1));
+      }
+    }
+    return String.join("\n", lines);
+  }
+
+  /** The template's named parameters as PostgreSQL's $1, $2, … in the order they first appear. */
+  private static String positional(String template) {
+    Map<String, Integer> numbers = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("#\\{(\\w+)}").matcher(template);
+    StringBuilder sql = new StringBuilder();
+    while (m.find()) {
+      int n = numbers.computeIfAbsent(m.group(1), k -> numbers.size() + 1);
+      m.appendReplacement(sql, "\\$" + n);
+    }
+    m.appendTail(sql);
+    return sql.toString();
+  }
+}
