@@ -59,6 +59,10 @@ final class ClientConnection {
   Integer requestedDevice;
 
   boolean authenticating;
+
+  /** Which tick of the gateway's keep-alive pings this socket ({@code WebSocketGateway}). */
+  int keepAliveSlice;
+
   long expiryTimer = -1;
   int pendingSends;
 

@@ -49,7 +49,13 @@ public final class WebSocketGateway {
   private final MessageHistory history;
 
   private MessageConsumer<String> consumer;
+
+  /** The keep-alive's slices: one is pinged per tick, all of them once per ping interval. */
+  static final int KEEP_ALIVE_SLICES = 20;
+
   private long pinger = -1;
+  private long keepAliveTicks;
+  private int acceptedSockets;
   private boolean accepting = true;
   private Future<Void> shutdown;
 
@@ -81,7 +87,8 @@ public final class WebSocketGateway {
 
   /** Call on the event loop that will serve the sockets. */
   public Future<Void> start() {
-    pinger = vertx.setPeriodic(config.wsPingInterval().toMillis(), id -> keepAlive());
+    long tick = Math.max(1, config.wsPingInterval().toMillis() / KEEP_ALIVE_SLICES);
+    pinger = vertx.setPeriodic(tick, id -> keepAlive());
     consumer = vertx.eventBus().consumer(LiveEvents.ADDRESS, fanout::onEvent);
     return consumer.completion();
   }
@@ -116,6 +123,7 @@ public final class WebSocketGateway {
 
   public void accept(ServerWebSocket ws) {
     ClientConnection connection = new ClientConnection(ws, config.wsMaxQueuedBytes());
+    connection.keepAliveSlice = Math.floorMod(acceptedSockets++, KEEP_ALIVE_SLICES);
     if (!accepting) {
       connection.close(ClientConnection.CLOSE_GOING_AWAY, "server shutting down");
       return;
@@ -185,10 +193,20 @@ public final class WebSocketGateway {
     }
   }
 
-  /** Pings every socket, and closes those from which nothing came for the idle timeout. */
+  /**
+   * Pings one slice of the sockets, and closes those of the slice from which nothing came for the
+   * idle timeout. Each socket is in one of {@link #KEEP_ALIVE_SLICES} slices (by the order it came
+   * in), and one slice is done per tick, so every socket is pinged once per ping interval as
+   * before, but the pings (and the pongs that answer them) of thousands of sockets no longer leave
+   * in one burst that holds up the event loop's live frames.
+   */
   private void keepAlive() {
     long idle = config.wsIdleTimeout().toNanos();
+    int slice = (int) (keepAliveTicks++ % KEEP_ALIVE_SLICES);
     for (ClientConnection connection : fanout.connections()) {
+      if (connection.keepAliveSlice != slice) {
+        continue;
+      }
       if (connection.silentNanos() > idle) {
         connection.close(ClientConnection.CLOSE_GOING_AWAY, "idle timeout");
       } else {
