@@ -56,14 +56,19 @@ final class Markdown {
     phase(out, m.getJsonObject("closed"), "closed loop (saturated)", false);
     phase(out, m.getJsonObject("openWithIdle"), "open loop with the idle connections", true);
     if (m.containsKey("memoryPerIdleConnectionBytes")) {
-      row(out, "idle connections", (double) report.getInteger("idleConnections"), "%.0f", "20,000");
+      row(out, "idle connections", (double) report.getInteger("idleConnections"), "%.0f", "10,000");
       row(
           out,
           "server memory per idle connection: live heap + resident outside the heap (KiB)",
           m.getDouble("memoryPerIdleConnectionBytes") / 1024,
           "%.1f",
+          "≤ 20 KiB resident");
+      row(
+          out,
+          "… live heap (KiB)",
+          m.getDouble("heapPerIdleConnectionBytes") / 1024,
+          "%.1f",
           "≤ 10 KiB");
-      row(out, "… live heap (KiB)", m.getDouble("heapPerIdleConnectionBytes") / 1024, "%.1f", "");
       row(
           out,
           "… resident outside the heap (KiB)",

@@ -7,9 +7,8 @@ package org.konsil.bench;
 public enum Preset {
   SMALL(100, 10, 0),
   MEDIUM(500, 10, 0),
-  // 20,000 idle connections are the target; with the client and the server each holding one
-  // descriptor per connection, a hard limit of 20,000 open files per process caps it lower.
-  LARGE(100, 10, 20_000);
+  // the memory target is given at 10,000 idle connections
+  LARGE(100, 10, 10_000);
 
   final int rooms;
   final int members;

@@ -114,15 +114,16 @@ final class MessageStore {
    * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes
    * or corrects is checked before ({@link MessageRelations}) and stored as given.
    *
-   * <p>Every connection keeps the statement prepared ({@link KeptStatements}): planning it took as
-   * long as running it for a few messages. Its plan must therefore not depend on the size of the
-   * tables: the earlier message under the same client id is looked up by index ({@code LATERAL}),
-   * not joined, which a plan made on a small table did with a full scan ({@code
-   * MessageStorePlanTest}).
+   * <p>Up to {@link #KEPT_UP_TO} messages it runs as {@link #STORE}, which every connection keeps
+   * prepared ({@link KeptStatements}): planning it took as long as running it for a few messages.
+   * Its plan must therefore not depend on the size of the tables: the earlier message under the
+   * same client id is looked up by index ({@code LATERAL}), not joined, which a plan made on a
+   * small table did with a full scan ({@code MessageStorePlanTest}). A larger batch runs as this
+   * text, planned for the batch at hand: there planning is shared by many messages, and the plan
+   * knows how many.
    */
-  static final String STORE =
-      KeptStatements.MARK
-          + """
+  static final String STORE_MANY =
+      """
       WITH input AS (
         SELECT * FROM unnest(#{rooms}::uuid[], #{ids}::uuid[], #{kinds}::text[],
                              #{contents}::text[], #{sentAts}::timestamptz[], #{cmids}::uuid[],
@@ -179,6 +180,12 @@ final class MessageStore {
        ORDER BY c.ord
       """;
 
+  /** {@link #STORE_MANY} as every connection keeps it prepared, for a few messages at a time. */
+  static final String STORE = KeptStatements.MARK + STORE_MANY;
+
+  /** The most messages a statement stores as {@link #STORE}. */
+  static final int KEPT_UP_TO = 8;
+
   /**
    * What the statement found for one message: whether the sender's organisation is a member,
    * whether the room's patient revoked consent, how many invitations wait for the room's first
@@ -199,8 +206,8 @@ final class MessageStore {
   }
 
   /**
-   * Stores the messages (their {@code seq} is ignored) with {@link #STORE}; the outcomes come in
-   * the order of the messages. With {@code whileInvitationsWait} a message is stored into a room
+   * Stores the messages (their {@code seq} is ignored) with {@link #STORE_MANY}; the outcomes come
+   * in the order of the messages. With {@code whileInvitationsWait} a message is stored into a room
    * whose invitations wait for its first message, and the caller sends them in the same transaction
    * (or, for a system notice, leaves them waiting); without it such a message is not stored and its
    * outcome says that invitations wait.
@@ -247,7 +254,7 @@ final class MessageStore {
     p.put("corrects", corrects);
     p.put("devices", devices);
     p.put("whileInvitationsWait", whileInvitationsWait);
-    return query(client, STORE)
+    return query(client, n <= KEPT_UP_TO ? STORE : STORE_MANY)
         .execute(p)
         .map(
             rows -> {

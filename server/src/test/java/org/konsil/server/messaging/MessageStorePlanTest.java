@@ -30,8 +30,10 @@ import org.konsil.server.testkit.TestDatabase;
 class MessageStorePlanTest {
 
   @Test
-  void theStoreStatementIsKeptPreparedAndLongStatementsAreNot() {
+  void theStoreStatementForFewMessagesIsKeptPreparedAndLongStatementsAreNot() {
     assertTrue(KeptStatements.kept(MessageStore.STORE));
+    // the same text without the mark, for large batches, is planned for each batch
+    assertFalse(KeptStatements.kept(MessageStore.STORE_MANY));
     assertTrue(KeptStatements.kept("SELECT 1"));
     assertFalse(KeptStatements.kept("SELECT " + "1 + ".repeat(1000) + "1"));
   }
