@@ -1,5 +1,7 @@
 package org.konsil.server.http;
 
+import io.vertx.sqlclient.SqlConnectOptions;
+
 /**
  * Which statements each database connection keeps prepared. A kept statement is parsed once per
  * connection, and after PostgreSQL's first five executions it usually runs on one generic plan
@@ -15,8 +17,8 @@ public final class KeptStatements {
   /** The first characters of a long statement that every connection keeps prepared. */
   public static final String MARK = "/* kept prepared */ ";
 
-  /** The SQL client's default: statements up to this length are kept. */
-  static final int SHORT = 2048;
+  /** The SQL client's default (2,048): statements up to this length are kept. */
+  static final int SHORT = SqlConnectOptions.DEFAULT_PREPARED_STATEMENT_CACHE_SQL_LIMIT;
 
   private KeptStatements() {}
 

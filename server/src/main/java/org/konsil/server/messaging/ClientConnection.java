@@ -124,18 +124,34 @@ final class ClientConnection {
       vertx.pipeline().remove(IdleStateHandler.class);
     }
     Object handler = vertx.handler();
+    if (UPGRADE_FACTORY == null || !UPGRADE_FACTORY.getDeclaringClass().isInstance(handler)) {
+      return false;
+    }
     try {
-      Field factory = handler.getClass().getDeclaredField(UPGRADE_FACTORY_FIELD);
-      factory.setAccessible(true);
-      factory.set(handler, null);
+      UPGRADE_FACTORY.set(handler, null);
       return true;
-    } catch (ReflectiveOperationException | RuntimeException e) {
+    } catch (IllegalAccessException e) {
       return false;
     }
   }
 
   /** The field of Vert.x's {@code VertxHandler} that keeps the upgrade alive. */
   static final String UPGRADE_FACTORY_FIELD = "connectionFactory";
+
+  /** That field, looked up once; null when this Vert.x version has none of that name. */
+  private static final Field UPGRADE_FACTORY = upgradeFactory();
+
+  private static Field upgradeFactory() {
+    try {
+      Field field =
+          Class.forName("io.vertx.core.net.impl.VertxHandler")
+              .getDeclaredField(UPGRADE_FACTORY_FIELD);
+      field.setAccessible(true);
+      return field;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
 
   ServerWebSocket socket() {
     return ws;
