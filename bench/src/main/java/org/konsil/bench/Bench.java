@@ -114,6 +114,11 @@ public final class Bench {
         // The server's heap is committed and touched at start (AlwaysPreTouch), so resident
         // memory grows only by what lives outside the heap; the live heap after a full
         // collection counts the rest. Together: what an idle connection costs the server.
+        int histogramLines = histogramLines();
+        if (histogramLines > 0) {
+          System.out.println("heap before the idle connections:");
+          sut.printHeapHistogram(histogramLines);
+        }
         long heapBefore = sut.serverHeapAfterGc();
         long rssBefore = sut.serverResidentBytes();
         load.openIdle(idleOrgs, options.idle());
@@ -127,13 +132,30 @@ public final class Bench {
         result.put(
             "memoryPerIdleConnectionBytes",
             (rssAfter - rssBefore + heapAfter - heapBefore) / (double) idle);
-        if (System.getenv("KONSIL_BENCH_HISTOGRAM") != null) {
-          sut.printHeapHistogram(25);
+        if (histogramLines > 0) {
+          System.out.println("heap with the idle connections:");
+          sut.printHeapHistogram(histogramLines);
         }
         result.put("openWithIdle", phase(sut, load, "open+idle", options.openRate()));
       }
     }
     return result;
+  }
+
+  /**
+   * Lines of the server's heap histogram to print before and after the idle connections open:
+   * {@code KONSIL_BENCH_HISTOGRAM=N} (a diagnostic; {@code 1} or any other text prints 25).
+   */
+  private static int histogramLines() {
+    String lines = System.getenv("KONSIL_BENCH_HISTOGRAM");
+    if (lines == null) {
+      return 0;
+    }
+    try {
+      return Math.max(25, Integer.parseInt(lines.trim()));
+    } catch (NumberFormatException e) {
+      return 25;
+    }
   }
 
   private JsonObject phase(SystemUnderTest sut, Load load, String name, int rate) {

@@ -3,6 +3,7 @@ package org.konsil.server.messaging;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
 import org.konsil.server.identity.AuthenticatedUser;
 
@@ -38,10 +40,14 @@ final class ClientConnection {
   private final long maxQueuedBytes;
   // mostly empty: frames wait here only while the socket cannot take them
   private final ArrayDeque<String> outbound = new ArrayDeque<>(1);
-  private final List<Promise<Void>> writableWaiters = new ArrayList<>();
-  private final Promise<Void> gone = Promise.promise();
+  // what an idle socket does not use is made when first needed: writers waiting for the queue to
+  // drain, the promise of the client's goodbye, the rooms typed in
+  private List<Promise<Void>> writableWaiters;
+  private Promise<Void> gone;
+  private Map<UUID, Long> lastTyping;
   private long outboundBytes;
   private boolean closed;
+  private boolean closedByPeer;
 
   /**
    * When the client was last heard from (any frame, a pong included), by System.nanoTime(): the
@@ -66,7 +72,12 @@ final class ClientConnection {
   /** Which tick of the gateway's keep-alive pings this socket ({@code WebSocketGateway}). */
   int keepAliveSlice;
 
-  long expiryTimer = -1;
+  /**
+   * When the user's session ends, in milliseconds of the injected clock (the clock sessions are
+   * checked by); the gateway's keep-alive closes the socket then.
+   */
+  long sessionEndsAt = Long.MAX_VALUE;
+
   int pendingSends;
 
   /** The end of this connection's chain of sends, which keeps them in the order they came. */
@@ -76,7 +87,6 @@ final class ClientConnection {
   List<io.vertx.core.eventbus.Message<String>> joiningBuffer;
 
   final Map<UUID, RoomCursor> cursors = new HashMap<>();
-  final Map<UUID, Long> lastTyping = new HashMap<>();
 
   ClientConnection(ServerWebSocket ws, long maxQueuedBytes) {
     this.ws = ws;
@@ -104,6 +114,7 @@ final class ClientConnection {
               "konsil-flush-consolidation",
               new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
       releaseUpgrade(vertx);
+      shrinkWriteQueue(ws);
     }
   }
 
@@ -135,17 +146,72 @@ final class ClientConnection {
     }
   }
 
+  /**
+   * Gives the socket's Vert.x write queue chunks of {@link #WRITE_QUEUE_CHUNK} slots instead of
+   * Netty's 1,024 (measured: a 4.1 KiB array per socket, 40 % of an idle socket's heap,
+   * bench/RESULTS.md). Vert.x 5.0.8 makes every connection's outbound queue with Netty's default
+   * chunk and allocates the first chunk at once; the queue grows by a chunk at a time, so a smaller
+   * chunk costs an idle socket less and a busy one a few more, smaller allocations. The new queue
+   * is of the same kind (many producers, one consumer, unbounded in practice) and replaces the old
+   * one only while that is still empty, on the socket's event loop, before anything is written
+   * (three private fields of Vert.x, read and written by reflection; {@code UpgradeReleaseTest}
+   * fails when a Vert.x version names them otherwise, and nothing else changes then). Answers
+   * whether the queue was replaced.
+   */
+  static boolean shrinkWriteQueue(ServerWebSocket ws) {
+    if (WS_CONNECTION == null
+        || CONNECTION_QUEUE == null
+        || QUEUE_PASSING == null
+        || PASSING_QUEUE == null) {
+      return false;
+    }
+    try {
+      Object connection = WS_CONNECTION.get(ws);
+      Object outbound = connection == null ? null : CONNECTION_QUEUE.get(connection);
+      Object passing = outbound == null ? null : QUEUE_PASSING.get(outbound);
+      if (passing == null || !(PASSING_QUEUE.get(passing) instanceof Queue<?> queue)) {
+        return false;
+      }
+      if (!queue.isEmpty()) {
+        return false;
+      }
+      PASSING_QUEUE.set(passing, PlatformDependent.newMpscQueue(WRITE_QUEUE_CHUNK, MAX_QUEUED));
+      return true;
+    } catch (IllegalAccessException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** Slots per chunk of a socket's Vert.x write queue ({@link #shrinkWriteQueue}). */
+  static final int WRITE_QUEUE_CHUNK = 16;
+
+  // the queue's capacity: Netty's largest; frames are bounded long before, by the write-queue size
+  private static final int MAX_QUEUED = 1 << 30;
+
   /** The field of Vert.x's {@code VertxHandler} that keeps the upgrade alive. */
   static final String UPGRADE_FACTORY_FIELD = "connectionFactory";
 
   /** That field, looked up once; null when this Vert.x version has none of that name. */
-  private static final Field UPGRADE_FACTORY = upgradeFactory();
+  private static final Field UPGRADE_FACTORY =
+      field("io.vertx.core.net.impl.VertxHandler", UPGRADE_FACTORY_FIELD);
 
-  private static Field upgradeFactory() {
+  // the way from a WebSocket to the queue its writes pass through, in Vert.x 5.0.8
+  static final String[][] WRITE_QUEUE_PATH = {
+    {"io.vertx.core.http.impl.WebSocketImplBase", "conn"},
+    {"io.vertx.core.net.impl.VertxConnection", "outboundMessageQueue"},
+    {"io.vertx.core.internal.concurrent.OutboundMessageQueue", "mqp"},
+    {"io.vertx.core.streams.impl.MessagePassingQueue", "queue"}
+  };
+  private static final Field WS_CONNECTION = field(WRITE_QUEUE_PATH[0][0], WRITE_QUEUE_PATH[0][1]);
+  private static final Field CONNECTION_QUEUE =
+      field(WRITE_QUEUE_PATH[1][0], WRITE_QUEUE_PATH[1][1]);
+  private static final Field QUEUE_PASSING = field(WRITE_QUEUE_PATH[2][0], WRITE_QUEUE_PATH[2][1]);
+  private static final Field PASSING_QUEUE = field(WRITE_QUEUE_PATH[3][0], WRITE_QUEUE_PATH[3][1]);
+
+  /** A private field of a Vert.x class, made accessible; null when there is none of that name. */
+  static Field field(String className, String name) {
     try {
-      Field field =
-          Class.forName("io.vertx.core.net.impl.VertxHandler")
-              .getDeclaredField(UPGRADE_FACTORY_FIELD);
+      Field field = Class.forName(className).getDeclaredField(name);
       field.setAccessible(true);
       return field;
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -222,8 +288,27 @@ final class ClientConnection {
       return Future.succeededFuture();
     }
     Promise<Void> promise = Promise.promise();
+    if (writableWaiters == null) {
+      writableWaiters = new ArrayList<>(1);
+    }
     writableWaiters.add(promise);
     return promise.future();
+  }
+
+  /**
+   * Whether a typing notice for the room may go out at {@code now}: the first one, or one at least
+   * {@code intervalMs} after the last that went out. Remembers {@code now} when it may.
+   */
+  boolean typingDue(UUID room, long now, long intervalMs) {
+    if (lastTyping == null) {
+      lastTyping = new HashMap<>(4);
+    }
+    Long last = lastTyping.get(room);
+    if (last != null && now - last < intervalMs) {
+      return false;
+    }
+    lastTyping.put(room, now);
+    return true;
   }
 
   /** Closes now; frames still waiting are dropped. */
@@ -243,12 +328,25 @@ final class ClientConnection {
    * client has answered the close: cutting the connection earlier could lose the last frames.
    */
   Future<Void> closeAfterFlush(short code, String reason) {
-    return writable().transform(flushed -> close(code, reason)).transform(sent -> gone.future());
+    return writable().transform(flushed -> close(code, reason)).transform(sent -> goodbye());
+  }
+
+  private Future<Void> goodbye() {
+    if (gone == null) {
+      gone = Promise.promise();
+      if (closedByPeer) {
+        gone.complete();
+      }
+    }
+    return gone.future();
   }
 
   /** The socket closed from the other side or the network. */
   void markClosed() {
-    gone.tryComplete();
+    closedByPeer = true;
+    if (gone != null) {
+      gone.tryComplete();
+    }
     closed = true;
     outbound.clear();
     releaseWaiters();
@@ -281,7 +379,7 @@ final class ClientConnection {
   }
 
   private void releaseWaiters() {
-    if (writableWaiters.isEmpty()) {
+    if (writableWaiters == null || writableWaiters.isEmpty()) {
       return;
     }
     List<Promise<Void>> waiting = new ArrayList<>(writableWaiters);

@@ -244,13 +244,9 @@ final class ClientFrames {
     if (!connection.cursors.containsKey(room)) {
       throw ApiException.notAMember();
     }
-    long now = clock.millis();
-    Long last = connection.lastTyping.get(room);
-    if (last != null && now - last < TYPING_INTERVAL_MS) {
-      return;
+    if (connection.typingDue(room, clock.millis(), TYPING_INTERVAL_MS)) {
+      messaging.typing(connection.user, room);
     }
-    connection.lastTyping.put(room, now);
-    messaging.typing(connection.user, room);
   }
 
   private boolean tooLarge(String text) {

@@ -9,7 +9,6 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -194,20 +193,28 @@ public final class WebSocketGateway {
   }
 
   /**
-   * Pings one slice of the sockets, and closes those of the slice from which nothing came for the
-   * idle timeout. Each socket is in one of {@link #KEEP_ALIVE_SLICES} slices (by the order it came
-   * in), and one slice is done per tick, so every socket is pinged once per ping interval as
-   * before, but the pings (and the pongs that answer them) of thousands of sockets no longer leave
-   * in one burst that holds up the event loop's live frames.
+   * Closes the sockets whose session has ended; pings one slice of the sockets, and closes those of
+   * the slice from which nothing came for the idle timeout. Each socket is in one of {@link
+   * #KEEP_ALIVE_SLICES} slices (by the order it came in), and one slice is done per tick, so every
+   * socket is pinged once per ping interval as before, but the pings (and the pongs that answer
+   * them) of thousands of sockets no longer leave in one burst that holds up the event loop's live
+   * frames. Session ends are checked on every tick, by the injected clock: one check here instead
+   * of a timer per socket, at most one tick late.
    */
   private void keepAlive() {
     long idle = config.wsIdleTimeout().toNanos();
+    long now = clock.millis();
     int slice = (int) (keepAliveTicks++ % KEEP_ALIVE_SLICES);
     for (ClientConnection connection : fanout.connections()) {
-      if (connection.keepAliveSlice != slice) {
+      if (now >= connection.sessionEndsAt) {
+        connection.endWithError(
+            "session_ended",
+            "Your session has ended.",
+            ClientConnection.CLOSE_ENDED,
+            "session ended");
+      } else if (connection.keepAliveSlice != slice) {
         continue;
-      }
-      if (connection.silentNanos() > idle) {
+      } else if (connection.silentNanos() > idle) {
         connection.close(ClientConnection.CLOSE_GOING_AWAY, "idle timeout");
       } else {
         connection.ping();
@@ -276,17 +283,7 @@ public final class WebSocketGateway {
       return;
     }
     connection.user = user;
-    long untilExpiry =
-        Duration.between(clock.instant(), user.sessionExpiresAt().toInstant()).toMillis();
-    connection.expiryTimer =
-        vertx.setTimer(
-            Math.max(1, untilExpiry),
-            id ->
-                connection.endWithError(
-                    "session_ended",
-                    "Your session has ended.",
-                    ClientConnection.CLOSE_ENDED,
-                    "session ended"));
+    connection.sessionEndsAt = user.sessionExpiresAt().toInstant().toEpochMilli();
     fanout.joining(connection);
     rooms
         .positionsOf(user.organisationId())
@@ -328,9 +325,6 @@ public final class WebSocketGateway {
 
   private void forget(ClientConnection connection) {
     connection.markClosed();
-    if (connection.expiryTimer >= 0) {
-      vertx.cancelTimer(connection.expiryTimer);
-    }
     fanout.forget(connection);
   }
 

@@ -189,4 +189,20 @@ class WebSocketRefusalTest {
       assertEquals(4003, socket.awaitClose());
     }
   }
+
+  @Test
+  void aSocketClosesWhenItsSessionEndsByTheServersClock() {
+    Session session = server.login(network.practice().admin());
+    try (TestSocket socket = server.socket(session)) {
+      server.clock.advance(java.time.Duration.ofHours(12).minusSeconds(60));
+      socket.send(ping());
+      assertEquals("pong", socket.next("pong").getString("type"));
+      server.clock.advance(java.time.Duration.ofSeconds(61));
+      assertEquals("session_ended", socket.next("error").getString("code"));
+      assertEquals(4003, socket.awaitClose());
+    } finally {
+      // keep later tests' tokens valid
+      server.clock.advance(java.time.Duration.ofHours(-12).minusSeconds(1));
+    }
+  }
 }
