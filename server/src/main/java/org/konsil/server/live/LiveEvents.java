@@ -1,10 +1,15 @@
 package org.konsil.server.live;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the WebSocket gateways of every node need to hear about: stored messages, typing, new room
@@ -12,6 +17,8 @@ import java.util.stream.Collectors;
  * (clustered) event bus; the frame text is encoded once by the publisher.
  */
 public final class LiveEvents {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveEvents.class);
 
   public static final String ADDRESS = "konsil.live";
   public static final String KIND = "kind";
@@ -21,6 +28,10 @@ public final class LiveEvents {
   public static final String SESSION = "session";
   public static final String ORGANISATIONS = "organisations";
   public static final String DEVICE = "device";
+  public static final String LENGTHS = "lengths";
+
+  /** A stored message's live frame, with its room and sequence number. */
+  public record Stored(UUID room, long seq, String frame) {}
 
   private final EventBus bus;
 
@@ -35,6 +46,77 @@ public final class LiveEvents {
             .addHeader(KIND, "message")
             .addHeader(ROOM, room.toString())
             .addHeader(SEQ, Long.toString(seq)));
+  }
+
+  /**
+   * Messages stored by one statement, as one event of kind {@code messages}: the rooms, sequence
+   * numbers and frame lengths in headers (comma-separated, in the same order), the frames one after
+   * the other in the body. One event per statement instead of one per message: under load a
+   * statement stores a few hundred messages, and every event costs each gateway a task and every
+   * other node a write. A single message goes as a {@code message} event.
+   */
+  public void messages(List<Stored> stored) {
+    if (stored.isEmpty()) {
+      return;
+    }
+    if (stored.size() == 1) {
+      Stored one = stored.get(0);
+      message(one.room(), one.seq(), one.frame());
+      return;
+    }
+    StringBuilder rooms = new StringBuilder(stored.size() * 37);
+    StringBuilder seqs = new StringBuilder(stored.size() * 8);
+    StringBuilder lengths = new StringBuilder(stored.size() * 4);
+    int size = 0;
+    for (Stored message : stored) {
+      size += message.frame().length();
+    }
+    StringBuilder frames = new StringBuilder(size);
+    for (Stored message : stored) {
+      String separator = frames.isEmpty() ? "" : ",";
+      rooms.append(separator).append(message.room());
+      seqs.append(separator).append(message.seq());
+      lengths.append(separator).append(message.frame().length());
+      frames.append(message.frame());
+    }
+    publish(
+        frames.toString(),
+        new DeliveryOptions()
+            .addHeader(KIND, "messages")
+            .addHeader(ROOM, rooms.toString())
+            .addHeader(SEQ, seqs.toString())
+            .addHeader(LENGTHS, lengths.toString()));
+  }
+
+  /**
+   * The messages of a {@code messages} event ({@link #messages}), in the order they were stored;
+   * none, with a warning, when the event does not hold together (only a faulty node sends such).
+   */
+  public static List<Stored> storedIn(MultiMap headers, String frames) {
+    try {
+      String[] rooms = headers.get(ROOM).split(",");
+      String[] seqs = headers.get(SEQ).split(",");
+      String[] lengths = headers.get(LENGTHS).split(",");
+      if (rooms.length != seqs.length || rooms.length != lengths.length) {
+        throw new IllegalArgumentException("headers of different lengths");
+      }
+      List<Stored> stored = new ArrayList<>(rooms.length);
+      int at = 0;
+      for (int i = 0; i < rooms.length; i++) {
+        int end = at + Integer.parseInt(lengths[i]);
+        stored.add(
+            new Stored(
+                UUID.fromString(rooms[i]), Long.parseLong(seqs[i]), frames.substring(at, end)));
+        at = end;
+      }
+      if (at != frames.length()) {
+        throw new IllegalArgumentException("frames longer than their lengths");
+      }
+      return stored;
+    } catch (RuntimeException e) {
+      LOG.warn("a messages event that does not hold together was dropped: {}", e.toString());
+      return List.of();
+    }
   }
 
   public void typing(UUID room, UUID user, String frame) {

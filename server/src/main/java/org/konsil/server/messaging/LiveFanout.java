@@ -111,15 +111,11 @@ final class LiveFanout {
     }
     MultiMap headers = event.headers();
     switch (headers.get(LiveEvents.KIND)) {
-      case "message" -> {
-        UUID room = roomOf(headers);
-        long seq = Long.parseLong(headers.get(LiveEvents.SEQ));
-        for (ClientConnection connection : connectionsOf(byRoom, room)) {
-          if (connection.isReady()) {
-            connection.cursors.get(room).offer(seq, event.body());
-          }
-        }
-      }
+      case "message" ->
+          offer(roomOf(headers), Long.parseLong(headers.get(LiveEvents.SEQ)), event.body());
+      case "messages" ->
+          LiveEvents.storedIn(headers, event.body())
+              .forEach(message -> offer(message.room(), message.seq(), message.frame()));
       case "masked" -> {
         for (ClientConnection connection : connectionsOf(byRoom, roomOf(headers))) {
           if (connection.isReady()) {
@@ -193,12 +189,16 @@ final class LiveFanout {
   void replay(Message<String> event, ClientConnection connection) {
     MultiMap headers = event.headers();
     switch (headers.get(LiveEvents.KIND)) {
-      case "message" -> {
-        RoomCursor cursor = connection.cursors.get(roomOf(headers));
-        if (cursor != null) {
-          cursor.offer(Long.parseLong(headers.get(LiveEvents.SEQ)), event.body());
-        }
-      }
+      case "message" ->
+          offerTo(
+              connection,
+              roomOf(headers),
+              Long.parseLong(headers.get(LiveEvents.SEQ)),
+              event.body());
+      case "messages" ->
+          LiveEvents.storedIn(headers, event.body())
+              .forEach(
+                  message -> offerTo(connection, message.room(), message.seq(), message.frame()));
       case "masked" -> revoked(event, connection);
       case "joined" -> joinedRoom(event, connection);
       case "organisation" -> {
@@ -218,6 +218,23 @@ final class LiveFanout {
         // typing, read markers and receipts are of the moment; account and session ends reached it
         // already
       }
+    }
+  }
+
+  /** A stored message to the ready connections that follow its room. */
+  private void offer(UUID room, long seq, String frame) {
+    for (ClientConnection connection : connectionsOf(byRoom, room)) {
+      if (connection.isReady()) {
+        connection.cursors.get(room).offer(seq, frame);
+      }
+    }
+  }
+
+  /** A stored message to one connection, if it follows the room. */
+  private static void offerTo(ClientConnection connection, UUID room, long seq, String frame) {
+    RoomCursor cursor = connection.cursors.get(room);
+    if (cursor != null) {
+      cursor.offer(seq, frame);
     }
   }
 

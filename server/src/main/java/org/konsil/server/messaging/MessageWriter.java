@@ -29,8 +29,9 @@ import org.konsil.server.rooms.RoomService;
  * The one way a user's message is written, whether it came over REST or the WebSocket: one call of
  * {@link MessageStore#store}, through the {@link TextBatcher} when nothing else is written with it,
  * in a transaction when something is (the invitations waiting for a room's first message, an
- * attachment's file). The ack follows the commit, the live event follows the ack's commit, and a
- * repeated client message id answers the first ack without storing anything.
+ * attachment's file). The ack follows the commit, the live event follows the commit (one event for
+ * all the texts a batch stored), and a repeated client message id answers the first ack without
+ * storing anything.
  */
 public final class MessageWriter {
 
@@ -66,7 +67,7 @@ public final class MessageWriter {
     this.pool = pool;
     this.clock = clock;
     this.store = new MessageStore(pool);
-    this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, metrics);
+    this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, live::messages, metrics);
     this.rooms = rooms;
     this.invitations = invitations;
     this.live = live;
@@ -90,6 +91,7 @@ public final class MessageWriter {
       UUID clientMsgId,
       String content,
       Message.Relations relations) {
+    // the batcher publishes what its statements store; the transaction's message is published here
     return guarded(
         () -> {
           Message message = draft(user, room, clientMsgId, "text", content, relations);
@@ -99,9 +101,11 @@ public final class MessageWriter {
                   outcome ->
                       waitsForInvitations(outcome)
                           ? inTransaction(message, (tx, seq) -> Future.succeededFuture())
+                              .andThen(stored -> publish(message, stored))
                           : Future.succeededFuture(outcome))
               .transform(result -> answer(user, message, result));
-        });
+        },
+        false);
   }
 
   /**
@@ -142,7 +146,8 @@ public final class MessageWriter {
           Message message = draft(user, room, clientMsgId, kind, content, relations);
           return inTransaction(message, (tx, seq) -> alongside.apply(tx, message))
               .transform(result -> answer(user, message, result));
-        });
+        },
+        true);
   }
 
   /**
@@ -174,7 +179,8 @@ public final class MessageWriter {
                   List.copyOf(sealed));
           return inTransaction(message, (tx, seq) -> storeEnvelopes(tx, user, message, seq))
               .transform(result -> answer(user, message, result));
-        });
+        },
+        true);
   }
 
   private Future<Void> storeEnvelopes(
@@ -216,8 +222,11 @@ public final class MessageWriter {
     return vertx.timer(10).compose(t -> waitIdle(deadline));
   }
 
-  /** Counts the write while it runs, so that a shutdown waits for it; refused once draining. */
-  private Future<Ack> guarded(Supplier<Future<Ack>> write) {
+  /**
+   * Counts the write while it runs, so that a shutdown waits for it; refused once draining. With
+   * {@code publish} the stored message's live event goes out once it is acked.
+   */
+  private Future<Ack> guarded(Supplier<Future<Ack>> write, boolean publish) {
     if (!accepting) {
       return Future.failedFuture(
           ApiException.unavailable("The server is shutting down; send again in a moment."));
@@ -236,11 +245,21 @@ public final class MessageWriter {
                 duplicates.increment();
               } else {
                 stored.increment();
-                live.message(
-                    ack.message().room(), ack.message().seq(), ack.message().toLiveFrame());
+                if (publish) {
+                  live.message(
+                      ack.message().room(), ack.message().seq(), ack.message().toLiveFrame());
+                }
               }
             })
         .onComplete(done -> inFlight.decrementAndGet());
+  }
+
+  /** The live event of a message stored in its own transaction (not by the batcher). */
+  private void publish(Message message, AsyncResult<MessageStore.Outcome> result) {
+    if (result.succeeded() && result.result().stored()) {
+      long seq = result.result().seq();
+      live.message(message.room(), seq, message.withSeq(seq).toLiveFrame());
+    }
   }
 
   private Message draft(

@@ -11,6 +11,8 @@ import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import org.konsil.server.live.LiveEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * load one commit serves many. The statement checks each message on its own and numbers each room's
  * messages in the order they came. A statement that fails as a whole (the same message twice in it,
  * a row the database refuses) is run again one message at a time, in the same order, so that only
- * the culprit fails.
+ * the culprit fails. The messages a statement stored go out as one live event, before their senders
+ * are answered.
  */
 final class TextBatcher {
 
@@ -32,6 +35,7 @@ final class TextBatcher {
   private final Pool pool;
   private final MessageStore store;
   private final int maxBatchesInFlight;
+  private final Consumer<List<LiveEvents.Stored>> published;
   private final DistributionSummary batchSizes;
   private final Counter failedBatches;
   private final Object lock = new Object();
@@ -46,8 +50,14 @@ final class TextBatcher {
   }
 
   TextBatcher(
-      Vertx vertx, Pool pool, MessageStore store, int maxBatchesInFlight, MeterRegistry metrics) {
+      Vertx vertx,
+      Pool pool,
+      MessageStore store,
+      int maxBatchesInFlight,
+      Consumer<List<LiveEvents.Stored>> published,
+      MeterRegistry metrics) {
     this.vertx = vertx;
+    this.published = published;
     this.pool = pool;
     this.store = store;
     this.maxBatchesInFlight = maxBatchesInFlight;
@@ -102,6 +112,7 @@ final class TextBatcher {
             result -> {
               if (result.succeeded()) {
                 List<MessageStore.Outcome> outcomes = result.result();
+                publish(batch, outcomes);
                 for (int i = 0; i < batch.size(); i++) {
                   batch.get(i).settle(Future.succeededFuture(outcomes.get(i)));
                 }
@@ -126,9 +137,29 @@ final class TextBatcher {
     Pending pending = batch.get(index);
     return store
         .store(pool, List.of(pending.message()), false)
-        .map(outcomes -> outcomes.get(0))
+        .map(
+            outcomes -> {
+              publish(List.of(pending), outcomes);
+              return outcomes.get(0);
+            })
         .andThen(pending::settle)
         .transform(settled -> oneByOne(batch, index + 1));
+  }
+
+  /**
+   * The live frames of the messages the statement stored, as one event, before their senders hear
+   * of it (the frames are committed: a message is published only once it is stored).
+   */
+  private void publish(List<Pending> batch, List<MessageStore.Outcome> outcomes) {
+    List<LiveEvents.Stored> stored = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      long seq = outcomes.get(i).seq();
+      if (outcomes.get(i).stored()) {
+        Message message = batch.get(i).message().withSeq(seq);
+        stored.add(new LiveEvents.Stored(message.room(), seq, message.toLiveFrame()));
+      }
+    }
+    published.accept(stored);
   }
 
   /** Frees the statement's place and starts the next batch when sends are waiting. */

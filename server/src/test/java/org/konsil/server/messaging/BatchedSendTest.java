@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.KonsilServer;
@@ -99,6 +102,17 @@ class BatchedSendTest {
     double messages = metric("konsil_messages_batch_size_sum") - messagesBefore;
     assertTrue(messages / batches > 1.5, "batches held several messages: " + messages / batches);
     assertEquals(0.0, metric("konsil_messages_batch_retried_total"), "no batch failed as a whole");
+    // the batches went live as one event each: a member's socket hears every message once, in order
+    Map<String, List<Long>> heard = new HashMap<>();
+    for (JsonObject frame : sockets.get(1).messages(400)) {
+      heard
+          .computeIfAbsent(frame.getString("room"), k -> new ArrayList<>())
+          .add(frame.getLong("seq"));
+    }
+    for (UUID room : rooms) {
+      assertEquals(
+          LongStream.rangeClosed(1, 80).boxed().toList(), heard.get(room.toString()), "live");
+    }
     sockets.forEach(TestSocket::close);
     outsider.close();
   }

@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.db.DatabaseSettings;
+import org.konsil.server.live.LiveEvents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
@@ -57,6 +59,7 @@ class TextBatcherTest {
 
   SimpleMeterRegistry metrics;
   TextBatcher batcher;
+  List<List<LiveEvents.Stored>> published;
 
   @BeforeAll
   static void setUp() {
@@ -92,7 +95,8 @@ class TextBatcherTest {
   @BeforeEach
   void newBatcher() {
     metrics = new SimpleMeterRegistry();
-    batcher = new TextBatcher(vertx, pool, new MessageStore(), 1, metrics);
+    published = new CopyOnWriteArrayList<>();
+    batcher = new TextBatcher(vertx, pool, new MessageStore(), 1, published::add, metrics);
   }
 
   @AfterEach
@@ -158,6 +162,19 @@ class TextBatcherTest {
     return metrics.get("konsil.messages.batch.retried").counter().count();
   }
 
+  /** How many messages each live event the batcher published held. */
+  List<Integer> publishedSizes() {
+    return published.stream().map(List::size).toList();
+  }
+
+  /** The room and seq of every published message, in the order published. */
+  List<String> publishedSeqs() {
+    return published.stream()
+        .flatMap(List::stream)
+        .map(stored -> stored.room() + "#" + stored.seq())
+        .toList();
+  }
+
   static long count(String sql) {
     return server.count(sql);
   }
@@ -192,6 +209,15 @@ class TextBatcherTest {
     }
     assertEquals(2, batches(), "one statement for the first, one for the nine that waited");
     assertEquals(10.0, batchedMessages());
+    assertEquals(List.of(1, 9), publishedSizes(), "one live event per statement");
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < sent.size(); i++) {
+      expected.add(sent.get(i).room() + "#" + await(outcomes.get(i)).seq());
+    }
+    assertEquals(expected, publishedSeqs(), "each message once, in the order stored");
+    LiveEvents.Stored last = published.get(1).get(8);
+    assertTrue(last.frame().contains("\"content\":\"second room 8\""), last.frame());
+    assertTrue(last.frame().contains("\"seq\":3"), last.frame());
     assertEquals(7, count("SELECT last_seq FROM rooms WHERE id = '" + first + "'"));
     assertEquals(3, count("SELECT last_seq FROM rooms WHERE id = '" + second + "'"));
     assertEquals(
@@ -224,6 +250,10 @@ class TextBatcherTest {
     assertFalse(await(outcomes.get(3)).member(), "no such room");
     assertEquals(3, await(outcomes.get(4)).seq(), "numbered after the refused ones");
     assertEquals(0.0, retriedBatches(), "a refusal does not fail the statement");
+    assertEquals(
+        List.of(room + "#1", room + "#2", room + "#3"),
+        publishedSeqs(),
+        "only what was stored goes live");
     assertEquals(3, count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
   }
 
@@ -248,6 +278,8 @@ class TextBatcherTest {
     assertEquals(4, await(outcomes.get(4)).seq());
     assertEquals(1.0, retriedBatches(), "the batch of four was stored again one by one");
     assertEquals(2, batches());
+    assertEquals(List.of(1, 1, 1, 1), publishedSizes(), "one by one, the refused one not");
+    assertEquals(List.of(room + "#1", room + "#2", room + "#3", room + "#4"), publishedSeqs());
     assertEquals(
         List.of("waits for the lock", "before", "after", "last"),
         contentsOf(room),
@@ -277,6 +309,8 @@ class TextBatcherTest {
     assertEquals(original.id(), second.earlier().id());
     assertEquals(3, await(outcomes.get(3)).seq());
     assertEquals(1.0, retriedBatches());
+    assertEquals(
+        List.of(room + "#1", room + "#2", room + "#3"), publishedSeqs(), "the repeat not again");
     assertEquals(
         1, count("SELECT count(*) FROM messages WHERE client_msg_id = '" + clientMsgId + "'"));
   }
