@@ -23,6 +23,7 @@ import org.konsil.server.cluster.ClusterMembership;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.config.SecretFiles;
 import org.konsil.server.http.KeptStatements;
+import org.konsil.server.messaging.MessageWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ public final class KonsilNode implements AutoCloseable {
   private final DatabaseSettings owner;
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool batches;
   private final Wiring wiring;
   private boolean serving;
   private boolean closed;
@@ -51,6 +53,7 @@ public final class KonsilNode implements AutoCloseable {
       DatabaseSettings owner,
       Vertx vertx,
       Pool pool,
+      Pool batches,
       Wiring wiring) {
     this.config = config;
     this.embedded = embedded;
@@ -58,6 +61,7 @@ public final class KonsilNode implements AutoCloseable {
     this.owner = owner;
     this.vertx = vertx;
     this.pool = pool;
+    this.batches = batches;
     this.wiring = wiring;
   }
 
@@ -126,22 +130,11 @@ public final class KonsilNode implements AutoCloseable {
       }
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Vertx vertx = vertx(config, metrics);
-      Pool pool =
-          PgBuilder.pool()
-              .with(new PoolOptions().setMaxSize(config.databasePoolSize()))
-              .connectingTo(
-                  new PgConnectOptions()
-                      .setHost(database.host())
-                      .setPort(database.port())
-                      .setDatabase(database.database())
-                      .setUser(database.user())
-                      .setPassword(database.password())
-                      .setCachePreparedStatements(true)
-                      .setPreparedStatementCacheSqlFilter(KeptStatements::kept))
-              .using(vertx)
-              .build();
-      Wiring wiring = new Wiring(vertx, pool, clock, config, metrics, tokenSecret(config));
-      return new KonsilNode(config, embedded, database, roles.owner(), vertx, pool, wiring);
+      Pool pool = pool(vertx, database, config.databasePoolSize(), false);
+      Pool batches = pool(vertx, database, MessageWriter.BATCHES_IN_FLIGHT, true);
+      Wiring wiring = new Wiring(vertx, pool, batches, clock, config, metrics, tokenSecret(config));
+      return new KonsilNode(
+          config, embedded, database, roles.owner(), vertx, pool, batches, wiring);
     } catch (RuntimeException e) {
       if (embedded != null) {
         embedded.close();
@@ -210,6 +203,35 @@ public final class KonsilNode implements AutoCloseable {
     return vertx;
   }
 
+  /**
+   * A pool of the application role's connections. Each keeps its statements prepared ({@link
+   * KeptStatements}). With {@code genericPlans} (the pool of the message batches) PostgreSQL runs
+   * every statement on its generic plan ({@code plan_cache_mode = force_generic_plan}, set for
+   * these connections only): the message statement is the only one that runs there, and with the
+   * planner's default choice it was planned again on every execution, which cost PostgreSQL as much
+   * CPU as running it (bench/RESULTS.md); its generic plan is checked by {@code
+   * MessageStorePlanTest}.
+   */
+  public static Pool pool(Vertx vertx, DatabaseSettings database, int size, boolean genericPlans) {
+    PgConnectOptions options =
+        new PgConnectOptions()
+            .setHost(database.host())
+            .setPort(database.port())
+            .setDatabase(database.database())
+            .setUser(database.user())
+            .setPassword(database.password())
+            .setCachePreparedStatements(true)
+            .setPreparedStatementCacheSqlFilter(KeptStatements::kept);
+    if (genericPlans) {
+      options.addProperty("plan_cache_mode", "force_generic_plan");
+    }
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size))
+        .connectingTo(options)
+        .using(vertx)
+        .build();
+  }
+
   public Pool pool() {
     return pool;
   }
@@ -240,6 +262,7 @@ public final class KonsilNode implements AutoCloseable {
         // running requests, then the messages being stored, may each take the grace time
         wiring.stop().await(2 * config.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
       }
+      batches.close().await(10, TimeUnit.SECONDS);
       pool.close().await(10, TimeUnit.SECONDS);
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

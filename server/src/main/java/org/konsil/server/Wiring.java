@@ -145,6 +145,7 @@ public final class Wiring {
   public Wiring(
       Vertx vertx,
       Pool pool,
+      Pool batches,
       Clock clock,
       KonsilConfig config,
       PrometheusMeterRegistry metrics,
@@ -210,7 +211,8 @@ public final class Wiring {
     this.registrationDecisions =
         new RegistrationDecisions(pool, clock, audit, invitations, rooms, roomMembership);
     // one writer for what users send, text and attachments alike
-    MessageWriter writer = new MessageWriter(vertx, pool, clock, rooms, invitations, live, metrics);
+    MessageWriter writer =
+        new MessageWriter(vertx, pool, batches, clock, rooms, invitations, live, metrics);
     this.messaging =
         new MessagingService(
             writer, new ReadMarkers(pool, clock, rooms), live, clock, pool, rooms, audit);

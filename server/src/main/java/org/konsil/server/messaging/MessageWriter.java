@@ -35,8 +35,8 @@ import org.konsil.server.rooms.RoomService;
  */
 public final class MessageWriter {
 
-  /** Text batches written at the same time; the rest of the pool serves reads and the rest. */
-  private static final int BATCHES_IN_FLIGHT = 2;
+  /** Text batches written at the same time, each on a connection of the batches' own pool. */
+  public static final int BATCHES_IN_FLIGHT = 2;
 
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String CLIENT_MSG_ID_INDEX = "messages_client_msg_idx";
@@ -55,9 +55,15 @@ public final class MessageWriter {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
 
+  /**
+   * {@code batches} is the pool the text batches are written through ({@code BATCHES_IN_FLIGHT}
+   * connections that run the message statement on its generic plan); everything else uses {@code
+   * pool}.
+   */
   public MessageWriter(
       Vertx vertx,
       Pool pool,
+      Pool batches,
       Clock clock,
       RoomService rooms,
       InvitationService invitations,
@@ -67,7 +73,8 @@ public final class MessageWriter {
     this.pool = pool;
     this.clock = clock;
     this.store = new MessageStore(pool);
-    this.batcher = new TextBatcher(vertx, pool, store, BATCHES_IN_FLIGHT, live::messages, metrics);
+    this.batcher =
+        new TextBatcher(vertx, batches, store, BATCHES_IN_FLIGHT, live::messages, metrics);
     this.rooms = rooms;
     this.invitations = invitations;
     this.live = live;

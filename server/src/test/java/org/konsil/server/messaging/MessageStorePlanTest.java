@@ -1,8 +1,11 @@
 package org.konsil.server.messaging;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -12,10 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.konsil.db.DatabaseSettings;
+import org.konsil.server.KonsilNode;
 import org.konsil.server.http.KeptStatements;
 import org.konsil.server.testkit.TestDatabase;
 
@@ -65,6 +70,33 @@ class MessageStorePlanTest {
       String full = plan(s, explain);
       assertFalse(full.contains("Seq Scan on messages"), full);
     }
+  }
+
+  /**
+   * The batches' connections run every statement on its generic plan, the one checked above; the
+   * server's other connections keep PostgreSQL's own choice.
+   */
+  @Test
+  void theBatchesPoolRunsGenericPlansAndTheOtherPoolThePlannersChoice() throws Exception {
+    DatabaseSettings database = TestDatabase.superuser(TestDatabase.fresh());
+    Vertx vertx = Vertx.vertx();
+    try {
+      Pool batches = KonsilNode.pool(vertx, database, 1, true);
+      Pool other = KonsilNode.pool(vertx, database, 1, false);
+      assertEquals("force_generic_plan", planCacheMode(batches));
+      assertEquals("auto", planCacheMode(other));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String planCacheMode(Pool pool) throws Exception {
+    return pool.query("SHOW plan_cache_mode")
+        .execute()
+        .await(10, TimeUnit.SECONDS)
+        .iterator()
+        .next()
+        .getString(0);
   }
 
   private static String plan(Statement s, String explain) throws SQLException {

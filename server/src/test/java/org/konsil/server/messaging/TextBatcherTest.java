@@ -9,11 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.OffsetDateTime;
@@ -30,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.db.DatabaseSettings;
+import org.konsil.server.KonsilNode;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
@@ -71,18 +69,8 @@ class TextBatcherTest {
     eve = server.login(outsider.admin());
     vertx = Vertx.vertx();
     DatabaseSettings app = DatabaseSettings.fromUrl(TestDatabase.applicationUrl(server.database()));
-    pool =
-        PgBuilder.pool()
-            .with(new PoolOptions().setMaxSize(4))
-            .connectingTo(
-                new PgConnectOptions()
-                    .setHost(app.host())
-                    .setPort(app.port())
-                    .setDatabase(app.database())
-                    .setUser(app.user())
-                    .setPassword(app.password()))
-            .using(vertx)
-            .build();
+    // as the server's batches run: generic plans (KonsilNode.pool)
+    pool = KonsilNode.pool(vertx, app, 4, true);
   }
 
   @AfterAll
