@@ -41,7 +41,7 @@ public final class KonsilNode implements AutoCloseable {
   private final DatabaseSettings owner;
   private final Vertx vertx;
   private final Pool pool;
-  private final Pool batches;
+  private final Pool generic;
   private final Wiring wiring;
   private boolean serving;
   private boolean closed;
@@ -53,7 +53,7 @@ public final class KonsilNode implements AutoCloseable {
       DatabaseSettings owner,
       Vertx vertx,
       Pool pool,
-      Pool batches,
+      Pool generic,
       Wiring wiring) {
     this.config = config;
     this.embedded = embedded;
@@ -61,7 +61,7 @@ public final class KonsilNode implements AutoCloseable {
     this.owner = owner;
     this.vertx = vertx;
     this.pool = pool;
-    this.batches = batches;
+    this.generic = generic;
     this.wiring = wiring;
   }
 
@@ -131,10 +131,10 @@ public final class KonsilNode implements AutoCloseable {
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Vertx vertx = vertx(config, metrics);
       Pool pool = pool(vertx, database, config.databasePoolSize(), false);
-      Pool batches = pool(vertx, database, MessageWriter.BATCHES_IN_FLIGHT, true);
-      Wiring wiring = new Wiring(vertx, pool, batches, clock, config, metrics, tokenSecret(config));
+      Pool generic = pool(vertx, database, MessageWriter.BATCHES_IN_FLIGHT, true);
+      Wiring wiring = new Wiring(vertx, pool, generic, clock, config, metrics, tokenSecret(config));
       return new KonsilNode(
-          config, embedded, database, roles.owner(), vertx, pool, batches, wiring);
+          config, embedded, database, roles.owner(), vertx, pool, generic, wiring);
     } catch (RuntimeException e) {
       if (embedded != null) {
         embedded.close();
@@ -205,12 +205,11 @@ public final class KonsilNode implements AutoCloseable {
 
   /**
    * A pool of the application role's connections. Each keeps its statements prepared ({@link
-   * KeptStatements}). With {@code genericPlans} (the pool of the message batches) PostgreSQL runs
-   * every statement on its generic plan ({@code plan_cache_mode = force_generic_plan}, set for
-   * these connections only): the message statement is the only one that runs there, and with the
-   * planner's default choice it was planned again on every execution, which cost PostgreSQL as much
-   * CPU as running it (bench/RESULTS.md); its generic plan is checked by {@code
-   * MessageStorePlanTest}.
+   * KeptStatements}). With {@code genericPlans} PostgreSQL runs every statement on its generic plan
+   * ({@code plan_cache_mode = force_generic_plan}, set for these connections only): the message
+   * statement for a few messages is the only one that runs there, and with the planner's default
+   * choice it was planned again on every execution, which cost PostgreSQL almost as much CPU as
+   * running it (bench/RESULTS.md); its generic plan is checked by {@code MessageStorePlanTest}.
    */
   public static Pool pool(Vertx vertx, DatabaseSettings database, int size, boolean genericPlans) {
     PgConnectOptions options =
@@ -262,7 +261,7 @@ public final class KonsilNode implements AutoCloseable {
         // running requests, then the messages being stored, may each take the grace time
         wiring.stop().await(2 * config.shutdownGrace().toSeconds() + 15, TimeUnit.SECONDS);
       }
-      batches.close().await(10, TimeUnit.SECONDS);
+      generic.close().await(10, TimeUnit.SECONDS);
       pool.close().await(10, TimeUnit.SECONDS);
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

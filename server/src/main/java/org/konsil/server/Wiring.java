@@ -145,7 +145,7 @@ public final class Wiring {
   public Wiring(
       Vertx vertx,
       Pool pool,
-      Pool batches,
+      Pool generic,
       Clock clock,
       KonsilConfig config,
       PrometheusMeterRegistry metrics,
@@ -212,7 +212,7 @@ public final class Wiring {
         new RegistrationDecisions(pool, clock, audit, invitations, rooms, roomMembership);
     // one writer for what users send, text and attachments alike
     MessageWriter writer =
-        new MessageWriter(vertx, pool, batches, clock, rooms, invitations, live, metrics);
+        new MessageWriter(vertx, pool, generic, clock, rooms, invitations, live, metrics);
     this.messaging =
         new MessagingService(
             writer, new ReadMarkers(pool, clock, rooms), live, clock, pool, rooms, audit);

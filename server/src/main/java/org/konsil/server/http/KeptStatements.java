@@ -4,8 +4,9 @@ import io.vertx.sqlclient.SqlConnectOptions;
 
 /**
  * Which statements each database connection keeps prepared. A kept statement is parsed once per
- * connection, and after PostgreSQL's first five executions it usually runs on one generic plan
- * instead of being planned again each time. Short statements are kept, as the SQL client does by
+ * connection; after PostgreSQL's first five executions it may run on one generic plan instead of
+ * being planned again each time (PostgreSQL decides by cost; the message batches' connections are
+ * told to, see {@code KonsilNode.pool}). Short statements are kept, as the SQL client does by
  * default; a long one only when it starts with {@link #MARK}. Long statements are planned each time
  * by default because a generic plan made while a table is small (a new installation) can stay in
  * use while the table grows; a statement that is marked must have a plan that does not depend on

@@ -35,7 +35,7 @@ import org.konsil.server.rooms.RoomService;
  */
 public final class MessageWriter {
 
-  /** Text batches written at the same time, each on a connection of the batches' own pool. */
+  /** Text batches written at the same time (and the connections of the generic pool). */
   public static final int BATCHES_IN_FLIGHT = 2;
 
   private static final String UNIQUE_VIOLATION = "23505";
@@ -56,14 +56,14 @@ public final class MessageWriter {
   private volatile boolean accepting = true;
 
   /**
-   * {@code batches} is the pool the text batches are written through ({@code BATCHES_IN_FLIGHT}
-   * connections that run the message statement on its generic plan); everything else uses {@code
-   * pool}.
+   * {@code generic} is the pool whose connections run the kept message statement on its generic
+   * plan ({@code BATCHES_IN_FLIGHT} connections), for statements of a few messages; everything else
+   * uses {@code pool}.
    */
   public MessageWriter(
       Vertx vertx,
       Pool pool,
-      Pool batches,
+      Pool generic,
       Clock clock,
       RoomService rooms,
       InvitationService invitations,
@@ -74,7 +74,7 @@ public final class MessageWriter {
     this.clock = clock;
     this.store = new MessageStore(pool);
     this.batcher =
-        new TextBatcher(vertx, batches, store, BATCHES_IN_FLIGHT, live::messages, metrics);
+        new TextBatcher(vertx, pool, generic, store, BATCHES_IN_FLIGHT, live::messages, metrics);
     this.rooms = rooms;
     this.invitations = invitations;
     this.live = live;

@@ -33,6 +33,7 @@ final class TextBatcher {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool generic;
   private final MessageStore store;
   private final int maxBatchesInFlight;
   private final Consumer<List<LiveEvents.Stored>> published;
@@ -52,6 +53,7 @@ final class TextBatcher {
   TextBatcher(
       Vertx vertx,
       Pool pool,
+      Pool generic,
       MessageStore store,
       int maxBatchesInFlight,
       Consumer<List<LiveEvents.Stored>> published,
@@ -59,6 +61,7 @@ final class TextBatcher {
     this.vertx = vertx;
     this.published = published;
     this.pool = pool;
+    this.generic = generic;
     this.store = store;
     this.maxBatchesInFlight = maxBatchesInFlight;
     this.batchSizes =
@@ -107,7 +110,7 @@ final class TextBatcher {
   private void write(List<Pending> batch) {
     batchSizes.record(batch.size());
     store
-        .store(pool, batch.stream().map(Pending::message).toList(), false)
+        .store(poolFor(batch.size()), batch.stream().map(Pending::message).toList(), false)
         .transform(
             result -> {
               if (result.succeeded()) {
@@ -136,7 +139,7 @@ final class TextBatcher {
     }
     Pending pending = batch.get(index);
     return store
-        .store(pool, List.of(pending.message()), false)
+        .store(poolFor(1), List.of(pending.message()), false)
         .map(
             outcomes -> {
               publish(List.of(pending), outcomes);
@@ -160,6 +163,15 @@ final class TextBatcher {
       }
     }
     published.accept(stored);
+  }
+
+  /**
+   * Where a statement of n messages runs: a few messages on the kept statement's generic plan (the
+   * generic pool), more on a plan made for the batch (the other pool). See {@link
+   * MessageStore#KEPT_UP_TO}.
+   */
+  private Pool poolFor(int n) {
+    return n <= MessageStore.KEPT_UP_TO ? generic : pool;
   }
 
   /** Frees the statement's place and starts the next batch when sends are waiting. */

@@ -49,6 +49,7 @@ class TextBatcherTest {
 
   static Vertx vertx;
   static Pool pool;
+  static Pool generic;
   static TestOrg practice;
   static TestOrg careHome;
   static Session anna;
@@ -69,12 +70,14 @@ class TextBatcherTest {
     eve = server.login(outsider.admin());
     vertx = Vertx.vertx();
     DatabaseSettings app = DatabaseSettings.fromUrl(TestDatabase.applicationUrl(server.database()));
-    // as the server's batches run: generic plans (KonsilNode.pool)
-    pool = KonsilNode.pool(vertx, app, 4, true);
+    // as the server's: few messages on generic plans, more on plans made for them (KonsilNode.pool)
+    pool = KonsilNode.pool(vertx, app, 4, false);
+    generic = KonsilNode.pool(vertx, app, 4, true);
   }
 
   @AfterAll
   static void tearDown() throws Exception {
+    generic.close().await(15, TimeUnit.SECONDS);
     pool.close().await(15, TimeUnit.SECONDS);
     vertx.close().await(15, TimeUnit.SECONDS);
   }
@@ -84,7 +87,7 @@ class TextBatcherTest {
   void newBatcher() {
     metrics = new SimpleMeterRegistry();
     published = new CopyOnWriteArrayList<>();
-    batcher = new TextBatcher(vertx, pool, new MessageStore(), 1, published::add, metrics);
+    batcher = new TextBatcher(vertx, pool, generic, new MessageStore(), 1, published::add, metrics);
   }
 
   @AfterEach
