@@ -347,11 +347,37 @@ final class SystemUnderTest implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the nodes and the database, then deletes their data (a gigabyte or more after a run); the
+   * nodes' logs stay in the work folder.
+   */
   @Override
   public void close() {
     stopNodes();
     if (database != null) {
       database.close();
+    }
+    try (var entries = Files.list(work)) {
+      entries.filter(Files::isDirectory).forEach(SystemUnderTest::deleteTree);
+    } catch (IOException e) {
+      // left in the temporary folder
+    }
+  }
+
+  private static void deleteTree(Path folder) {
+    try (var files = Files.walk(folder)) {
+      files
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              path -> {
+                try {
+                  Files.deleteIfExists(path);
+                } catch (IOException e) {
+                  // left in the temporary folder
+                }
+              });
+    } catch (IOException e) {
+      // left in the temporary folder
     }
   }
 }

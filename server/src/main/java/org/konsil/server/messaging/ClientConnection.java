@@ -154,9 +154,9 @@ final class ClientConnection {
    * chunk costs an idle socket less and a busy one a few more, smaller allocations. The new queue
    * is of the same kind (many producers, one consumer, unbounded in practice) and replaces the old
    * one only while that is still empty, on the socket's event loop, before anything is written
-   * (three private fields of Vert.x, read and written by reflection; {@code UpgradeReleaseTest}
-   * fails when a Vert.x version names them otherwise, and nothing else changes then). Answers
-   * whether the queue was replaced.
+   * (four private fields of Vert.x on the way to it, read and the last one written by reflection;
+   * {@code UpgradeReleaseTest} fails when a Vert.x version names them otherwise, and nothing else
+   * changes then). Answers whether the queue was replaced.
    */
   static boolean shrinkWriteQueue(ServerWebSocket ws) {
     if (WS_CONNECTION == null

@@ -387,11 +387,7 @@ public final class Browser implements AutoCloseable {
     try {
       driver.quit();
     } finally {
-      try (var files = Files.walk(profile)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        // a profile left in /tmp is harmless
-      }
+      Folders.delete(profile);
     }
   }
 }

@@ -86,6 +86,7 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     if (node != null) {
       node.close();
     }
+    Folders.delete(dataDir);
   }
 
   /** The value of a KONSIL_* variable this server was started with. */

@@ -30,7 +30,15 @@ public final class TestDatabase {
       try {
         Path dir = Files.createTempDirectory("konsil-test-pg");
         embedded = EmbeddedDatabase.start(dir, 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
+        EmbeddedDatabase started = embedded;
+        // the database's folder (about 1 GiB after a run) goes with it
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      started.close();
+                      Folders.delete(dir);
+                    }));
         execute(
             embedded.superuser().withDatabase("postgres"),
             "CREATE DATABASE " + TEMPLATE + " OWNER " + EmbeddedDatabase.OWNER_ROLE);
