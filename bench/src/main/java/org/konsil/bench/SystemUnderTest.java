@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import org.konsil.db.DatabaseSettings;
 import org.konsil.db.EmbeddedDatabase;
+import org.konsil.db.Folders;
 
 /**
  * The Konsil under measurement: an embedded PostgreSQL and one or two Konsil server processes
@@ -358,24 +359,7 @@ final class SystemUnderTest implements AutoCloseable {
       database.close();
     }
     try (var entries = Files.list(work)) {
-      entries.filter(Files::isDirectory).forEach(SystemUnderTest::deleteTree);
-    } catch (IOException e) {
-      // left in the temporary folder
-    }
-  }
-
-  private static void deleteTree(Path folder) {
-    try (var files = Files.walk(folder)) {
-      files
-          .sorted(java.util.Comparator.reverseOrder())
-          .forEach(
-              path -> {
-                try {
-                  Files.deleteIfExists(path);
-                } catch (IOException e) {
-                  // left in the temporary folder
-                }
-              });
+      entries.filter(Files::isDirectory).forEach(Folders::deleteQuietly);
     } catch (IOException e) {
       // left in the temporary folder
     }

@@ -17,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -119,15 +118,15 @@ final class PostgresBinaries {
         Files.move(partial, home, StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
         // another process unpacked the same version at the same time: use theirs
-        deleteTree(partial);
+        Folders.deleteTree(partial);
       } catch (IOException e) {
         if (!Files.isRegularFile(home.resolve(".complete"))) {
           throw e;
         }
-        deleteTree(partial);
+        Folders.deleteTree(partial);
       }
     } catch (IOException | RuntimeException e) {
-      deleteTree(partial);
+      Folders.deleteTree(partial);
       throw e;
     }
   }
@@ -148,17 +147,6 @@ final class PostgresBinaries {
               + ", "
               + PosixFilePermissions.toString(permissions)
               + ")");
-    }
-  }
-
-  static void deleteTree(Path folder) throws IOException {
-    if (!Files.exists(folder)) {
-      return;
-    }
-    try (var paths = Files.walk(folder)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 

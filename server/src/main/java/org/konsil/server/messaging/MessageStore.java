@@ -206,11 +206,12 @@ final class MessageStore {
   }
 
   /**
-   * Stores the messages (their {@code seq} is ignored) with {@link #STORE_MANY}; the outcomes come
-   * in the order of the messages. With {@code whileInvitationsWait} a message is stored into a room
-   * whose invitations wait for its first message, and the caller sends them in the same transaction
-   * (or, for a system notice, leaves them waiting); without it such a message is not stored and its
-   * outcome says that invitations wait.
+   * Stores the messages (their {@code seq} is ignored) with {@link #STORE} (up to {@link
+   * #KEPT_UP_TO}) or {@link #STORE_MANY}; the outcomes come in the order of the messages. With
+   * {@code whileInvitationsWait} a message is stored into a room whose invitations wait for its
+   * first message, and the caller sends them in the same transaction (or, for a system notice,
+   * leaves them waiting); without it such a message is not stored and its outcome says that
+   * invitations wait.
    */
   Future<List<Outcome>> store(
       SqlClient client, List<Message> messages, boolean whileInvitationsWait) {

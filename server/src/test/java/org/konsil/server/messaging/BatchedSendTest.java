@@ -113,6 +113,8 @@ class BatchedSendTest {
       assertEquals(
           LongStream.rangeClosed(1, 80).boxed().toList(), heard.get(room.toString()), "live");
     }
+    // and the stranger's socket, whose organisation is in none of the rooms, none of them
+    outsider.expectNone("message", 500);
     sockets.forEach(TestSocket::close);
     outsider.close();
   }

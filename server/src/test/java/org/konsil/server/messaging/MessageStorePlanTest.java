@@ -73,6 +73,58 @@ class MessageStorePlanTest {
   }
 
   /**
+   * On the generic-plan pool this plan is the one that runs, whatever the table sizes it was made
+   * at, until ANALYZE makes PostgreSQL plan again. With that pool's settings, after ANALYZE of many
+   * rooms, patients and memberships and of a still empty {@code messages} (which without them the
+   * plan scans), everything is looked up by index: no scan of a whole table, and no index read from
+   * end to end (an index scan without a condition).
+   */
+  @Test
+  void theGenericPlanLooksRoomsPatientsAndMembersUpByIndexWhenTheyAreMany() throws SQLException {
+    DatabaseSettings database = TestDatabase.superuser(TestDatabase.fresh());
+    String explain = "EXPLAIN (GENERIC_PLAN, COSTS OFF) " + positional(MessageStore.STORE);
+    Properties login = new Properties();
+    login.setProperty("user", database.user());
+    login.setProperty("password", database.password());
+    login.setProperty("preferQueryMode", "simple");
+    try (Connection c = DriverManager.getConnection(database.jdbcUrl(), login);
+        Statement s = c.createStatement()) {
+      // rows only for the tables' sizes: without foreign-key checks (superuser, this session)
+      s.execute(
+          """
+          SET session_replication_role = replica;
+          INSERT INTO patients (id, organisation_id, family_name, given_name, birth_date,
+                                created_by, created_at)
+          SELECT gen_random_uuid(), gen_random_uuid(), 'Muster', 'Erika', date '1950-01-01',
+                 gen_random_uuid(), now()
+            FROM generate_series(1, 20000);
+          INSERT INTO rooms (id, kind, title, created_by_org, created_by_user, created_at,
+                             patient_id)
+          SELECT gen_random_uuid(), 'patient', 'Raum', gen_random_uuid(), gen_random_uuid(),
+                 now(), p.id
+            FROM patients p;
+          INSERT INTO room_members (room_id, organisation_id, joined_at)
+          SELECT r.id, gen_random_uuid(), now() FROM rooms r, generate_series(1, 2);
+          ANALYZE""");
+      for (var setting : KonsilNode.GENERIC_PLANS.entrySet()) {
+        s.execute("SET " + setting.getKey() + " = " + setting.getValue());
+      }
+      String full = plan(s, explain);
+      for (String table : List.of("rooms", "patients", "room_members", "messages")) {
+        assertFalse(full.contains("Seq Scan on " + table + " "), full);
+      }
+      List<String> lines = List.of(full.split("\n"));
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).matches(".*Index (Only )?Scan .* on (rooms|patients|room_members) .*")) {
+          assertTrue(
+              i + 1 < lines.size() && lines.get(i + 1).contains("Index Cond"),
+              "an index read with a condition: " + lines.get(i) + "\n" + full);
+        }
+      }
+    }
+  }
+
+  /**
    * The batches' connections run every statement on its generic plan, the one checked above; the
    * server's other connections keep PostgreSQL's own choice.
    */
@@ -83,15 +135,17 @@ class MessageStorePlanTest {
     try {
       Pool batches = KonsilNode.pool(vertx, database, 1, true);
       Pool other = KonsilNode.pool(vertx, database, 1, false);
-      assertEquals("force_generic_plan", planCacheMode(batches));
-      assertEquals("auto", planCacheMode(other));
+      assertEquals("force_generic_plan", setting(batches, "plan_cache_mode"));
+      assertEquals("off", setting(batches, "enable_seqscan"));
+      assertEquals("auto", setting(other, "plan_cache_mode"));
+      assertEquals("on", setting(other, "enable_seqscan"));
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
-  private static String planCacheMode(Pool pool) throws Exception {
-    return pool.query("SHOW plan_cache_mode")
+  private static String setting(Pool pool, String name) throws Exception {
+    return pool.query("SHOW " + name)
         .execute()
         .await(10, TimeUnit.SECONDS)
         .iterator()

@@ -325,6 +325,33 @@ class TextBatcherTest {
     assertEquals(1, count("SELECT last_seq FROM rooms WHERE id = '" + room + "'"));
   }
 
+  @Test
+  void aLiveEventThatCannotBePublishedDoesNotKeepTheSendersFromTheirAnswers() throws Exception {
+    TextBatcher failing =
+        new TextBatcher(
+            vertx,
+            pool,
+            generic,
+            new MessageStore(),
+            1,
+            stored -> {
+              throw new IllegalStateException("the event bus is closed");
+            },
+            metrics);
+    UUID room = server.room(anna, careHome.id());
+    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
+    try (Connection holder = holdRoomLock(room)) {
+      outcomes.add(failing.store(fromAnna(room, "waits for the lock")));
+      outcomes.add(failing.store(fromAnna(room, "second")));
+      outcomes.add(failing.store(fromAnna(room, "third")));
+      holder.commit();
+    }
+    assertEquals(1, await(outcomes.get(0)).seq());
+    assertEquals(2, await(outcomes.get(1)).seq());
+    assertEquals(3, await(outcomes.get(2)).seq());
+    assertEquals(List.of("waits for the lock", "second", "third"), contentsOf(room));
+  }
+
   List<String> contentsOf(UUID room) {
     List<String> contents = new ArrayList<>();
     long last = count("SELECT last_seq FROM rooms WHERE id = '" + room + "'");

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
+import org.konsil.db.Folders;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
@@ -387,7 +388,7 @@ public final class Browser implements AutoCloseable {
     try {
       driver.quit();
     } finally {
-      Folders.delete(profile);
+      Folders.deleteQuietly(profile);
     }
   }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.konsil.db.DatabaseSettings;
+import org.konsil.db.Folders;
 import org.konsil.server.KonsilNode;
 import org.konsil.server.Wiring;
 import org.konsil.server.config.KonsilConfig;
@@ -86,7 +87,7 @@ public final class KonsilServer implements BeforeAllCallback, AfterAllCallback {
     if (node != null) {
       node.close();
     }
-    Folders.delete(dataDir);
+    Folders.deleteQuietly(dataDir);
   }
 
   /** The value of a KONSIL_* variable this server was started with. */

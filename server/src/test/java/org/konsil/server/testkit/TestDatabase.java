@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.db.DatabaseSettings;
 import org.konsil.db.EmbeddedDatabase;
+import org.konsil.db.Folders;
 import org.konsil.db.Migrations;
 
 /**
@@ -37,7 +38,7 @@ public final class TestDatabase {
                 new Thread(
                     () -> {
                       started.close();
-                      Folders.delete(dir);
+                      Folders.deleteQuietly(dir);
                     }));
         execute(
             embedded.superuser().withDatabase("postgres"),
