@@ -23,6 +23,7 @@ public final class Bench {
   private final List<JsonObject> runs = new ArrayList<>();
   private final List<JsonObject> withoutDatabase = new ArrayList<>();
   private final List<Double> pgCeiling = new ArrayList<>();
+  private final List<PgCeiling.Latency> pgAtRate = new ArrayList<>();
   private JsonObject database = new JsonObject();
 
   private Bench(BenchOptions options) {
@@ -227,6 +228,18 @@ public final class Bench {
       System.out.printf(
           "PostgreSQL ceiling, run %d of %d: %.0f messages/s%n", run, options.runs(), tps);
       pgCeiling.add(tps);
+      PgCeiling.Latency latency =
+          PgCeiling.atRate(
+              pgbench.get(),
+              sut.database(),
+              rooms.size(),
+              16,
+              options.seconds(),
+              options.openRate());
+      System.out.printf(
+          "PostgreSQL alone at %d writes/s, run %d of %d: p50 %.1f ms, p99 %.1f ms (%d writes)%n",
+          options.openRate(), run, options.runs(), latency.p50(), latency.p99(), latency.count());
+      pgAtRate.add(latency);
     }
   }
 
@@ -257,6 +270,10 @@ public final class Bench {
     if (!pgCeiling.isEmpty()) {
       medians.put("postgresMessagesPerSecond", median(pgCeiling));
     }
+    if (!pgAtRate.isEmpty()) {
+      medians.put("postgresAtOpenRateP50Ms", median(pgAtRate.stream().map(l -> l.p50()).toList()));
+      medians.put("postgresAtOpenRateP99Ms", median(pgAtRate.stream().map(l -> l.p99()).toList()));
+    }
     JsonObject closed = medians.getJsonObject("closed");
     if (closed != null && medians.containsKey("databaseOff")) {
       medians.put(
@@ -286,7 +303,18 @@ public final class Bench {
             .put("medians", medians)
             .put("allRuns", new JsonArray(runs))
             .put("databaseOffRuns", new JsonArray(withoutDatabase))
-            .put("postgresRuns", new JsonArray(pgCeiling));
+            .put("postgresRuns", new JsonArray(pgCeiling))
+            .put(
+                "postgresAtOpenRateRuns",
+                new JsonArray(
+                    pgAtRate.stream()
+                        .map(
+                            l ->
+                                new JsonObject()
+                                    .put("p50Ms", l.p50())
+                                    .put("p99Ms", l.p99())
+                                    .put("writes", l.count()))
+                        .toList()));
     Files.createDirectories(options.out());
     String name = options.preset().name().toLowerCase() + "-" + options.nodes() + "node";
     Files.writeString(options.out().resolve(name + ".json"), report.encodePrettily());

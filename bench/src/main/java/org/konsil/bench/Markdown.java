@@ -94,6 +94,15 @@ final class Markdown {
           "%.0f",
           "");
     }
+    if (m.containsKey("postgresAtOpenRateP99Ms")) {
+      row(
+          out,
+          "ceiling: PostgreSQL alone at "
+              + report.getInteger("openRate")
+              + " message writes/s (pgbench --rate, 16 clients), p50 / p99 (ms)",
+          pair(m.getDouble("postgresAtOpenRateP50Ms"), m.getDouble("postgresAtOpenRateP99Ms")),
+          "");
+    }
     if (m.containsKey("closedToDatabaseOff")) {
       row(
           out,

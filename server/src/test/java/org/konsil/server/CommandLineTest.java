@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,6 +14,7 @@ import org.konsil.server.demo.DemoData;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 
 /** The operator's command line (a separate JVM, as with the jar) and the demo data. */
@@ -32,7 +32,7 @@ class CommandLineTest {
 
   @Test
   void createOrganisationPrintsAOneTimeLinkThatLetsTheAdminIn() throws Exception {
-    Path work = Files.createTempDirectory("konsil-cli");
+    Path work = Scratch.folder("konsil-cli");
     try (KonsilProcess cli =
         KonsilProcess.start(
             env(),
@@ -82,7 +82,7 @@ class CommandLineTest {
 
   @Test
   void createOrganisationRefusesBadInputWithAMessage() throws Exception {
-    Path work = Files.createTempDirectory("konsil-cli");
+    Path work = Scratch.folder("konsil-cli");
     try (KonsilProcess cli =
         KonsilProcess.start(
             env(),

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.konsil.db.EmbeddedDatabase;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.EmbeddedKonsil;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestSocket;
 import org.konsil.server.testkit.Waiting;
 
@@ -51,7 +52,7 @@ class CrashRecoveryTest {
 
   @Test
   void acknowledgedMessagesSurviveKillingKonsilAndItsDatabaseTogether() throws Exception {
-    Path data = Files.createTempDirectory("konsil-crash");
+    Path data = Scratch.folder("konsil-crash");
     Set<String> acked = new LinkedHashSet<>();
     UUID room = null;
     for (int round = 0; round < ROUNDS; round++) {
@@ -133,8 +134,8 @@ class CrashRecoveryTest {
 
   @Test
   void aDatabaseLeftRunningByAKilledKonsilIsStoppedAtTheNextStartAndNoOtherOne() throws Exception {
-    Path data = Files.createTempDirectory("konsil-orphan");
-    Path neighbourFolder = Files.createTempDirectory("konsil-neighbour").resolve("postgres");
+    Path data = Scratch.folder("konsil-orphan");
+    Path neighbourFolder = Scratch.folder("konsil-neighbour").resolve("postgres");
     try (EmbeddedDatabase neighbour = EmbeddedDatabase.start(neighbourFolder, 0)) {
       long neighbourPid =
           EmbeddedDatabase.postmasterPid(neighbour.pgdata()).orElseThrow(AssertionError::new);
@@ -167,7 +168,7 @@ class CrashRecoveryTest {
   @Test
   void sigtermRefusesNewRequestsLetsRunningOnesAnswerStopsTheDatabaseLastAndExitsWithZero()
       throws Exception {
-    Path data = Files.createTempDirectory("konsil-sigterm");
+    Path data = Scratch.folder("konsil-sigterm");
     EmbeddedKonsil node = EmbeddedKonsil.start(client, data);
     HttpClient http = client.createHttpClient();
     try {

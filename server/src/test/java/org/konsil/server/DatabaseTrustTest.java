@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.konsil.db.DatabaseSettings;
 import org.konsil.db.EmbeddedDatabase;
 import org.konsil.server.config.KonsilConfig;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 
 /**
@@ -143,7 +144,7 @@ class DatabaseTrustTest {
     env.put("KONSIL_DATABASE_URL", TestDatabase.applicationUrl(database));
     env.put("KONSIL_DATABASE_MIGRATION_URL", TestDatabase.url(database));
     env.put("KONSIL_HTTP_PORT", "0");
-    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-roles").toString());
+    env.put("KONSIL_DATA_DIR", Scratch.folder("konsil-roles").toString());
     return env;
   }
 

@@ -19,6 +19,7 @@ import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.KonsilServer.TestUser;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 import org.konsil.server.testkit.TestSocket;
 
@@ -49,14 +50,14 @@ class DurabilityTest {
     Map<String, String> env = new HashMap<>();
     env.put("KONSIL_DATABASE_URL", TestDatabase.url(server.database()));
     env.put("KONSIL_HTTP_PORT", Integer.toString(port));
-    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-node").toString());
+    env.put("KONSIL_DATA_DIR", Scratch.folder("konsil-node").toString());
     env.put("KONSIL_JWT_SECRET", server.env("KONSIL_JWT_SECRET"));
     // every node needs the key that sealed the trail, or it refuses to start
     env.put("KONSIL_AUDIT_KEY", Files.readString(server.dataDir().resolve("audit-key")).trim());
     env.put("KONSIL_ARGON2_MEMORY_KIB", "1024");
     env.put("KONSIL_ARGON2_ITERATIONS", "1");
     env.put("KONSIL_SHUTDOWN_GRACE_SECONDS", "5");
-    KonsilProcess process = KonsilProcess.start(env, Files.createTempDirectory("konsil-work"));
+    KonsilProcess process = KonsilProcess.start(env, Scratch.folder("konsil-work"));
     process.awaitLine("Konsil listens on", 90);
     return new Node(process, port, new Api(server.clientVertx(), port));
   }

@@ -13,6 +13,7 @@ import org.konsil.db.EmbeddedDatabase;
 import org.konsil.server.config.KonsilConfig;
 import org.konsil.server.organisations.CreateOrganisationRequest;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 
 /**
  * With nothing configured, Konsil keeps its data in an embedded PostgreSQL under the data folder.
@@ -21,7 +22,7 @@ class EmbeddedDatabaseTest {
 
   @Test
   void dataSurvivesARestartAndASecondProcessIsRefused() throws Exception {
-    Path data = Files.createTempDirectory("konsil-embedded");
+    Path data = Scratch.folder("konsil-embedded");
     KonsilConfig config =
         KonsilConfig.from(
             Map.of(

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.templates.SqlTemplate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,31 +21,27 @@ import org.konsil.server.http.Rows;
 final class MessageStore {
 
   /**
-   * The pool whose templates are kept: parsing a template's named parameters (a regular expression
-   * over the whole statement) cost more than a small batch's statement itself. A transaction is
-   * another client and gets a template of its own each time. Null: nothing is kept.
+   * The templates kept for each pool the store was given: parsing a template's named parameters (a
+   * regular expression over the whole statement) cost more than a small batch's statement itself. A
+   * transaction is another client and gets a template of its own each time.
    */
-  private final Pool pool;
+  private final Map<Pool, Map<String, SqlTemplate<Map<String, Object>, RowSet<Row>>>> kept =
+      new IdentityHashMap<>();
 
-  private final Map<String, SqlTemplate<Map<String, Object>, RowSet<Row>>> onPool =
-      new ConcurrentHashMap<>();
-
-  /** Keeps no template: for code that runs its statements in transactions only. */
-  MessageStore() {
-    this(null);
+  /** Keeps the templates of statements that run on these pools themselves (none: keeps none). */
+  MessageStore(Pool... pools) {
+    for (Pool pool : pools) {
+      kept.put(pool, new ConcurrentHashMap<>());
+    }
   }
 
-  /** Keeps the templates of statements that run on the pool itself. */
-  MessageStore(Pool pool) {
-    this.pool = pool;
-  }
-
-  /** The statement's template for this client: parsed once for the pool, each time otherwise. */
-  private SqlTemplate<Map<String, Object>, RowSet<Row>> query(SqlClient client, String sql) {
-    if (pool == null || client != pool) {
+  /** The statement's template for this client: parsed once for a kept pool, each time otherwise. */
+  SqlTemplate<Map<String, Object>, RowSet<Row>> query(SqlClient client, String sql) {
+    Map<String, SqlTemplate<Map<String, Object>, RowSet<Row>>> templates = kept.get(client);
+    if (templates == null) {
       return SqlTemplate.forQuery(client, sql);
     }
-    return onPool.computeIfAbsent(sql, statement -> SqlTemplate.forQuery(pool, statement));
+    return templates.computeIfAbsent(sql, statement -> SqlTemplate.forQuery(client, statement));
   }
 
   private static final String MESSAGE_SELECT =

@@ -72,7 +72,7 @@ public final class MessageWriter {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
-    this.store = new MessageStore(pool);
+    this.store = new MessageStore(pool, generic);
     this.batcher =
         new TextBatcher(vertx, pool, generic, store, BATCHES_IN_FLIGHT, live::messages, metrics);
     this.rooms = rooms;

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.Waiting;
 
 /** The head of the audit chain is anchored outside the database by a timer. */
@@ -28,7 +29,7 @@ class AuditAnchorTest {
 
   static Path temporaryFolder() {
     try {
-      return Files.createTempDirectory("konsil-anchors");
+      return Scratch.folder("konsil-anchors");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

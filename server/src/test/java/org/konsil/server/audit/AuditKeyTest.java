@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.accounts.Secrets;
 import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 
 /**
  * Once the trail has keyed events, Konsil never makes a new audit key and neither starts nor runs a
@@ -33,8 +34,7 @@ class AuditKeyTest {
       env.put(name, server.env(name));
     }
     env.put("KONSIL_PUBLIC_URL", "https://konsil.example.org");
-    try (KonsilProcess cli =
-        KonsilProcess.start(env, Files.createTempDirectory("konsil-cli"), args)) {
+    try (KonsilProcess cli = KonsilProcess.start(env, Scratch.folder("konsil-cli"), args)) {
       return cli.outputAfterExit(60);
     }
   }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.accounts.Secrets;
 import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 
 /**
@@ -32,7 +33,7 @@ class AuditLegacyRewriteTest {
       env.put(name, server.env(name));
     }
     try (KonsilProcess cli =
-        KonsilProcess.start(env, Files.createTempDirectory("konsil-cli"), "verify-audit")) {
+        KonsilProcess.start(env, Scratch.folder("konsil-cli"), "verify-audit")) {
       return cli.outputAfterExit(60);
     }
   }

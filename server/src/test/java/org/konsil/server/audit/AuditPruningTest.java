@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.db.DatabaseSettings;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 
 /**
@@ -38,7 +38,7 @@ class AuditPruningTest {
 
   static Path folder() {
     try {
-      return Files.createTempDirectory("konsil-pruning");
+      return Scratch.folder("konsil-pruning");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

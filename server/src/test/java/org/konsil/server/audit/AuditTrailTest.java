@@ -30,6 +30,7 @@ import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 import org.konsil.server.testkit.Waiting;
 
@@ -170,7 +171,7 @@ class AuditTrailTest {
       }
     }
     try (KonsilProcess cli =
-        KonsilProcess.start(env, Files.createTempDirectory("konsil-cli"), "verify-audit")) {
+        KonsilProcess.start(env, Scratch.folder("konsil-cli"), "verify-audit")) {
       return cli.outputAfterExit(60);
     }
   }

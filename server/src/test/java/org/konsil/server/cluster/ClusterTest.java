@@ -19,6 +19,7 @@ import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.ClusterKeys;
 import org.konsil.server.testkit.KonsilProcess;
 import org.konsil.server.testkit.KonsilServer;
+import org.konsil.server.testkit.Scratch;
 import org.konsil.server.testkit.TestDatabase;
 import org.konsil.server.testkit.TestSocket;
 
@@ -73,7 +74,7 @@ class ClusterTest {
     Map<String, String> env = new HashMap<>();
     env.put("KONSIL_DATABASE_URL", TestDatabase.url(nodeA.database()));
     env.put("KONSIL_HTTP_PORT", Integer.toString(portB));
-    env.put("KONSIL_DATA_DIR", Files.createTempDirectory("konsil-node-b").toString());
+    env.put("KONSIL_DATA_DIR", Scratch.folder("konsil-node-b").toString());
     env.put("KONSIL_JWT_SECRET", nodeA.env("KONSIL_JWT_SECRET"));
     // every node needs the key that sealed the trail, or it refuses to start
     env.put("KONSIL_AUDIT_KEY", Files.readString(nodeA.dataDir().resolve("audit-key")).trim());
@@ -86,7 +87,7 @@ class ClusterTest {
     env.put("KONSIL_CLUSTER_KEYSTORE", KEY_STORE.toString());
     env.put("KONSIL_CLUSTER_KEYSTORE_PASSWORD", ClusterKeys.PASSWORD);
     env.put("KONSIL_CLUSTER_SECRET", ClusterKeys.SECRET);
-    KonsilProcess process = KonsilProcess.start(env, Files.createTempDirectory("konsil-work-b"));
+    KonsilProcess process = KonsilProcess.start(env, Scratch.folder("konsil-work-b"));
     process.awaitLine("Konsil listens on", 120);
     process.awaitLine("Members {size:2", 60);
     apiB = new Api(nodeA.clientVertx(), portB);

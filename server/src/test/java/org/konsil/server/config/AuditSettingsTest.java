@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.konsil.server.testkit.Scratch;
 
 /** The audit key and anchor settings, and secrets made once into owner-only files. */
 class AuditSettingsTest {
@@ -47,7 +48,7 @@ class AuditSettingsTest {
 
   @Test
   void aSecretIsMadeOnceOwnerOnlyWhenNotConfigured() throws Exception {
-    Path file = Files.createTempDirectory("konsil-secret").resolve("data").resolve("audit-key");
+    Path file = Scratch.folder("konsil-secret").resolve("data").resolve("audit-key");
     byte[] made = SecretFiles.load(Optional.empty(), "KONSIL_AUDIT_KEY", file);
     assertEquals(32, made.length);
     assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
@@ -63,7 +64,7 @@ class AuditSettingsTest {
 
   @Test
   void aKeyFileIsWrittenInOneStepAndAnEmptyOneIsNamedNotReplaced() throws Exception {
-    Path folder = Files.createTempDirectory("konsil-secret");
+    Path folder = Scratch.folder("konsil-secret");
     Path file = folder.resolve("audit-key");
     byte[] made = SecretFiles.create(file);
     assertEquals(32, Base64.getDecoder().decode(Files.readString(file).trim()).length);
@@ -87,7 +88,7 @@ class AuditSettingsTest {
 
   @Test
   void aShortOrMalformedSecretIsRefusedWithTheVariablesName() throws Exception {
-    Path file = Files.createTempDirectory("konsil-secret").resolve("audit-key");
+    Path file = Scratch.folder("konsil-secret").resolve("audit-key");
     for (String value : new String[] {Base64.getEncoder().encodeToString(new byte[16]), "%%%"}) {
       IllegalArgumentException e =
           assertThrows(

@@ -2,6 +2,8 @@ package org.konsil.server.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -139,6 +141,32 @@ class MessageStorePlanTest {
       assertEquals("off", setting(batches, "enable_seqscan"));
       assertEquals("auto", setting(other, "plan_cache_mode"));
       assertEquals("on", setting(other, "enable_seqscan"));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The store parses a statement's named parameters once for each pool it was given (the batches'
+   * pool among them), and for any other client, such as a transaction, each time.
+   */
+  @Test
+  void theStoreKeepsItsTemplatesForEachPoolItWasGiven() throws Exception {
+    DatabaseSettings database = TestDatabase.superuser(TestDatabase.fresh());
+    Vertx vertx = Vertx.vertx();
+    try {
+      Pool main = KonsilNode.pool(vertx, database, 1, false);
+      Pool batches = KonsilNode.pool(vertx, database, 1, true);
+      Pool other = KonsilNode.pool(vertx, database, 1, false);
+      MessageStore store = new MessageStore(main, batches);
+      assertSame(store.query(main, MessageStore.STORE), store.query(main, MessageStore.STORE));
+      assertSame(
+          store.query(batches, MessageStore.STORE), store.query(batches, MessageStore.STORE));
+      assertNotSame(
+          store.query(main, MessageStore.STORE), store.query(batches, MessageStore.STORE));
+      assertNotSame(store.query(other, MessageStore.STORE), store.query(other, MessageStore.STORE));
+      MessageStore none = new MessageStore();
+      assertNotSame(none.query(main, MessageStore.STORE), none.query(main, MessageStore.STORE));
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

@@ -1,7 +1,6 @@
 package org.konsil.server.testkit;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +19,7 @@ public final class ClusterKeys {
   /** A new key store with its own key pair: nodes with different stores do not trust each other. */
   public static Path keyStore() {
     try {
-      Path file = Files.createTempDirectory("konsil-cluster-keys").resolve("cluster.p12");
+      Path file = Scratch.folder("konsil-cluster-keys").resolve("cluster.p12");
       Process keytool =
           new ProcessBuilder(
                   List.of(

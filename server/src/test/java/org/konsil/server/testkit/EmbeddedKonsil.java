@@ -52,8 +52,7 @@ public final class EmbeddedKonsil implements AutoCloseable {
     env.put("KONSIL_SHUTDOWN_GRACE_SECONDS", "10");
     try {
       Files.createDirectories(dataDir);
-      KonsilProcess process =
-          KonsilProcess.start(env, Files.createTempDirectory("konsil-work"), "--demo");
+      KonsilProcess process = KonsilProcess.start(env, Scratch.folder("konsil-work"), "--demo");
       process.awaitLine("Konsil listens on", 120);
       // the demo users are there once the instructions are printed
       process.awaitLine(DEMO_PASSWORD, 120);

@@ -25,6 +25,7 @@ import org.konsil.server.testkit.Browser;
 import org.konsil.server.testkit.Documents;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.Mailbox;
+import org.konsil.server.testkit.Scratch;
 
 /**
  * The recipient of a secure delivery opens the link from the e-mail in the browser, types the birth
@@ -93,7 +94,7 @@ class SecureDownloadInBrowserTest {
     assertTrue(link.find(), "the link in the mail");
 
     browser = Browser.open(server);
-    Path downloads = Files.createTempDirectory("konsil-downloads");
+    Path downloads = Scratch.folder("konsil-downloads");
     browser
         .driver()
         .executeCdpCommand(
