@@ -159,17 +159,26 @@ public final class Bench {
     }
   }
 
-  private JsonObject phase(SystemUnderTest sut, Load load, String name, int rate) {
+  private JsonObject phase(SystemUnderTest sut, Load load, String name, int rate)
+      throws IOException, InterruptedException {
     double server = sut.serverCpuSeconds();
     double database = sut.databaseCpuSeconds();
     double generator = ProcStats.cpuSeconds(ProcessHandle.current().pid(), false);
+    double[] statements = sut.messageStatements();
     Load.Phase phase = load.run(name, rate, 3, options.seconds());
+    double[] statementsAfter = sut.messageStatements();
     JsonObject json = phaseJson(phase);
     json.put("cpuServerSeconds", sut.serverCpuSeconds() - server);
     json.put("cpuDatabaseSeconds", sut.databaseCpuSeconds() - database);
     json.put(
         "cpuGeneratorSeconds",
         ProcStats.cpuSeconds(ProcessHandle.current().pid(), false) - generator);
+    if (statementsAfter[0] > statements[0]) {
+      // warm-up included, like the CPU figures
+      json.put(
+          "messagesPerStatement",
+          (statementsAfter[1] - statements[1]) / (statementsAfter[0] - statements[0]));
+    }
     System.out.println("  " + name + ": " + json.encode());
     return json;
   }

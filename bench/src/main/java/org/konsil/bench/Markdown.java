@@ -161,6 +161,14 @@ final class Markdown {
             p.getDouble("cpuDatabaseSeconds"),
             p.getDouble("cpuGeneratorSeconds")),
         "");
+    if (p.containsKey("messagesPerStatement")) {
+      row(
+          out,
+          name + ": messages per statement (warm-up included)",
+          p.getDouble("messagesPerStatement"),
+          "%.1f",
+          "");
+    }
   }
 
   private static String four(JsonObject l) {

@@ -291,6 +291,32 @@ final class SystemUnderTest implements AutoCloseable {
   }
 
   /**
+   * Statements that stored text messages and the messages they stored, summed over the nodes (the
+   * batcher's {@code konsil.messages.batch.size} summary, from /metrics): their quotient is how
+   * many messages a statement stored.
+   */
+  double[] messageStatements() throws IOException, InterruptedException {
+    double statements = 0;
+    double messages = 0;
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (Node node : nodes) {
+      for (String line : metrics(http, node).split("\n")) {
+        double value = line.startsWith("konsil_messages_batch_size_") ? value(line) : 0;
+        if (line.startsWith("konsil_messages_batch_size_count")) {
+          statements += value;
+        } else if (line.startsWith("konsil_messages_batch_size_sum")) {
+          messages += value;
+        }
+      }
+    }
+    return new double[] {statements, messages};
+  }
+
+  private static double value(String line) {
+    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+  }
+
+  /**
    * The node's metrics page; asked once more when the connection ends without an answer (seen once
    * in a run of the large preset, right after the closed loop; the node was up and logged nothing).
    */
