@@ -49,12 +49,7 @@ class MessageStorePlanTest {
   void theGenericPlanLooksMessagesUpByIndexOnAnEmptyTableAndOnAFullOne() throws SQLException {
     DatabaseSettings database = TestDatabase.superuser(TestDatabase.fresh());
     String explain = "EXPLAIN (GENERIC_PLAN, COSTS OFF) " + positional(MessageStore.STORE);
-    Properties login = new Properties();
-    login.setProperty("user", database.user());
-    login.setProperty("password", database.password());
-    // the $n stay PostgreSQL's to read: the driver must not bind them
-    login.setProperty("preferQueryMode", "simple");
-    try (Connection c = DriverManager.getConnection(database.jdbcUrl(), login);
+    try (Connection c = explaining(database);
         Statement s = c.createStatement()) {
       String empty = plan(s, explain);
       assertTrue(empty.contains("Insert on messages"), empty);
@@ -85,11 +80,7 @@ class MessageStorePlanTest {
   void theGenericPlanLooksRoomsPatientsAndMembersUpByIndexWhenTheyAreMany() throws SQLException {
     DatabaseSettings database = TestDatabase.superuser(TestDatabase.fresh());
     String explain = "EXPLAIN (GENERIC_PLAN, COSTS OFF) " + positional(MessageStore.STORE);
-    Properties login = new Properties();
-    login.setProperty("user", database.user());
-    login.setProperty("password", database.password());
-    login.setProperty("preferQueryMode", "simple");
-    try (Connection c = DriverManager.getConnection(database.jdbcUrl(), login);
+    try (Connection c = explaining(database);
         Statement s = c.createStatement()) {
       // rows only for the tables' sizes: without foreign-key checks (superuser, this session)
       s.execute(
@@ -170,6 +161,15 @@ class MessageStorePlanTest {
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** A connection that leaves the statement's $n to PostgreSQL: the driver must not bind them. */
+  private static Connection explaining(DatabaseSettings database) throws SQLException {
+    Properties login = new Properties();
+    login.setProperty("user", database.user());
+    login.setProperty("password", database.password());
+    login.setProperty("preferQueryMode", "simple");
+    return DriverManager.getConnection(database.jdbcUrl(), login);
   }
 
   private static String setting(Pool pool, String name) throws Exception {

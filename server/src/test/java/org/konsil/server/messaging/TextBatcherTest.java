@@ -124,6 +124,22 @@ class TextBatcherTest {
     return holder;
   }
 
+  /**
+   * Hands the messages to the batcher while a session of the test's own holds the room's row lock,
+   * then lets go: the first message's statement waits, and the others gather behind it.
+   */
+  static List<Future<MessageStore.Outcome>> storedBehindTheLock(
+      TextBatcher batcher, UUID room, Message... messages) throws Exception {
+    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
+    try (Connection holder = holdRoomLock(room)) {
+      for (Message message : messages) {
+        outcomes.add(batcher.store(message));
+      }
+      holder.commit();
+    }
+    return outcomes;
+  }
+
   static <T> T await(Future<T> future) {
     try {
       return future.await(20, TimeUnit.SECONDS);
@@ -223,16 +239,15 @@ class TextBatcherTest {
   @Test
   void aRefusalInABatchConcernsOnlyItsOwnMessage() throws Exception {
     UUID room = server.room(anna, careHome.id());
-    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
-    try (Connection holder = holdRoomLock(room)) {
-      outcomes.add(batcher.store(fromAnna(room, "first")));
-      outcomes.add(batcher.store(fromAnna(room, "second")));
-      outcomes.add(
-          batcher.store(text(eve, eve.user().organisationId(), room, UUID.randomUUID(), "x")));
-      outcomes.add(batcher.store(fromAnna(UUID.randomUUID(), "no such room")));
-      outcomes.add(batcher.store(fromAnna(room, "third")));
-      holder.commit();
-    }
+    List<Future<MessageStore.Outcome>> outcomes =
+        storedBehindTheLock(
+            batcher,
+            room,
+            fromAnna(room, "first"),
+            fromAnna(room, "second"),
+            text(eve, eve.user().organisationId(), room, UUID.randomUUID(), "x"),
+            fromAnna(UUID.randomUUID(), "no such room"),
+            fromAnna(room, "third"));
     assertEquals(1, await(outcomes.get(0)).seq());
     assertEquals(2, await(outcomes.get(1)).seq());
     MessageStore.Outcome outsider = await(outcomes.get(2));
@@ -251,16 +266,16 @@ class TextBatcherTest {
   @Test
   void aMessageTheDatabaseRefusesFailsAloneAndTheOthersAreStoredInTheirOrder() throws Exception {
     UUID room = server.room(anna, careHome.id());
-    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
-    try (Connection holder = holdRoomLock(room)) {
-      outcomes.add(batcher.store(fromAnna(room, "waits for the lock")));
-      outcomes.add(batcher.store(fromAnna(room, "before")));
-      // PostgreSQL refuses U+0000 in text, which fails the whole statement
-      outcomes.add(batcher.store(fromAnna(room, "broken \u0000 text")));
-      outcomes.add(batcher.store(fromAnna(room, "after")));
-      outcomes.add(batcher.store(fromAnna(room, "last")));
-      holder.commit();
-    }
+    List<Future<MessageStore.Outcome>> outcomes =
+        storedBehindTheLock(
+            batcher,
+            room,
+            fromAnna(room, "waits for the lock"),
+            fromAnna(room, "before"),
+            // PostgreSQL refuses U+0000 in text, which fails the whole statement
+            fromAnna(room, "broken \u0000 text"),
+            fromAnna(room, "after"),
+            fromAnna(room, "last"));
     assertEquals(1, await(outcomes.get(0)).seq());
     assertEquals(2, await(outcomes.get(1)).seq());
     PgException refused = assertInstanceOf(PgException.class, failureOf(outcomes.get(2)));
@@ -283,14 +298,14 @@ class TextBatcherTest {
     UUID clientMsgId = UUID.randomUUID();
     Message original = text(anna, practice.id(), room, clientMsgId, "sent twice");
     Message again = text(anna, practice.id(), room, clientMsgId, "sent twice");
-    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
-    try (Connection holder = holdRoomLock(room)) {
-      outcomes.add(batcher.store(fromAnna(room, "waits for the lock")));
-      outcomes.add(batcher.store(original));
-      outcomes.add(batcher.store(again));
-      outcomes.add(batcher.store(fromAnna(room, "after")));
-      holder.commit();
-    }
+    List<Future<MessageStore.Outcome>> outcomes =
+        storedBehindTheLock(
+            batcher,
+            room,
+            fromAnna(room, "waits for the lock"),
+            original,
+            again,
+            fromAnna(room, "after"));
     MessageStore.Outcome first = await(outcomes.get(1));
     MessageStore.Outcome second = await(outcomes.get(2));
     assertEquals(2, first.seq());
@@ -339,13 +354,13 @@ class TextBatcherTest {
             },
             metrics);
     UUID room = server.room(anna, careHome.id());
-    List<Future<MessageStore.Outcome>> outcomes = new ArrayList<>();
-    try (Connection holder = holdRoomLock(room)) {
-      outcomes.add(failing.store(fromAnna(room, "waits for the lock")));
-      outcomes.add(failing.store(fromAnna(room, "second")));
-      outcomes.add(failing.store(fromAnna(room, "third")));
-      holder.commit();
-    }
+    List<Future<MessageStore.Outcome>> outcomes =
+        storedBehindTheLock(
+            failing,
+            room,
+            fromAnna(room, "waits for the lock"),
+            fromAnna(room, "second"),
+            fromAnna(room, "third"));
     assertEquals(1, await(outcomes.get(0)).seq());
     assertEquals(2, await(outcomes.get(1)).seq());
     assertEquals(3, await(outcomes.get(2)).seq());
