@@ -165,7 +165,7 @@ public final class Bench {
     double database = sut.databaseCpuSeconds();
     double generator = ProcStats.cpuSeconds(ProcessHandle.current().pid(), false);
     double[] statements = sut.messageStatements();
-    Load.Phase phase = load.run(name, rate, 3, options.seconds());
+    Load.Phase phase = load.run(name, rate, options.senders(), 3, options.seconds());
     double[] statementsAfter = sut.messageStatements();
     JsonObject json = phaseJson(phase);
     json.put("cpuServerSeconds", sut.serverCpuSeconds() - server);
@@ -306,6 +306,7 @@ public final class Bench {
             .put("runs", options.runs())
             .put("secondsPerPhase", options.seconds())
             .put("openRate", options.openRate())
+            .put("closedSenders", options.senders())
             .put("idleConnections", options.idle())
             .put("machine", machine())
             .put("database", database)

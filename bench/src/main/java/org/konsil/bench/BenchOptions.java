@@ -11,6 +11,7 @@ record BenchOptions(
     int runs,
     int seconds,
     int openRate,
+    int senders,
     int nodes,
     int idle,
     boolean ceilings,
@@ -28,6 +29,8 @@ record BenchOptions(
           "  --runs N                      runs per figure, the report shows medians (default 3)",
           "  --seconds N                   measured seconds per load phase (default 15)",
           "  --rate N                      open loop: messages per second in all (default 1000)",
+          "  --senders N                   closed loop: N members, spread over the rooms, send;",
+          "                                the others only receive (default: all members)",
           "  --nodes 1|2                   Konsil nodes the benchmark starts (default 1)",
           "  --idle N                      idle connections (default: the preset's, capped by",
           "                                the open-file limit)",
@@ -44,6 +47,7 @@ record BenchOptions(
     int runs = 3;
     int seconds = 15;
     int rate = 1000;
+    Integer senders = null;
     int nodes = 1;
     Integer idle = null;
     Integer rooms = null;
@@ -60,6 +64,7 @@ record BenchOptions(
         case "--runs" -> runs = number(args, ++i, arg, 1, 20);
         case "--seconds" -> seconds = number(args, ++i, arg, 3, 600);
         case "--rate" -> rate = number(args, ++i, arg, 1, 1_000_000);
+        case "--senders" -> senders = number(args, ++i, arg, 1, 1_000_000);
         case "--nodes" -> nodes = number(args, ++i, arg, 1, 2);
         case "--idle" -> idle = number(args, ++i, arg, 0, 100_000);
         case "--rooms" -> rooms = number(args, ++i, arg, 1, 10_000);
@@ -79,6 +84,12 @@ record BenchOptions(
     if (url != null && !url.startsWith("http://127.") && !url.startsWith("http://localhost")) {
       throw new IllegalArgumentException("the benchmark sends traffic to loopback only");
     }
+    int memberCount =
+        (rooms == null ? preset.rooms : rooms) * (members == null ? preset.members : members);
+    if (senders != null && senders > memberCount) {
+      throw new IllegalArgumentException(
+          "--senders must be at most the members of all rooms (" + memberCount + ")");
+    }
     return new BenchOptions(
         preset,
         rooms == null ? preset.rooms : rooms,
@@ -86,6 +97,7 @@ record BenchOptions(
         runs,
         seconds,
         rate,
+        senders == null ? memberCount : senders,
         nodes,
         idle == null ? preset.idle : idle,
         ceilings && url == null,

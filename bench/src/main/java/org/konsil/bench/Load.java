@@ -405,11 +405,15 @@ final class Load implements AutoCloseable {
 
   /**
    * Runs traffic: open loop at a total rate (messages per second over all members), or closed loop
-   * (ratePerSecond 0: each member sends its next message when the last one is acked).
+   * (ratePerSecond 0: each of the given number of senders, spread evenly over the members, sends
+   * its next message when the last one is acked; the other members only receive).
    */
-  Phase run(String name, int ratePerSecond, int warmupSeconds, int seconds) {
+  Phase run(String name, int ratePerSecond, int senders, int warmupSeconds, int seconds) {
     sending = true;
     for (Member member : members) {
+      if (ratePerSecond == 0 && !sends(member.index, senders, members.size())) {
+        continue;
+      }
       member.context.runOnContext(
           v -> {
             if (ratePerSecond > 0) {
@@ -456,6 +460,14 @@ final class Load implements AutoCloseable {
         duplicated.sumThenReset(),
         phase.ack(),
         phase.delivery());
+  }
+
+  /**
+   * Whether the member at this index is one of {@code senders} spread evenly over {@code members}:
+   * exactly that many indexes are, one in every {@code members / senders} or so.
+   */
+  static boolean sends(int index, int senders, int members) {
+    return (long) (index + 1) * senders / members - (long) index * senders / members == 1;
   }
 
   /** Stops sending, waits for the last acks and for every member to hold its room's last seq. */

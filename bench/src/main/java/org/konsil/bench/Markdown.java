@@ -53,7 +53,15 @@ final class Markdown {
         m.getJsonObject("open"),
         "open loop at " + report.getInteger("openRate") + " msg/s",
         true);
-    phase(out, m.getJsonObject("closed"), "closed loop (saturated)", false);
+    int members = report.getInteger("rooms") * report.getInteger("members");
+    int senders = report.getInteger("closedSenders", members);
+    phase(
+        out,
+        m.getJsonObject("closed"),
+        senders == members
+            ? "closed loop (saturated)"
+            : "closed loop, " + senders + " of " + members + " members sending",
+        false);
     phase(out, m.getJsonObject("openWithIdle"), "open loop with the idle connections", true);
     if (m.containsKey("memoryPerIdleConnectionBytes")) {
       row(out, "idle connections", (double) report.getInteger("idleConnections"), "%.0f", "10,000");
