@@ -49,6 +49,21 @@ public final class LiveEvents {
   }
 
   /**
+   * The room's messages up to {@code seq} are committed, frames aside: sent when a send is answered
+   * as a duplicate of an earlier one, whose own live event may never have gone out (its statement
+   * committed but its answer was lost, and the batcher or the client sent it again). Connections
+   * behind {@code seq} read what they miss from the database.
+   */
+  public void committed(UUID room, long seq) {
+    publish(
+        "",
+        new DeliveryOptions()
+            .addHeader(KIND, "committed")
+            .addHeader(ROOM, room.toString())
+            .addHeader(SEQ, Long.toString(seq)));
+  }
+
+  /**
    * Messages stored by one statement, as one event of kind {@code messages}: the rooms, sequence
    * numbers and frame lengths in headers (comma-separated, in the same order), the frames one after
    * the other in the body. One event per statement instead of one per message: under load a

@@ -116,6 +116,15 @@ final class LiveFanout {
       case "messages" ->
           LiveEvents.storedIn(headers, event.body())
               .forEach(message -> offer(message.room(), message.seq(), message.frame()));
+      case "committed" -> {
+        long seq = Long.parseLong(headers.get(LiveEvents.SEQ));
+        UUID room = roomOf(headers);
+        for (ClientConnection connection : connectionsOf(byRoom, room)) {
+          if (connection.isReady()) {
+            connection.cursors.get(room).committed(seq);
+          }
+        }
+      }
       case "masked" -> {
         for (ClientConnection connection : connectionsOf(byRoom, roomOf(headers))) {
           if (connection.isReady()) {
@@ -199,6 +208,12 @@ final class LiveFanout {
           LiveEvents.storedIn(headers, event.body())
               .forEach(
                   message -> offerTo(connection, message.room(), message.seq(), message.frame()));
+      case "committed" -> {
+        RoomCursor cursor = connection.cursors.get(roomOf(headers));
+        if (cursor != null) {
+          cursor.committed(Long.parseLong(headers.get(LiveEvents.SEQ)));
+        }
+      }
       case "masked" -> revoked(event, connection);
       case "joined" -> joinedRoom(event, connection);
       case "organisation" -> {

@@ -40,6 +40,7 @@ public final class MessageWriter {
 
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String CLIENT_MSG_ID_INDEX = "messages_client_msg_idx";
+  private static final String ID_KEY = "messages_id_key";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -250,6 +251,10 @@ public final class MessageWriter {
             ack -> {
               if (ack.duplicate()) {
                 duplicates.increment();
+                // the first send's statement may have committed without its answer (a lost
+                // connection): then its live event never went out, and connected members would
+                // not see the message until the room's next one
+                live.committed(ack.message().room(), ack.message().seq());
               } else {
                 stored.increment();
                 if (publish) {
@@ -336,10 +341,7 @@ public final class MessageWriter {
   private Future<Ack> answer(
       AuthenticatedUser user, Message message, AsyncResult<MessageStore.Outcome> result) {
     if (result.failed()) {
-      if (result.cause() instanceof PgException pg
-          && UNIQUE_VIOLATION.equals(pg.getSqlState())
-          && CLIENT_MSG_ID_INDEX.equals(pg.getConstraint())) {
-        // the same message, sent again while its first send was being stored
+      if (storedMeanwhile(result.cause())) {
         return store
             .byClientMsgId(pool, user.userId(), message.clientMsgId())
             .compose(earlier -> duplicateOf(message, earlier));
@@ -367,6 +369,17 @@ public final class MessageWriter {
           new IllegalStateException("a message was neither stored nor refused"));
     }
     return Future.succeededFuture(new Ack(message.withSeq(outcome.seq()), false));
+  }
+
+  /**
+   * The insert found the message stored meanwhile, by a statement that committed after this one
+   * began: the same client id sent again while its first send was being stored, or this very draft
+   * (its id) stored by a batch whose answer was lost before the batcher sent it again alone.
+   */
+  static boolean storedMeanwhile(Throwable failure) {
+    return failure instanceof PgException pg
+        && UNIQUE_VIOLATION.equals(pg.getSqlState())
+        && (CLIENT_MSG_ID_INDEX.equals(pg.getConstraint()) || ID_KEY.equals(pg.getConstraint()));
   }
 
   /** The earlier ack, if the earlier message went to the same room; a reused id otherwise. */

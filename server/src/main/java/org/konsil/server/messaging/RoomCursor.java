@@ -61,6 +61,14 @@ final class RoomCursor {
   private final TreeMap<Long, String> held = new TreeMap<>();
   private final ArrayDeque<JsonObject> syncRequests = new ArrayDeque<>();
   private long delivered;
+
+  /**
+   * The highest sequence number the room is known to have committed without its frame having come
+   * live ({@link #committed}); what lies between {@code delivered} and it is read from the
+   * database.
+   */
+  private long committed;
+
   private boolean busy;
   private boolean gapTimer;
 
@@ -148,6 +156,21 @@ final class RoomCursor {
     connection.sendLive(frame);
     delivered = seq;
     release();
+  }
+
+  /**
+   * The room has committed messages up to seq, whose frames may never come live (a send answered as
+   * a duplicate: its first statement's answer was lost). What is still missing up to it after
+   * {@link #GAP_GRACE_MS} is read from the database, like a gap.
+   */
+  void committed(long seq) {
+    if (seq <= delivered || connection.isClosed()) {
+      return;
+    }
+    committed = Math.max(committed, seq);
+    if (!busy) {
+      awaitGap();
+    }
   }
 
   /**
@@ -258,7 +281,10 @@ final class RoomCursor {
         .onFailure(this::fail);
   }
 
-  /** Pushes held frames that are now next; starts a fill when a gap remains. */
+  /**
+   * Pushes held frames that are now next; starts a fill when a gap remains, or when messages known
+   * to be committed are still missing.
+   */
   private void release() {
     while (!busy && !held.isEmpty()) {
       Map.Entry<Long, String> first = held.firstEntry();
@@ -273,11 +299,14 @@ final class RoomCursor {
         return;
       }
     }
+    if (!busy && committed > delivered) {
+      awaitGap();
+    }
   }
 
   /**
-   * A gap before the held frames: gives the missing frames {@link #GAP_GRACE_MS} to arrive live,
-   * then reads what is still missing from storage.
+   * A gap before the held frames, or behind what the room committed: gives the missing frames
+   * {@link #GAP_GRACE_MS} to arrive live, then reads what is still missing from storage.
    */
   private void awaitGap() {
     if (gapTimer) {
@@ -288,7 +317,13 @@ final class RoomCursor {
         GAP_GRACE_MS,
         () -> {
           gapTimer = false;
-          if (busy || held.isEmpty() || connection.isClosed()) {
+          if (busy || connection.isClosed()) {
+            return;
+          }
+          if (held.isEmpty()) {
+            if (committed > delivered) {
+              fill(committed);
+            }
             return;
           }
           long first = held.firstKey();

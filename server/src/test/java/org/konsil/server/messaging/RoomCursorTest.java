@@ -472,6 +472,66 @@ class RoomCursorTest {
     assertEquals(List.of(3L, 4L), List.of(stored.ranges.get(1)[0], stored.ranges.get(1)[1]));
   }
 
+  // ---- messages known to be committed whose frames never came ----
+
+  /** The room committed messages up to seq, frames aside (a send answered as a duplicate). */
+  void committed(long seq) {
+    onCursor(cursor -> cursor.committed(seq));
+  }
+
+  @Test
+  void messagesCommittedWithoutAFrameAreReadFromStorageAfterTheGrace() {
+    stored.with(1, 3);
+    followWithGrace(1);
+    committed(3);
+    assertEquals(List.of(), seqsSoFar(), "the frames get the grace to arrive live");
+    assertTrue(stored.ranges.isEmpty());
+    graceEnds();
+    assertEquals(List.of(2L, 3L), nextSeqs(2));
+    assertEquals(1, stored.ranges.size());
+    assertEquals(List.of(1L, 3L), List.of(stored.ranges.get(0)[0], stored.ranges.get(0)[1]));
+    offer(3, 4);
+    assertEquals(List.of(4L), seqsSoFar(), "nothing twice, the next live frame at once");
+  }
+
+  @Test
+  void aCommittedMessageWhoseFrameArrivesWithinTheGraceIsNotReadFromStorage() {
+    stored.with(1, 2);
+    followWithGrace(0);
+    committed(2);
+    offer(1, 2);
+    assertEquals(List.of(1L, 2L), seqsSoFar());
+    graceEnds();
+    assertEquals(List.of(), seqsSoFar());
+    assertTrue(stored.ranges.isEmpty(), "everything came live");
+  }
+
+  @Test
+  void aCommitAtOrBelowWhatWasDeliveredStartsNothing() {
+    stored.with(1, 4);
+    followWithGrace(4);
+    committed(3);
+    committed(4);
+    assertTrue(graceDelays.isEmpty(), "no timer");
+    graceEnds();
+    assertEquals(List.of(), seqsSoFar());
+    assertTrue(stored.ranges.isEmpty());
+  }
+
+  @Test
+  void aCommitLearnedDuringAGapFillIsReadAfterItPageByPage() {
+    long last = RoomCursor.PAGE + 7;
+    stored.with(1, last);
+    holdStorage();
+    follow(0);
+    offer(2);
+    committed(last);
+    openStorage();
+    assertEquals(range(1, last), nextSeqs((int) last));
+    assertEquals(List.of(), seqsSoFar());
+    assertEquals(last, delivered());
+  }
+
   // ---- sync ----
 
   @Test

@@ -33,6 +33,7 @@ import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
 import org.konsil.server.testkit.TestDatabase;
+import org.konsil.server.testkit.Waiting;
 
 /**
  * The batcher on its own, against the real database as the server's application role: sends that
@@ -338,6 +339,58 @@ class TextBatcherTest {
     assertEquals(
         1, count("SELECT count(*) FROM messages WHERE client_msg_id = '" + clientMsgId + "'"));
     assertEquals(1, count("SELECT last_seq FROM rooms WHERE id = '" + room + "'"));
+  }
+
+  /**
+   * A batch whose answer was lost after it committed is sent again message by message, with the
+   * same drafts. If its commit lands while the message's own statement waits for the room, that
+   * statement cannot see the row yet and its insert collides on the message's id: the writer must
+   * read that as "stored meanwhile" and answer the stored message, not an internal error.
+   */
+  @Test
+  void aDraftCommittedWhileItsOwnRetryWaitsForTheRoomIsRecognisedAsStoredMeanwhile()
+      throws Exception {
+    UUID room = server.room(anna, careHome.id());
+    Message draft = fromAnna(room, "Verband gewechselt");
+    Future<MessageStore.Outcome> retried;
+    try (Connection first = holdRoomLock(room)) {
+      // the batch's statement, committing late: the same draft, stored under seq 1
+      first
+          .createStatement()
+          .execute(
+              "INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id,"
+                  + " client_msg_id, kind, content, sent_at) VALUES ('"
+                  + room
+                  + "', 1, '"
+                  + draft.id()
+                  + "', '"
+                  + anna.userId()
+                  + "', '"
+                  + practice.id()
+                  + "', '"
+                  + draft.clientMsgId()
+                  + "', 'text', 'Verband gewechselt', now());"
+                  + "UPDATE rooms SET last_seq = 1 WHERE id = '"
+                  + room
+                  + "'");
+      retried = batcher.store(draft);
+      Waiting.until(
+          () ->
+              count(
+                      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                          + " AND query LIKE '%WITH input AS%'")
+                  > 0,
+          "the retry waits for the room's lock");
+      first.commit();
+    }
+    Throwable failure = failureOf(retried);
+    assertTrue(MessageWriter.storedMeanwhile(failure), String.valueOf(failure));
+    assertEquals("messages_id_key", assertInstanceOf(PgException.class, failure).getConstraint());
+    assertEquals(1, count("SELECT count(*) FROM messages WHERE room_id = '" + room + "'"));
+    assertEquals(1, count("SELECT last_seq FROM rooms WHERE id = '" + room + "'"));
+    assertFalse(
+        MessageWriter.storedMeanwhile(new IllegalStateException("messages_id_key")),
+        "only the database's own unique violation");
   }
 
   @Test
