@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.notifications.Presence;
@@ -31,6 +32,17 @@ final class LiveFanout {
   private final Map<UUID, Set<ClientConnection>> byRoom = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> byUser = new HashMap<>();
   private final Map<UUID, Set<ClientConnection>> bySession = new HashMap<>();
+
+  /**
+   * How long an ended session, account or device is remembered: a socket whose check read the
+   * database just before the end was committed joins after the end's event went by, a database
+   * round trip or two later. An account enabled again within this time still has its new sockets
+   * ended until it passes (the client reconnects).
+   */
+  static final long ENDS_REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  /** Recent ends ("session:", "user:" or "device:" and who), with when each is forgotten. */
+  private final Map<String, Long> recentEnds = new HashMap<>();
 
   LiveFanout(
       RoomCursor.Fetch stored,
@@ -60,12 +72,56 @@ final class LiveFanout {
    * An authenticated connection looking up its rooms: it counts for its user and session, and the
    * live events that arrive meanwhile are kept for it.
    */
-  void joining(ClientConnection connection) {
+  boolean joining(ClientConnection connection) {
     connection.joiningBuffer = new ArrayList<>();
     joining.add(connection);
     byUser.computeIfAbsent(connection.user.userId(), k -> new HashSet<>()).add(connection);
     presence.connected(connection.user.userId());
     bySession.computeIfAbsent(connection.user.sessionId(), k -> new HashSet<>()).add(connection);
+    // an end whose event came while this socket was being checked
+    if (endedRecently("session:" + connection.user.sessionId())) {
+      sessionEnded(connection);
+    } else if (endedRecently("user:" + connection.user.userId())) {
+      accountDisabled(connection);
+    } else if (connection.device != null
+        && endedRecently("device:" + connection.user.userId() + ":" + connection.device)) {
+      deviceRemoved(connection);
+    } else {
+      return true;
+    }
+    return false;
+  }
+
+  private void ended(String who) {
+    long now = System.nanoTime();
+    recentEnds.values().removeIf(forgottenAt -> forgottenAt - now < 0);
+    recentEnds.put(who, now + ENDS_REMEMBERED_NANOS);
+  }
+
+  private boolean endedRecently(String who) {
+    Long forgottenAt = recentEnds.get(who);
+    return forgottenAt != null && forgottenAt - System.nanoTime() > 0;
+  }
+
+  private static void sessionEnded(ClientConnection connection) {
+    connection.endWithError(
+        "session_ended", "Your session has ended.", ClientConnection.CLOSE_ENDED, "session ended");
+  }
+
+  private static void accountDisabled(ClientConnection connection) {
+    connection.endWithError(
+        "account_disabled",
+        "Your account has been disabled.",
+        ClientConnection.CLOSE_ENDED,
+        "account disabled");
+  }
+
+  private static void deviceRemoved(ClientConnection connection) {
+    connection.endWithError(
+        "device_removed",
+        "This device has been removed.",
+        ClientConnection.CLOSE_ENDED,
+        "device removed");
   }
 
   /** The room lookup is done (or failed): answers the events kept meanwhile, oldest first. */
@@ -149,13 +205,10 @@ final class LiveFanout {
       }
       case "device-removed" -> {
         int device = Integer.parseInt(headers.get(LiveEvents.DEVICE));
+        ended("device:" + userOf(headers) + ":" + device);
         for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
           if (connection.device != null && connection.device == device) {
-            connection.endWithError(
-                "device_removed",
-                "This device has been removed.",
-                ClientConnection.CLOSE_ENDED,
-                "device removed");
+            deviceRemoved(connection);
           }
         }
       }
@@ -167,22 +220,16 @@ final class LiveFanout {
         }
       }
       case "user-disabled" -> {
+        ended("user:" + userOf(headers));
         for (ClientConnection connection : connectionsOf(byUser, userOf(headers))) {
-          connection.endWithError(
-              "account_disabled",
-              "Your account has been disabled.",
-              ClientConnection.CLOSE_ENDED,
-              "account disabled");
+          accountDisabled(connection);
         }
       }
       case "session-revoked" -> {
         UUID session = UUID.fromString(headers.get(LiveEvents.SESSION));
+        ended("session:" + session);
         for (ClientConnection connection : connectionsOf(bySession, session)) {
-          connection.endWithError(
-              "session_ended",
-              "Your session has ended.",
-              ClientConnection.CLOSE_ENDED,
-              "session ended");
+          sessionEnded(connection);
         }
       }
       default -> {

@@ -284,7 +284,9 @@ public final class WebSocketGateway {
     }
     connection.user = user;
     connection.sessionEndsAt = user.sessionExpiresAt().toInstant().toEpochMilli();
-    fanout.joining(connection);
+    if (!fanout.joining(connection)) {
+      return;
+    }
     rooms
         .positionsOf(user.organisationId())
         .onSuccess(positions -> ready(connection, positions))
