@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.konsil.server.audit.AuditEvent;
@@ -81,9 +82,11 @@ public final class RetentionJob {
     AtomicLong messages = new AtomicLong();
     AtomicLong fileCount = new AtomicLong();
     AtomicLong outbox = new AtomicLong();
+    AtomicInteger removed = new AtomicInteger();
     return store
         .dueRooms(now)
-        .compose(rooms -> rooms(rooms, 0, messages, fileCount).map(rooms.size()))
+        .compose(rooms -> rooms(rooms, 0, now, removed, messages, fileCount))
+        .map(done -> removed.get())
         .compose(
             rooms ->
                 outbox(now.minusDays(Retention.OUTBOX_DAYS), outbox)
@@ -94,12 +97,30 @@ public final class RetentionJob {
   }
 
   private Future<Void> rooms(
-      List<Row> rooms, int index, AtomicLong messages, AtomicLong fileCount) {
+      List<Row> rooms,
+      int index,
+      OffsetDateTime now,
+      AtomicInteger removed,
+      AtomicLong messages,
+      AtomicLong fileCount) {
     if (index == rooms.size()) {
       return Future.succeededFuture();
     }
     UUID room = rooms.get(index).getUUID("id");
     UUID owner = rooms.get(index).getUUID("owner");
+    // a room written to since it was listed is not due any more and stays as it is
+    return pool.withTransaction(tx -> store.claim(tx, room, now))
+        .compose(
+            claimed ->
+                claimed
+                    ? remove(room, owner, messages, fileCount)
+                        .onSuccess(done -> removed.incrementAndGet())
+                    : Future.<Void>succeededFuture())
+        .compose(done -> rooms(rooms, index + 1, now, removed, messages, fileCount));
+  }
+
+  /** A claimed room: its messages a batch at a time, then the room with its files. */
+  private Future<Void> remove(UUID room, UUID owner, AtomicLong messages, AtomicLong fileCount) {
     return messages(room, owner, messages)
         .compose(
             done ->
@@ -121,8 +142,7 @@ public final class RetentionJob {
             removed -> {
               fileCount.addAndGet(removed.size());
               return deleteFiles(removed);
-            })
-        .compose(done -> rooms(rooms, index + 1, messages, fileCount));
+            });
   }
 
   /** The room's messages, newest first, a batch per transaction, until none is left. */

@@ -38,11 +38,11 @@ final class RetentionStore {
 
   /**
    * Rooms whose newest message is older than their owner's retention, none about a patient under a
-   * legal hold; a few at a time.
+   * legal hold.
    */
-  private static final String DUE_ROOMS =
+  private static final String DUE =
       """
-      SELECT r.id, coalesce(p.organisation_id, r.created_by_org) AS owner FROM rooms r
+      FROM rooms r
       LEFT JOIN patients p ON p.id = r.patient_id
       LEFT JOIN retention_settings s
         ON s.organisation_id = coalesce(p.organisation_id, r.created_by_org)
@@ -50,8 +50,20 @@ final class RetentionStore {
           CASE WHEN r.patient_id IS NULL THEN coalesce(s.general_room_years, %d)
                ELSE coalesce(s.patient_room_years, %d) END)
         AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.patient_id = r.patient_id)
-      ORDER BY coalesce(r.last_message_at, r.created_at), r.id LIMIT 20"""
+      """
           .formatted(Retention.DEFAULTS.generalRoomYears(), Retention.DEFAULTS.patientRoomYears());
+
+  /** The due rooms with their owners, a few at a time, oldest first. */
+  private static final String DUE_ROOMS =
+      "SELECT r.id, coalesce(p.organisation_id, r.created_by_org) AS owner "
+          + DUE
+          + "ORDER BY coalesce(r.last_message_at, r.created_at), r.id LIMIT 20";
+
+  /** The room, locked as a send locks it, if it is still due. */
+  private static final String STILL_DUE =
+      "SELECT r.id " + DUE + "AND r.id = #{room} FOR UPDATE OF r";
+
+  private static final String MEMBERS = "DELETE FROM room_members WHERE room_id = #{room}";
 
   /** The newest messages of a room first, so a reply or correction goes before what it names. */
   private static final String MESSAGE_BATCH =
@@ -71,7 +83,7 @@ final class RetentionStore {
           "DELETE FROM outbox WHERE invitation_id IN"
               + " (SELECT id FROM invitations WHERE room_id = #{room})",
           "DELETE FROM invitations WHERE room_id = #{room}",
-          "DELETE FROM room_members WHERE room_id = #{room}",
+          MEMBERS,
           "DELETE FROM rooms WHERE id = #{room}");
 
   private static final String OUTBOX_BATCH =
@@ -131,6 +143,23 @@ final class RetentionStore {
   /** Due rooms with the organisation whose documentation they are. */
   Future<List<Row>> dueRooms(OffsetDateTime now) {
     return dueRooms.execute(Map.of("now", now)).map(Rows::list);
+  }
+
+  /**
+   * Takes the room for removal if it is still due, under the room's lock: a message committed since
+   * the room was listed makes it not due any more. Its members go first, so no message can be
+   * stored in it afterwards (a send checks membership under the same lock) and then deleted with
+   * the room after it was acknowledged.
+   */
+  Future<Boolean> claim(SqlClient tx, UUID room, OffsetDateTime now) {
+    Map<String, Object> p = Map.of("room", room, "now", now);
+    return SqlTemplate.forQuery(tx, STILL_DUE)
+        .execute(p)
+        .compose(
+            due ->
+                due.size() == 0
+                    ? Future.succeededFuture(false)
+                    : SqlTemplate.forUpdate(tx, MEMBERS).execute(p).map(true));
   }
 
   Future<Integer> deleteMessages(SqlClient tx, UUID room, int limit) {
