@@ -69,6 +69,12 @@ final class ClientConnection {
 
   boolean authenticating;
 
+  /**
+   * When the check of this socket's session, account and device in the database began (monotonic
+   * nanoseconds): an end heard from then on may have been missed by that check.
+   */
+  long checkedFrom;
+
   /** Which tick of the gateway's keep-alive pings this socket ({@code WebSocketGateway}). */
   int keepAliveSlice;
 

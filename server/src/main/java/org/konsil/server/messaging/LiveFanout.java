@@ -34,14 +34,14 @@ final class LiveFanout {
   private final Map<UUID, Set<ClientConnection>> bySession = new HashMap<>();
 
   /**
-   * How long an ended session, account or device is remembered: a socket whose check read the
+   * How long an ended session, account or device is remembered. A socket whose check read the
    * database just before the end was committed joins after the end's event went by, a database
-   * round trip or two later. An account enabled again within this time still has its new sockets
-   * ended until it passes (the client reconnects).
+   * round trip or two later; it is ended if the end was heard after its check began. A check that
+   * took longer than this is not covered.
    */
-  static final long ENDS_REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(30);
+  static final long ENDS_REMEMBERED_NANOS = TimeUnit.MINUTES.toNanos(10);
 
-  /** Recent ends ("session:", "user:" or "device:" and who), with when each is forgotten. */
+  /** Recent ends ("session:", "user:" or "device:" and who), with when each was heard. */
   private final Map<String, Long> recentEnds = new HashMap<>();
 
   LiveFanout(
@@ -79,12 +79,13 @@ final class LiveFanout {
     presence.connected(connection.user.userId());
     bySession.computeIfAbsent(connection.user.sessionId(), k -> new HashSet<>()).add(connection);
     // an end whose event came while this socket was being checked
-    if (endedRecently("session:" + connection.user.sessionId())) {
+    long since = connection.checkedFrom;
+    if (endedSince("session:" + connection.user.sessionId(), since)) {
       sessionEnded(connection);
-    } else if (endedRecently("user:" + connection.user.userId())) {
+    } else if (endedSince("user:" + connection.user.userId(), since)) {
       accountDisabled(connection);
     } else if (connection.device != null
-        && endedRecently("device:" + connection.user.userId() + ":" + connection.device)) {
+        && endedSince("device:" + connection.user.userId() + ":" + connection.device, since)) {
       deviceRemoved(connection);
     } else {
       return true;
@@ -94,13 +95,14 @@ final class LiveFanout {
 
   private void ended(String who) {
     long now = System.nanoTime();
-    recentEnds.values().removeIf(forgottenAt -> forgottenAt - now < 0);
-    recentEnds.put(who, now + ENDS_REMEMBERED_NANOS);
+    recentEnds.values().removeIf(heardAt -> now - heardAt > ENDS_REMEMBERED_NANOS);
+    recentEnds.put(who, now);
   }
 
-  private boolean endedRecently(String who) {
-    Long forgottenAt = recentEnds.get(who);
-    return forgottenAt != null && forgottenAt - System.nanoTime() > 0;
+  /** Whether the end was heard at or after the given moment (monotonic nanoseconds). */
+  private boolean endedSince(String who, long since) {
+    Long heardAt = recentEnds.get(who);
+    return heardAt != null && heardAt - since >= 0;
   }
 
   private static void sessionEnded(ClientConnection connection) {

@@ -106,7 +106,8 @@ final class MessageStore {
    * in which a revocation takes them, so neither waits for the other in a circle, and two such
    * statements never do. A revocation is the patient's {@code consent_revoked_at} and nothing else;
    * a statement that waited for the patient's lock reads the row again once it is granted, so a
-   * revocation committed meanwhile is seen. System notices are Konsil's own: they need no
+   * revocation committed meanwhile is seen. A room that retention is removing takes nothing, read
+   * from the locked row for the same reason. System notices are Konsil's own: they need no
    * membership and are stored in a revoked patient's rooms too. An encrypted room takes only
    * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes
    * or corrects is checked before ({@link MessageRelations}) and stored as given.
@@ -134,13 +135,14 @@ final class MessageStore {
          WHERE p.id IN (SELECT r.patient_id FROM rooms r WHERE r.id IN (SELECT room FROM input))
          ORDER BY p.id FOR SHARE),
       locked AS MATERIALIZED (
-        SELECT r.id, r.last_seq, r.patient_id, r.pending_invitations, r.encrypted FROM rooms r
+        SELECT r.id, r.last_seq, r.patient_id, r.pending_invitations, r.encrypted,
+               r.removing_since FROM rooms r
          WHERE r.id IN (SELECT room FROM input)
            AND (SELECT count(*) FROM patient) >= 0 -- after the patient locks
          ORDER BY r.id FOR UPDATE),
       checked AS (
         SELECT i.*, l.last_seq,
-               l.id IS NOT NULL AND (i.kind = 'system' OR EXISTS (
+               l.id IS NOT NULL AND l.removing_since IS NULL AND (i.kind = 'system' OR EXISTS (
                  SELECT 1 FROM room_members rm
                   WHERE rm.room_id = i.room AND rm.organisation_id = i.org)) AS member,
                coalesce(pt.consent_revoked_at IS NOT NULL, false) AS revoked,

@@ -158,6 +158,7 @@ public final class WebSocketGateway {
     }
     if (ticket != null) {
       connection.authenticating = true;
+      connection.checkedFrom = System.nanoTime();
       sessions
           .redeemWsTicket(ticket)
           .onSuccess(user -> join(connection, user))
@@ -224,6 +225,7 @@ public final class WebSocketGateway {
 
   /** The token of an {@code auth} frame. */
   private void authenticate(ClientConnection connection, String token) {
+    connection.checkedFrom = System.nanoTime();
     sessions
         .authenticate(token)
         .onSuccess(user -> join(connection, user))

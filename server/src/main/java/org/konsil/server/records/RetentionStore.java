@@ -65,6 +65,10 @@ final class RetentionStore {
 
   private static final String MEMBERS = "DELETE FROM room_members WHERE room_id = #{room}";
 
+  /** Marks the locked room: a send or a new member waiting for its lock reads the mark. */
+  private static final String MARK =
+      "UPDATE rooms SET removing_since = coalesce(removing_since, #{now}) WHERE id = #{room}";
+
   /** The newest messages of a room first, so a reply or correction goes before what it names. */
   private static final String MESSAGE_BATCH =
       """
@@ -147,9 +151,10 @@ final class RetentionStore {
 
   /**
    * Takes the room for removal if it is still due, under the room's lock: a message committed since
-   * the room was listed makes it not due any more. Its members go first, so no message can be
-   * stored in it afterwards (a send checks membership under the same lock) and then deleted with
-   * the room after it was acknowledged.
+   * the room was listed makes it not due any more. The room is marked and its members go, in the
+   * same transaction: a send, or a new member, that began before and waits for the room's lock
+   * reads the marked row once it has the lock and is refused, so nothing is acknowledged that is
+   * then deleted with the room.
    */
   Future<Boolean> claim(SqlClient tx, UUID room, OffsetDateTime now) {
     Map<String, Object> p = Map.of("room", room, "now", now);
@@ -159,7 +164,10 @@ final class RetentionStore {
             due ->
                 due.size() == 0
                     ? Future.succeededFuture(false)
-                    : SqlTemplate.forUpdate(tx, MEMBERS).execute(p).map(true));
+                    : SqlTemplate.forUpdate(tx, MARK)
+                        .execute(p)
+                        .compose(marked -> SqlTemplate.forUpdate(tx, MEMBERS).execute(p))
+                        .map(true));
   }
 
   Future<Integer> deleteMessages(SqlClient tx, UUID room, int limit) {

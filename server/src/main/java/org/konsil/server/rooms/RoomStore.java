@@ -98,8 +98,9 @@ final class RoomStore {
   private static final String ROOM_IF_MEMBER =
       """
       SELECT r.patient_id, r.last_seq FROM rooms r JOIN room_members m ON m.room_id = r.id
-       WHERE r.id = #{room} AND m.organisation_id = #{org}""";
+       WHERE r.id = #{room} AND m.organisation_id = #{org} AND r.removing_since IS NULL""";
 
+  /** Locked, a room that retention started removing meanwhile is read again and left out. */
   private static final String LOCK_ROOM_IF_MEMBER = ROOM_IF_MEMBER + " FOR UPDATE OF r";
 
   private static final String OWNERSHIP_IF_MEMBER =

@@ -4,23 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.konsil.db.DatabaseSettings;
 import org.konsil.server.live.LiveEvents;
 import org.konsil.server.testkit.CareNetwork;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.TestSocket;
+import org.konsil.server.testkit.Waiting;
 
 /**
- * A socket's session and account are read from the database before the socket joins its gateway. An
- * end (logout, revoked session, disabled account) committed in between sends its event while the
- * socket is not yet where the event looks for it. The gateway remembers recent ends and ends such a
- * socket when it joins. Here the database still says "valid" when the socket is checked, and the
- * end's event has already gone by: the order of that race. One event loop, so one gateway, which
- * the first socket shows has heard the event.
+ * A socket's ticket, session and account are read from the database before the socket joins its
+ * gateway. An end (revoked session, disabled account) committed in between sends its event while
+ * the socket is not yet where the event looks for it. The gateway remembers the ends it heard and
+ * ends a joining socket whose check began before one of them. The test holds the socket's ticket
+ * row, so that its check waits while the end's event goes by; one event loop, so one gateway, which
+ * an earlier socket of the same user shows has heard the event. The database itself is left as it
+ * was: what a check reads does not change, only when the event comes.
  */
 class EndedWhileJoiningTest {
 
@@ -31,15 +36,37 @@ class EndedWhileJoiningTest {
     return new LiveEvents(server.serverVertx().eventBus());
   }
 
-  /** A socket that has not (yet) said ready; its ticket is checked against the database. */
-  static TestSocket connecting(Session session) {
-    String ticket =
-        server
-            .api()
-            .post("/api/v1/ws-tickets", null, session.accessToken())
-            .json()
-            .getString("ticket");
-    return TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket);
+  static String ticket(Session session) {
+    return server
+        .api()
+        .post("/api/v1/ws-tickets", null, session.accessToken())
+        .json()
+        .getString("ticket");
+  }
+
+  /** The user's unredeemed tickets, locked by a session of the test's own until it commits. */
+  static Connection holdTickets(UUID user) throws Exception {
+    DatabaseSettings db = server.database();
+    Connection holder = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    holder.setAutoCommit(false);
+    holder
+        .createStatement()
+        .execute("SELECT 1 FROM ws_tickets WHERE user_id = '" + user + "' FOR UPDATE");
+    return holder;
+  }
+
+  /** A socket whose check has begun and waits for the test's lock on its ticket. */
+  static TestSocket checking(String ticket) {
+    TestSocket socket =
+        TestSocket.connect(server.clientVertx(), server.port(), "/api/v1/ws?ticket=" + ticket);
+    Waiting.until(
+        () ->
+            server.count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND backend_type = 'client backend'")
+                > 0,
+        "the socket's check waits for its ticket");
+    return socket;
   }
 
   static UUID sessionOf(Session session) {
@@ -49,37 +76,58 @@ class EndedWhileJoiningTest {
     return UUID.fromString(claims.getString("sid"));
   }
 
+  static void stillServed(TestSocket socket) {
+    socket.send(new JsonObject().put("type", "ping").put("ref", "still-there"));
+    assertEquals("still-there", socket.next("pong").getString("ref"));
+  }
+
   @Test
-  void aSocketCheckedJustBeforeItsAccountWasDisabledIsEndedWhenItJoins() {
+  void aSocketBeingCheckedWhenItsAccountWasDisabledIsEndedWhenItJoins() throws Exception {
     CareNetwork network = CareNetwork.create(server);
     KonsilServer.TestUser nurse = server.user(network.careHome());
+    Session later = server.login(nurse);
     try (TestSocket earlier = server.socket(server.login(nurse))) {
-      Session later = server.login(nurse);
-      live().userDisabled(later.userId());
-      assertEquals("account_disabled", earlier.next("error").getString("code"));
-      try (TestSocket joining = connecting(later)) {
+      String ticket = ticket(later);
+      TestSocket joining;
+      try (Connection held = holdTickets(later.userId())) {
+        joining = checking(ticket);
+        live().userDisabled(later.userId());
+        assertEquals("account_disabled", earlier.next("error").getString("code"));
+        held.commit();
+      }
+      try (joining) {
         assertEquals("account_disabled", joining.next("error").getString("code"));
         assertEquals(4003, joining.awaitClose());
       }
     }
+    // an account enabled again: a socket whose check begins after the end was heard goes on
+    try (TestSocket again = server.socket(later)) {
+      stillServed(again);
+    }
   }
 
   @Test
-  void aSocketCheckedJustBeforeItsSessionWasRevokedIsEndedWhenItJoinsAndOtherSessionsGoOn() {
+  void aSocketBeingCheckedWhenItsSessionWasRevokedIsEndedWhenItJoinsAndOtherSessionsGoOn()
+      throws Exception {
     CareNetwork network = CareNetwork.create(server);
     KonsilServer.TestUser nurse = server.user(network.careHome());
     Session revoked = server.login(nurse);
     Session other = server.login(nurse);
     try (TestSocket earlier = server.socket(revoked)) {
-      live().sessionRevoked(sessionOf(revoked));
-      assertEquals("session_ended", earlier.next("error").getString("code"));
-      try (TestSocket joining = connecting(revoked)) {
+      String ticket = ticket(revoked);
+      TestSocket joining;
+      try (Connection held = holdTickets(revoked.userId())) {
+        joining = checking(ticket);
+        live().sessionRevoked(sessionOf(revoked));
+        assertEquals("session_ended", earlier.next("error").getString("code"));
+        held.commit();
+      }
+      try (joining) {
         assertEquals("session_ended", joining.next("error").getString("code"));
         assertEquals(4003, joining.awaitClose());
       }
       try (TestSocket goesOn = server.socket(other)) {
-        goesOn.send(new JsonObject().put("type", "ping").put("ref", "still-there"));
-        assertEquals("still-there", goesOn.next("pong").getString("ref"));
+        stillServed(goesOn);
       }
     }
   }

@@ -9,6 +9,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.db.DatabaseSettings;
@@ -35,13 +37,17 @@ class RetentionRaceTest {
   }
 
   static void jobWaitsForALock() {
+    waitingForLocks(1, "the retention job waits for the test's lock");
+  }
+
+  static void waitingForLocks(int sessions, String what) {
     Waiting.until(
         () ->
             server.count(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                         + " AND backend_type = 'client backend'")
-                > 0,
-        "the retention job waits for the test's lock");
+                >= sessions,
+        what);
   }
 
   static long messages(UUID room) {
@@ -132,6 +138,29 @@ class RetentionRaceTest {
     assertEquals("not_a_member", during.code(), during.status() + " " + during.body());
     RetentionJob.Report report = KonsilServer.await(running);
     assertTrue(report.rooms() >= 1 && report.messages() >= 3, report.toString());
+    assertEquals(0, server.count("SELECT count(*) FROM rooms WHERE id = '" + room + "'"));
+    assertEquals(0, messages(room), "nothing was acknowledged in it, nothing of it is left");
+  }
+
+  @Test
+  void aSendWaitingForTheRoomWhileTheJobTakesItIsRefused() throws Exception {
+    CareNetwork network = CareNetwork.create(server);
+    UUID room = dueRoom(network);
+    Session anna = anna(network);
+    Future<RetentionJob.Report> running;
+    CompletableFuture<Api.Response> sending;
+    try (Connection blocker = session()) {
+      blocker.createStatement().execute("SELECT 1 FROM rooms WHERE id = '" + room + "' FOR UPDATE");
+      running = server.wiring().records().retentionJob().runOnce();
+      waitingForLocks(1, "the job waits to take the room");
+      // the send's statement begins while the room still has its members, and waits behind the job
+      sending = CompletableFuture.supplyAsync(() -> send(anna, room, "Noch eine Frage"));
+      waitingForLocks(2, "the send waits for the room behind the job");
+      blocker.commit();
+    }
+    Api.Response sent = sending.get(30, TimeUnit.SECONDS);
+    assertEquals("not_a_member", sent.code(), sent.status() + " " + sent.body());
+    KonsilServer.await(running);
     assertEquals(0, server.count("SELECT count(*) FROM rooms WHERE id = '" + room + "'"));
     assertEquals(0, messages(room), "nothing was acknowledged in it, nothing of it is left");
   }
