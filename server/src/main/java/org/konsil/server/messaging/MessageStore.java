@@ -106,11 +106,12 @@ final class MessageStore {
    * in which a revocation takes them, so neither waits for the other in a circle, and two such
    * statements never do. A revocation is the patient's {@code consent_revoked_at} and nothing else;
    * a statement that waited for the patient's lock reads the row again once it is granted, so a
-   * revocation committed meanwhile is seen. A room that retention is removing takes nothing, read
-   * from the locked row for the same reason. System notices are Konsil's own: they need no
-   * membership and are stored in a revoked patient's rooms too. An encrypted room takes only
-   * encrypted messages (and notices), a plain room no encrypted ones. The message a message quotes
-   * or corrects is checked before ({@link MessageRelations}) and stored as given.
+   * revocation committed meanwhile is seen. A room that retention is removing takes no member's
+   * message, read from the locked row for the same reason. System notices are Konsil's own: they
+   * need no membership and are stored in a revoked patient's rooms, and in a room being removed
+   * (where they go with it), too. An encrypted room takes only encrypted messages (and notices), a
+   * plain room no encrypted ones. The message a message quotes or corrects is checked before
+   * ({@link MessageRelations}) and stored as given.
    *
    * <p>Up to {@link #KEPT_UP_TO} messages it runs as {@link #STORE}, which every connection keeps
    * prepared ({@link KeptStatements}): planning it took as long as running it for a few messages.
@@ -142,7 +143,7 @@ final class MessageStore {
          ORDER BY r.id FOR UPDATE),
       checked AS (
         SELECT i.*, l.last_seq,
-               l.id IS NOT NULL AND l.removing_since IS NULL AND (i.kind = 'system' OR EXISTS (
+               l.id IS NOT NULL AND (i.kind = 'system' OR l.removing_since IS NULL AND EXISTS (
                  SELECT 1 FROM room_members rm
                   WHERE rm.room_id = i.room AND rm.organisation_id = i.org)) AS member,
                coalesce(pt.consent_revoked_at IS NOT NULL, false) AS revoked,

@@ -135,13 +135,15 @@ public final class RetentionJob {
                                             tx,
                                             system(owner)
                                                 .on("room", room)
-                                                .with("files", removed.size())
+                                                .with("files", removed.files().size())
+                                                .with("lateMessages", removed.lateMessages())
                                                 .success("retention.room_deleted"))
                                         .map(removed))))
         .compose(
             removed -> {
-              fileCount.addAndGet(removed.size());
-              return deleteFiles(removed);
+              messages.addAndGet(removed.lateMessages());
+              fileCount.addAndGet(removed.files().size());
+              return deleteFiles(removed.files());
             });
   }
 

@@ -38,7 +38,8 @@ final class RetentionStore {
 
   /**
    * Rooms whose newest message is older than their owner's retention, none about a patient under a
-   * legal hold.
+   * legal hold; and rooms whose removal began (a run that stopped half-way): those are finished
+   * whatever changed since, as their members and newest messages are gone already.
    */
   private static final String DUE =
       """
@@ -46,10 +47,11 @@ final class RetentionStore {
       LEFT JOIN patients p ON p.id = r.patient_id
       LEFT JOIN retention_settings s
         ON s.organisation_id = coalesce(p.organisation_id, r.created_by_org)
-      WHERE coalesce(r.last_message_at, r.created_at) < #{now}::timestamptz - make_interval(years =>
-          CASE WHEN r.patient_id IS NULL THEN coalesce(s.general_room_years, %d)
-               ELSE coalesce(s.patient_room_years, %d) END)
-        AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.patient_id = r.patient_id)
+      WHERE (r.removing_since IS NOT NULL
+        OR coalesce(r.last_message_at, r.created_at) < #{now}::timestamptz - make_interval(years =>
+             CASE WHEN r.patient_id IS NULL THEN coalesce(s.general_room_years, %d)
+                  ELSE coalesce(s.patient_room_years, %d) END)
+           AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.patient_id = r.patient_id))
       """
           .formatted(Retention.DEFAULTS.generalRoomYears(), Retention.DEFAULTS.patientRoomYears());
 
@@ -64,6 +66,10 @@ final class RetentionStore {
       "SELECT r.id " + DUE + "AND r.id = #{room} FOR UPDATE OF r";
 
   private static final String MEMBERS = "DELETE FROM room_members WHERE room_id = #{room}";
+
+  private static final String LOCK = "SELECT 1 FROM rooms WHERE id = #{room} FOR UPDATE";
+
+  private static final String LATE_MESSAGES = "DELETE FROM messages WHERE room_id = #{room}";
 
   /** Marks the locked room: a send or a new member waiting for its lock reads the mark. */
   private static final String MARK =
@@ -176,23 +182,38 @@ final class RetentionStore {
         .map(done -> done.rowCount());
   }
 
-  /** Removes what is left of a room once its messages are gone; answers its files' ids. */
-  Future<List<UUID>> deleteRoom(SqlClient tx, UUID room) {
+  /** What removing a room's rest took: its files, and messages stored since its batches. */
+  record Removed(List<UUID> files, int lateMessages) {}
+
+  /**
+   * Removes what is left of a room once its batches of messages are gone, under the room's lock:
+   * first the system notices stored in it since (a revocation's, say), then the rest; answers its
+   * files' ids.
+   */
+  Future<Removed> deleteRoom(SqlClient tx, UUID room) {
     Map<String, Object> p = Map.of("room", room);
-    return SqlTemplate.forQuery(tx, ATTACHMENTS)
+    return SqlTemplate.forQuery(tx, LOCK)
         .execute(p)
+        .compose(locked -> SqlTemplate.forUpdate(tx, LATE_MESSAGES).execute(p))
         .compose(
-            rows -> {
-              List<UUID> files = Rows.list(rows).stream().map(r -> r.getUUID("file_id")).toList();
-              Future<Void> chain =
-                  SqlTemplate.forUpdate(tx, FILES)
-                      .execute(Map.of("files", files.toArray(new UUID[0])))
-                      .mapEmpty();
-              for (String sql : ROOM_SHELL) {
-                chain = chain.compose(done -> SqlTemplate.forUpdate(tx, sql).execute(p).mapEmpty());
-              }
-              return chain.map(files);
-            });
+            late ->
+                SqlTemplate.forQuery(tx, ATTACHMENTS)
+                    .execute(p)
+                    .compose(
+                        rows -> {
+                          List<UUID> files =
+                              Rows.list(rows).stream().map(r -> r.getUUID("file_id")).toList();
+                          Future<Void> chain =
+                              SqlTemplate.forUpdate(tx, FILES)
+                                  .execute(Map.of("files", files.toArray(new UUID[0])))
+                                  .mapEmpty();
+                          for (String sql : ROOM_SHELL) {
+                            chain =
+                                chain.compose(
+                                    done -> SqlTemplate.forUpdate(tx, sql).execute(p).mapEmpty());
+                          }
+                          return chain.map(new Removed(files, late.rowCount()));
+                        }));
   }
 
   Future<Integer> deleteOutbox(SqlClient tx, OffsetDateTime before, int limit) {

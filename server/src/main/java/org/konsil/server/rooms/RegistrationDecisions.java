@@ -71,6 +71,7 @@ public final class RegistrationDecisions {
                     tx ->
                         store
                             .lockIfMember(tx, roomId, user.organisationId(), true)
+                            .map(RoomMembership::lockedOrRefused)
                             .compose(
                                 room ->
                                     invitations

@@ -90,7 +90,7 @@ public final class RoomMembership {
                                       p ->
                                           store
                                               .lockIfMember(tx, roomId, user.organisationId(), true)
-                                              .map(row -> new Locked(p, row)));
+                                              .map(row -> new Locked(p, lockedOrRefused(row))));
                                 })
                             .compose(
                                 locked ->
@@ -163,5 +163,16 @@ public final class RoomMembership {
             .put("type", "joined")
             .put("room", room.toJson().put("unread", 0).put("readSeq", 0))
             .encode());
+  }
+
+  /**
+   * The room's row, locked; none when the room was taken for removal (retention) or left while the
+   * lock was awaited, which is refused like any room the user is not a member of.
+   */
+  static Row lockedOrRefused(Row room) {
+    if (room == null) {
+      throw ApiException.notAMember();
+    }
+    return room;
   }
 }

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -163,5 +166,47 @@ class RetentionRaceTest {
     KonsilServer.await(running);
     assertEquals(0, server.count("SELECT count(*) FROM rooms WHERE id = '" + room + "'"));
     assertEquals(0, messages(room), "nothing was acknowledged in it, nothing of it is left");
+  }
+
+  @Test
+  void aPatientsConsentCanBeRevokedWhileOneOfTheirRoomsIsBeingRemoved() throws Exception {
+    CareNetwork network = CareNetwork.create(server);
+    CareNetwork.PatientRoom old = network.patientRoom("Ruhestand");
+    server.sendRest(network.anna(), old.room(), "Abschlussbericht");
+    server.clock.advance(Duration.ofDays(11 * 365));
+    Session anna = anna(network);
+    Future<RetentionJob.Report> running;
+    Api.Response revocation;
+    try (Connection reader = session()) {
+      reader
+          .createStatement()
+          .execute(
+              "SELECT 1 FROM messages WHERE room_id = '" + old.room() + "' AND seq = 1 FOR UPDATE");
+      running = server.wiring().records().retentionJob().runOnce();
+      jobWaitsForALock();
+      // the room is taken for removal: its revocation notice goes with it, the revocation stands
+      revocation =
+          server
+              .api()
+              .send(
+                  HttpMethod.POST,
+                  "/api/v1/patients/"
+                      + old.patient()
+                      + "/revocation?date="
+                      + LocalDate.ofInstant(server.clock.instant(), ZoneOffset.UTC),
+                  anna.accessToken(),
+                  null,
+                  null);
+      reader.commit();
+    }
+    assertEquals(200, revocation.status(), revocation.body());
+    KonsilServer.await(running);
+    assertEquals(0, server.count("SELECT count(*) FROM rooms WHERE id = '" + old.room() + "'"));
+    assertEquals(
+        1,
+        server.count(
+            "SELECT count(*) FROM patients WHERE id = '"
+                + old.patient()
+                + "' AND consent_revoked_at IS NOT NULL"));
   }
 }
