@@ -8,6 +8,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,8 +110,9 @@ final class TextBatcher {
 
   private void write(List<Pending> batch) {
     batchSizes.record(batch.size());
+    Pool first = poolFor(batch.size());
     store
-        .store(poolFor(batch.size()), batch.stream().map(Pending::message).toList(), false)
+        .store(first, batch.stream().map(Pending::message).toList(), false)
         .transform(
             result -> {
               if (result.succeeded()) {
@@ -121,32 +123,51 @@ final class TextBatcher {
                 }
                 return Future.<Void>succeededFuture();
               }
-              if (batch.size() == 1) {
+              if (batch.size() == 1 && !connectionLost(result.cause())) {
                 batch.get(0).settle(Future.failedFuture(result.cause()));
                 return Future.<Void>succeededFuture();
               }
               failedBatches.increment();
               LOG.debug("a batch of {} is stored one by one: {}", batch.size(), result.cause());
-              return oneByOne(batch, 0);
+              // on the other pool: the failed statement's connection may be the one that was lost
+              return oneByOne(batch, 0, first == generic ? pool : generic);
             })
         .onComplete(done -> next());
   }
 
-  /** Each message in a statement of its own, one after the other, in the batch's order. */
-  private Future<Void> oneByOne(List<Pending> batch, int index) {
+  /**
+   * The statement was not refused by the database but failed around it: its connection was lost or
+   * ended by the server (SQLSTATE classes 08 and 57), or there was no answer at all. Whether it
+   * committed is unknown. A message alone is then stored again once, like the messages of a larger
+   * batch: the statement finds it if the first one committed (a duplicate, which the writer
+   * publishes), and stores it otherwise.
+   */
+  static boolean connectionLost(Throwable failure) {
+    if (failure instanceof PgException pg) {
+      String state = pg.getSqlState();
+      return state != null && (state.startsWith("08") || state.startsWith("57"));
+    }
+    return true;
+  }
+
+  /**
+   * Each message in a statement of its own, one after the other, in the batch's order, on the given
+   * pool.
+   */
+  private Future<Void> oneByOne(List<Pending> batch, int index, Pool on) {
     if (index == batch.size()) {
       return Future.succeededFuture();
     }
     Pending pending = batch.get(index);
     return store
-        .store(poolFor(1), List.of(pending.message()), false)
+        .store(on, List.of(pending.message()), false)
         .map(
             outcomes -> {
               publish(List.of(pending), outcomes);
               return outcomes.get(0);
             })
         .andThen(pending::settle)
-        .transform(settled -> oneByOne(batch, index + 1));
+        .transform(settled -> oneByOne(batch, index + 1, on));
   }
 
   /**

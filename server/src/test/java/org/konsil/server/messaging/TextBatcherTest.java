@@ -394,6 +394,34 @@ class TextBatcherTest {
   }
 
   @Test
+  void aSendWhoseConnectionIsLostIsStoredAgainAloneAndAnswered() throws Exception {
+    UUID room = server.room(anna, careHome.id());
+    Message draft = fromAnna(room, "Bitte zurueckrufen");
+    Future<MessageStore.Outcome> outcome;
+    try (Connection holder = holdRoomLock(room)) {
+      outcome = batcher.store(draft);
+      String waiting =
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+              + " AND query LIKE '%WITH input AS%'";
+      Waiting.until(() -> count("SELECT count(*) FROM (" + waiting + ") w") > 0, "waiting");
+      // the database ends the statement's connection, as a restart or a network failure would
+      TestDatabase.execute(
+          server.database(), "SELECT pg_terminate_backend(pid) FROM (" + waiting + ") w");
+      holder.commit();
+    }
+    MessageStore.Outcome stored = await(outcome);
+    assertTrue(stored.stored(), "stored on another connection, not answered with an error");
+    assertEquals(1, stored.seq());
+    assertEquals(
+        1,
+        count("SELECT count(*) FROM messages WHERE client_msg_id = '" + draft.clientMsgId() + "'"));
+    assertTrue(TextBatcher.connectionLost(new IllegalStateException("closed")));
+    assertFalse(
+        TextBatcher.connectionLost(new PgException("refused", "ERROR", "23514", "check")),
+        "a refusal is not tried again");
+  }
+
+  @Test
   void aLiveEventThatCannotBePublishedDoesNotKeepTheSendersFromTheirAnswers() throws Exception {
     TextBatcher failing =
         new TextBatcher(
