@@ -175,11 +175,9 @@ final class LiveFanout {
           LiveEvents.storedIn(headers, event.body())
               .forEach(message -> offer(message.room(), message.seq(), message.frame()));
       case "committed" -> {
-        long seq = Long.parseLong(headers.get(LiveEvents.SEQ));
-        UUID room = roomOf(headers);
-        for (ClientConnection connection : connectionsOf(byRoom, room)) {
+        for (ClientConnection connection : connectionsOf(byRoom, roomOf(headers))) {
           if (connection.isReady()) {
-            connection.cursors.get(room).committed(seq);
+            committed(event, connection);
           }
         }
       }
@@ -257,12 +255,7 @@ final class LiveFanout {
           LiveEvents.storedIn(headers, event.body())
               .forEach(
                   message -> offerTo(connection, message.room(), message.seq(), message.frame()));
-      case "committed" -> {
-        RoomCursor cursor = connection.cursors.get(roomOf(headers));
-        if (cursor != null) {
-          cursor.committed(Long.parseLong(headers.get(LiveEvents.SEQ)));
-        }
-      }
+      case "committed" -> committed(event, connection);
       case "masked" -> revoked(event, connection);
       case "joined" -> joinedRoom(event, connection);
       case "organisation" -> {
@@ -299,6 +292,14 @@ final class LiveFanout {
     RoomCursor cursor = connection.cursors.get(room);
     if (cursor != null) {
       cursor.offer(seq, frame);
+    }
+  }
+
+  /** The room committed messages up to a seq whose frames may never come: the cursor reads them. */
+  private static void committed(Message<String> event, ClientConnection connection) {
+    RoomCursor cursor = connection.cursors.get(roomOf(event.headers()));
+    if (cursor != null) {
+      cursor.committed(Long.parseLong(event.headers().get(LiveEvents.SEQ)));
     }
   }
 

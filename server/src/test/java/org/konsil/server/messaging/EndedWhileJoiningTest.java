@@ -81,24 +81,35 @@ class EndedWhileJoiningTest {
     assertEquals("still-there", socket.next("pong").getString("ref"));
   }
 
+  /**
+   * A socket of the session starts its check and waits on its ticket; the end goes out, and the
+   * earlier socket (same gateway) shows it was heard; then the check goes on. The joining socket
+   * must get the end's error and close code.
+   */
+  static void endedWhileChecking(Session session, TestSocket earlier, Runnable end, String code)
+      throws Exception {
+    String ticket = ticket(session);
+    TestSocket joining;
+    try (Connection held = holdTickets(session.userId())) {
+      joining = checking(ticket);
+      end.run();
+      assertEquals(code, earlier.next("error").getString("code"));
+      held.commit();
+    }
+    try (joining) {
+      assertEquals(code, joining.next("error").getString("code"));
+      assertEquals(4003, joining.awaitClose());
+    }
+  }
+
   @Test
   void aSocketBeingCheckedWhenItsAccountWasDisabledIsEndedWhenItJoins() throws Exception {
     CareNetwork network = CareNetwork.create(server);
     KonsilServer.TestUser nurse = server.user(network.careHome());
     Session later = server.login(nurse);
     try (TestSocket earlier = server.socket(server.login(nurse))) {
-      String ticket = ticket(later);
-      TestSocket joining;
-      try (Connection held = holdTickets(later.userId())) {
-        joining = checking(ticket);
-        live().userDisabled(later.userId());
-        assertEquals("account_disabled", earlier.next("error").getString("code"));
-        held.commit();
-      }
-      try (joining) {
-        assertEquals("account_disabled", joining.next("error").getString("code"));
-        assertEquals(4003, joining.awaitClose());
-      }
+      endedWhileChecking(
+          later, earlier, () -> live().userDisabled(later.userId()), "account_disabled");
     }
     // an account enabled again: a socket whose check begins after the end was heard goes on
     try (TestSocket again = server.socket(later)) {
@@ -114,18 +125,8 @@ class EndedWhileJoiningTest {
     Session revoked = server.login(nurse);
     Session other = server.login(nurse);
     try (TestSocket earlier = server.socket(revoked)) {
-      String ticket = ticket(revoked);
-      TestSocket joining;
-      try (Connection held = holdTickets(revoked.userId())) {
-        joining = checking(ticket);
-        live().sessionRevoked(sessionOf(revoked));
-        assertEquals("session_ended", earlier.next("error").getString("code"));
-        held.commit();
-      }
-      try (joining) {
-        assertEquals("session_ended", joining.next("error").getString("code"));
-        assertEquals(4003, joining.awaitClose());
-      }
+      endedWhileChecking(
+          revoked, earlier, () -> live().sessionRevoked(sessionOf(revoked)), "session_ended");
       try (TestSocket goesOn = server.socket(other)) {
         stillServed(goesOn);
       }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.CareNetwork;
+import org.konsil.server.testkit.DirectMessage;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.TestDatabase;
 import org.konsil.server.testkit.TestSocket;
@@ -30,22 +31,19 @@ class LostAnswerTest {
       CareNetwork network, UUID room, UUID clientMsgId, String content) {
     TestDatabase.execute(
         server.database(),
-        "WITH moved AS (UPDATE rooms SET last_seq = last_seq + 1, last_message_at = now()"
-            + " WHERE id = '"
-            + room
-            + "' RETURNING last_seq)"
-            + " INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id,"
-            + " client_msg_id, kind, content, sent_at) SELECT '"
-            + room
-            + "', last_seq, gen_random_uuid(), '"
-            + network.anna().userId()
-            + "', '"
-            + network.practice().id()
-            + "', '"
-            + clientMsgId
-            + "', 'text', '"
-            + content
-            + "', now() FROM moved");
+        DirectMessage.text(room, network.anna().userId(), network.practice().id(), content)
+            .withClientMsgId(clientMsgId)
+            .sql(server.clock.instant()));
+  }
+
+  /** Anna sends the message again, under the same client id. */
+  static Api.Response sentAgain(CareNetwork network, UUID room, UUID clientMsgId, String content) {
+    return server
+        .api()
+        .post(
+            "/api/v1/rooms/" + room + "/messages",
+            new JsonObject().put("clientMsgId", clientMsgId.toString()).put("content", content),
+            network.anna().accessToken());
   }
 
   @Test
@@ -57,15 +55,7 @@ class LostAnswerTest {
       UUID clientMsgId = UUID.randomUUID();
       committedWithoutAnAnswer(network, room, clientMsgId, "Bitte Verband wechseln");
 
-      Api.Response again =
-          server
-              .api()
-              .post(
-                  "/api/v1/rooms/" + room + "/messages",
-                  new JsonObject()
-                      .put("clientMsgId", clientMsgId.toString())
-                      .put("content", "Bitte Verband wechseln"),
-                  network.anna().accessToken());
+      Api.Response again = sentAgain(network, room, clientMsgId, "Bitte Verband wechseln");
       assertEquals(200, again.status(), again.body());
       assertTrue(again.json().getBoolean("duplicate"));
       assertEquals(1, again.json().getLong("seq"));
@@ -95,15 +85,7 @@ class LostAnswerTest {
     try (TestSocket eve = server.socket(network.eve())) {
       UUID clientMsgId = UUID.randomUUID();
       committedWithoutAnAnswer(network, room, clientMsgId, "Nur fuer das Team");
-      Api.Response again =
-          server
-              .api()
-              .post(
-                  "/api/v1/rooms/" + room + "/messages",
-                  new JsonObject()
-                      .put("clientMsgId", clientMsgId.toString())
-                      .put("content", "Nur fuer das Team"),
-                  network.anna().accessToken());
+      Api.Response again = sentAgain(network, room, clientMsgId, "Nur fuer das Team");
       assertEquals(200, again.status(), again.body());
       // a message in a room Eve shares, sent after the duplicate: the first she gets
       server.sendRest(network.anna(), evesRoom, "Rezept liegt bereit");

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.db.DatabaseSettings;
 import org.konsil.server.KonsilNode;
 import org.konsil.server.live.LiveEvents;
+import org.konsil.server.testkit.DirectMessage;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.KonsilServer.TestOrg;
@@ -358,21 +359,14 @@ class TextBatcherTest {
       first
           .createStatement()
           .execute(
-              "INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id,"
-                  + " client_msg_id, kind, content, sent_at) VALUES ('"
-                  + room
-                  + "', 1, '"
-                  + draft.id()
-                  + "', '"
-                  + anna.userId()
-                  + "', '"
-                  + practice.id()
-                  + "', '"
-                  + draft.clientMsgId()
-                  + "', 'text', 'Verband gewechselt', now());"
-                  + "UPDATE rooms SET last_seq = 1 WHERE id = '"
-                  + room
-                  + "'");
+              new DirectMessage(
+                      room,
+                      draft.id(),
+                      anna.userId(),
+                      practice.id(),
+                      draft.clientMsgId(),
+                      draft.content())
+                  .sql(SENT_AT.toInstant()));
       retried = batcher.store(draft);
       Waiting.until(
           () ->

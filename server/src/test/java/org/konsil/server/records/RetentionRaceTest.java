@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.konsil.db.DatabaseSettings;
 import org.konsil.server.testkit.Api;
 import org.konsil.server.testkit.CareNetwork;
+import org.konsil.server.testkit.DirectMessage;
 import org.konsil.server.testkit.KonsilServer;
 import org.konsil.server.testkit.KonsilServer.Session;
 import org.konsil.server.testkit.Waiting;
@@ -85,20 +86,9 @@ class RetentionRaceTest {
               "SELECT 1 FROM rooms WHERE id = '"
                   + room
                   + "' FOR UPDATE;"
-                  + "INSERT INTO messages (room_id, seq, id, sender_user_id, sender_org_id,"
-                  + " client_msg_id, kind, content, sent_at) VALUES ('"
-                  + room
-                  + "', 4, gen_random_uuid(), '"
-                  + network.anna().userId()
-                  + "', '"
-                  + network.practice().id()
-                  + "', gen_random_uuid(), 'text', 'Noch aktuell', '"
-                  + server.clock.instant()
-                  + "');UPDATE rooms SET last_seq = 4, last_message_at = '"
-                  + server.clock.instant()
-                  + "' WHERE id = '"
-                  + room
-                  + "'");
+                  + DirectMessage.text(
+                          room, network.anna().userId(), network.practice().id(), "Noch aktuell")
+                      .sql(server.clock.instant()));
       running = server.wiring().records().retentionJob().runOnce();
       jobWaitsForALock();
       sender.commit();
